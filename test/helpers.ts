@@ -1,0 +1,41 @@
+import { exports } from "cloudflare:workers";
+import { inject } from "vitest";
+
+export const BASE = "http://farm.test";
+
+export function farm(path: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  return exports.default.fetch(new Request(BASE + path, { ...init, headers, body }));
+}
+
+/** The farm as a fetch function, for MCP clients. */
+export const farmFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input as RequestInfo, init));
+
+export async function upload(name: string): Promise<{ bundleId: string }> {
+  const bundle = inject("bundles")[name];
+  if (!bundle) throw new Error(`no bundle ${name}`);
+  const res = await farm(`/v1/envs/${name}`, { method: "PUT", json: bundle });
+  if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { bundleId: string };
+}
+
+export interface Created {
+  instanceId: string;
+  mcpUrl: string;
+  token: string;
+  bundleId: string;
+}
+
+export async function createInstance(env: string, options: Record<string, unknown> = {}): Promise<Created> {
+  const res = await farm(`/v1/envs/${env}/instances`, { method: "POST", json: options });
+  if (res.status !== 201) throw new Error(`create ${env}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Created;
+}
+
+export async function call(created: Created, tool: string, args: Record<string, unknown> = {}) {
+  const res = await farm(`/v1/instances/${created.instanceId}/call`, { method: "POST", json: { tool, args }, token: created.token });
+  return (await res.json()) as { ok: boolean; result?: unknown; message?: string; kind?: string };
+}

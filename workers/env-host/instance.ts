@@ -1,0 +1,178 @@
+import { DurableObject } from "cloudflare:workers";
+import { FarmError, encodeFarmError } from "../shared/errors.ts";
+import type { InstanceInfo, TableDiff, VerifyResponse } from "../shared/instance.ts";
+import type { ToolInfo } from "../shared/manifest.ts";
+import type { TableRows } from "./sdk/tables.ts";
+import type { ToolOutcome } from "./sdk/world.ts";
+import { loadManifest } from "./registry-client.ts";
+import { WorldHost, type WorldState } from "./runtime/host.ts";
+
+interface Meta {
+  instanceId: string;
+  env: string;
+  bundleId: string;
+  seed: number;
+  ttlMs: number;
+  createdAt: string;
+}
+
+export interface ExportedWorld {
+  meta: Meta;
+  state: { initial: WorldState; live: WorldState };
+}
+
+interface Counters {
+  calls: number;
+  errors: number;
+  toolMs: number;
+}
+
+export interface CreateOptions {
+  instanceId: string;
+  env: string;
+  bundleId: string;
+  seed: number;
+  ttlSeconds: number;
+}
+
+/**
+ * One live world served to MCP users. The world itself is a WorldHost (two facets); this object adds identity,
+ * counters and an idle TTL, whose alarm lives here because facets cannot set alarms.
+ */
+export class EnvInstance extends DurableObject<Env> {
+  private host: WorldHost | undefined;
+  private lastActive = Date.now();
+
+  private get kv() {
+    return this.ctx.storage.kv;
+  }
+
+  private meta(): Meta {
+    const meta = this.kv.get<Meta>("meta");
+    if (!meta) throw encodeFarmError(new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)"));
+    return meta;
+  }
+
+  private world(): WorldHost {
+    const meta = this.meta();
+    this.host ??= new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
+    return this.host;
+  }
+
+  private async touch(meta: Meta): Promise<void> {
+    const now = Date.now();
+    // Persisting every touch would add a write to every call; a hundredth of the TTL is precision enough.
+    if (now - this.lastActive > meta.ttlMs / 100) {
+      this.lastActive = now;
+      this.kv.put("lastActive", now);
+    }
+  }
+
+  private count(outcome: "ok" | "error", ms: number): void {
+    const c = this.kv.get<Counters>("counters") ?? { calls: 0, errors: 0, toolMs: 0 };
+    c.calls += 1;
+    if (outcome === "error") c.errors += 1;
+    c.toolMs += ms;
+    this.kv.put("counters", c);
+  }
+
+  async create(options: CreateOptions, restore?: { initial: WorldState; live: WorldState }): Promise<InstanceInfo> {
+    if (this.kv.get("meta")) throw encodeFarmError(new FarmError("instance_exists", 409, "instance already exists"));
+    const meta: Meta = {
+      instanceId: options.instanceId, env: options.env, bundleId: options.bundleId, seed: options.seed,
+      ttlMs: options.ttlSeconds * 1000, createdAt: new Date().toISOString(),
+    };
+    this.host = new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
+    try {
+      if (restore) await this.host.restore(restore);
+      else await this.host.create(options.seed);
+    } catch (err) {
+      this.host.destroy();
+      this.host = undefined;
+      throw encodeFarmError(new FarmError("world_setup_failed", 400, `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    this.kv.put("meta", meta);
+    this.kv.put("lastActive", Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + meta.ttlMs);
+    return this.info();
+  }
+
+  info(): InstanceInfo {
+    const meta = this.meta();
+    const lastActive = Math.max(this.lastActive, this.kv.get<number>("lastActive") ?? 0);
+    return {
+      instanceId: meta.instanceId, env: meta.env, bundleId: meta.bundleId, seed: meta.seed, createdAt: meta.createdAt,
+      expiresAt: new Date(lastActive + meta.ttlMs).toISOString(),
+      counters: this.kv.get<Counters>("counters") ?? { calls: 0, errors: 0, toolMs: 0 },
+    };
+  }
+
+  async listTools(): Promise<ToolInfo[]> {
+    return (await loadManifest(this.env, this.meta().bundleId)).tools;
+  }
+
+  async callTool(name: string, args: unknown): Promise<ToolOutcome> {
+    const meta = this.meta();
+    await this.touch(meta);
+    const start = performance.now();
+    const outcome = await this.world().call(name, args);
+    this.count(outcome.ok ? "ok" : "error", performance.now() - start);
+    return outcome;
+  }
+
+  async reset(): Promise<InstanceInfo> {
+    await this.touch(this.meta());
+    this.world().reset();
+    return this.info();
+  }
+
+  async verify(taskId: string, answer: string | null): Promise<VerifyResponse> {
+    await this.touch(this.meta());
+    const outcome = await this.world().verify(taskId, answer);
+    if (outcome.ok) return { taskId, ...outcome.result };
+    const status = outcome.kind === "unknown_task" ? 404 : 422;
+    throw encodeFarmError(new FarmError(outcome.kind === "unknown_task" ? "task_not_found" : outcome.kind, status, outcome.message));
+  }
+
+  tables(): Promise<{ name: string; rows: number }[]> {
+    return this.world().tables();
+  }
+
+  async rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
+    try {
+      return await this.world().rows(table, offset, limit);
+    } catch (err) {
+      throw encodeFarmError(new FarmError("table_not_found", 404, err instanceof Error ? err.message : String(err)));
+    }
+  }
+
+  diff(): Promise<TableDiff[]> {
+    return this.world().diff();
+  }
+
+  /** This world's initial snapshot and current state, for a fork to start from. */
+  async exportWorld(): Promise<ExportedWorld> {
+    return { meta: this.meta(), state: await this.world().exportState() };
+  }
+
+  async destroy(): Promise<void> {
+    this.meta();
+    await this.wipe();
+  }
+
+  private async wipe(): Promise<void> {
+    this.world().destroy();
+    this.host = undefined;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  override async alarm(): Promise<void> {
+    const meta = this.kv.get<Meta>("meta");
+    if (!meta) return;
+    const lastActive = Math.max(this.lastActive, this.kv.get<number>("lastActive") ?? 0);
+    const expires = lastActive + meta.ttlMs;
+    if (Date.now() < expires) await this.ctx.storage.setAlarm(expires);
+    else await this.wipe();
+  }
+}

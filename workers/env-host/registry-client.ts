@@ -1,0 +1,50 @@
+import type { BundleManifest } from "../shared/manifest.ts";
+import { decodeFarmError } from "../shared/errors.ts";
+
+/** Bundles are immutable, so what an isolate has read once it may keep. */
+const modules = new Map<string, Promise<string>>();
+const manifests = new Map<string, Promise<BundleManifest>>();
+let secret: Promise<string> | undefined;
+
+export function registry(env: Env) {
+  return env.REGISTRY.getByName("registry");
+}
+
+function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = load().catch((err: unknown) => {
+      cache.delete(key);
+      throw decodeFarmError(err) ?? err;
+    });
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+export function loadBundleModule(env: Env, bundleId: string): Promise<string> {
+  return cached(modules, bundleId, () => registry(env).module(bundleId));
+}
+
+export function loadManifest(env: Env, bundleId: string): Promise<BundleManifest> {
+  return cached(manifests, bundleId, async () => (await registry(env).manifest(bundleId)) as BundleManifest);
+}
+
+export async function currentManifest(env: Env, name: string): Promise<BundleManifest> {
+  try {
+    const manifest = (await registry(env).current(name)) as BundleManifest;
+    manifests.set(manifest.bundleId, Promise.resolve(manifest));
+    return manifest;
+  } catch (err) {
+    throw decodeFarmError(err) ?? err;
+  }
+}
+
+export function instanceSecret(env: Env): Promise<string> {
+  if (env.FARM_SECRET) return Promise.resolve(env.FARM_SECRET);
+  secret ??= registry(env).secret().catch((err: unknown) => {
+    secret = undefined;
+    throw err;
+  });
+  return secret;
+}

@@ -1,0 +1,94 @@
+import { DurableObject } from "cloudflare:workers";
+import { BundleManifest, type EnvSummary } from "../shared/manifest.ts";
+import { FarmError, encodeFarmError } from "../shared/errors.ts";
+
+/** Durable Object rows hold at most 2 MB; bundles are split below that. */
+const CHUNK_CHARS = 512 * 1024;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS bundles (id TEXT PRIMARY KEY, name TEXT NOT NULL, manifest TEXT NOT NULL,
+     size INTEGER NOT NULL, created_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS bundle_chunks (id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+     PRIMARY KEY (id, seq))`,
+  `CREATE TABLE IF NOT EXISTS envs (name TEXT PRIMARY KEY, bundle_id TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+/**
+ * Content-addressed bundle store: one Durable Object for the whole farm. Bundles are small and immutable, so a
+ * SQLite object keeps code, manifest and the name -> bundle mapping in one transaction, locally and deployed,
+ * with no bucket to provision.
+ */
+export class Registry extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
+    });
+  }
+
+  /** Stores a bundle already checked by the caller and points its environment name at it. */
+  put(manifest: BundleManifest, module: string): EnvSummary {
+    const sql = this.ctx.storage.sql;
+    const now = new Date().toISOString();
+    this.ctx.storage.transactionSync(() => {
+      const known = sql.exec("SELECT 1 FROM bundles WHERE id = ?", manifest.bundleId).toArray().length > 0;
+      if (!known) {
+        sql.exec("INSERT INTO bundles (id, name, manifest, size, created_at) VALUES (?, ?, ?, ?, ?)",
+          manifest.bundleId, manifest.name, JSON.stringify(manifest), module.length, now);
+        for (let seq = 0; seq * CHUNK_CHARS < module.length; seq++) {
+          sql.exec("INSERT INTO bundle_chunks (id, seq, data) VALUES (?, ?, ?)",
+            manifest.bundleId, seq, module.slice(seq * CHUNK_CHARS, (seq + 1) * CHUNK_CHARS));
+        }
+      }
+      sql.exec("INSERT INTO envs (name, bundle_id, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET bundle_id = excluded.bundle_id, updated_at = excluded.updated_at",
+        manifest.name, manifest.bundleId, now);
+    });
+    return summarize(manifest, now);
+  }
+
+  list(): EnvSummary[] {
+    return this.ctx.storage.sql
+      .exec<{ manifest: string; updated_at: string }>(
+        "SELECT b.manifest, e.updated_at FROM envs e JOIN bundles b ON b.id = e.bundle_id ORDER BY e.name")
+      .toArray()
+      .map((r) => summarize(BundleManifest.parse(JSON.parse(r.manifest)), r.updated_at));
+  }
+
+  /** The manifest an environment name points at now. */
+  current(name: string): BundleManifest {
+    const row = this.ctx.storage.sql
+      .exec<{ manifest: string }>("SELECT b.manifest FROM envs e JOIN bundles b ON b.id = e.bundle_id WHERE e.name = ?", name)
+      .toArray()[0];
+    if (!row) throw encodeFarmError(new FarmError("env_not_found", 404, `no environment named "${name}"`));
+    return JSON.parse(row.manifest) as BundleManifest;
+  }
+
+  manifest(bundleId: string): BundleManifest {
+    const row = this.ctx.storage.sql.exec<{ manifest: string }>("SELECT manifest FROM bundles WHERE id = ?", bundleId).toArray()[0];
+    if (!row) throw encodeFarmError(new FarmError("bundle_not_found", 404, `no bundle ${bundleId}`));
+    return JSON.parse(row.manifest) as BundleManifest;
+  }
+
+  module(bundleId: string): string {
+    const chunks = this.ctx.storage.sql
+      .exec<{ data: string }>("SELECT data FROM bundle_chunks WHERE id = ? ORDER BY seq", bundleId)
+      .toArray();
+    if (!chunks.length) throw encodeFarmError(new FarmError("bundle_not_found", 404, `no bundle ${bundleId}`));
+    return chunks.map((c) => c.data).join("");
+  }
+
+  /** A farm-wide secret, made once: instance tokens are HMACs under it when FARM_SECRET is not configured. */
+  secret(): string {
+    const sql = this.ctx.storage.sql;
+    const row = sql.exec<{ value: string }>("SELECT value FROM secrets WHERE name = 'instance'").toArray()[0];
+    if (row) return row.value;
+    const value = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    sql.exec("INSERT INTO secrets (name, value) VALUES ('instance', ?)", value);
+    return value;
+  }
+}
+
+function summarize(m: BundleManifest, updatedAt: string): EnvSummary {
+  return { name: m.name, bundleId: m.bundleId, description: m.description, tools: m.tools.length, tasks: m.tasks.length, updatedAt };
+}

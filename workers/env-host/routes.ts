@@ -1,0 +1,185 @@
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { isLegacyRequest } from "@modelcontextprotocol/server";
+import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { BundleUpload, EnvName } from "../shared/manifest.ts";
+import { CreateInstance, StateQuery, VerifyRequest, type InstanceCreated, type InstanceInfo } from "../shared/instance.ts";
+import type { ToolOutcome } from "./sdk/world.ts";
+import { ToolCall } from "../shared/tool-call.ts";
+import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
+import { parseJson } from "../http/errors.ts";
+import { checkBundle } from "./bundle-check.ts";
+import { serveMcp, MAX_MCP_BODY, type McpTarget } from "./mcp.ts";
+import { currentManifest, loadManifest, registry } from "./registry-client.ts";
+import { instanceToken, isInstanceToken } from "./token.ts";
+import type { ExportedWorld } from "./instance.ts";
+
+type App = { Bindings: Env };
+const INSTANCE_ID = /^[0-9a-f]{32}$/;
+const MAX_BUNDLE_BODY = 32 * 1024 * 1024;
+
+const tooLarge = (limit: number) => () => {
+  throw new FarmError("payload_too_large", 413, `the request body is larger than ${limit} bytes`);
+};
+
+function envName(c: Context<App>): string {
+  const parsed = EnvName.safeParse(c.req.param("env"));
+  if (!parsed.success) throw new FarmError("invalid_env_name", 400, `environment names are ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function instanceId(c: Context<App>): string {
+  const id = c.req.param("id") ?? "";
+  if (!INSTANCE_ID.test(id)) throw new FarmError("instance_not_found", 404, `no instance "${id}"`);
+  return id;
+}
+
+function instance(env: Env, id: string) {
+  return env.ENV_INSTANCE.getByName(id);
+}
+
+/** Durable Object RPC hands errors back as plain Errors; this restores the FarmError they carry. */
+async function rpc<T = unknown>(call: Promise<unknown>): Promise<T> {
+  try {
+    return (await call) as T;
+  } catch (err) {
+    throw decodeFarmError(err) ?? err;
+  }
+}
+
+async function createInstance(c: Context<App>, name: string, options: CreateInstance): Promise<InstanceCreated> {
+  const manifest = await currentManifest(c.env, name);
+  const id = crypto.randomUUID().replaceAll("-", "");
+  await rpc(instance(c.env, id).create({ instanceId: id, env: name, bundleId: manifest.bundleId, ...options }));
+  return { instanceId: id, env: name, bundleId: manifest.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
+}
+
+function mcpUrl(c: Context<App>, id: string): string {
+  return new URL(`/v1/instances/${id}/mcp`, c.req.url).toString();
+}
+
+function worldTarget(env: Env, id: string, name: string): McpTarget {
+  const stub = instance(env, id);
+  return { name, tools: [], call: (tool, args) => rpc<ToolOutcome>(stub.callTool(tool, args)) };
+}
+
+async function instanceTarget(env: Env, id: string): Promise<McpTarget> {
+  const info = await rpc<InstanceInfo>(instance(env, id).info());
+  const manifest = await loadManifest(env, info.bundleId);
+  return { ...worldTarget(env, id, info.env), tools: manifest.tools };
+}
+
+/** Whether a JSON-RPC body opens a 2025-era session. */
+async function isInitialize(request: Request): Promise<boolean> {
+  try {
+    const body = (await request.clone().json()) as { method?: unknown } | { method?: unknown }[];
+    return (Array.isArray(body) ? body : [body]).some((m) => m?.method === "initialize");
+  } catch {
+    return false;
+  }
+}
+
+function jsonRpcError(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: "2.0", id: null, error: { code, message } }, { status });
+}
+
+export const envRoutes = new Hono<App>()
+  .get("/v1/envs", requireAdmin(), async (c) => c.json({ envs: await registry(c.env).list() }))
+  .put("/v1/envs/:env", requireAdmin(), bodyLimit({ maxSize: MAX_BUNDLE_BODY, onError: tooLarge(MAX_BUNDLE_BODY) }), async (c) => {
+    const name = envName(c);
+    const upload = await parseJson(c, BundleUpload);
+    await checkBundle(c.env, name, upload);
+    return c.json(await registry(c.env).put(upload.manifest, upload.module), 201);
+  })
+  .get("/v1/envs/:env", requireAdmin(), async (c) => {
+    const m = await currentManifest(c.env, envName(c));
+    return c.json({
+      name: m.name, bundleId: m.bundleId, description: m.description, sdkVersion: m.sdkVersion, schemaHash: m.schemaHash,
+      tools: m.tools, tasks: m.tasks.map((t) => ({ id: t.id, prompt: t.prompt })),
+    });
+  })
+  .post("/v1/envs/:env/instances", requireAdmin(), async (c) => {
+    const name = envName(c);
+    return c.json(await createInstance(c, name, await parseJson(c, CreateInstance)), 201);
+  })
+  // A 2025-era MCP session gets a world of its own: the session id is the new instance's id.
+  .all("/v1/envs/:env/mcp", requireAdmin(), bodyLimit({ maxSize: MAX_MCP_BODY, onError: tooLarge(MAX_MCP_BODY) }), async (c) => {
+    const name = envName(c);
+    const session = c.req.header("mcp-session-id");
+    if (session) {
+      if (!INSTANCE_ID.test(session)) return jsonRpcError(404, -32001, "unknown MCP session");
+      if (c.req.method === "DELETE") {
+        await rpc(instance(c.env, session).destroy());
+        return c.body(null, 204);
+      }
+      return serveMcp(c.req.raw, await instanceTarget(c.env, session));
+    }
+    const manifest = await currentManifest(c.env, name);
+    if (c.req.method === "POST" && (await isLegacyRequest(c.req.raw)) && (await isInitialize(c.req.raw))) {
+      const created = await createInstance(c, name, CreateInstance.parse({}));
+      const response = await serveMcp(c.req.raw, { ...worldTarget(c.env, created.instanceId, name), tools: manifest.tools });
+      const headers = new Headers(response.headers);
+      headers.set("mcp-session-id", created.instanceId);
+      return new Response(response.body, { status: response.status, headers });
+    }
+    if (c.req.method === "POST" && (await isLegacyRequest(c.req.raw))) {
+      return jsonRpcError(400, -32600, "this endpoint serves 2025-era clients in sessions: send initialize first, then the Mcp-Session-Id it returns");
+    }
+    return serveMcp(c.req.raw, { name, tools: manifest.tools });
+  });
+
+async function requireInstanceAccess(c: Context<App>, id: string): Promise<void> {
+  if (isAdmin(c)) return;
+  const token = bearer(c);
+  if (!token || !(await isInstanceToken(c.env, id, token))) {
+    throw new FarmError("unauthorized", 401, "this instance needs its token as a bearer token");
+  }
+}
+
+export const instanceRoutes = new Hono<App>()
+  .all("/v1/instances/:id/mcp", bodyLimit({ maxSize: MAX_MCP_BODY, onError: tooLarge(MAX_MCP_BODY) }), async (c) => {
+    const id = instanceId(c);
+    const token = bearer(c);
+    // The agent under test holds the instance token, never the admin one: it opens the tools and nothing else.
+    if (!token || !((await isInstanceToken(c.env, id, token)) || (c.env.FARM_ADMIN_TOKEN && isAdmin(c)))) {
+      throw new FarmError("unauthorized", 401, "this MCP endpoint needs the instance token as a bearer token");
+    }
+    return serveMcp(c.req.raw, await instanceTarget(c.env, id));
+  })
+  .post("/v1/instances/:id/call", async (c) => {
+    const id = instanceId(c);
+    await requireInstanceAccess(c, id);
+    const call = await parseJson(c, ToolCall);
+    return c.json(await rpc(instance(c.env, id).callTool(call.tool, call.args)));
+  })
+  .get("/v1/instances/:id", requireAdmin(), async (c) => c.json(await rpc(instance(c.env, instanceId(c)).info())))
+  .post("/v1/instances/:id/reset", requireAdmin(), async (c) => c.json(await rpc(instance(c.env, instanceId(c)).reset())))
+  .post("/v1/instances/:id/verify", requireAdmin(), async (c) => {
+    const id = instanceId(c);
+    const body = await parseJson(c, VerifyRequest);
+    return c.json(await rpc(instance(c.env, id).verify(body.taskId, body.answer)));
+  })
+  .get("/v1/instances/:id/state", requireAdmin(), async (c) => {
+    const id = instanceId(c);
+    const query = StateQuery.safeParse(c.req.query());
+    if (!query.success) throw new FarmError("invalid_request", 400, query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    const stub = instance(c.env, id);
+    if (!query.data.table) return c.json({ tables: await rpc(stub.tables()) });
+    return c.json(await rpc(stub.rows(query.data.table, query.data.offset, query.data.limit)));
+  })
+  .get("/v1/instances/:id/diff", requireAdmin(), async (c) => c.json({ tables: await rpc(instance(c.env, instanceId(c)).diff()) }))
+  .post("/v1/instances/:id/fork", requireAdmin(), async (c) => {
+    const source = await rpc<ExportedWorld>(instance(c.env, instanceId(c)).exportWorld());
+    const id = crypto.randomUUID().replaceAll("-", "");
+    const { meta } = source;
+    await rpc(instance(c.env, id).create(
+      { instanceId: id, env: meta.env, bundleId: meta.bundleId, seed: meta.seed, ttlSeconds: meta.ttlMs / 1000 },
+      source.state,
+    ));
+    const created: InstanceCreated = { instanceId: id, env: meta.env, bundleId: meta.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
+    return c.json(created, 201);
+  })
+  .delete("/v1/instances/:id", requireAdmin(), async (c) => {
+    await rpc(instance(c.env, instanceId(c)).destroy());
+    return c.body(null, 204);
+  });

@@ -1,0 +1,110 @@
+import { RpcTarget } from "cloudflare:workers";
+import type { Row, SqlValue } from "../sdk/define.ts";
+import type { TableRows } from "../sdk/tables.ts";
+import type { SetupOptions, ToolOutcome, VerifyOutcome, WorldBase } from "../sdk/world.ts";
+import type { TableDiff } from "../../shared/instance.ts";
+import { diffTables } from "./diff.ts";
+import { runtimeMode, worldClass, type WorldSpec } from "./world-class.ts";
+
+type FacetName = "live" | "initial";
+export type WorldState = ReturnType<WorldBase["exportState"]>;
+
+/** The facet's RPC surface, spelled out: the generated stub types of its JSON results are too deep for tsc. */
+interface WorldStub {
+  setup(options: SetupOptions): Promise<{ tables: number; rows: number }>;
+  call(tool: string, args: unknown): Promise<ToolOutcome>;
+  read(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
+  verify(taskId: string, answer: string | null, before: InitialReader): Promise<VerifyOutcome>;
+  tables(): Promise<{ name: string; rows: number }[]>;
+  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
+  snapshot(): Promise<TableRows[]>;
+  exportState(): Promise<WorldState>;
+  importState(state: WorldState): Promise<void>;
+}
+
+/** Lets the live world's verifier read the initial snapshot without being handed the facet itself. */
+class InitialReader extends RpcTarget {
+  constructor(private readonly world: WorldStub) {
+    super();
+  }
+  read(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    return this.world.read(sql, params);
+  }
+}
+
+/**
+ * Hosts one world inside whichever Durable Object owns it: a "live" facet that tools act on and an "initial"
+ * facet cloned from it at creation, which reset copies back and verify and diff compare against.
+ */
+export class WorldHost {
+  private readonly stubs = new Map<FacetName, WorldStub>();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    readonly spec: WorldSpec,
+  ) {}
+
+  private facet(name: FacetName): WorldStub {
+    let stub = this.stubs.get(name);
+    if (!stub) {
+      const facet = this.ctx.facets.get<WorldBase>(name, async () => ({ class: await worldClass(this.env, this.ctx, this.spec) }));
+      stub = facet as unknown as WorldStub;
+      this.stubs.set(name, stub);
+    }
+    return stub;
+  }
+
+  private setupOptions(seed: number): SetupOptions {
+    return runtimeMode(this.env) === "static" ? { seed, env: this.spec.env } : { seed };
+  }
+
+  async create(seed: number): Promise<{ tables: number; rows: number }> {
+    const made = await this.facet("live").setup(this.setupOptions(seed));
+    this.ctx.facets.clone("live", "initial");
+    return made;
+  }
+
+  /** Rebuilds a world exported elsewhere: its initial snapshot and its current state. */
+  async restore(state: { initial: WorldState; live: WorldState }): Promise<void> {
+    await this.facet("initial").importState(state.initial);
+    await this.facet("live").importState(state.live);
+  }
+
+  async exportState(): Promise<{ initial: WorldState; live: WorldState }> {
+    const [initial, live] = await Promise.all([this.facet("initial").exportState(), this.facet("live").exportState()]);
+    return { initial, live };
+  }
+
+  call(tool: string, args: unknown): Promise<ToolOutcome> {
+    return this.facet("live").call(tool, args);
+  }
+
+  reset(): void {
+    this.stubs.delete("live");
+    this.ctx.facets.delete("live");
+    this.ctx.facets.clone("initial", "live");
+  }
+
+  verify(taskId: string, answer: string | null): Promise<VerifyOutcome> {
+    return this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")));
+  }
+
+  tables(): Promise<{ name: string; rows: number }[]> {
+    return this.facet("live").tables();
+  }
+
+  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
+    return this.facet("live").rows(table, offset, limit);
+  }
+
+  async diff(): Promise<TableDiff[]> {
+    const [before, after] = await Promise.all([this.facet("initial").snapshot(), this.facet("live").snapshot()]);
+    return diffTables(before, after);
+  }
+
+  destroy(): void {
+    for (const name of ["live", "initial"] as const) this.ctx.facets.delete(name);
+    this.stubs.clear();
+  }
+}

@@ -1,0 +1,6 @@
+export { defineEnv, tool, task, sql, SDK_VERSION } from "./define.ts";
+export type {
+  Db, ReadDb, Row, SqlValue, Clock, Random, ToolContext, ToolDef, ToolAnnotations,
+  TaskDef, EnvDef, VerifyInput, VerifyResult, SolutionStep, Json,
+} from "./define.ts";
+export { z } from "zod";

@@ -1,0 +1,182 @@
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import type { EnvDef, Json, Row, SqlValue, VerifyResult } from "./define.ts";
+import { readDb, syncDb, type ReadQuery } from "./db.ts";
+import { seededRandom, stepClock } from "./determinism.ts";
+import { describeEnv } from "./describe.ts";
+import { armGuard, guardTripped, GuardError } from "./guard.ts";
+import { countRows, insertRows, readTable, worldTables, type TableRows } from "./tables.ts";
+
+/** Steps (loop iterations plus function calls) one tool call or verification may take. */
+const GUARD_BUDGET = 20_000_000;
+const DEFAULT_EPOCH = "2026-01-15T09:00:00Z";
+
+export type ToolOutcome =
+  | { ok: true; result: unknown }
+  | { ok: false; kind: "unknown_tool" | "invalid_arguments" | "tool_error" | "runaway"; message: string };
+
+export type VerifyOutcome =
+  | { ok: true; result: VerifyResult }
+  | { ok: false; kind: "unknown_task" | "verifier_error" | "runaway"; message: string };
+
+export interface SetupOptions {
+  /** Seeds the world's random source; the same seed and actions give the same final state. */
+  seed: number;
+  /** Static mode: which compiled-in environment this world runs. */
+  env?: string;
+}
+
+const ROLLBACK = Symbol("rollback");
+
+/**
+ * One world: the Durable Object facet that owns an instance's SQLite. The host talks to it over RPC;
+ * it never sees the network (the loader gives it no outbound) and never sets alarms (facets can't).
+ */
+export abstract class WorldBase extends DurableObject {
+  protected abstract definition(env?: string): EnvDef;
+
+  private get sql() {
+    return this.ctx.storage.sql;
+  }
+
+  private meta(key: string): SqlValue | undefined {
+    return this.sql.exec<{ value: SqlValue }>("SELECT value FROM _wf_meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  private setMeta(key: string, value: SqlValue): void {
+    this.sql.exec("INSERT INTO _wf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  private def(): EnvDef {
+    return this.definition((this.meta("env") as string | undefined) ?? undefined);
+  }
+
+  setup(options: SetupOptions): { tables: number; rows: number } {
+    const def = this.definition(options.env);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
+    this.setMeta("env", options.env ?? def.name);
+    this.setMeta("random", options.seed | 0);
+    this.setMeta("calls", 0);
+    this.sql.exec(def.schema);
+    const random = { value: options.seed | 0 };
+    if (typeof def.seed === "string") this.sql.exec(def.seed);
+    else def.seed(syncDb(this.sql), seededRandom(random));
+    this.setMeta("random", random.value);
+    const tables = worldTables(this.sql);
+    return { tables: tables.length, rows: tables.reduce((n, t) => n + countRows(this.sql, t), 0) };
+  }
+
+  describe() {
+    return describeEnv(this.def());
+  }
+
+  call(name: string, args: unknown): ToolOutcome {
+    const def = this.def();
+    const t = Object.hasOwn(def.tools, name) ? def.tools[name] : undefined;
+    if (!t) return { ok: false, kind: "unknown_tool", message: `unknown tool "${name}"` };
+    const parsed = t.input.safeParse(args ?? {});
+    if (!parsed.success) {
+      return { ok: false, kind: "invalid_arguments", message: `invalid arguments for ${name}: ${z.prettifyError(parsed.error)}` };
+    }
+    const calls = Number(this.meta("calls"));
+    const random = { value: Number(this.meta("random")) };
+    const ctx = {
+      db: syncDb(this.sql),
+      userId: def.userId ?? 1,
+      clock: stepClock(Date.parse(def.epoch ?? DEFAULT_EPOCH), calls),
+      random: seededRandom(random),
+    };
+    armGuard(GUARD_BUDGET);
+    try {
+      const result = this.ctx.storage.transactionSync(() => {
+        const value = t.run(parsed.data, ctx);
+        if (guardTripped()) throw new GuardError(runawayMessage());
+        if (value instanceof Promise) throw new Error(`tool ${name} returned a Promise: tools must be synchronous`);
+        this.setMeta("calls", calls + 1);
+        this.setMeta("random", random.value);
+        return (value ?? null) as Json;
+      });
+      return { ok: true, result: JSON.parse(JSON.stringify(result)) as Json };
+    } catch (err) {
+      this.ctx.storage.transactionSync(() => this.setMeta("calls", calls + 1));
+      if (err instanceof GuardError || guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** A read that cannot write: whatever the statement does is rolled back. */
+  read(text: string, params: readonly SqlValue[] = []): Row[] {
+    let rows: Row[] = [];
+    try {
+      this.ctx.storage.transactionSync(() => {
+        rows = this.sql.exec<Row>(text, ...params).toArray();
+        throw ROLLBACK;
+      });
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+    }
+    return rows;
+  }
+
+  async verify(taskId: string, answer: string | null, before: ReadQuery): Promise<VerifyOutcome> {
+    const def = this.def();
+    const t = def.tasks.find((x) => x.id === taskId);
+    if (!t) return { ok: false, kind: "unknown_task", message: `unknown task "${taskId}"` };
+    const after: ReadQuery = { read: async (text, params) => this.read(text, params) };
+    armGuard(GUARD_BUDGET);
+    try {
+      const result = await t.verify({ before: readDb(before), after: readDb(after), answer, userId: def.userId ?? 1 });
+      if (guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      return { ok: true, result: { complete: result.complete === true, ...(result.info ? { info: result.info } : {}) } };
+    } catch (err) {
+      if (err instanceof GuardError || guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      return { ok: false, kind: "verifier_error", message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  tables(): { name: string; rows: number }[] {
+    return worldTables(this.sql).map((name) => ({ name, rows: countRows(this.sql, name) }));
+  }
+
+  rows(table: string, offset: number, limit: number): TableRows & { total: number } {
+    if (!worldTables(this.sql).includes(table)) throw new Error(`no table "${table}"`);
+    return { ...readTable(this.sql, table, offset, limit), total: countRows(this.sql, table) };
+  }
+
+  /** Every world table in full, for diffs. */
+  snapshot(): TableRows[] {
+    return worldTables(this.sql).map((t) => readTable(this.sql, t));
+  }
+
+  /** Everything needed to rebuild this world elsewhere: its tables and its clock and random state. */
+  exportState(): { meta: TableRows; tables: TableRows[] } {
+    return { meta: readTable(this.sql, "_wf_meta"), tables: this.snapshot() };
+  }
+
+  importState(state: { meta: TableRows; tables: TableRows[] }): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
+      insertRows(this.sql, state.meta);
+      this.sql.exec(this.def().schema);
+      for (const table of state.tables) insertRows(this.sql, table);
+    });
+  }
+
+  /** Environment code could install its own global state; a world answers only RPC. */
+  override fetch(): Response {
+    return new Response("worlds answer RPC only", { status: 404 });
+  }
+}
+
+function runawayMessage(): string {
+  return "environment code was stopped: it ran too many loop iterations or function calls in one call (probable infinite loop)";
+}
+
+/** The facet class a bundle exports: one environment definition, fixed at build time. */
+export function makeWorld(def: EnvDef) {
+  return class World extends WorldBase {
+    protected definition(): EnvDef {
+      return def;
+    }
+  };
+}

@@ -1,0 +1,33 @@
+import { instanceSecret } from "./registry-client.ts";
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function base64url(bytes: ArrayBuffer): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** An instance's bearer token: an HMAC of its id, so the farm stores no tokens and can check any of them. */
+export async function instanceToken(env: Env, instanceId: string): Promise<string> {
+  const key = await hmacKey(await instanceSecret(env));
+  return base64url(await crypto.subtle.sign("HMAC", key, encoder.encode(`instance:${instanceId}`)));
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
+}
+
+export async function isInstanceToken(env: Env, instanceId: string, token: string): Promise<boolean> {
+  return safeEqual(await instanceToken(env, instanceId), token);
+}

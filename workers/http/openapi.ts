@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
+import { CreateInstance, InstanceCreated, InstanceInfo, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
+import { ToolCall } from "../shared/tool-call.ts";
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const errors = { default: { description: "error", ...json(ErrorBody) } };
+
+function op(summary: string, extra: { body?: z.ZodType; ok?: z.ZodType; status?: number } = {}) {
+  return {
+    summary,
+    ...(extra.body ? { requestBody: { required: true, ...json(extra.body) } } : {}),
+    responses: { [String(extra.status ?? 200)]: { description: "ok", ...(extra.ok ? json(extra.ok) : {}) }, ...errors },
+  };
+}
+
+/** The API description, built from the same zod schemas the routes validate with. */
+export function openapi() {
+  return {
+    openapi: "3.1.0",
+    info: { title: "worldfarm", version: "1.0.0", description: "Environment farm for agentic RL: SQLite worlds served over MCP." },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths: {
+      "/v1/envs": { get: op("list environments", { ok: z.object({ envs: z.array(EnvSummary) }) }) },
+      "/v1/envs/{env}": {
+        get: op("environment details: tools with JSON Schema, task prompts"),
+        put: op("upload a bundle (module + manifest.json)", { body: BundleUpload, ok: EnvSummary, status: 201 }),
+      },
+      "/v1/envs/{env}/instances": { post: op("new instance", { body: CreateInstance, ok: InstanceCreated, status: 201 }) },
+      "/v1/envs/{env}/mcp": { post: op("MCP Streamable HTTP; each 2025-era session gets a fresh instance") },
+      "/v1/instances/{id}": { get: op("instance info and counters", { ok: InstanceInfo }), delete: op("delete", { status: 204 }) },
+      "/v1/instances/{id}/mcp": { post: op("MCP Streamable HTTP for this instance (bearer = instance token)") },
+      "/v1/instances/{id}/call": { post: op("call one tool over plain HTTP (bearer = instance token)", { body: ToolCall }) },
+      "/v1/instances/{id}/reset": { post: op("reset to the initial snapshot", { ok: InstanceInfo }) },
+      "/v1/instances/{id}/verify": { post: op("verify a task against the current state", { body: VerifyRequest, ok: VerifyResponse }) },
+      "/v1/instances/{id}/state": { get: op("tables, or one table's rows (?table=&offset=&limit=)") },
+      "/v1/instances/{id}/diff": { get: op("rows changed since the initial snapshot", { ok: z.object({ tables: z.array(TableDiff) }) }) },
+      "/v1/instances/{id}/fork": { post: op("a new instance with this one's state", { ok: InstanceCreated, status: 201 }) },
+    },
+  };
+}

@@ -12,6 +12,7 @@ const app = new Hono<{ Bindings: Env }>()
   .route("/", envRoutes)
   .route("/", instanceRoutes)
   .get("/openapi.json", (c) => c.json(openapi()))
+  .get("/healthz", (c) => c.json({ ok: true }))
   .notFound((c) => errorResponse(new FarmError("not_found", 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`), c))
   .onError(errorResponse);
 

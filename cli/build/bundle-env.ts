@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { pathToFileURL, fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { BundleManifest } from "../../workers/shared/manifest.ts";
 import { instrumentGuards } from "./guard-instrument.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { ROOT } from "../paths.ts";
 const SDK = join(ROOT, "workers/env-host/sdk");
 
 export interface BuiltBundle {

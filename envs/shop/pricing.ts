@@ -109,3 +109,13 @@ export function cardExpired(expMonth: number, expYear: number, today: string): b
   const [year, month] = [Number(today.slice(0, 4)), Number(today.slice(5, 7))];
   return expYear < year || (expYear === year && expMonth < month);
 }
+
+/** A returned line gets back its share of what the order charged for merchandise and tax (shipping is kept). */
+export function refundCents(
+  unitCents: number,
+  quantity: number,
+  order: { subtotal_cents: number; discount_cents: number; tax_cents: number },
+): number {
+  const paid = order.subtotal_cents - order.discount_cents + order.tax_cents;
+  return Math.round((unitCents * quantity * paid) / order.subtotal_cents);
+}

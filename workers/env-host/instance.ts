@@ -35,6 +35,25 @@ export interface CreateOptions {
   ttlSeconds: number;
 }
 
+/** EnvInstance's RPC surface as callers see it (the generated stub types of deep JSON results overwhelm tsc). */
+export interface InstanceRpc {
+  create(options: CreateOptions, restore?: ExportedWorld["state"]): Promise<InstanceInfo>;
+  info(): Promise<InstanceInfo>;
+  listTools(): Promise<ToolInfo[]>;
+  callTool(name: string, args: unknown): Promise<ToolOutcome>;
+  reset(): Promise<InstanceInfo>;
+  verify(taskId: string, answer: string | null): Promise<VerifyResponse>;
+  tables(): Promise<{ name: string; rows: number }[]>;
+  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
+  diff(): Promise<TableDiff[]>;
+  exportWorld(): Promise<ExportedWorld>;
+  destroy(): Promise<void>;
+}
+
+export function instanceStub(env: Env, id: string): InstanceRpc {
+  return env.ENV_INSTANCE.getByName(id) as unknown as InstanceRpc;
+}
+
 /**
  * One live world served to MCP users. The world itself is a WorldHost (two facets); this object adds identity,
  * counters and an idle TTL, whose alarm lives here because facets cannot set alarms.

@@ -3,16 +3,16 @@ import { bodyLimit } from "hono/body-limit";
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
 import { BundleUpload, EnvName } from "../shared/manifest.ts";
-import { CreateInstance, StateQuery, VerifyRequest, type InstanceCreated, type InstanceInfo } from "../shared/instance.ts";
-import type { ToolOutcome } from "./sdk/world.ts";
+import { CreateInstance, StateQuery, VerifyRequest, type InstanceCreated } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
 import { parseJson } from "../http/errors.ts";
 import { checkBundle } from "./bundle-check.ts";
+import { validateEnv } from "./validate.ts";
 import { serveMcp, MAX_MCP_BODY, type McpTarget } from "./mcp.ts";
 import { currentManifest, loadManifest, registry } from "./registry-client.ts";
 import { instanceToken, isInstanceToken } from "./token.ts";
-import type { ExportedWorld } from "./instance.ts";
+import { instanceStub } from "./instance.ts";
 
 type App = { Bindings: Env };
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
@@ -34,14 +34,12 @@ function instanceId(c: Context<App>): string {
   return id;
 }
 
-function instance(env: Env, id: string) {
-  return env.ENV_INSTANCE.getByName(id);
-}
+const instance = instanceStub;
 
 /** Durable Object RPC hands errors back as plain Errors; this restores the FarmError they carry. */
-async function rpc<T = unknown>(call: Promise<unknown>): Promise<T> {
+async function rpc<T>(call: Promise<T>): Promise<T> {
   try {
-    return (await call) as T;
+    return await call;
   } catch (err) {
     throw decodeFarmError(err) ?? err;
   }
@@ -60,11 +58,11 @@ function mcpUrl(c: Context<App>, id: string): string {
 
 function worldTarget(env: Env, id: string, name: string): McpTarget {
   const stub = instance(env, id);
-  return { name, tools: [], call: (tool, args) => rpc<ToolOutcome>(stub.callTool(tool, args)) };
+  return { name, tools: [], call: (tool, args) => rpc(stub.callTool(tool, args)) };
 }
 
 async function instanceTarget(env: Env, id: string): Promise<McpTarget> {
-  const info = await rpc<InstanceInfo>(instance(env, id).info());
+  const info = await rpc(instance(env, id).info());
   const manifest = await loadManifest(env, info.bundleId);
   return { ...worldTarget(env, id, info.env), tools: manifest.tools };
 }
@@ -98,6 +96,7 @@ export const envRoutes = new Hono<App>()
       tools: m.tools, tasks: m.tasks.map((t) => ({ id: t.id, prompt: t.prompt })),
     });
   })
+  .post("/v1/envs/:env/validate", requireAdmin(), async (c) => c.json(await validateEnv(c.env, await currentManifest(c.env, envName(c)))))
   .post("/v1/envs/:env/instances", requireAdmin(), async (c) => {
     const name = envName(c);
     return c.json(await createInstance(c, name, await parseJson(c, CreateInstance)), 201);
@@ -169,7 +168,7 @@ export const instanceRoutes = new Hono<App>()
   })
   .get("/v1/instances/:id/diff", requireAdmin(), async (c) => c.json({ tables: await rpc(instance(c.env, instanceId(c)).diff()) }))
   .post("/v1/instances/:id/fork", requireAdmin(), async (c) => {
-    const source = await rpc<ExportedWorld>(instance(c.env, instanceId(c)).exportWorld());
+    const source = await rpc(instance(c.env, instanceId(c)).exportWorld());
     const id = crypto.randomUUID().replaceAll("-", "");
     const { meta } = source;
     await rpc(instance(c.env, id).create(

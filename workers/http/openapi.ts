@@ -2,6 +2,7 @@ import { z } from "zod";
 import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
 import { CreateInstance, InstanceCreated, InstanceInfo, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
+import { ValidationReport } from "../shared/validation.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
 const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
@@ -29,6 +30,7 @@ export function openapi() {
         get: op("environment details: tools with JSON Schema, task prompts"),
         put: op("upload a bundle (module + manifest.json)", { body: BundleUpload, ok: EnvSummary, status: 201 }),
       },
+      "/v1/envs/{env}/validate": { post: op("validate: world builds, tools answer, solutions pass, no-op fails", { ok: ValidationReport }) },
       "/v1/envs/{env}/instances": { post: op("new instance", { body: CreateInstance, ok: InstanceCreated, status: 201 }) },
       "/v1/envs/{env}/mcp": { post: op("MCP Streamable HTTP; each 2025-era session gets a fresh instance") },
       "/v1/instances/{id}": { get: op("instance info and counters", { ok: InstanceInfo }), delete: op("delete", { status: 204 }) },

@@ -52,7 +52,7 @@ export interface ToolDef<S extends z.ZodObject = z.ZodObject> {
   input: S;
   annotations?: ToolAnnotations;
   /** Synchronous on purpose: it runs inside one SQLite transaction. Throw to refuse; nothing it wrote stays. */
-  run: (input: z.infer<S>, ctx: ToolContext) => Json | void;
+  run: (input: z.infer<S>, ctx: ToolContext) => unknown;
 }
 
 export interface SolutionStep {

@@ -13,7 +13,13 @@ const DEFAULT_EPOCH = "2026-01-15T09:00:00Z";
 
 export type ToolOutcome =
   | { ok: true; result: unknown }
-  | { ok: false; kind: "unknown_tool" | "invalid_arguments" | "tool_error" | "runaway"; message: string };
+  | {
+      ok: false;
+      kind: "unknown_tool" | "invalid_arguments" | "tool_error" | "runaway";
+      message: string;
+      /** The environment's own code broke (a TypeError, bad SQL) rather than refusing the request on purpose. */
+      internal?: boolean;
+    };
 
 export type VerifyOutcome =
   | { ok: true; result: VerifyResult }
@@ -100,7 +106,7 @@ export abstract class WorldBase extends DurableObject {
     } catch (err) {
       this.ctx.storage.transactionSync(() => this.setMeta("calls", calls + 1));
       if (err instanceof GuardError || guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
-      return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err) };
+      return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err), ...(isInternal(err) ? { internal: true } : {}) };
     }
   }
 
@@ -166,6 +172,11 @@ export abstract class WorldBase extends DurableObject {
   override fetch(): Response {
     return new Response("worlds answer RPC only", { status: 404 });
   }
+}
+
+function isInternal(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError) return true;
+  return err instanceof Error && /SQLITE_|no such (table|column)|syntax error|constraint failed/i.test(err.message);
 }
 
 function runawayMessage(): string {

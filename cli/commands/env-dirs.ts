@@ -1,0 +1,10 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ROOT } from "../paths.ts";
+
+/** The environment folders a command acts on: those named, or every folder under envs/. */
+export async function envDirs(positionals: string[]): Promise<string[]> {
+  if (positionals.length) return positionals;
+  const entries = await readdir(join(ROOT, "envs"), { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => join(ROOT, "envs", e.name)).sort();
+}

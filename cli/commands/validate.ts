@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildEnv } from "../build/bundle-env.ts";
+import { FarmClient } from "../farm/client.ts";
+import { startLocalFarm } from "../farm/local-farm.ts";
+import type { ValidationReport } from "../../workers/shared/validation.ts";
+import type { Command } from "./command.ts";
+import { envDirs } from "./env-dirs.ts";
+import { freePort } from "../farm/free-port.ts";
+
+function print(report: ValidationReport): void {
+  const mark = (ok: boolean) => (ok ? "ok  " : "FAIL");
+  console.log(`${report.env} (${report.bundleId.slice(0, 12)}): ${report.ok ? "valid" : "INVALID"} in ${report.ms} ms`);
+  if (!report.world.ok) console.log(`  world  FAIL ${report.world.error}`);
+  for (const t of report.tools) if (!t.ok) console.log(`  tool   ${mark(t.ok)} ${t.tool}: ${t.error}`);
+  console.log(`  tools  ${report.tools.filter((t) => t.ok).length}/${report.tools.length} answer`);
+  for (const t of report.tasks) console.log(`  task   ${mark(t.ok)} ${t.task}${t.problems.length ? ": " + t.problems.join("; ") : ""}`);
+}
+
+export const validate: Command = {
+  summary: "prove environments work, in real workerd: world builds, tools answer, solutions pass, no-op fails",
+  usage: "worldfarm validate [envs/<name> ...] [--json]\n\nStarts a throwaway local farm, uploads each environment and validates it.",
+  options: { json: { type: "boolean" } },
+  async run(values, positionals) {
+    const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-validate-"));
+    const farm = await startLocalFarm({ port: await freePort(), persistDir });
+    let failed = 0;
+    try {
+      const client = new FarmClient(farm.url.toString());
+      for (const dir of await envDirs(positionals)) {
+        const bundle = await buildEnv(dir);
+        await client.upload(bundle);
+        const report = await client.request<ValidationReport>("POST", `/v1/envs/${bundle.manifest.name}/validate`);
+        if (values.json) console.log(JSON.stringify(report));
+        else print(report);
+        if (!report.ok) failed++;
+      }
+    } finally {
+      await farm.dispose();
+      await rm(persistDir, { recursive: true, force: true });
+    }
+    return failed ? 1 : 0;
+  },
+};

@@ -1,0 +1,56 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { ROOT } from "../paths.ts";
+import { bundleWorker } from "./worker-bundle.ts";
+
+// Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would.
+const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler"));
+const { Miniflare, convertV4MiniflareOptions } = (await import(fromWrangler.resolve("miniflare"))) as typeof import("miniflare");
+const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+
+export interface LocalFarmOptions {
+  port: number;
+  host?: string;
+  /** Where Durable Object state lives between runs; omit for a throwaway farm. */
+  persistDir?: string;
+  vars?: Record<string, string>;
+}
+
+export interface LocalFarm {
+  url: URL;
+  restart(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The Worker in local workerd through Miniflare's API, on workerd's own socket and without local observability:
+ * the dev proxy in front of `wrangler dev` and its tail consumer cost more than the farm's own work.
+ */
+export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFarm> {
+  const scriptPath = await bundleWorker();
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")) as { workerOptions: Record<string, unknown> & { bindings?: Record<string, unknown> } };
+  // wrangler still describes a Worker in Miniflare 4's option shape; Miniflare 5 converts it.
+  // Our bundle is one self-contained module, so wrangler's module rules have nothing to match.
+  const { modulesRules: _rules, ...worker } = workerOptions;
+  const make = () => new Miniflare(convertV4MiniflareOptions({
+    ...worker,
+    name: "worldfarm",
+    modules: true,
+    scriptPath,
+    bindings: { ...worker.bindings, ...options.vars },
+    host: options.host ?? "127.0.0.1",
+    port: options.port,
+    ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
+  } as never));
+  let mf = make();
+  const url = (await mf.ready) as URL;
+  return {
+    url,
+    async restart() {
+      await mf.dispose().catch(() => undefined);
+      mf = make();
+      await mf.ready;
+    },
+    dispose: () => mf.dispose(),
+  };
+}

@@ -92,17 +92,59 @@ export function addressView(a: AddressRow) {
   return { ...a, is_default: a.is_default === 1, formatted: formatAddress(a) };
 }
 
+export function defaultAddress(db: Db, userId: number): AddressRow {
+  const address = db.get<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE user_id = ? AND is_default = 1`, [userId]);
+  if (!address) throw new Error("You have no default address. Pass an address_id, or add one with add_address.");
+  return address;
+}
+
+export type CardRow = {
+  id: number;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  holder_name: string;
+  is_default: number;
+  created_at: string;
+};
+
+const CARD_COLUMNS = "id, brand, last4, exp_month, exp_year, holder_name, is_default, created_at";
+
+export function userCards(db: Db, userId: number): CardRow[] {
+  return db.query<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE user_id = ? ORDER BY is_default DESC, id`, [userId]);
+}
+
+export function requireCard(db: Db, userId: number, cardId: number): CardRow {
+  const card = db.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE id = ? AND user_id = ?`, [cardId, userId]);
+  if (!card) throw new Error(`You have no payment method with id ${cardId}. Use list_payment_methods to see your cards.`);
+  return card;
+}
+
+export function defaultCard(db: Db, userId: number): CardRow {
+  const card = db.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE user_id = ? AND is_default = 1`, [userId]);
+  if (!card) throw new Error("You have no default payment method. Pass a payment_method_id, or add a card with add_payment_method.");
+  return card;
+}
+
+export const cardSummary = (c: CardRow): string => `${c.brand} ending in ${c.last4}`;
+
 export type OrderRow = {
   id: number;
   order_number: string;
   status: string;
   created_at: string;
+  delivered_at: string | null;
+  subtotal_cents: number;
+  discount_cents: number;
+  tax_cents: number;
   total_cents: number;
 };
 
-export function requireOrder(db: Db, userId: number, orderId: number): OrderRow & { delivered_at: string | null } {
-  const order = db.get<OrderRow & { delivered_at: string | null }>(
-    "SELECT id, order_number, status, created_at, total_cents, delivered_at FROM orders WHERE id = ? AND user_id = ?",
+export function requireOrder(db: Db, userId: number, orderId: number): OrderRow {
+  const order = db.get<OrderRow>(
+    `SELECT id, order_number, status, created_at, delivered_at, subtotal_cents, discount_cents, tax_cents, total_cents
+     FROM orders WHERE id = ? AND user_id = ?`,
     [orderId, userId],
   );
   if (!order) throw new Error(`You have no order with id ${orderId}. Use list_orders to find the order id.`);

@@ -215,7 +215,7 @@ function planIssues(rng: Rng, project: ProjectSpec): Planned[] {
     const epicPlan: Planned = {
       spec: { type: "epic", title: epic.title, labels: [], description: epic.description, priority: "high",
         points: null, due: null },
-      epic: null, parent: null, bucket: "backlog", status: epic.status, created: start + (i + 1) * 3 * DAY + 3_600_000 * (10 + i),
+      epic: null, parent: null, bucket: "backlog", status: epic.status, created: start + (i + 1) * 3 * DAY + i * 3 * 3_600_000,
     };
     all.push(epicPlan);
     for (const child of epic.children) all.push(...planOne(child, epicPlan));
@@ -256,7 +256,7 @@ function subtaskStatus(rng: Rng, parent: Status): Status {
 }
 
 function unassignedChance(p: Planned): number {
-  if (p.bucket.startsWith("done") || isClosed(p.status)) return 0;
+  if (p.bucket.startsWith("done") || !["backlog", "todo"].includes(p.status)) return 0;
   if (p.bucket === "active") return 0.05;
   if (p.bucket === "next") return 0.25;
   return p.status === "backlog" ? 0.55 : 0.2;

@@ -60,7 +60,8 @@ export function instanceStub(env: Env, id: string): InstanceRpc {
  */
 export class EnvInstance extends DurableObject<Env> {
   private host: WorldHost | undefined;
-  private lastActive = Date.now();
+  /** When this object last persisted activity; 0 after a restart, so the first call persists again. */
+  private lastActive = 0;
 
   private get kv() {
     return this.ctx.storage.kv;

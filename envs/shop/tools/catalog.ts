@@ -86,12 +86,13 @@ export const catalogTools = {
       if (input.in_stock_only) where.push("i.quantity > 0");
       const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
       // Relevance favours keyword hits in the name over hits only in the description.
-      const nameHits = words.map(() => "(LOWER(p.name) LIKE ?)").join(" + ") || "0";
-      const order = input.sort === "relevance" ? `(${nameHits}) DESC, ${SORTS.relevance}` : SORTS[input.sort];
+      const rankByName = input.sort === "relevance" && words.length > 0;
+      const nameHits = words.map(() => "(LOWER(p.name) LIKE ?)").join(" + ");
+      const order = rankByName ? `(${nameHits}) DESC, ${SORTS.relevance}` : SORTS[input.sort];
       const total = db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM (${PRODUCT_SELECT} ${filter})`, params)?.n ?? 0;
       const rows = db.query<ProductRow>(`${PRODUCT_SELECT} ${filter} ORDER BY ${order}, p.id LIMIT ? OFFSET ?`, [
         ...params,
-        ...(input.sort === "relevance" ? words.map((w) => `%${w}%`) : []),
+        ...(rankByName ? words.map((w) => `%${w}%`) : []),
         input.limit,
         input.offset,
       ]);

@@ -105,7 +105,7 @@ export abstract class WorldBase extends DurableObject {
       return { ok: true, result: JSON.parse(JSON.stringify(result)) as Json };
     } catch (err) {
       this.ctx.storage.transactionSync(() => this.setMeta("calls", calls + 1));
-      if (err instanceof GuardError || guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      if (isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err), ...(isInternal(err) ? { internal: true } : {}) };
     }
   }
@@ -135,7 +135,7 @@ export abstract class WorldBase extends DurableObject {
       if (guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: true, result: { complete: result.complete === true, ...(result.info ? { info: result.info } : {}) } };
     } catch (err) {
-      if (err instanceof GuardError || guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      if (isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "verifier_error", message: err instanceof Error ? err.message : String(err) };
     }
   }
@@ -172,6 +172,11 @@ export abstract class WorldBase extends DurableObject {
   override fetch(): Response {
     return new Response("worlds answer RPC only", { status: 404 });
   }
+}
+
+/** Unbounded recursion overflows the stack long before it spends the step budget: both are runaway code. */
+function isRunaway(err: unknown): boolean {
+  return err instanceof GuardError || guardTripped() || (err instanceof RangeError && /call stack/i.test(err.message));
 }
 
 function isInternal(err: unknown): boolean {

@@ -14,10 +14,10 @@ export function farm(path: string, init: RequestInit & { json?: unknown; token?:
 /** The farm as a fetch function, for MCP clients. */
 export const farmFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input as RequestInfo, init));
 
-export async function upload(name: string): Promise<{ bundleId: string }> {
+export async function upload(name: string, token?: string): Promise<{ bundleId: string }> {
   const bundle = inject("bundles")[name];
   if (!bundle) throw new Error(`no bundle ${name}`);
-  const res = await farm(`/v1/envs/${name}`, { method: "PUT", json: bundle });
+  const res = await farm(`/v1/envs/${name}`, { method: "PUT", json: bundle, ...(token ? { token } : {}) });
   if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { bundleId: string };
 }

@@ -31,7 +31,7 @@ type Rng = ReturnType<typeof fixedRandom>;
 
 const DAY = 86_400_000;
 const ms = (iso: string) => new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso).getTime();
-const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
+const iso = (t: number) => new Date(t).toISOString();
 /** A working-hours timestamp uniformly between two instants. */
 const between = (rng: Rng, from: number, to: number) => {
   const day = Math.floor((from + rng.next() * Math.max(0, to - from)) / DAY) * DAY;
@@ -81,7 +81,7 @@ export function seed(db: Db): void {
   for (const project of PROJECTS) {
     const projectId = insert("projects", {
       key: project.key, name: project.name, description: project.description, team_id: teamIds.get(project.team)!,
-      lead_id: project.lead, board: project.board, created_at: project.created,
+      lead_id: project.lead, board: project.board, created_at: iso(ms(project.created)),
     });
     const sprints = insertSprints(project, projectId);
     sprintIds.push(...Object.values(sprints).filter((id): id is number => id !== undefined));
@@ -100,8 +100,8 @@ export function seed(db: Db): void {
     const { done, active, next } = project.sprints;
     const add = (s: SprintSpec, state: string) => insert("sprints", {
       project_id: projectId, name: s.name, goal: s.goal, state, start_date: s.start, end_date: s.end,
-      started_at: state === "planned" ? null : `${s.start}T09:30:00Z`,
-      completed_at: state === "completed" ? `${s.end}T16:00:00Z` : null,
+      started_at: state === "planned" ? null : iso(ms(s.start) + 9.5 * 3_600_000),
+      completed_at: state === "completed" ? iso(ms(s.end) + 16 * 3_600_000) : null,
       created_at: iso(Math.min(ms(s.start) - 10 * DAY + 14 * 3_600_000, LAST_SEEDED)),
     });
     const ids: Partial<Record<Bucket, number>> = {};

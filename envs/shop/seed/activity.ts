@@ -1,4 +1,5 @@
 import type { Db } from "../../../workers/env-host/sdk/index.ts";
+import { findProduct } from "./catalog.ts";
 import { USERS } from "./people.ts";
 import { at, type Rng } from "./rng.ts";
 
@@ -70,9 +71,7 @@ export function insertReviews(db: Db, rng: Rng): void {
     );
   const all = products(db);
   for (const [name, rating, title, body, when] of ALEX_REVIEWS) {
-    const product = all.find((p) => p.name === name);
-    if (!product) throw new Error(`seed: unknown product "${name}"`);
-    insert(product.id, 1, rating, title, body, true, rng.int(0, 12), at(when));
+    insert(findProduct(all, name).id, 1, rating, title, body, true, rng.int(0, 12), at(when));
   }
   const reviewers = USERS.map((_, i) => i + 1).filter((id) => id !== 1);
   for (const p of all) {
@@ -104,11 +103,10 @@ const ALEX_WISHLIST: [string, string][] = [
 /** Every customer has a cart; Alex's and a few others' hold items. */
 export function insertCarts(db: Db, rng: Rng): void {
   const all = products(db).filter((p) => p.stock > 0);
-  const id = (name: string) => all.find((p) => p.name === name)?.id ?? 0;
   for (let user = 1; user <= USERS.length; user++) {
     const items: [number, number, string][] =
       user === 1
-        ? ALEX_CART.map(([name, qty, when]) => [id(name), qty, when])
+        ? ALEX_CART.map(([name, qty, when]) => [findProduct(all, name).id, qty, when])
         : user % 3 === 0
           ? rng.shuffle(all).slice(0, rng.int(1, 3)).map((p) => [p.id, rng.int(1, 2), at("2026-01-05T12:00:00Z", rng.int(0, 200))])
           : [];
@@ -127,7 +125,7 @@ export function insertWishlists(db: Db, rng: Rng): void {
   const all = products(db);
   for (const [name, when] of ALEX_WISHLIST) {
     db.run("INSERT INTO wishlist_items (user_id, product_id, added_at) VALUES (1, ?, ?)", [
-      all.find((p) => p.name === name)?.id ?? 0, at(when),
+      findProduct(all, name).id, at(when),
     ]);
   }
   for (let user = 2; user <= USERS.length; user++) {

@@ -335,3 +335,10 @@ export const PINNED: Record<string, { stock?: number; rating?: number; rating_co
   "Icons Botanical Bouquet Building Set 10280": { stock: 25 },
   "Enameled Cast Iron Dutch Oven, 5.5 Quart": { stock: 9 },
 };
+
+/** Looks a seeded product up by its exact name, so a typo in the seed data fails loudly. */
+export function findProduct<T extends { name: string }>(products: T[], name: string): T {
+  const product = products.find((p) => p.name === name);
+  if (!product) throw new Error(`seed: unknown product "${name}"`);
+  return product;
+}

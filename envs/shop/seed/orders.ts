@@ -1,6 +1,7 @@
 import type { Db } from "../../../workers/env-host/sdk/index.ts";
 import { DELIVERY_DAYS, addDays, evaluateCoupon, orderTotals, refundCents, type Coupon, type ShippingSpeed } from "../pricing.ts";
 import { ADDRESS_COLUMNS, COUPON_SELECT, PRODUCT_SELECT, type AddressRow, type ProductRow } from "../queries.ts";
+import { findProduct } from "./catalog.ts";
 import { ADDRESSES, CARDS, USERS } from "./people.ts";
 import { at, type Rng } from "./rng.ts";
 
@@ -128,16 +129,10 @@ function trackingNumber(rng: Rng, carrier: string): string {
 
 export function insertOrders(db: Db, rng: Rng): void {
   const products = db.query<ProductRow>(PRODUCT_SELECT);
-  const byName = new Map(products.map((p) => [p.name, p]));
-  const product = (name: string) => {
-    const p = byName.get(name);
-    if (!p) throw new Error(`seed: unknown product "${name}"`);
-    return p;
-  };
   const specs = [...ALEX_ORDERS, ...otherOrders(rng, products)].sort((a, b) => Date.parse(a.placed) - Date.parse(b.placed));
 
   for (const spec of specs) {
-    const lines = spec.items.map(([name, quantity]) => ({ ...product(name), quantity }));
+    const lines = spec.items.map(([name, quantity]) => ({ ...findProduct(products, name), quantity }));
     const coupon = spec.coupon ? db.get<Coupon>(`${COUPON_SELECT} WHERE k.code = ?`, [spec.coupon]) : undefined;
     const discount = coupon ? evaluateCoupon(coupon, lines, spec.placed.slice(0, 10), false) : { discountCents: 0, problem: null };
     if (discount.problem) throw new Error(`seed: ${discount.problem}`);

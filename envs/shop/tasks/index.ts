@@ -1,2 +1,6 @@
-import type { TaskDef } from "../../../workers/env-host/sdk/index.ts";
-export const tasks: TaskDef[] = [];
+import { accountTasks } from "./account.ts";
+import { lookupTasks } from "./lookups.ts";
+import { orderTasks } from "./orders.ts";
+import { shoppingTasks } from "./shopping.ts";
+
+export const tasks = [...lookupTasks, ...accountTasks, ...orderTasks, ...shoppingTasks];

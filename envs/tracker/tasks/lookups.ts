@@ -20,7 +20,7 @@ export const lookupTasks = [
       { tool: "list_sprints", args: { project: "API", state: "active" } },
       { tool: "sprint_report", args: { sprint_id: 7 } },
     ],
-    referenceAnswer: "API Sprint 16 still has 65 story points left to do (15 issues that are not done or cancelled).",
+    referenceAnswer: "API Sprint 16 still has 68 story points left to do, across 17 issues that are not done or cancelled.",
   }),
 
   task({

@@ -18,10 +18,10 @@ function resolveParent(db: Db, project: ProjectRow, type: string, parentKey: str
   const parent = findIssue(db, parentKey);
   if (parent.project_id !== project.id) throw new Error(`${parent.key} is in another project; parents must be in ${project.key}.`);
   if (type === "subtask" && (parent.type === "epic" || parent.type === "subtask")) {
-    throw new Error(`A sub-task's parent must be a story, task or bug; ${parent.key} is a ${parent.type}.`);
+    throw new Error(`A sub-task's parent must be a story, task or bug; ${parent.key} has type ${parent.type}.`);
   }
   if (type !== "subtask" && parent.type !== "epic") {
-    throw new Error(`Only epics can be parents of a ${type}; ${parent.key} is a ${parent.type}. Use type "subtask" to split it.`);
+    throw new Error(`Only epics can be parents of a ${type}; ${parent.key} has type ${parent.type}. Use type "subtask" to split it.`);
   }
   return parent;
 }

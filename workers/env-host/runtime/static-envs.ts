@@ -1,3 +1,3 @@
 import type { EnvDef } from "../sdk/define.ts";
-import lab from "../../../test/fixtures/envs/lab/index.ts";
-export const staticEnvs: Record<string, EnvDef> = { lab };
+import tracker from "../../../envs/tracker/index.ts";
+export const staticEnvs: Record<string, EnvDef> = { tracker };

@@ -33,6 +33,7 @@ export const returnTools = {
       );
       if (!item) throw new Error(`Order ${order.order_number} has no product with id ${input.product_id}. Use get_order to see its items.`);
       const left = item.quantity - item.returned;
+      if (left === 0) throw new Error(`Every "${item.product_name}" from order ${order.order_number} is already being returned; see list_returns.`);
       if (input.quantity > left) {
         throw new Error(`You can return at most ${left} more of "${item.product_name}" from this order (${item.quantity} bought, ${item.returned} already returned).`);
       }

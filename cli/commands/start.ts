@@ -31,8 +31,8 @@ worldfarm is running at ${url}  (environments: ${names.join(", ")})
 
   curl -s ${url}/v1/envs
   curl -s -X POST ${url}/v1/envs/${first}/instances          # -> { instanceId, mcpUrl, token }
-  curl -s -X POST <mcpUrl minus /mcp>/call -H "authorization: Bearer <token>" \\
-       -H content-type:application/json -d '{"tool":"...","args":{}}'
+  curl -s -X POST ${url}/v1/instances/<instanceId>/call -H "authorization: Bearer <token>" \\
+       -H content-type:application/json -d '{"tool":"list_categories","args":{}}'
 
 MCP: point any MCP client at ${url}/v1/envs/${first}/mcp (a fresh world per session),
      or at an instance's mcpUrl with its token as the bearer token.

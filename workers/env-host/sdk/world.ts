@@ -65,8 +65,11 @@ export abstract class WorldBase extends DurableObject {
     this.setMeta("calls", 0);
     this.sql.exec(def.schema);
     const random = { value: options.seed | 0 };
+    // Seed code is environment code too: without a fresh budget, steps would pile up across every world it builds.
+    armGuard(GUARD_BUDGET);
     if (typeof def.seed === "string") this.sql.exec(def.seed);
     else def.seed(syncDb(this.sql), seededRandom(random));
+    if (guardTripped()) throw new GuardError(runawayMessage());
     this.setMeta("random", random.value);
     const tables = worldTables(this.sql);
     return { tables: tables.length, rows: tables.reduce((n, t) => n + countRows(this.sql, t), 0) };

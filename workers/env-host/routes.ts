@@ -114,14 +114,15 @@ export const envRoutes = new Hono<App>()
       return serveMcp(c.req.raw, await instanceTarget(c.env, session));
     }
     const manifest = await currentManifest(c.env, name);
-    if (c.req.method === "POST" && (await isLegacyRequest(c.req.raw)) && (await isInitialize(c.req.raw))) {
+    const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
+    if (legacyPost && (await isInitialize(c.req.raw))) {
       const created = await createInstance(c, name, CreateInstance.parse({}));
       const response = await serveMcp(c.req.raw, { ...worldTarget(c.env, created.instanceId, name), tools: manifest.tools });
       const headers = new Headers(response.headers);
       headers.set("mcp-session-id", created.instanceId);
       return new Response(response.body, { status: response.status, headers });
     }
-    if (c.req.method === "POST" && (await isLegacyRequest(c.req.raw))) {
+    if (legacyPost) {
       return jsonRpcError(400, -32600, "this endpoint serves 2025-era clients in sessions: send initialize first, then the Mcp-Session-Id it returns");
     }
     return serveMcp(c.req.raw, { name, tools: manifest.tools });

@@ -9,8 +9,8 @@ import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
 import { parseJson } from "../http/errors.ts";
 import { checkBundle } from "./bundle-check.ts";
 import { validateEnv } from "./validate.ts";
-import { serveMcp, MAX_MCP_BODY, type McpTarget } from "./mcp.ts";
-import { currentManifest, loadManifest, registry } from "./registry-client.ts";
+import { McpEndpoint, MAX_MCP_BODY } from "./mcp.ts";
+import { currentManifest, registry } from "./registry-client.ts";
 import { instanceToken, isInstanceToken } from "./token.ts";
 import { instanceStub } from "./instance.ts";
 
@@ -54,17 +54,6 @@ async function createInstance(c: Context<App>, name: string, options: CreateInst
 
 function mcpUrl(c: Context<App>, id: string): string {
   return new URL(`/v1/instances/${id}/mcp`, c.req.url).toString();
-}
-
-function worldTarget(env: Env, id: string, name: string): McpTarget {
-  const stub = instance(env, id);
-  return { name, tools: [], call: (tool, args) => rpc(stub.callTool(tool, args)) };
-}
-
-async function instanceTarget(env: Env, id: string): Promise<McpTarget> {
-  const info = await rpc(instance(env, id).info());
-  const manifest = await loadManifest(env, info.bundleId);
-  return { ...worldTarget(env, id, info.env), tools: manifest.tools };
 }
 
 /** Whether a JSON-RPC body opens a 2025-era session. */
@@ -111,13 +100,13 @@ export const envRoutes = new Hono<App>()
         await rpc(instance(c.env, session).destroy());
         return c.body(null, 204);
       }
-      return serveMcp(c.req.raw, await instanceTarget(c.env, session));
+      return rpc(instance(c.env, session).mcp(c.req.raw));
     }
     const manifest = await currentManifest(c.env, name);
     const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
     if (legacyPost && (await isInitialize(c.req.raw))) {
       const created = await createInstance(c, name, CreateInstance.parse({}));
-      const response = await serveMcp(c.req.raw, { ...worldTarget(c.env, created.instanceId, name), tools: manifest.tools });
+      const response = await rpc(instance(c.env, created.instanceId).mcp(c.req.raw));
       const headers = new Headers(response.headers);
       headers.set("mcp-session-id", created.instanceId);
       return new Response(response.body, { status: response.status, headers });
@@ -125,7 +114,7 @@ export const envRoutes = new Hono<App>()
     if (legacyPost) {
       return jsonRpcError(400, -32600, "this endpoint serves 2025-era clients in sessions: send initialize first, then the Mcp-Session-Id it returns");
     }
-    return serveMcp(c.req.raw, { name, tools: manifest.tools });
+    return new McpEndpoint({ name, tools: manifest.tools }).serve(c.req.raw);
   });
 
 async function requireInstanceAccess(c: Context<App>, id: string): Promise<void> {
@@ -144,7 +133,7 @@ export const instanceRoutes = new Hono<App>()
     if (!token || !((await isInstanceToken(c.env, id, token)) || (c.env.FARM_ADMIN_TOKEN && isAdmin(c)))) {
       throw new FarmError("unauthorized", 401, "this MCP endpoint needs the instance token as a bearer token");
     }
-    return serveMcp(c.req.raw, await instanceTarget(c.env, id));
+    return rpc(instance(c.env, id).mcp(c.req.raw));
   })
   .post("/v1/instances/:id/call", async (c) => {
     const id = instanceId(c);

@@ -1,16 +1,19 @@
 import type { Db, ReadDb, Row, SqlValue } from "./define.ts";
 
-export function syncDb(sql: SqlStorage): Db {
+/** `onWrite` hears how many rows each statement wrote, so a caller can tell a call that changed nothing. */
+export function syncDb(sql: SqlStorage, onWrite: (rows: number) => void = () => {}): Db {
+  const exec = <T extends Row>(text: string, params: readonly SqlValue[]) => {
+    const cursor = sql.exec<T>(text, ...params);
+    const rows = cursor.toArray();
+    if (cursor.rowsWritten) onWrite(cursor.rowsWritten);
+    return { rows, written: cursor.rowsWritten };
+  };
   return {
-    query: <T extends Row>(text: string, params: readonly SqlValue[] = []) =>
-      sql.exec<T>(text, ...params).toArray(),
-    get: <T extends Row>(text: string, params: readonly SqlValue[] = []) =>
-      sql.exec<T>(text, ...params).toArray()[0] as T | undefined,
+    query: <T extends Row>(text: string, params: readonly SqlValue[] = []) => exec<T>(text, params).rows,
+    get: <T extends Row>(text: string, params: readonly SqlValue[] = []) => exec<T>(text, params).rows[0] as T | undefined,
     run: (text: string, params: readonly SqlValue[] = []) => {
-      const cursor = sql.exec(text, ...params);
-      cursor.toArray();
-      const lastRowId = sql.exec<{ id: number }>("SELECT last_insert_rowid() AS id").one().id;
-      return { changes: cursor.rowsWritten, lastRowId };
+      const { written } = exec(text, params);
+      return { changes: written, lastRowId: sql.exec<{ id: number }>("SELECT last_insert_rowid() AS id").one().id };
     },
   };
 }

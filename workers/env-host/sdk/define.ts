@@ -17,7 +17,7 @@ export interface ReadDb {
   get<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
 }
 
-/** Deterministic time: it advances with each tool call, never with the wall clock. */
+/** Deterministic time: it advances with each tool call that changes the world, never with the wall clock. */
 export interface Clock {
   now(): Date;
   iso(): string;

@@ -16,7 +16,7 @@ export function seededRandom(state: { value: number }): Random {
   };
 }
 
-/** Each call moves the world a minute on; reads within a call add a millisecond so ordering stays strict. */
+/** Each call that changed the world moved it a minute on; reads within a call add a millisecond so ordering stays strict. */
 export function stepClock(epochMs: number, calls: number): Clock {
   let reads = 0;
   const now = () => new Date(epochMs + calls * 60_000 + reads++);

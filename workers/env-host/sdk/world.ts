@@ -89,8 +89,9 @@ export abstract class WorldBase extends DurableObject {
     }
     const calls = Number(this.meta("calls"));
     const random = { value: Number(this.meta("random")) };
+    let wrote = false;
     const ctx = {
-      db: syncDb(this.sql),
+      db: syncDb(this.sql, () => (wrote = true)),
       userId: def.userId ?? 1,
       clock: stepClock(Date.parse(def.epoch ?? DEFAULT_EPOCH), calls),
       random: seededRandom(random),
@@ -101,13 +102,16 @@ export abstract class WorldBase extends DurableObject {
         const value = t.run(parsed.data, ctx);
         if (guardTripped()) throw new GuardError(runawayMessage());
         if (value instanceof Promise) throw new Error(`tool ${name} returned a Promise: tools must be synchronous`);
-        this.setMeta("calls", calls + 1);
-        this.setMeta("random", random.value);
+        // Only a call that changed the world moves its clock and random state on. A read stays a read, with no
+        // commit to wait for; and the same actions still give the same final state.
+        if (wrote) {
+          this.setMeta("calls", calls + 1);
+          this.setMeta("random", random.value);
+        }
         return (value ?? null) as Json;
       });
       return { ok: true, result: JSON.parse(JSON.stringify(result)) as Json };
     } catch (err) {
-      this.ctx.storage.transactionSync(() => this.setMeta("calls", calls + 1));
       if (isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err), ...(isInternal(err) ? { internal: true } : {}) };
     }

@@ -17,6 +17,26 @@ interface Meta {
   createdAt: string;
 }
 
+/**
+ * An HTTP exchange as plain data: Requests and Responses cross RPC as streams, which cost more than the small
+ * JSON-RPC bodies they carry.
+ */
+export interface HttpMessage {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  body: string | null;
+  status?: number;
+}
+
+export async function toMessage(request: Request): Promise<HttpMessage> {
+  return { url: request.url, method: request.method, headers: [...request.headers], body: request.method === "GET" || request.method === "HEAD" ? null : await request.text() };
+}
+
+export function toResponse(message: HttpMessage): Response {
+  return new Response(message.body, { status: message.status ?? 200, headers: message.headers });
+}
+
 export interface ExportedWorld {
   meta: Meta;
   state: { initial: WorldState; live: WorldState };
@@ -42,7 +62,7 @@ export interface InstanceRpc {
   info(): Promise<InstanceInfo>;
   listTools(): Promise<ToolInfo[]>;
   callTool(name: string, args: unknown): Promise<ToolOutcome>;
-  mcp(request: Request): Promise<Response>;
+  mcp(message: HttpMessage): Promise<HttpMessage>;
   reset(): Promise<InstanceInfo>;
   verify(taskId: string, answer: string | null): Promise<VerifyResponse>;
   tables(): Promise<{ name: string; rows: number }[]>;
@@ -157,7 +177,12 @@ export class EnvInstance extends DurableObject<Env> {
   }
 
   /** MCP for this world, served here so a request costs one hop and an unknown instance is a plain 404. */
-  async mcp(request: Request): Promise<Response> {
+  async mcp(message: HttpMessage): Promise<HttpMessage> {
+    const response = await this.serveMcp(new Request(message.url, { method: message.method, headers: message.headers, body: message.body }));
+    return { url: message.url, method: message.method, status: response.status, headers: [...response.headers], body: response.body ? await response.text() : null };
+  }
+
+  private async serveMcp(request: Request): Promise<Response> {
     const meta = this.meta();
     if (!this.endpoint) {
       const { tools } = await loadManifest(this.env, meta.bundleId);

@@ -47,7 +47,7 @@ function serverFor(target: McpTarget): Server {
  */
 const modern = createMcpHandler(
   (ctx) => serverFor(ctx.authInfo?.extra?.target as McpTarget),
-  { legacy: "reject", responseMode: "json", maxRequestBodySize: MAX_MCP_BODY, keepAliveMs: 0 },
+  { legacy: "reject", maxRequestBodySize: MAX_MCP_BODY, keepAliveMs: 0 },
 );
 
 /**

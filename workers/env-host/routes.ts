@@ -12,7 +12,7 @@ import { validateEnv } from "./validate.ts";
 import { McpEndpoint, MAX_MCP_BODY } from "./mcp.ts";
 import { currentManifest, registry } from "./registry-client.ts";
 import { instanceToken, isInstanceToken } from "./token.ts";
-import { instanceStub } from "./instance.ts";
+import { instanceStub, toMessage, toResponse } from "./instance.ts";
 
 type App = { Bindings: Env };
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
@@ -100,13 +100,13 @@ export const envRoutes = new Hono<App>()
         await rpc(instance(c.env, session).destroy());
         return c.body(null, 204);
       }
-      return rpc(instance(c.env, session).mcp(c.req.raw));
+      return toResponse(await rpc(instance(c.env, session).mcp(await toMessage(c.req.raw))));
     }
     const manifest = await currentManifest(c.env, name);
     const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
     if (legacyPost && (await isInitialize(c.req.raw))) {
       const created = await createInstance(c, name, CreateInstance.parse({}));
-      const response = await rpc(instance(c.env, created.instanceId).mcp(c.req.raw));
+      const response = toResponse(await rpc(instance(c.env, created.instanceId).mcp(await toMessage(c.req.raw))));
       const headers = new Headers(response.headers);
       headers.set("mcp-session-id", created.instanceId);
       return new Response(response.body, { status: response.status, headers });
@@ -133,7 +133,7 @@ export const instanceRoutes = new Hono<App>()
     if (!token || !((await isInstanceToken(c.env, id, token)) || (c.env.FARM_ADMIN_TOKEN && isAdmin(c)))) {
       throw new FarmError("unauthorized", 401, "this MCP endpoint needs the instance token as a bearer token");
     }
-    return rpc(instance(c.env, id).mcp(c.req.raw));
+    return toResponse(await rpc(instance(c.env, id).mcp(await toMessage(c.req.raw))));
   })
   .post("/v1/instances/:id/call", async (c) => {
     const id = instanceId(c);

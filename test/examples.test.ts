@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { ValidationReport } from "../workers/shared/validation.ts";
-import { createInstance, farm, upload } from "./helpers.ts";
+import { call, createInstance, farm, upload, type Created } from "./helpers.ts";
 import { json, revisions } from "./mcp-clients.ts";
 
 /** The example environments, each with a read-only tool an agent would call first. */
@@ -24,6 +24,21 @@ describe.each(examples)("the $env example environment", ({ env, tool, minTools, 
     expect(report.tools.filter((t) => !t.ok)).toEqual([]);
     expect(report.tasks.filter((t) => !t.ok)).toEqual([]);
     expect(report.ok).toBe(true);
+  });
+
+  it("builds later worlds from the first one's rows, and forks them, foreign keys and all", async () => {
+    await upload(env);
+    const task = inject("bundles")[env]!.manifest.tasks.find((t) => t.solution.length > 1)!;
+    const first = await createInstance(env);
+    const second = await createInstance(env);
+    const state = async (id: string) => (await farm(`/v1/instances/${id}/state`)).json();
+    expect(await state(second.instanceId)).toEqual(await state(first.instanceId));
+    for (const step of task.solution) expect((await call(second, step.tool, step.args)).ok, step.tool).toBe(true);
+    const fork = (await (await farm(`/v1/instances/${second.instanceId}/fork`, { method: "POST" })).json()) as Created;
+    const diff = async (id: string) => (await farm(`/v1/instances/${id}/diff`)).json();
+    expect(await diff(fork.instanceId)).toEqual(await diff(second.instanceId));
+    const verified = await (await farm(`/v1/instances/${fork.instanceId}/verify`, { method: "POST", json: { taskId: task.id, answer: task.referenceAnswer ?? null } })).json();
+    expect(verified).toMatchObject({ complete: true });
   });
 
   it.each(revisions)("lists and calls its tools over MCP $revision", async ({ connect }) => {

@@ -1,4 +1,4 @@
-import type { Row, SqlValue } from "./define.ts";
+import type { SqlValue } from "./define.ts";
 
 /** Tables of the world itself: not SQLite's, not Cloudflare's (_cf_), not ours (_wf_). */
 export function worldTables(sql: SqlStorage): string[] {
@@ -52,12 +52,44 @@ export function countRows(sql: SqlStorage, table: string): number {
   return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`).one().n;
 }
 
-export function insertRows(sql: SqlStorage, table: TableRows): void {
-  const columns = table.columns.map((c) => (c === "_wf_rowid" ? "rowid" : c));
-  const insert = `INSERT INTO ${quoteIdent(table.name)} (${columns.map(quoteIdent).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
-  for (const row of table.rows) sql.exec(insert, ...row);
+/** Durable Object SQL statements may be up to 100 KB; batches stay under that. */
+const MAX_STATEMENT = 90_000;
+
+/** A value in SQLite's own literal syntax, which reads back exactly as written; undefined where none does. */
+function literal(value: SqlValue): string | undefined {
+  if (value === null) return "NULL";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return undefined;
+    return Number.isInteger(value) ? String(value) : value.toPrecision(17);
+  }
+  if (typeof value === "string") return value.includes("\0") ? undefined : `'${value.replaceAll("'", "''")}'`;
+  return `X'${[...new Uint8Array(value)].map((b) => b.toString(16).padStart(2, "0")).join("")}'`;
 }
 
-export function rowObjects(table: TableRows): Row[] {
-  return table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c, r[i] ?? null])));
+/**
+ * Inserts rows many to a statement: a statement per row costs more than the insert itself, and bound parameters
+ * are capped at 100 a statement. Rows with a value no literal can carry go in alone, with parameters.
+ */
+export function insertRows(sql: SqlStorage, table: TableRows): void {
+  const columns = table.columns.map((c) => (c === "_wf_rowid" ? "rowid" : c));
+  const head = `INSERT INTO ${quoteIdent(table.name)} (${columns.map(quoteIdent).join(", ")}) VALUES `;
+  let batch: string[] = [];
+  let size = head.length;
+  const flush = () => {
+    if (batch.length) sql.exec(head + batch.join(","));
+    batch = [];
+    size = head.length;
+  };
+  for (const row of table.rows) {
+    const values = row.map(literal);
+    const tuple = `(${values.join(",")})`;
+    if (values.includes(undefined) || head.length + tuple.length > MAX_STATEMENT) {
+      sql.exec(`${head}(${columns.map(() => "?").join(", ")})`, ...row);
+      continue;
+    }
+    if (size + tuple.length + 1 > MAX_STATEMENT) flush();
+    batch.push(tuple);
+    size += tuple.length + 1;
+  }
+  flush();
 }

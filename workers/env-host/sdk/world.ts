@@ -34,6 +34,15 @@ export interface SetupOptions {
 
 const ROLLBACK = Symbol("rollback");
 
+type WorldState = { meta: TableRows; tables: TableRows[] };
+
+/**
+ * Worlds built from one definition and seed are identical, so the first build's rows seed every later world of
+ * this isolate: copying rows in is several times faster than running seed code row by row.
+ */
+const templates = new Map<string, WorldState>();
+const MAX_TEMPLATES = 16;
+
 /**
  * One world: the Durable Object facet that owns an instance's SQLite. The host talks to it over RPC;
  * it never sees the network (the loader gives it no outbound) and never sets alarms (facets can't).
@@ -59,6 +68,19 @@ export abstract class WorldBase extends DurableObject {
 
   setup(options: SetupOptions): { tables: number; rows: number } {
     const def = this.definition(options.env);
+    const key = `${def.name}\0${options.seed | 0}`;
+    const template = templates.get(key);
+    if (template) {
+      this.importState(template);
+      return { tables: template.tables.length, rows: template.tables.reduce((n, t) => n + t.rows.length, 0) };
+    }
+    const made = this.build(def, options);
+    if (templates.size >= MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
+    templates.set(key, this.exportState());
+    return made;
+  }
+
+  private build(def: EnvDef, options: SetupOptions): { tables: number; rows: number } {
     this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
     this.setMeta("env", options.env ?? def.name);
     this.setMeta("random", options.seed | 0);
@@ -162,12 +184,14 @@ export abstract class WorldBase extends DurableObject {
   }
 
   /** Everything needed to rebuild this world elsewhere: its tables and its clock and random state. */
-  exportState(): { meta: TableRows; tables: TableRows[] } {
+  exportState(): WorldState {
     return { meta: readTable(this.sql, "_wf_meta"), tables: this.snapshot() };
   }
 
-  importState(state: { meta: TableRows; tables: TableRows[] }): void {
+  importState(state: WorldState): void {
     this.ctx.storage.transactionSync(() => {
+      // Tables arrive in name order, not in the order their foreign keys need: check those at commit instead.
+      this.sql.exec("PRAGMA defer_foreign_keys = ON");
       this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
       insertRows(this.sql, state.meta);
       this.sql.exec(this.def().schema);

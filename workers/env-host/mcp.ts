@@ -50,6 +50,15 @@ const modern = createMcpHandler(
   { legacy: "reject", maxRequestBodySize: MAX_MCP_BODY, keepAliveMs: 0 },
 );
 
+/** A body that is not JSON stays unparsed, so the SDK answers it with its own parse error. */
+async function parseJsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * MCP 2025-06-18, 2025-11-25 and 2026-07-28 for one target. 2025-era requests get the SDK's stateless transport
  * with JSON responses (its own legacy fallback answers with a one-event SSE stream, a stream per call for nothing),
@@ -61,7 +70,9 @@ export class McpEndpoint {
   constructor(private readonly target: McpTarget) {}
 
   async serve(request: Request): Promise<Response> {
-    if (!(await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_MCP_BODY }))) {
+    // Parsed once here rather than by the classifier and again by the transport.
+    const parsedBody = request.method === "POST" ? await parseJsonBody(request.clone()) : undefined;
+    if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize: MAX_MCP_BODY }))) {
       return modern.fetch(request, { authInfo: { token: "", clientId: this.target.name, scopes: [], extra: { target: this.target } } });
     }
     if (request.method !== "POST") {
@@ -72,7 +83,7 @@ export class McpEndpoint {
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: MAX_MCP_BODY });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(request);
+      return await transport.handleRequest(request, parsedBody === undefined ? {} : { parsedBody });
     } finally {
       await transport.close();
       this.idle.push(server);

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
-import { BundleUpload, EnvName } from "../shared/manifest.ts";
+import { BundleUpload, EnvName, type BundleManifest } from "../shared/manifest.ts";
 import { CreateInstance, StateQuery, VerifyRequest, type InstanceCreated } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
@@ -45,8 +45,8 @@ async function rpc<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-async function createInstance(c: Context<App>, name: string, options: CreateInstance): Promise<InstanceCreated> {
-  const manifest = await currentManifest(c.env, name);
+async function createInstance(c: Context<App>, manifest: BundleManifest, options: CreateInstance): Promise<InstanceCreated> {
+  const name = manifest.name;
   const id = crypto.randomUUID().replaceAll("-", "");
   await rpc(instance(c.env, id).create({ instanceId: id, env: name, bundleId: manifest.bundleId, ...options }));
   return { instanceId: id, env: name, bundleId: manifest.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
@@ -87,8 +87,8 @@ export const envRoutes = new Hono<App>()
   })
   .post("/v1/envs/:env/validate", requireAdmin(), async (c) => c.json(await validateEnv(c.env, await currentManifest(c.env, envName(c)))))
   .post("/v1/envs/:env/instances", requireAdmin(), async (c) => {
-    const name = envName(c);
-    return c.json(await createInstance(c, name, await parseJson(c, CreateInstance)), 201);
+    const manifest = await currentManifest(c.env, envName(c));
+    return c.json(await createInstance(c, manifest, await parseJson(c, CreateInstance)), 201);
   })
   // A 2025-era MCP session gets a world of its own: the session id is the new instance's id.
   .all("/v1/envs/:env/mcp", requireAdmin(), bodyLimit({ maxSize: MAX_MCP_BODY, onError: tooLarge(MAX_MCP_BODY) }), async (c) => {
@@ -105,11 +105,10 @@ export const envRoutes = new Hono<App>()
     const manifest = await currentManifest(c.env, name);
     const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
     if (legacyPost && (await isInitialize(c.req.raw))) {
-      const created = await createInstance(c, name, CreateInstance.parse({}));
-      const response = toResponse(await rpc(instance(c.env, created.instanceId).mcp(await toMessage(c.req.raw))));
-      const headers = new Headers(response.headers);
-      headers.set("mcp-session-id", created.instanceId);
-      return new Response(response.body, { status: response.status, headers });
+      const created = await createInstance(c, manifest, CreateInstance.parse({}));
+      const reply = await rpc(instance(c.env, created.instanceId).mcp(await toMessage(c.req.raw)));
+      reply.headers.push(["mcp-session-id", created.instanceId]);
+      return toResponse(reply);
     }
     if (legacyPost) {
       return jsonRpcError(400, -32600, "this endpoint serves 2025-era clients in sessions: send initialize first, then the Mcp-Session-Id it returns");

@@ -152,4 +152,9 @@ export const awmXml: ToolFormat = {
   result(_call, output, isError) {
     return { role: "user", content: `<tool_response>\n${resultText(output, isError)}\n</tool_response>` };
   },
+
+  write(call) {
+    const wrapped = call.name === LIST_TOOLS ? { name: LIST_TOOLS, arguments: {} } : { name: CALL_TOOL, arguments: { tool_name: call.name, arguments: call.arguments } };
+    return { content: `<tool_call>\n${JSON.stringify(wrapped)}\n</tool_call>` };
+  },
 };

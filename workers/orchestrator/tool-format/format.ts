@@ -49,6 +49,8 @@ export interface ToolFormat {
   answerLocally(call: ToolCallRequest, tools: ToolInfo[]): string | undefined;
   /** How a tool result goes back into the conversation. */
   result(call: ToolCallRequest, output: string, isError: boolean): ChatMessage;
+  /** The reply a well-behaved model writes to make this call: parse's inverse, for the oracle and scripted policies. */
+  write(call: ToolCallRequest): AssistantReply;
 }
 
 /** Marks an error result the same way in every format, so the policy sees one convention. */

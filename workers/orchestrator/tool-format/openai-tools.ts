@@ -57,4 +57,8 @@ export const openAiTools: ToolFormat = {
   result(call, output, isError) {
     return { role: "tool", tool_call_id: call.id, content: resultText(output, isError) };
   },
+
+  write(call) {
+    return { content: null, tool_calls: [{ id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] };
+  },
 };

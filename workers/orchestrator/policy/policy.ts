@@ -1,0 +1,46 @@
+import { z } from "zod";
+import type { AssistantReply, ChatMessage, OpenAiTool } from "../../shared/chat.ts";
+import type { TaskInfo } from "../../shared/manifest.ts";
+
+/** What a rollout asks its policy for: the exact messages (after truncation) and tools of one turn. */
+export interface PolicyRequest {
+  messages: ChatMessage[];
+  tools?: OpenAiTool[];
+  task: TaskInfo;
+  /** 0 for the first assistant turn. */
+  turn: number;
+}
+
+/** One assistant turn, with what a trainer needs to learn from it when the policy server gives it. */
+export const PolicyTurn = z.object({
+  reply: z.object({ content: z.string().nullable(), tool_calls: z.array(z.any()).optional() }),
+  finishReason: z.string().optional(),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() }).optional(),
+  promptTokenIds: z.array(z.number().int()).optional(),
+  completionTokenIds: z.array(z.number().int()).optional(),
+  /** Log-probability of each completion token, in order. */
+  logprobs: z.array(z.number()).optional(),
+  latencyMs: z.number(),
+  /** Requests it took, retries included. */
+  attempts: z.number().int().min(1),
+});
+export type PolicyTurn = Omit<z.infer<typeof PolicyTurn>, "reply"> & { reply: AssistantReply };
+
+export interface Policy {
+  next(request: PolicyRequest): Promise<PolicyTurn>;
+}
+
+/** A policy that still failed after its retries: the rollout ends with stop reason policy_error. */
+export class PolicyError extends Error {
+  override readonly name = "PolicyError";
+  readonly kind: "http" | "timeout" | "network" | "invalid_response";
+  readonly status: number | undefined;
+  readonly attempts: number;
+
+  constructor(kind: PolicyError["kind"], message: string, attempts: number, status?: number) {
+    super(message);
+    this.kind = kind;
+    this.attempts = attempts;
+    this.status = status;
+  }
+}

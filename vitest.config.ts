@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 const workerd = (name: string, include: string[], bindings: Record<string, string> = {}, exclude: string[] = []) => ({
   // StaticWorld has no binding: it is a facet class reached through ctx.exports, which the pool must be told of.
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, additionalExports: { StaticWorld: "DurableObject" }, miniflare: { bindings } })],
-  test: { name, include, exclude, globalSetup: ["./test/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { name, include, exclude, globalSetup: ["./test/global-setup.ts", "./test/fake-policy/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
 });
 
 export default defineConfig({

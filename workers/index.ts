@@ -6,6 +6,7 @@ import { openapi } from "./http/openapi.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";
+export { Rollout } from "./orchestrator/rollout/rollout-object.ts";
 export { StaticWorld } from "./env-host/runtime/static-world.ts";
 
 const app = new Hono<{ Bindings: Env }>()

@@ -12,7 +12,7 @@ export type WorldState = ReturnType<WorldBase["exportState"]>;
 /** The facet's RPC surface, spelled out: the generated stub types of its JSON results are too deep for tsc. */
 interface WorldStub {
   setup(options: SetupOptions): Promise<{ tables: number; rows: number }>;
-  call(tool: string, args: unknown): Promise<ToolOutcome>;
+  call(tool: string, args: unknown, stepId?: string): Promise<ToolOutcome>;
   read(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
   verify(taskId: string, answer: string | null, before: InitialReader): Promise<VerifyOutcome>;
   tables(): Promise<{ name: string; rows: number }[]>;
@@ -76,8 +76,9 @@ export class WorldHost {
     return { initial, live };
   }
 
-  call(tool: string, args: unknown): Promise<ToolOutcome> {
-    return this.facet("live").call(tool, args);
+  /** With a step id the call takes effect at most once, however often it is replayed. */
+  call(tool: string, args: unknown, stepId?: string): Promise<ToolOutcome> {
+    return this.facet("live").call(tool, args, stepId);
   }
 
   reset(): void {

@@ -33,6 +33,7 @@ export interface SetupOptions {
 }
 
 const ROLLBACK = Symbol("rollback");
+const STEPS_TABLE = "CREATE TABLE IF NOT EXISTS _wf_steps (id TEXT PRIMARY KEY, result TEXT NOT NULL)";
 
 type WorldState = { meta: TableRows; tables: TableRows[] };
 
@@ -82,6 +83,7 @@ export abstract class WorldBase extends DurableObject {
 
   private build(def: EnvDef, options: SetupOptions): { tables: number; rows: number } {
     this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
+    this.sql.exec(STEPS_TABLE);
     this.setMeta("env", options.env ?? def.name);
     this.setMeta("random", options.seed | 0);
     this.setMeta("calls", 0);
@@ -101,7 +103,15 @@ export abstract class WorldBase extends DurableObject {
     return describeEnv(this.def());
   }
 
-  call(name: string, args: unknown): ToolOutcome {
+  /**
+   * Runs one tool call in one transaction. A call given a step id takes effect once: a caller that replays it
+   * after a restart (a rollout resuming from its last checkpoint) gets the recorded result, not a second effect.
+   */
+  call(name: string, args: unknown, stepId?: string): ToolOutcome {
+    if (stepId !== undefined) {
+      const done = this.sql.exec<{ result: string }>("SELECT result FROM _wf_steps WHERE id = ?", stepId).toArray()[0];
+      if (done) return { ok: true, result: JSON.parse(done.result) as Json };
+    }
     const def = this.def();
     const t = Object.hasOwn(def.tools, name) ? def.tools[name] : undefined;
     if (!t) return { ok: false, kind: "unknown_tool", message: `unknown tool "${name}"` };
@@ -124,15 +134,17 @@ export abstract class WorldBase extends DurableObject {
         const value = t.run(parsed.data, ctx);
         if (guardTripped()) throw new GuardError(runawayMessage());
         if (value instanceof Promise) throw new Error(`tool ${name} returned a Promise: tools must be synchronous`);
+        const json = JSON.stringify(value ?? null);
         // Only a call that changed the world moves its clock and random state on. A read stays a read, with no
         // commit to wait for; and the same actions still give the same final state.
         if (wrote) {
           this.setMeta("calls", calls + 1);
           this.setMeta("random", random.value);
+          if (stepId !== undefined) this.sql.exec("INSERT INTO _wf_steps (id, result) VALUES (?, ?)", stepId, json);
         }
-        return (value ?? null) as Json;
+        return json;
       });
-      return { ok: true, result: JSON.parse(JSON.stringify(result)) as Json };
+      return { ok: true, result: JSON.parse(result) as Json };
     } catch (err) {
       if (isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err), ...(isInternal(err) ? { internal: true } : {}) };
@@ -193,6 +205,7 @@ export abstract class WorldBase extends DurableObject {
       // Tables arrive in name order, not in the order their foreign keys need: check those at commit instead.
       this.sql.exec("PRAGMA defer_foreign_keys = ON");
       this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
+      this.sql.exec(STEPS_TABLE);
       insertRows(this.sql, state.meta);
       this.sql.exec(this.def().schema);
       for (const table of state.tables) insertRows(this.sql, table);

@@ -1,11 +1,6 @@
-import { z } from "zod";
+import { TruncationSpec } from "../../shared/truncation.ts";
 
-/** How much history a policy request keeps; part of a batch's spec, replayed by the trainer. */
-export const TruncationSpec = z.object({
-  keepTurns: z.number().int().min(1).optional(),
-  maxTokens: z.number().int().min(256).optional(),
-});
-export type TruncationSpec = z.infer<typeof TruncationSpec>;
+export { TruncationSpec };
 
 /**
  * The least a message must have to be truncated. Structural on purpose, so both the orchestrator's

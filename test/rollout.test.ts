@@ -1,0 +1,128 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { z } from "zod";
+import type { RolloutResult, RolloutSpec } from "../workers/shared/rollout.ts";
+import type { RolloutState } from "../workers/orchestrator/rollout/engine.ts";
+import { upload } from "./helpers.ts";
+
+type SpecInput = z.input<typeof RolloutSpec>;
+
+const bundles = () => inject("bundles");
+
+beforeAll(async () => {
+  for (const name of ["shop", "tracker", "lab"]) await upload(name);
+});
+
+async function rollout(input: Omit<SpecInput, "rolloutId" | "bundleId">): Promise<{ result: RolloutResult; id: string }> {
+  const id = crypto.randomUUID();
+  const stub = env.ROLLOUT.getByName(id);
+  await stub.start({ rolloutId: id, bundleId: bundles()[input.env]!.manifest.bundleId, ...input });
+  const result = (await stub.advance()) as unknown as RolloutResult;
+  return { result, id };
+}
+
+describe.each(["openai-tools", "awm-xml"] as const)("an oracle rollout in %s", (toolFormat) => {
+  it.each(["shop", "tracker"])("completes every %s task with reward 1", async (name) => {
+    const tasks = bundles()[name]!.manifest.tasks;
+    const results = await Promise.all(tasks.map(async (t) =>
+      (await rollout({ env: name, taskId: t.id, policy: { kind: "oracle" }, toolFormat, maxTurns: 30 })).result));
+    for (const [i, r] of results.entries()) {
+      expect({ task: r.taskId, reward: r.reward, stop: r.stopReason }).toEqual({ task: tasks[i]!.id, reward: 1, stop: "answered" });
+      expect(r.numTurns).toBe(tasks[i]!.solution.length + 1);
+      expect(r.lossWeight).toBe(1);
+      expect(r.turns.every((t) => t.formatOk)).toBe(true);
+    }
+  });
+});
+
+describe("rollout scoring", () => {
+  const task = "add-groceries";
+
+  it("gives a no-op answer reward 0", async () => {
+    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [{ content: "I don't know" }] } });
+    expect(result).toMatchObject({ status: "completed", stopReason: "answered", reward: 0, answer: "I don't know" });
+    expect(result.rewardComponents).toMatchObject({ outcome: 0, formatErrors: 0 });
+  });
+
+  it("feeds a format violation back, scores it, and goes on", async () => {
+    const replies = [{ content: "<tool_call>{not json" }, { content: "I give up" }];
+    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies }, toolFormat: "awm-xml" });
+    expect(result.rewardComponents).toMatchObject({ outcome: 0, formatErrors: 1, format: [0, 1] });
+    expect(result.reward).toBeCloseTo(-0.1);
+    expect(result.messages.some((m) => m.role === "user" && /could not be used/.test(m.content))).toBe(true);
+  });
+
+  it("stops at the first violation when asked to", async () => {
+    const replies = [{ content: "<tool_call>{not json" }];
+    const { result } = await rollout({
+      env: "lab", taskId: task, policy: { kind: "scripted", replies }, toolFormat: "awm-xml",
+      reward: { formatPenalty: 0.5, stopOnFormatError: true },
+    });
+    expect(result).toMatchObject({ stopReason: "format_error", reward: -0.5, numTurns: 1 });
+  });
+
+  it("stops at max_turns", async () => {
+    const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "list_notes", arguments: "{}" } }] };
+    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 3 });
+    expect(result).toMatchObject({ stopReason: "max_turns", numTurns: 3, reward: 0 });
+  });
+
+  it("reports an unknown tool to the policy without touching the world", async () => {
+    const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "no_such_tool", arguments: "{}" } }] };
+    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call, { content: "done" }] } });
+    expect(result.turns[0]!.toolResults[0]).toMatchObject({ ok: false, tool: "no_such_tool" });
+    expect(result.rewardComponents.formatErrors).toBe(1);
+  });
+});
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string };
+  }
+}
+
+describe.each(["openai-tools", "awm-xml"] as const)("a rollout against an OpenAI-compatible server in %s", (toolFormat) => {
+  it("reaches reward 1 and records the token ids and logprobs of every turn", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").lab, model: "fake-policy", maxRetries: 1, backoffMs: 0 } as const;
+    const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
+    expect(result).toMatchObject({ reward: 1, stopReason: "answered", numTurns: 2 });
+    for (const turn of result.turns) {
+      expect(turn.promptTokenIds!.length).toBeGreaterThan(0);
+      expect(turn.completionTokenIds!.length).toBe(turn.logprobs!.length);
+    }
+    // The second turn's prompt extends the first turn's prompt and completion, as a trainer needs it to.
+    const [first, second] = result.turns;
+    expect(second!.promptTokenIds!.slice(0, first!.promptTokenIds!.length)).toEqual(first!.promptTokenIds);
+  });
+
+  it("marks a rollout whose policy keeps failing as failed, with loss weight 0", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").failing, model: "fake-policy", maxRetries: 1, backoffMs: 0 } as const;
+    const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
+    expect(result).toMatchObject({ status: "failed", stopReason: "policy_error", lossWeight: 0, reward: 0 });
+    expect(result.error).toMatch(/500/);
+  });
+});
+
+describe("a rollout restarted mid-way", () => {
+  it("resumes from its last checkpoint without repeating a tool call that took effect", async () => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    const spec: SpecInput = { rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } };
+    await stub.start(spec);
+    // Simulate a crash after the tool took effect but before the checkpoint was written: run a turn, then put
+    // the state back to the checkpoint before it.
+    const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
+    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+      await o.advance(1);
+      ctx.storage.kv.put("state", before);
+      ctx.storage.kv.delete("result");
+    });
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ reward: 1, stopReason: "answered" });
+    const diff = (await stub.diff()) as { table: string; inserted: unknown[] }[];
+    expect(diff).toHaveLength(1);
+    expect(diff[0]!.inserted).toHaveLength(1);
+  });
+});

@@ -1,0 +1,244 @@
+import { describe, expect, inject, it } from "vitest";
+import type { ChatMessage, OpenAiTool } from "../../shared/chat.ts";
+import { openAiPolicy, type OpenAiPolicyDeps } from "./openai.ts";
+import { PolicyError, type PolicyRequest } from "./policy.ts";
+
+// Also declared by test/fake-policy/global-setup.ts, which starts the servers in Node; this file is typechecked without it.
+declare module "vitest" {
+  export interface ProvidedContext {
+    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string };
+  }
+}
+
+const servers = inject("fakePolicies");
+const GARBAGE = "<tool_call>{not json";
+
+const tools: OpenAiTool[] = ["find_restaurant", "book_table"].map((name) => ({
+  type: "function",
+  function: { name, description: `The ${name} tool.`, parameters: { type: "object" } },
+}));
+
+function request(messages: ChatMessage[] = [], withTools = true): PolicyRequest {
+  return {
+    messages: [{ role: "system", content: "You are a booking agent." }, { role: "user", content: `Task: ${servers.task}` }, ...messages],
+    ...(withTools ? { tools } : {}),
+    task: { id: "book-luigis", prompt: servers.task, solution: [] },
+    turn: messages.filter((m) => m.role === "assistant").length,
+  };
+}
+
+/** Records the delays it is asked to wait, without waiting. */
+function recordingSleep() {
+  const delays: number[] = [];
+  return { delays, sleep: async (ms: number) => void delays.push(ms) };
+}
+
+/** Counts the requests the global fetch sends. */
+function countingFetch() {
+  const counter: { calls: number; fetch: typeof fetch } = { calls: 0, fetch: (input, init) => (counter.calls++, fetch(input, init)) };
+  return counter;
+}
+
+/** A fetch that answers each request with the next of `responses` and records what it was sent. */
+function scriptedFetch(...responses: (() => Response | Promise<Response>)[]) {
+  const sent: { url: string; headers: Headers; body: any }[] = [];
+  const fake = (async (input, init) => {
+    sent.push({ url: String(input), headers: new Headers(init?.headers), body: JSON.parse(String(init?.body)) });
+    const next = responses[Math.min(sent.length, responses.length) - 1]!;
+    return next();
+  }) as typeof fetch;
+  return { sent, fetch: fake };
+}
+
+const completion = (content = "Done.") => () =>
+  Response.json({ choices: [{ index: 0, message: { role: "assistant", content, tool_calls: [] }, finish_reason: "stop" }] });
+
+/** mulberry32, the generator the orchestrator seeds its jitter with. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function policyError(promise: Promise<unknown>): Promise<PolicyError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PolicyError);
+  return err as PolicyError;
+}
+
+describe("openAiPolicy against the fake policy server", () => {
+  it("plays a task as native tool calls, recording token ids and logprobs", async () => {
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "Qwen/Qwen3-8B" });
+    const messages: ChatMessage[] = [];
+    const turns = [];
+    for (let n = 0; n < 3; n++) {
+      const turn = await policy.next(request(messages));
+      turns.push(turn);
+      messages.push({ role: "assistant", ...turn.reply });
+      for (const call of turn.reply.tool_calls ?? []) messages.push({ role: "tool", tool_call_id: call.id, content: "{}" });
+    }
+
+    expect(turns.map((t) => [t.finishReason, t.reply])).toEqual([
+      ["tool_calls", { content: null, tool_calls: [{ id: "call_0", type: "function", function: { name: "find_restaurant", arguments: '{"name":"Luigi\'s"}' } }] }],
+      ["tool_calls", { content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "book_table", arguments: '{"restaurant_id":3,"party_size":2}' } }] }],
+      ["stop", { content: "Booked a table for two at Luigi's." }],
+    ]);
+    for (const turn of turns) {
+      expect(turn.attempts).toBe(1);
+      expect(turn.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(turn.promptTokenIds).toHaveLength(turn.usage!.promptTokens);
+      expect(turn.completionTokenIds).toHaveLength(turn.usage!.completionTokens);
+      expect(turn.logprobs).toHaveLength(turn.usage!.completionTokens);
+      expect(turn.logprobs!.every((l) => l <= 0)).toBe(true);
+    }
+    // Each turn's prompt holds the previous one, so the prompts grow.
+    expect(turns[1]!.promptTokenIds!.length).toBeGreaterThan(turns[0]!.promptTokenIds!.length);
+  });
+
+  it("asks for no token ids or logprobs when told not to", async () => {
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "m", logprobs: false, returnTokenIds: false });
+    const turn = await policy.next(request([], false));
+    expect(turn.reply.content).toContain("<tool_call>");
+    expect([turn.promptTokenIds, turn.completionTokenIds, turn.logprobs]).toEqual([undefined, undefined, undefined]);
+    expect(turn.usage!.completionTokens).toBeGreaterThan(0);
+  });
+
+  it("retries a faulty server until it answers, the same way for the same seeds, and returns garbage content as is", async () => {
+    async function play(baseUrl: string) {
+      const { delays, sleep } = recordingSleep();
+      const policy = openAiPolicy({ baseUrl, model: "m", backoffMs: 10 }, { sleep, random: seeded(42) });
+      const turns = [];
+      for (let n = 0; n < 12; n++) turns.push(await policy.next(request()));
+      return { delays, outcomes: turns.map((t) => [t.attempts, t.reply.content, t.reply.tool_calls?.[0]?.function.name]) };
+    }
+    const first = await play(servers.faulty);
+    const twin = await play(servers.faultyTwin);
+
+    expect(twin).toEqual(first);
+    const attempts = first.outcomes.map(([a]) => a as number);
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+    expect(first.delays).toHaveLength(attempts.reduce((sum, a) => sum + a - 1, 0));
+    // A 429 carries retry-after: 0; a 500 waits its jittered backoff.
+    expect(first.delays).toContain(0);
+    expect(first.delays.some((d) => d > 0)).toBe(true);
+    // A 200 with unparseable content is a valid completion: judging it is the tool format's job.
+    expect(first.outcomes.some(([, content]) => content === GARBAGE)).toBe(true);
+    expect(first.outcomes.some(([, , tool]) => tool === "find_restaurant")).toBe(true);
+  });
+
+  it("gives up on a server that always answers 500 after maxRetries + 1 attempts", async () => {
+    const counter = countingFetch();
+    const policy = openAiPolicy({ baseUrl: servers.failing, model: "m", maxRetries: 3 }, { fetch: counter.fetch, sleep: async () => {} });
+    const err = await policyError(policy.next(request()));
+    expect(err).toMatchObject({ kind: "http", status: 500, attempts: 4 });
+    expect(err.message).toContain("always failing");
+    expect(counter.calls).toBe(4);
+  });
+
+  it("does not retry a 400, and reports the server's message", async () => {
+    const counter = countingFetch();
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "m" }, { fetch: counter.fetch, sleep: async () => {} });
+    const err = await policyError(policy.next({ ...request(), messages: [] }));
+    expect(err).toMatchObject({ kind: "http", status: 400, attempts: 1 });
+    expect(err.message).toContain("messages");
+    expect(counter.calls).toBe(1);
+  });
+});
+
+describe("openAiPolicy with an injected fetch", () => {
+  it("times out a request that never answers, and retries it", async () => {
+    let calls = 0;
+    const never = (() => (calls++, new Promise<Response>(() => {}))) as typeof fetch;
+    const policy = openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", timeoutMs: 20, maxRetries: 1 }, { fetch: never, sleep: async () => {} });
+    const err = await policyError(policy.next(request()));
+    expect(err).toMatchObject({ kind: "timeout", attempts: 2 });
+    expect(calls).toBe(2);
+  });
+
+  it("retries network errors", async () => {
+    const { fetch, sent } = scriptedFetch(() => Promise.reject(new TypeError("connection refused")), completion("Hello."));
+    const turn = await openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m" }, { fetch, sleep: async () => {} }).next(request());
+    expect(turn).toMatchObject({ reply: { content: "Hello." }, attempts: 2 });
+    expect(sent).toHaveLength(2);
+
+    const down = scriptedFetch(() => Promise.reject(new TypeError("connection refused")));
+    const err = await policyError(openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", maxRetries: 1 }, { fetch: down.fetch, sleep: async () => {} }).next(request()));
+    expect(err).toMatchObject({ kind: "network", attempts: 2 });
+  });
+
+  it.each([
+    ["a body that is not JSON", () => new Response("<html>502 from a proxy</html>", { status: 200 })],
+    ["JSON that is not a chat completion", () => Response.json({ object: "chat.completion", choices: [] })],
+  ])("retries a 200 with %s, then fails with invalid_response", async (_, answer) => {
+    const { fetch, sent } = scriptedFetch(answer);
+    const err = await policyError(openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", maxRetries: 2 }, { fetch, sleep: async () => {} }).next(request()));
+    expect(err).toMatchObject({ kind: "invalid_response", attempts: 3 });
+    expect(sent).toHaveLength(3);
+  });
+
+  it("honours retry-after on a 429, else backs off exponentially with jitter", async () => {
+    const { delays, sleep } = recordingSleep();
+    const { fetch } = scriptedFetch(
+      () => Response.json({ error: { message: "slow down" } }, { status: 429, headers: { "retry-after": "3" } }),
+      () => Response.json({ error: { message: "overloaded" } }, { status: 503 }),
+      completion(),
+    );
+    const turn = await openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", backoffMs: 100 }, { fetch, sleep, random: () => 0.5 }).next(request());
+    expect(turn.attempts).toBe(3);
+    // Second retry: half of 100 · 2¹.
+    expect(delays).toEqual([3000, 100]);
+  });
+
+  it("caps the backoff at 30 s", async () => {
+    const { delays, sleep } = recordingSleep();
+    const { fetch } = scriptedFetch(() => new Response("busy", { status: 500 }));
+    const err = await policyError(openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", maxRetries: 8 }, { fetch, sleep, random: () => 0.999 }).next(request()));
+    expect(err).toMatchObject({ kind: "http", status: 500, attempts: 9 });
+    expect(err.message).toContain("busy");
+    expect(delays).toEqual([499, 999, 1998, 3996, 7992, 15984, 29970, 29970]);
+  });
+
+  it("sends the sampling options, the key and extraBody", async () => {
+    const { fetch, sent } = scriptedFetch(completion());
+    const deps: OpenAiPolicyDeps = { fetch };
+    const policy = openAiPolicy(
+      {
+        baseUrl: "http://policy.test/v1/",
+        model: "Qwen/Qwen3-8B",
+        apiKey: "sk-test",
+        temperature: 0.7,
+        topP: 0.95,
+        maxTokens: 512,
+        extraBody: { chat_template_kwargs: { enable_thinking: false }, top_k: 20 },
+      },
+      deps,
+    );
+    const turn = await policy.next(request());
+    expect(turn.reply).toEqual({ content: "Done." });
+    expect(sent[0]!.url).toBe("http://policy.test/v1/chat/completions");
+    expect(sent[0]!.headers.get("authorization")).toBe("Bearer sk-test");
+    expect(sent[0]!.body).toEqual({
+      model: "Qwen/Qwen3-8B",
+      messages: request().messages,
+      tools,
+      temperature: 0.7,
+      top_p: 0.95,
+      max_tokens: 512,
+      logprobs: true,
+      return_token_ids: true,
+      chat_template_kwargs: { enable_thinking: false },
+      top_k: 20,
+    });
+
+    await policy.next({ ...request(), tools: [] });
+    expect(sent[1]!.body).not.toHaveProperty("tools");
+  });
+});

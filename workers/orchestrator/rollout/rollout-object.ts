@@ -1,0 +1,101 @@
+import { DurableObject } from "cloudflare:workers";
+import type { z } from "zod";
+import { RolloutSpec, type RolloutResult } from "../../shared/rollout.ts";
+import type { TableDiff } from "../../shared/instance.ts";
+import { FarmError, encodeFarmError } from "../../shared/errors.ts";
+import { loadManifest } from "../../env-host/registry-client.ts";
+import { WorldHost } from "../../env-host/runtime/host.ts";
+import type { TableRows } from "../../env-host/sdk/tables.ts";
+import { policyFromSpec } from "../policy/from-spec.ts";
+import { toolFormat } from "../tool-format/registry.ts";
+import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
+
+/**
+ * One rollout, next to its own world: the world's facets live in this object, so a tool call is an in-process
+ * call, not a hop. The loop runs from alarms and checkpoints after every turn; a restart resumes from the last
+ * checkpoint, and step ids keep a replayed tool call from taking effect twice.
+ */
+export class Rollout extends DurableObject<Env> {
+  private host: WorldHost | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  private get kv() {
+    return this.ctx.storage.kv;
+  }
+
+  private spec(): RolloutSpec {
+    const spec = this.kv.get<RolloutSpec>("spec");
+    if (!spec) throw encodeFarmError(new FarmError("rollout_not_found", 404, "no such rollout"));
+    return spec;
+  }
+
+  private world(spec: RolloutSpec): WorldHost {
+    this.host ??= new WorldHost(this.ctx, this.env, { env: spec.env, bundleId: spec.bundleId });
+    return this.host;
+  }
+
+  private async setup(spec: RolloutSpec): Promise<RolloutSetup> {
+    const manifest = await loadManifest(this.env, spec.bundleId);
+    const task = manifest.tasks.find((t) => t.id === spec.taskId);
+    if (!task) throw encodeFarmError(new FarmError("task_not_found", 404, `${spec.env} has no task "${spec.taskId}"`));
+    const format = toolFormat(spec.toolFormat);
+    return {
+      rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format),
+      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
+    };
+  }
+
+  /** Builds the world and schedules the loop; idempotent for the same spec. */
+  async start(input: z.input<typeof RolloutSpec>): Promise<void> {
+    if (this.kv.get("spec")) return;
+    const spec = RolloutSpec.parse(input);
+    const setup = await this.setup(spec);
+    await this.world(spec).create(spec.seed);
+    this.kv.put("spec", spec);
+    this.kv.put("state", startRollout(setup));
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Runs up to `turns` turns, checkpointing after each; finishes the rollout when it is done. */
+  advance(turns = Number.POSITIVE_INFINITY): Promise<RolloutResult | null> {
+    // The alarm and a caller may both ask; turns must run one after another, never side by side on one state.
+    const run = this.running.then(() => this.run(turns));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(turns: number): Promise<RolloutResult | null> {
+    const spec = this.spec();
+    const existing = this.kv.get<RolloutResult>("result");
+    if (existing) return existing;
+    const setup = await this.setup(spec);
+    const host = this.world(spec);
+    const world: RolloutWorld = { call: (tool, args, stepId) => host.call(tool, args, stepId), verify: (taskId, answer) => host.verify(taskId, answer) };
+    let state = this.kv.get<RolloutState>("state")!;
+    for (let i = 0; i < turns && !state.done; i++) {
+      state = await stepRollout(setup, world, state);
+      this.kv.put("state", state);
+    }
+    if (!state.done) return null;
+    const result = await finishRollout(setup, world, state);
+    this.kv.put("result", result);
+    return result;
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.kv.get("spec")) await this.advance();
+  }
+
+  result(): RolloutResult | null {
+    this.spec();
+    return this.kv.get<RolloutResult>("result") ?? null;
+  }
+
+  diff(): Promise<TableDiff[]> {
+    return this.world(this.spec()).diff();
+  }
+
+  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
+    return this.world(this.spec()).rows(table, offset, limit);
+  }
+}

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/** Any OpenAI-compatible chat completions server: vLLM, SGLang, OpenAI. */
+export const OpenAiPolicySpec = z.object({
+  /** Up to and including the version segment, e.g. http://127.0.0.1:8000/v1. */
+  baseUrl: z.url(),
+  model: z.string().min(1),
+  apiKey: z.string().min(1).optional(),
+  temperature: z.number().min(0).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  maxTokens: z.number().int().min(1).optional(),
+  /** Merged into the request last, e.g. `{ chat_template_kwargs: { enable_thinking: false } }`. */
+  extraBody: z.record(z.string(), z.unknown()).optional(),
+  logprobs: z.boolean().default(true),
+  /** vLLM's `return_token_ids`: the exact prompt and completion tokens, so a trainer need not re-tokenize. */
+  returnTokenIds: z.boolean().default(true),
+  timeoutMs: z.number().int().min(1).default(120_000),
+  maxRetries: z.number().int().min(0).default(5),
+  backoffMs: z.number().int().min(0).default(500),
+});
+export type OpenAiPolicySpec = z.infer<typeof OpenAiPolicySpec>;
+
+export const PolicySpec = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("oracle") }),
+  z.object({
+    kind: z.literal("scripted"),
+    replies: z.array(z.object({ content: z.string().nullable(), tool_calls: z.array(z.any()).optional() })).min(1),
+  }),
+  OpenAiPolicySpec.extend({ kind: z.literal("openai") }),
+]);
+export type PolicySpec = z.infer<typeof PolicySpec>;

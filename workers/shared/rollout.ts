@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { ChatMessage, OpenAiTool } from "./chat.ts";
+import { TruncationSpec } from "./truncation.ts";
+import { PolicySpec } from "./policy-spec.ts";
+
+export const StopReason = z.enum(["answered", "max_turns", "format_error", "timeout", "policy_error", "env_error", "cancelled"]);
+export type StopReason = z.infer<typeof StopReason>;
+
+/** Step-level format scoring plus task-level outcome: the AWM paper's hybrid reward. */
+export const RewardSpec = z.object({
+  /** Subtracted for each turn whose reply broke the format (unparsable, unknown tool, invalid arguments). */
+  formatPenalty: z.number().min(0).max(1).default(0.1),
+  /** End the rollout at the first format violation instead of feeding the error back. */
+  stopOnFormatError: z.boolean().default(false),
+});
+export type RewardSpec = z.infer<typeof RewardSpec>;
+
+export const ToolResultRecord = z.object({
+  callId: z.string(),
+  tool: z.string(),
+  ok: z.boolean(),
+  output: z.string(),
+});
+
+/** One turn exactly as it happened: what the policy was sent, what it said, and what the world answered. */
+export const TurnRecord = z.object({
+  turn: z.number().int(),
+  /** The exact messages of the policy request, after truncation. */
+  request: z.array(ChatMessage),
+  tools: z.array(OpenAiTool).optional(),
+  /** Whether truncation rewrote the history for this request. */
+  truncated: z.boolean(),
+  reply: z.object({ content: z.string().nullable(), tool_calls: z.array(z.any()).optional() }),
+  outcome: z.enum(["calls", "answer", "violation"]),
+  violation: z.string().optional(),
+  /** 1 when every call of the turn parsed, named a known tool and had valid arguments (or it was an answer). */
+  formatOk: z.boolean(),
+  toolResults: z.array(ToolResultRecord),
+  promptTokenIds: z.array(z.number().int()).optional(),
+  completionTokenIds: z.array(z.number().int()).optional(),
+  logprobs: z.array(z.number()).optional(),
+  finishReason: z.string().optional(),
+  latencyMs: z.number(),
+  attempts: z.number().int(),
+});
+export type TurnRecord = z.infer<typeof TurnRecord>;
+
+export const RewardComponents = z.object({
+  outcome: z.number(),
+  formatErrors: z.number().int(),
+  format: z.array(z.number()),
+  verifier: z.object({ complete: z.boolean(), info: z.record(z.string(), z.unknown()).optional() }).nullable(),
+});
+export type RewardComponents = z.infer<typeof RewardComponents>;
+
+export const RolloutResult = z.object({
+  rolloutId: z.string(),
+  env: z.string(),
+  taskId: z.string(),
+  status: z.enum(["completed", "failed"]),
+  stopReason: StopReason,
+  error: z.string().optional(),
+  answer: z.string().nullable(),
+  reward: z.number(),
+  rewardComponents: RewardComponents,
+  /** 0 for a failed rollout: it stays in its group, masked, never silently dropped. */
+  lossWeight: z.union([z.literal(0), z.literal(1)]),
+  numTurns: z.number().int(),
+  messages: z.array(ChatMessage),
+  turns: z.array(TurnRecord),
+});
+export type RolloutResult = z.infer<typeof RolloutResult>;
+
+/** What a Rollout object is started with: one task, one policy, from a fresh world of one bundle. */
+export const RolloutSpec = z.object({
+  rolloutId: z.string().min(1),
+  env: z.string(),
+  bundleId: z.string(),
+  taskId: z.string(),
+  seed: z.number().int().default(0),
+  policy: PolicySpec,
+  toolFormat: z.enum(["openai-tools", "awm-xml"]).default("openai-tools"),
+  maxTurns: z.number().int().min(1).max(200).default(10),
+  truncation: TruncationSpec.default({}),
+  reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
+});
+export type RolloutSpec = z.infer<typeof RolloutSpec>;

@@ -2,16 +2,19 @@ import { Hono } from "hono";
 import { errorResponse } from "./http/errors.ts";
 import { FarmError } from "./shared/errors.ts";
 import { envRoutes, instanceRoutes } from "./env-host/routes.ts";
+import { batchRoutes } from "./orchestrator/routes.ts";
 import { openapi } from "./http/openapi.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";
 export { Rollout } from "./orchestrator/rollout/rollout-object.ts";
+export { Batch } from "./orchestrator/batch/batch-object.ts";
 export { StaticWorld } from "./env-host/runtime/static-world.ts";
 
 const app = new Hono<{ Bindings: Env }>()
   .route("/", envRoutes)
   .route("/", instanceRoutes)
+  .route("/", batchRoutes)
   .get("/openapi.json", (c) => c.json(openapi()))
   .get("/healthz", (c) => c.json({ ok: true }))
   .notFound((c) => {

@@ -12,6 +12,7 @@ const SCHEMA = [
      PRIMARY KEY (id, seq))`,
   `CREATE TABLE IF NOT EXISTS envs (name TEXT PRIMARY KEY, bundle_id TEXT NOT NULL, updated_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, rollouts INTEGER NOT NULL, policy_version TEXT)`,
 ];
 
 /**
@@ -76,6 +77,20 @@ export class Registry extends DurableObject<Env> {
       .toArray();
     if (!chunks.length) throw encodeFarmError(new FarmError("bundle_not_found", 404, `no bundle ${bundleId}`));
     return chunks.map((c) => c.data).join("");
+  }
+
+  /** The farm's batches, newest first: each batch's details live in its own Batch object. */
+  addBatch(id: string, rollouts: number, policyVersion: string | undefined): void {
+    this.ctx.storage.sql.exec("INSERT INTO batches (id, created_at, rollouts, policy_version) VALUES (?, ?, ?, ?)",
+      id, new Date().toISOString(), rollouts, policyVersion ?? null);
+  }
+
+  batches(limit: number): { id: string; createdAt: string; rollouts: number; policyVersion: string | null }[] {
+    return this.ctx.storage.sql
+      .exec<{ id: string; created_at: string; rollouts: number; policy_version: string | null }>(
+        "SELECT id, created_at, rollouts, policy_version FROM batches ORDER BY created_at DESC, id LIMIT ?", limit)
+      .toArray()
+      .map((r) => ({ id: r.id, createdAt: r.created_at, rollouts: r.rollouts, policyVersion: r.policy_version }));
   }
 
   /** A farm-wide secret, made once: instance tokens are HMACs under it when FARM_SECRET is not configured. */

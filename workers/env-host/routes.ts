@@ -1,12 +1,13 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { isLegacyRequest } from "@modelcontextprotocol/server";
-import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { FarmError } from "../shared/errors.ts";
 import { BundleUpload, EnvName, type BundleManifest } from "../shared/manifest.ts";
 import { CreateInstance, StateQuery, VerifyRequest, type InstanceCreated } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
 import { parseJson } from "../http/errors.ts";
+import { rpc } from "../http/rpc.ts";
 import { checkBundle } from "./bundle-check.ts";
 import { validateEnv } from "./validate.ts";
 import { McpEndpoint, MAX_MCP_BODY } from "./mcp.ts";
@@ -35,15 +36,6 @@ function instanceId(c: Context<App>): string {
 }
 
 const instance = instanceStub;
-
-/** Durable Object RPC hands errors back as plain Errors; this restores the FarmError they carry. */
-async function rpc<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    throw decodeFarmError(err) ?? err;
-  }
-}
 
 async function createInstance(c: Context<App>, manifest: BundleManifest, options: CreateInstance): Promise<InstanceCreated> {
   const name = manifest.name;

@@ -74,6 +74,8 @@ export type RolloutResult = z.infer<typeof RolloutResult>;
 /** What a Rollout object is started with: one task, one policy, from a fresh world of one bundle. */
 export const RolloutSpec = z.object({
   rolloutId: z.string().min(1),
+  /** The batch to report to when the rollout ends. */
+  batchId: z.string().optional(),
   env: z.string(),
   bundleId: z.string(),
   taskId: z.string(),

@@ -78,12 +78,23 @@ export class Rollout extends DurableObject<Env> {
     }
     if (!state.done) return null;
     const result = await finishRollout(setup, world, state);
+    // The world's changes are kept; the world itself is let go, so a batch of thousands never holds them all open.
+    this.kv.put("diff", await host.diff());
+    host.destroy();
+    this.host = undefined;
     this.kv.put("result", result);
     return result;
   }
 
+  /** Runs the rollout to its end and reports to its batch; a failed report throws, so the alarm retries it. */
   override async alarm(): Promise<void> {
-    if (this.kv.get("spec")) await this.advance();
+    const spec = this.kv.get<RolloutSpec>("spec");
+    if (!spec) return;
+    const result = await this.advance();
+    if (result && spec.batchId) {
+      const { rolloutId, status, stopReason, reward, error } = result;
+      await this.env.BATCH.getByName(spec.batchId).report({ rolloutId, status, stopReason, reward, ...(error ? { error } : {}) });
+    }
   }
 
   result(): RolloutResult | null {
@@ -92,10 +103,14 @@ export class Rollout extends DurableObject<Env> {
   }
 
   diff(): Promise<TableDiff[]> {
-    return this.world(this.spec()).diff();
+    const spec = this.spec();
+    const kept = this.kv.get<TableDiff[]>("diff");
+    return kept ? Promise.resolve(kept) : this.world(spec).diff();
   }
 
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
-    return this.world(this.spec()).rows(table, offset, limit);
+    const spec = this.spec();
+    if (this.kv.get("result")) throw encodeFarmError(new FarmError("world_released", 410, "the rollout has ended and its world was released; its diff is kept"));
+    return this.world(spec).rows(table, offset, limit);
   }
 }

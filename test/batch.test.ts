@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { BatchStatus } from "../workers/shared/batch.ts";
+import { farm, upload } from "./helpers.ts";
+
+beforeAll(async () => {
+  for (const name of ["shop", "tracker", "lab"]) await upload(name);
+});
+
+async function startBatch(spec: unknown): Promise<{ batchId: string; rollouts: number; streamUrl: string }> {
+  const res = await farm("/v1/batches", { method: "POST", json: spec });
+  if (res.status !== 201) throw new Error(`batch: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+async function status(id: string): Promise<BatchStatus> {
+  return (await farm(`/v1/batches/${id}`)).json();
+}
+
+async function settled(id: string, timeoutMs = 60_000): Promise<BatchStatus> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await status(id);
+    if (s.state !== "running" || Date.now() > until) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("a batch", () => {
+  it("runs an oracle batch over every task of both example environments: every reward is 1", async () => {
+    const { batchId, rollouts } = await startBatch({ tasks: { shop: "all", tracker: "all" }, groupSize: 2, policy: { kind: "oracle" }, maxTurns: 30 });
+    const tasks = inject("bundles").shop!.manifest.tasks.length + inject("bundles").tracker!.manifest.tasks.length;
+    expect(rollouts).toBe(tasks * 2);
+    const done = await settled(batchId);
+    expect(done).toMatchObject({ state: "done", counts: { completed: rollouts, failed: 0, pending: 0, running: 0 } });
+    expect(done.reward).toEqual({ n: rollouts, mean: 1, std: 0 });
+    expect(Object.keys(done.rewardByEnv).sort()).toEqual(["shop", "tracker"]);
+    expect(done.groups).toEqual({ total: tasks, done: tasks });
+    expect(done.stopReasons).toEqual({ answered: rollouts });
+    const listed = (await (await farm("/v1/batches")).json()) as { batches: { id: string }[] };
+    expect(listed.batches.map((b) => b.id)).toContain(batchId);
+  });
+
+  it("scores a no-op policy low, in the awm-xml format", async () => {
+    const { batchId } = await startBatch({
+      tasks: [{ env: "lab", taskId: "add-groceries" }, { env: "lab", taskId: "delete-first" }], groupSize: 3,
+      policy: { kind: "scripted", replies: [{ content: "I cannot help with that." }] }, toolFormat: "awm-xml",
+    });
+    const done = await settled(batchId);
+    expect(done).toMatchObject({ state: "done", counts: { completed: 6 }, reward: { n: 6, mean: 0, std: 0 } });
+  });
+
+  it("completes with every rollout marked failed when the policy server keeps failing", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").failing, model: "m", maxRetries: 1, backoffMs: 0 };
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 3, policy });
+    const done = await settled(batchId);
+    expect(done).toMatchObject({ state: "done", counts: { failed: 3, completed: 0 }, stopReasons: { policy_error: 3 }, groups: { total: 1, done: 1 } });
+    expect(done.errors[0]!.error).toMatch(/500/);
+  });
+
+  it("stops new work when cancelled; waiting rollouts are cancelled", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").faulty, model: "m", maxRetries: 8, backoffMs: 0 };
+    const { batchId, rollouts } = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 8, concurrency: 1, policy });
+    const cancelled = (await (await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" })).json()) as BatchStatus;
+    expect(cancelled.state).toBe("cancelled");
+    expect(cancelled.counts.cancelled).toBeGreaterThanOrEqual(rollouts - 1);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const later = await status(batchId);
+    expect(later.counts.running + later.counts.pending).toBe(0);
+    expect(later.counts.completed + later.counts.failed).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("a bad batch spec", () => {
+  const bad: [string, unknown, RegExp][] = [
+    ["no policy", { tasks: { lab: "all" } }, /policy/],
+    ["an unknown policy kind", { tasks: { lab: "all" }, policy: { kind: "psychic" } }, /policy/],
+    ["a zero group size", { tasks: { lab: "all" }, groupSize: 0, policy: { kind: "oracle" } }, /groupSize/],
+    ["no tasks", { tasks: [], policy: { kind: "oracle" } }, /tasks/],
+    ["an unknown environment", { tasks: { nowhere: "all" }, policy: { kind: "oracle" } }, /tasks: no environment named "nowhere"/],
+    ["an unknown task", { tasks: [{ env: "lab", taskId: "nope" }], policy: { kind: "oracle" } }, /tasks: lab has no task "nope"/],
+    ["a bad tool format", { tasks: { lab: "all" }, policy: { kind: "oracle" }, toolFormat: "smoke-signals" }, /toolFormat/],
+    ["an openai policy without a base URL", { tasks: { lab: "all" }, policy: { kind: "openai", model: "m" } }, /baseUrl/],
+  ];
+  it.each(bad)("is refused with 400 naming the field: %s", async (_name, spec, pattern) => {
+    const res = await farm("/v1/batches", { method: "POST", json: spec });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.message).toMatch(pattern);
+  });
+
+  it("answers 404 for an unknown batch", async () => {
+    expect((await farm(`/v1/batches/b_${"0".repeat(24)}`)).status).toBe(404);
+    expect((await farm("/v1/batches/nope")).status).toBe(404);
+  });
+});

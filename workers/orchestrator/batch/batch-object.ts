@@ -1,0 +1,164 @@
+import { DurableObject } from "cloudflare:workers";
+import { asc, eq, inArray, sql } from "drizzle-orm";
+import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import type { BatchSpec, BatchStatus } from "../../shared/batch.ts";
+import { FarmError, encodeFarmError } from "../../shared/errors.ts";
+import type { RolloutResult } from "../../shared/rollout.ts";
+import { rewardStats } from "./stats.ts";
+import { DDL, events, groups, rollouts } from "./tables.ts";
+
+export interface PlannedRollout {
+  id: string;
+  groupId: string;
+  env: string;
+  bundleId: string;
+  taskId: string;
+}
+
+/** What a finished rollout tells its batch; the trajectory itself stays in the Rollout object. */
+export type RolloutReport = Pick<RolloutResult, "rolloutId" | "status" | "stopReason" | "reward" | "error">;
+
+interface Meta {
+  batchId: string;
+  spec: BatchSpec;
+  createdAt: number;
+  state: "running" | "done" | "cancelled";
+  finishedAt: number | null;
+}
+
+/**
+ * A batch: a queue of rollouts fanned out in alarm-driven waves, never more than `concurrency` at once, so
+ * thousands progress without any request holding them. Work beyond the bound waits; it never fails for capacity.
+ */
+export class Batch extends DurableObject<Env> {
+  private readonly db: DrizzleSqliteDODatabase;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = drizzle(ctx.storage);
+    ctx.blockConcurrencyWhile(async () => {
+      for (const statement of DDL) ctx.storage.sql.exec(statement);
+    });
+  }
+
+  private meta(): Meta {
+    const meta = this.ctx.storage.kv.get<Meta>("meta");
+    if (!meta) throw encodeFarmError(new FarmError("batch_not_found", 404, "no such batch"));
+    return meta;
+  }
+
+  async create(batchId: string, spec: BatchSpec, plan: PlannedRollout[]): Promise<void> {
+    if (this.ctx.storage.kv.get("meta")) throw encodeFarmError(new FarmError("batch_exists", 409, "batch already exists"));
+    this.ctx.storage.transactionSync(() => {
+      const sizes = new Map<string, PlannedRollout & { size: number }>();
+      for (const [seq, r] of plan.entries()) {
+        this.db.insert(rollouts).values({ ...r, seq, status: "pending" }).run();
+        const g = sizes.get(r.groupId);
+        sizes.set(r.groupId, { ...r, size: (g?.size ?? 0) + 1 });
+      }
+      for (const g of sizes.values()) this.db.insert(groups).values({ id: g.groupId, env: g.env, taskId: g.taskId, size: g.size }).run();
+      this.db.insert(events).values({ at: Date.now(), kind: "created", detail: `${plan.length} rollouts` }).run();
+      this.ctx.storage.kv.put<Meta>("meta", { batchId, spec, createdAt: Date.now(), state: "running", finishedAt: null });
+    });
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** One wave: start as many waiting rollouts as the concurrency bound allows. */
+  override async alarm(): Promise<void> {
+    const meta = this.ctx.storage.kv.get<Meta>("meta");
+    if (!meta || meta.state !== "running") return;
+    const running = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(eq(rollouts.status, "running")).get()!.n;
+    const free = meta.spec.concurrency - running;
+    if (free <= 0) return;
+    const wave = this.db.select().from(rollouts).where(eq(rollouts.status, "pending")).orderBy(asc(rollouts.seq)).limit(free).all();
+    if (wave.length === 0) return;
+    const now = Date.now();
+    this.db.update(rollouts).set({ status: "running", startedAt: now }).where(inArray(rollouts.id, wave.map((r) => r.id))).run();
+    const { spec } = meta;
+    const started = await Promise.allSettled(wave.map((r) => this.env.ROLLOUT.getByName(r.id).start({
+      rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
+      policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
+    })));
+    for (const [i, outcome] of started.entries()) {
+      if (outcome.status === "rejected") {
+        const r = wave[i]!;
+        this.record({ rolloutId: r.id, status: "failed", stopReason: "env_error", reward: 0, error: `could not start: ${String(outcome.reason)}` });
+      }
+    }
+  }
+
+  private record(report: RolloutReport): void {
+    const row = this.db.select().from(rollouts).where(eq(rollouts.id, report.rolloutId)).get();
+    // Reports arrive at least once; a rollout already settled stays as it was.
+    if (!row || row.status === "completed" || row.status === "failed") return;
+    this.ctx.storage.transactionSync(() => {
+      this.db.update(rollouts).set({
+        status: report.status, stopReason: report.stopReason, reward: report.reward, error: report.error ?? null, finishedAt: Date.now(),
+      }).where(eq(rollouts.id, report.rolloutId)).run();
+      if (report.error) this.db.insert(events).values({ at: Date.now(), kind: "rollout_failed", detail: `${report.rolloutId}: ${report.error}` }).run();
+      this.settleGroup(row.groupId);
+      const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
+      const meta = this.meta();
+      if (open === 0 && meta.state === "running") this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "done", finishedAt: Date.now() });
+    });
+  }
+
+  /** A group's statistics are written when its last member ends; failed members count in the group at weight 0. */
+  private settleGroup(groupId: string): void {
+    const members = this.db.select().from(rollouts).where(eq(rollouts.groupId, groupId)).all();
+    const finished = members.filter((m) => m.status === "completed" || m.status === "failed" || m.status === "cancelled");
+    const update: Partial<typeof groups.$inferInsert> = { done: finished.length };
+    if (finished.length === members.length) {
+      const rewards = members.filter((m) => m.status === "completed").map((m) => m.reward ?? 0);
+      const { mean, std } = rewardStats(rewards);
+      Object.assign(update, { mean, std, allEqual: rewards.every((r) => r === rewards[0]), finishedAt: Date.now() });
+    }
+    this.db.update(groups).set(update).where(eq(groups.id, groupId)).run();
+  }
+
+  async report(report: RolloutReport): Promise<void> {
+    this.record(report);
+    if (this.meta().state === "running") await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Stops new work: waiting rollouts are cancelled; running ones finish and are reported as usual. */
+  cancel(): BatchStatus {
+    const meta = this.meta();
+    if (meta.state === "running") {
+      this.ctx.storage.transactionSync(() => {
+        const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
+        this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();
+        for (const groupId of new Set(pending.map((p) => p.groupId))) this.settleGroup(groupId);
+        this.db.insert(events).values({ at: Date.now(), kind: "cancelled", detail: `${pending.length} waiting rollouts cancelled` }).run();
+        this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "cancelled", finishedAt: Date.now() });
+      });
+    }
+    return this.status();
+  }
+
+  status(): BatchStatus {
+    const meta = this.meta();
+    const all = this.db.select().from(rollouts).all();
+    const counts = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    const stopReasons: Record<string, number> = {};
+    const byEnv = new Map<string, number[]>();
+    for (const r of all) {
+      counts[r.status] += 1;
+      if (r.stopReason) stopReasons[r.stopReason] = (stopReasons[r.stopReason] ?? 0) + 1;
+      if (r.status === "completed") byEnv.set(r.env, [...(byEnv.get(r.env) ?? []), r.reward ?? 0]);
+    }
+    const rewards = [...byEnv.values()].flat();
+    const settled = counts.completed + counts.failed;
+    const elapsed = ((meta.finishedAt ?? Date.now()) - meta.createdAt) / 1000;
+    const groupCounts = this.db.select({ total: sql<number>`count(*)`, done: sql<number>`sum(finished_at IS NOT NULL)` }).from(groups).get()!;
+    return {
+      batchId: meta.batchId, state: meta.state, createdAt: new Date(meta.createdAt).toISOString(),
+      finishedAt: meta.finishedAt ? new Date(meta.finishedAt).toISOString() : null,
+      counts, groups: { total: groupCounts.total, done: groupCounts.done ?? 0 },
+      reward: rewardStats(rewards),
+      rewardByEnv: Object.fromEntries([...byEnv].map(([env, values]) => [env, rewardStats(values)])),
+      stopReasons, rolloutsPerSecond: elapsed > 0 ? settled / elapsed : 0,
+      errors: all.filter((r) => r.error).slice(0, 20).map((r) => ({ rolloutId: r.id, error: r.error! })),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** The batch's queue and ledger: one row per rollout. */
+export const rollouts = sqliteTable("rollouts", {
+  id: text("id").primaryKey(),
+  seq: integer("seq").notNull(),
+  groupId: text("group_id").notNull(),
+  env: text("env").notNull(),
+  bundleId: text("bundle_id").notNull(),
+  taskId: text("task_id").notNull(),
+  status: text("status", { enum: ["pending", "running", "completed", "failed", "cancelled"] }).notNull(),
+  stopReason: text("stop_reason"),
+  reward: real("reward"),
+  error: text("error"),
+  startedAt: integer("started_at"),
+  finishedAt: integer("finished_at"),
+});
+
+/** One row per GRPO group; its stats are written when its last member ends. */
+export const groups = sqliteTable("groups", {
+  id: text("id").primaryKey(),
+  env: text("env").notNull(),
+  taskId: text("task_id").notNull(),
+  size: integer("size").notNull(),
+  done: integer("done").notNull().default(0),
+  mean: real("mean"),
+  std: real("std"),
+  allEqual: integer("all_equal", { mode: "boolean" }),
+  finishedAt: integer("finished_at"),
+});
+
+/** What happened, in order: created, cancelled, errors. */
+export const events = sqliteTable("events", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: integer("at").notNull(),
+  kind: text("kind").notNull(),
+  detail: text("detail"),
+});
+
+export const DDL = [
+  `CREATE TABLE IF NOT EXISTS rollouts (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, group_id TEXT NOT NULL, env TEXT NOT NULL,
+     bundle_id TEXT NOT NULL, task_id TEXT NOT NULL, status TEXT NOT NULL, stop_reason TEXT, reward REAL, error TEXT,
+     started_at INTEGER, finished_at INTEGER)`,
+  "CREATE INDEX IF NOT EXISTS rollouts_status ON rollouts (status, seq)",
+  `CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, env TEXT NOT NULL, task_id TEXT NOT NULL, size INTEGER NOT NULL,
+     done INTEGER NOT NULL DEFAULT 0, mean REAL, std REAL, all_equal INTEGER, finished_at INTEGER)`,
+  "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT)",
+];

@@ -1,0 +1,56 @@
+import { Hono, type Context } from "hono";
+import { BatchSpec, type BatchCreated, type BatchStatus } from "../shared/batch.ts";
+import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { requireAdmin } from "../http/auth.ts";
+import { parseJson } from "../http/errors.ts";
+import { rpc } from "../http/rpc.ts";
+import { currentManifest, registry } from "../env-host/registry-client.ts";
+import type { PlannedRollout } from "./batch/batch-object.ts";
+
+type App = { Bindings: Env };
+const BATCH_ID = /^b_[0-9a-f]{24}$/;
+
+/** Expands the spec's task selection against the environments as they are now: tasks x groupSize rollouts. */
+async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<PlannedRollout[]> {
+  const wanted = Array.isArray(spec.tasks)
+    ? spec.tasks.reduce<Map<string, string[]>>((m, t) => m.set(t.env, [...(m.get(t.env) ?? []), t.taskId]), new Map())
+    : new Map(Object.entries(spec.tasks).map(([name, ids]) => [name, ids === "all" ? [] : ids]));
+  const out: PlannedRollout[] = [];
+  for (const [name, ids] of wanted) {
+    const manifest = await currentManifest(env, name).catch((err: unknown) => {
+      throw new FarmError("invalid_request", 400, `tasks: ${(decodeFarmError(err) ?? (err as Error)).message}`);
+    });
+    const known = new Set(manifest.tasks.map((t) => t.id));
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length) throw new FarmError("invalid_request", 400, `tasks: ${name} has no task ${unknown.map((u) => `"${u}"`).join(", ")}`);
+    for (const taskId of ids.length ? ids : [...known]) {
+      const groupId = `${batchId}.${name}.${taskId}`;
+      for (let k = 0; k < spec.groupSize; k++) {
+        out.push({ id: `${groupId}.${k}`, groupId, env: name, bundleId: manifest.bundleId, taskId });
+      }
+    }
+  }
+  return out;
+}
+
+function batchId(c: Context<App>): string {
+  const id = c.req.param("id") ?? "";
+  if (!BATCH_ID.test(id)) throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
+  return id;
+}
+
+const batch = (env: Env, id: string) => env.BATCH.getByName(id);
+
+export const batchRoutes = new Hono<App>()
+  .post("/v1/batches", requireAdmin(), async (c) => {
+    const spec = await parseJson(c, BatchSpec);
+    const id = `b_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const rollouts = await plan(c.env, id, spec);
+    await rpc(batch(c.env, id).create(id, spec, rollouts));
+    await registry(c.env).addBatch(id, rollouts.length, spec.policyVersion);
+    const created: BatchCreated = { batchId: id, streamUrl: new URL(`/v1/batches/${id}/groups`, c.req.url).toString(), rollouts: rollouts.length };
+    return c.json(created, 201);
+  })
+  .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await registry(c.env).batches(100) }))
+  .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).status())) as BatchStatus))
+  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).cancel())) as BatchStatus));

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { EnvName } from "./manifest.ts";
+import { PolicySpec } from "./policy-spec.ts";
+import { RewardSpec } from "./rollout.ts";
+import { TruncationSpec } from "./truncation.ts";
+
+/** Which tasks a batch runs: an explicit list, or per environment all of its tasks or some of them. */
+export const TaskSelection = z.union([
+  z.array(z.object({ env: EnvName, taskId: z.string().min(1) })).min(1, "name at least one task"),
+  z.record(EnvName, z.union([z.literal("all"), z.array(z.string().min(1)).min(1)]))
+    .refine((r) => Object.keys(r).length > 0, "name at least one environment"),
+]);
+export type TaskSelection = z.infer<typeof TaskSelection>;
+
+export const BatchSpec = z.object({
+  tasks: TaskSelection,
+  /** Rollouts per task: one GRPO group, all starting from the same initial state. */
+  groupSize: z.number().int().min(1).max(256).default(4),
+  policy: PolicySpec,
+  toolFormat: z.enum(["openai-tools", "awm-xml"]).default("openai-tools"),
+  maxTurns: z.number().int().min(1).max(200).default(10),
+  truncation: TruncationSpec.default({}),
+  reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
+  /** Rollouts running at once; the rest wait in the batch's queue. */
+  concurrency: z.number().int().min(1).max(4096).default(256),
+  /** Seeds every world's random source (the group shares it: identical initial states). */
+  seed: z.number().int().default(0),
+  /** A tag the trainer uses to tell which weights produced the batch. */
+  policyVersion: z.string().max(200).optional(),
+});
+export type BatchSpec = z.infer<typeof BatchSpec>;
+
+export const BatchCreated = z.object({ batchId: z.string(), streamUrl: z.string(), rollouts: z.number().int() });
+export type BatchCreated = z.infer<typeof BatchCreated>;
+
+const RewardStats = z.object({ n: z.number().int(), mean: z.number(), std: z.number() });
+
+export const BatchStatus = z.object({
+  batchId: z.string(),
+  state: z.enum(["running", "done", "cancelled"]),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  counts: z.object({ pending: z.number(), running: z.number(), completed: z.number(), failed: z.number(), cancelled: z.number() }),
+  groups: z.object({ total: z.number(), done: z.number() }),
+  reward: RewardStats,
+  rewardByEnv: z.record(z.string(), RewardStats),
+  stopReasons: z.record(z.string(), z.number()),
+  rolloutsPerSecond: z.number(),
+  errors: z.array(z.object({ rolloutId: z.string(), error: z.string() })),
+});
+export type BatchStatus = z.infer<typeof BatchStatus>;

@@ -5,16 +5,16 @@ import { defineConfig } from "vitest/config";
 const workerd = (name: string, include: string[], bindings: Record<string, string> = {}, exclude: string[] = []) => ({
   // StaticWorld has no binding: it is a facet class reached through ctx.exports, which the pool must be told of.
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, additionalExports: { StaticWorld: "DurableObject" }, miniflare: { bindings } })],
-  test: { name, include, exclude, globalSetup: ["./test/global-setup.ts", "./test/fake-policy/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { name, include, exclude, globalSetup: ["./test/global-setup.ts", "./test/fake-policy-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
 });
 
 export default defineConfig({
   test: {
     projects: [
-      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], {}, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/fake-policy/**"]),
+      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], {}, ["test/static-mode.test.ts", "test/admin-token.test.ts"]),
       workerd("workerd-static", ["test/static-mode.test.ts"], { RUNTIME_MODE: "static" }),
       workerd("workerd-admin", ["test/admin-token.test.ts"], { FARM_ADMIN_TOKEN: "test-admin-token" }),
-      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "test/fake-policy/**/*.test.ts"] } },
+      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts"] } },
     ],
   },
 });

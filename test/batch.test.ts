@@ -41,6 +41,12 @@ describe("a batch", () => {
     expect(listed.batches.map((b) => b.id)).toContain(batchId);
   });
 
+  it("runs waves of more rollouts than a statement has parameters", async () => {
+    const { batchId, rollouts } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 150, policy: { kind: "oracle" } });
+    const done = await settled(batchId);
+    expect(done).toMatchObject({ state: "done", counts: { completed: rollouts }, reward: { n: 150, mean: 1 } });
+  });
+
   it("scores a no-op policy low, in the awm-xml format", async () => {
     const { batchId } = await startBatch({
       tasks: [{ env: "lab", taskId: "add-groceries" }, { env: "lab", taskId: "delete-first" }], groupSize: 3,

@@ -36,6 +36,7 @@ worldfarm is running at ${url}  (environments: ${names.join(", ")})
 
 MCP: point any MCP client at ${url}/v1/envs/${first}/mcp (a fresh world per session),
      or at an instance's mcpUrl with its token as the bearer token.
+Demo: in another terminal, npx worldfarm demo   (a rollout batch against a local fake vLLM; prints the rewards)
 API: ${url}/openapi.json     Ctrl-C stops the farm.
 `);
     const watch = watchFarm(url, async () => {

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { BatchSpec, BatchStatus } from "../../shared/batch.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
@@ -73,7 +73,10 @@ export class Batch extends DurableObject<Env> {
     const wave = this.db.select().from(rollouts).where(eq(rollouts.status, "pending")).orderBy(asc(rollouts.seq)).limit(free).all();
     if (wave.length === 0) return;
     const now = Date.now();
-    this.db.update(rollouts).set({ status: "running", startedAt: now }).where(inArray(rollouts.id, wave.map((r) => r.id))).run();
+    // The wave is the first pending rollouts by seq; naming them by seq bound keeps the statement within SQLite's
+    // 100 bound parameters however large the wave.
+    this.db.update(rollouts).set({ status: "running", startedAt: now })
+      .where(and(eq(rollouts.status, "pending"), lte(rollouts.seq, wave.at(-1)!.seq))).run();
     const { spec } = meta;
     const started = await Promise.allSettled(wave.map((r) => this.env.ROLLOUT.getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,

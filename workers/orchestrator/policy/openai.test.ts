@@ -3,7 +3,7 @@ import type { ChatMessage, OpenAiTool } from "../../shared/chat.ts";
 import { openAiPolicy, type OpenAiPolicyDeps } from "./openai.ts";
 import { PolicyError, type PolicyRequest } from "./policy.ts";
 
-// Also declared by test/fake-policy/global-setup.ts, which starts the servers in Node; this file is typechecked without it.
+// Also declared by test/fake-policy-setup.ts, which starts the servers in Node; this file is typechecked without it.
 declare module "vitest" {
   export interface ProvidedContext {
     fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string };

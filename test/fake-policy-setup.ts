@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
-import lab from "../fixtures/envs/lab/index.ts";
-import { startFakePolicy } from "./server.ts";
+import lab from "./fixtures/envs/lab/index.ts";
+import { startFakePolicy } from "../cli/fake-policy/server.ts";
 
 /** The fake policy servers the workerd tests talk to: base URLs ending in /v1. */
 export interface FakePolicies {

@@ -16,6 +16,7 @@ async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<Planned
     ? spec.tasks.reduce<Map<string, string[]>>((m, t) => m.set(t.env, [...(m.get(t.env) ?? []), t.taskId]), new Map())
     : new Map(Object.entries(spec.tasks).map(([name, ids]) => [name, ids === "all" ? [] : ids]));
   const out: PlannedRollout[] = [];
+  let groups = 0;
   for (const [name, ids] of wanted) {
     const manifest = await currentManifest(env, name).catch((err: unknown) => {
       throw new FarmError("invalid_request", 400, `tasks: ${(decodeFarmError(err) ?? (err as Error)).message}`);
@@ -24,7 +25,8 @@ async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<Planned
     const unknown = ids.filter((id) => !known.has(id));
     if (unknown.length) throw new FarmError("invalid_request", 400, `tasks: ${name} has no task ${unknown.map((u) => `"${u}"`).join(", ")}`);
     for (const taskId of ids.length ? ids : [...known]) {
-      const groupId = `${batchId}.${name}.${taskId}`;
+      // Numbered, so a task named twice makes two groups.
+      const groupId = `${batchId}.g${groups++}`;
       for (let k = 0; k < spec.groupSize; k++) {
         out.push({ id: `${groupId}.${k}`, groupId, env: name, bundleId: manifest.bundleId, taskId });
       }

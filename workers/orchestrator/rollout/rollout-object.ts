@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import { RolloutSpec, type RolloutResult } from "../../shared/rollout.ts";
+import { RolloutSpec, type RolloutResult, type TurnRecord } from "../../shared/rollout.ts";
 import type { TableDiff } from "../../shared/instance.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
@@ -9,6 +9,8 @@ import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
 import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
+
+type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 
 /**
  * One rollout, next to its own world: the world's facets live in this object, so a tool call is an in-process
@@ -45,6 +47,22 @@ export class Rollout extends DurableObject<Env> {
     };
   }
 
+  /**
+   * A checkpoint writes the new turn under its own key and the rest of the state beside it: turn records carry
+   * token ids and grow with the prompt, and rewriting all of them every turn made checkpoints quadratic.
+   */
+  private save(state: RolloutState): void {
+    const { turns, ...rest } = state;
+    const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
+    for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, turns[n]);
+    this.kv.put<Checkpoint>("state", { ...rest, turnCount: turns.length });
+  }
+
+  private load(): RolloutState {
+    const { turnCount, ...rest } = this.kv.get<Checkpoint>("state")!;
+    return { ...rest, turns: Array.from({ length: turnCount }, (_, n) => this.kv.get<TurnRecord>(`turn:${n}`)!) };
+  }
+
   /** Builds the world and schedules the loop; idempotent for the same spec. */
   async start(input: z.input<typeof RolloutSpec>): Promise<void> {
     if (this.kv.get("spec")) return;
@@ -52,7 +70,7 @@ export class Rollout extends DurableObject<Env> {
     const setup = await this.setup(spec);
     await this.world(spec).create(spec.seed);
     this.kv.put("spec", spec);
-    this.kv.put("state", startRollout(setup));
+    this.save(startRollout(setup));
     await this.ctx.storage.setAlarm(Date.now());
   }
 
@@ -71,10 +89,10 @@ export class Rollout extends DurableObject<Env> {
     const setup = await this.setup(spec);
     const host = this.world(spec);
     const world: RolloutWorld = { call: (tool, args, stepId) => host.call(tool, args, stepId), verify: (taskId, answer) => host.verify(taskId, answer) };
-    let state = this.kv.get<RolloutState>("state")!;
+    let state = this.load();
     for (let i = 0; i < turns && !state.done; i++) {
       state = await stepRollout(setup, world, state);
-      this.kv.put("state", state);
+      this.save(state);
     }
     if (!state.done) return null;
     const result = await finishRollout(setup, world, state);

@@ -69,6 +69,17 @@ describe("rollout scoring", () => {
     expect(result).toMatchObject({ stopReason: "max_turns", numTurns: 3, reward: 0 });
   });
 
+  it("stops at its wall-clock limit, and is still verified", async () => {
+    // Each spin call runs its whole step budget before the guard stops it: 200 of them take far longer than 300 ms.
+    const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "spin", arguments: "{}" } }] };
+    const started = Date.now();
+    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 200, timeoutMs: 300 });
+    expect(result).toMatchObject({ stopReason: "timeout", status: "completed", reward: 0 });
+    expect(result.rewardComponents.verifier).toMatchObject({ complete: false });
+    expect(result.numTurns).toBeLessThan(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
   it("reports an unknown tool to the policy without touching the world", async () => {
     const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "no_such_tool", arguments: "{}" } }] };
     const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call, { content: "done" }] } });

@@ -23,6 +23,8 @@ export const BatchSpec = z.object({
   reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
   /** Rollouts running at once; the rest wait in the batch's queue. */
   concurrency: z.number().int().min(1).max(4096).default(256),
+  /** Wall-clock limit of each rollout (ms); the policy's own request timeout bounds each call. */
+  rolloutTimeoutMs: z.number().int().min(100).max(86_400_000).default(600_000),
   /** Seeds every world's random source (the group shares it: identical initial states). */
   seed: z.number().int().default(0),
   /** A tag the trainer uses to tell which weights produced the batch. */

@@ -85,5 +85,7 @@ export const RolloutSpec = z.object({
   maxTurns: z.number().int().min(1).max(200).default(10),
   truncation: TruncationSpec.default({}),
   reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
+  /** Wall-clock limit from start; a rollout past it ends with stop reason timeout and is still verified. */
+  timeoutMs: z.number().int().min(100).max(86_400_000).default(600_000),
 });
 export type RolloutSpec = z.infer<typeof RolloutSpec>;

@@ -81,6 +81,7 @@ export class Batch extends DurableObject<Env> {
     const started = await Promise.allSettled(wave.map((r) => this.env.ROLLOUT.getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
+      timeoutMs: spec.rolloutTimeoutMs,
     })));
     for (const [i, outcome] of started.entries()) {
       if (outcome.status === "rejected") {

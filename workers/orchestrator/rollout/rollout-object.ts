@@ -70,6 +70,7 @@ export class Rollout extends DurableObject<Env> {
     const setup = await this.setup(spec);
     await this.world(spec).create(spec.seed);
     this.kv.put("spec", spec);
+    this.kv.put("deadline", Date.now() + spec.timeoutMs);
     this.save(startRollout(setup));
     await this.ctx.storage.setAlarm(Date.now());
   }
@@ -90,8 +91,9 @@ export class Rollout extends DurableObject<Env> {
     const host = this.world(spec);
     const world: RolloutWorld = { call: (tool, args, stepId) => host.call(tool, args, stepId), verify: (taskId, answer) => host.verify(taskId, answer) };
     let state = this.load();
+    const deadline = this.kv.get<number>("deadline")!;
     for (let i = 0; i < turns && !state.done; i++) {
-      state = await stepRollout(setup, world, state);
+      state = Date.now() >= deadline ? { ...state, done: { stopReason: "timeout", answer: null } } : await stepRollout(setup, world, state);
       this.save(state);
     }
     if (!state.done) return null;

@@ -22,6 +22,7 @@ export type OpenAiPolicySpec = z.infer<typeof OpenAiPolicySpec>;
 
 export const PolicySpec = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("oracle") }),
+  z.object({ kind: z.literal("random"), answerChance: z.number().min(0).max(1).default(0.25) }),
   z.object({
     kind: z.literal("scripted"),
     replies: z.array(z.object({ content: z.string().nullable(), tool_calls: z.array(z.any()).optional() })).min(1),

@@ -10,6 +10,13 @@ import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
 import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
 
+/** A 32-bit seed from a rollout id (FNV-1a): stable across restarts, different for each member of a group. */
+function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
 type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 
 /**
@@ -42,7 +49,7 @@ export class Rollout extends DurableObject<Env> {
     if (!task) throw encodeFarmError(new FarmError("task_not_found", 404, `${spec.env} has no task "${spec.taskId}"`));
     const format = toolFormat(spec.toolFormat);
     return {
-      rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format),
+      rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
       maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
     };
   }

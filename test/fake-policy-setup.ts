@@ -16,6 +16,10 @@ export interface FakePolicies {
   failing: string;
   /** Plays the reference solution of every task of the lab test environment. */
   lab: string;
+  /** A judge that says completed exactly when the verifier facts say complete. */
+  judge: string;
+  /** A judge that always says partially. */
+  judgePartial: string;
 }
 
 // Declared again in workers/orchestrator/policy/openai.test.ts, which is typechecked without this Node-only file.
@@ -52,9 +56,16 @@ export default async function setup(project: TestProject) {
     startFakePolicy({
       solutions: Object.fromEntries(lab.tasks.map((t) => [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }])),
     }),
+    startFakePolicy({
+      script: (request) => {
+        const facts = String(request.messages.at(-1)?.content ?? "");
+        return { content: facts.includes('"complete":true') ? "VERDICT: completed\nThe database shows it." : "VERDICT: not\nNothing changed." };
+      },
+    }),
+    startFakePolicy({ script: () => ({ content: "VERDICT: partially\nHalf of it." }) }),
   ]);
-  const [clean, faultyServer, faultyTwin, failing, labServer] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string];
-  project.provide("fakePolicies", { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer });
+  const [clean, faultyServer, faultyTwin, failing, labServer, judge, judgePartial] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string, string, string];
+  project.provide("fakePolicies", { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer, judge, judgePartial });
   return async () => {
     await Promise.all(servers.map((s) => s.close()));
   };

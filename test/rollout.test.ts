@@ -90,7 +90,7 @@ describe("rollout scoring", () => {
 
 declare module "vitest" {
   export interface ProvidedContext {
-    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string };
+    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string; judge: string; judgePartial: string };
   }
 }
 
@@ -113,6 +113,29 @@ describe.each(["openai-tools", "awm-xml"] as const)("a rollout against an OpenAI
     const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
     expect(result).toMatchObject({ status: "failed", stopReason: "policy_error", lossWeight: 0, reward: 0 });
     expect(result.error).toMatch(/500/);
+  });
+});
+
+describe("judge mode", () => {
+  const judged = (judgeUrl: string, policy: SpecInput["policy"]) =>
+    rollout({ env: "lab", taskId: "add-groceries", policy, reward: { judge: { baseUrl: judgeUrl, model: "judge" } } });
+
+  it("takes the outcome from the judge, which sees the verifier's facts", async () => {
+    const { result } = await judged(inject("fakePolicies").judge, { kind: "oracle" });
+    expect(result).toMatchObject({ reward: 1, rewardComponents: { outcome: 1, judge: { verdict: "completed" } } });
+    const { result: idle } = await judged(inject("fakePolicies").judge, { kind: "scripted", replies: [{ content: "no" }] });
+    expect(idle).toMatchObject({ reward: 0, rewardComponents: { outcome: 0, judge: { verdict: "not" }, verifier: { complete: false } } });
+  });
+
+  it("gives partial credit for a partial verdict", async () => {
+    const { result } = await judged(inject("fakePolicies").judgePartial, { kind: "oracle" });
+    expect(result).toMatchObject({ reward: 0.5, rewardComponents: { outcome: 0.5, judge: { verdict: "partially" } } });
+  });
+
+  it("marks the rollout failed when the judge cannot be reached", async () => {
+    const { result } = await judged(inject("fakePolicies").failing, { kind: "oracle" });
+    expect(result).toMatchObject({ status: "failed", stopReason: "policy_error", lossWeight: 0 });
+    expect(result.error).toMatch(/judge/);
   });
 });
 

@@ -7,11 +7,23 @@ export const StopReason = z.enum(["answered", "max_turns", "format_error", "time
 export type StopReason = z.infer<typeof StopReason>;
 
 /** Step-level format scoring plus task-level outcome: the AWM paper's hybrid reward. */
+/** The AWM paper's recommended outcome mode: an LLM judges the trajectory, given the verifier's facts. */
+export const JudgeSpec = z.object({
+  baseUrl: z.url(),
+  model: z.string().min(1),
+  apiKey: z.string().min(1).optional(),
+  /** The outcome a "partially" verdict earns. */
+  partialCredit: z.number().min(0).max(1).default(0.5),
+});
+export type JudgeSpec = z.infer<typeof JudgeSpec>;
+
 export const RewardSpec = z.object({
   /** Subtracted for each turn whose reply broke the format (unparsable, unknown tool, invalid arguments). */
   formatPenalty: z.number().min(0).max(1).default(0.1),
   /** End the rollout at the first format violation instead of feeding the error back. */
   stopOnFormatError: z.boolean().default(false),
+  /** Without it the task's code verifier decides the outcome. */
+  judge: JudgeSpec.optional(),
 });
 export type RewardSpec = z.infer<typeof RewardSpec>;
 
@@ -50,6 +62,7 @@ export const RewardComponents = z.object({
   formatErrors: z.number().int(),
   format: z.array(z.number()),
   verifier: z.object({ complete: z.boolean(), info: z.record(z.string(), z.unknown()).optional() }).nullable(),
+  judge: z.object({ verdict: z.enum(["completed", "partially", "not"]), reply: z.string() }).optional(),
 });
 export type RewardComponents = z.infer<typeof RewardComponents>;
 

@@ -6,7 +6,7 @@ import { PolicyError, type PolicyRequest } from "./policy.ts";
 // Also declared by test/fake-policy-setup.ts, which starts the servers in Node; this file is typechecked without it.
 declare module "vitest" {
   export interface ProvidedContext {
-    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string };
+    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string; judge: string; judgePartial: string };
   }
 }
 

@@ -5,6 +5,7 @@ import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
 import { truncate, type TruncationSpec } from "../context/truncate.ts";
 import type { FormatCheck, ToolFormat } from "../tool-format/format.ts";
 import type { Policy } from "../policy/policy.ts";
+import { judge, type Verdict } from "../reward/judge.ts";
 
 /** The world a rollout acts on: in a Rollout object, its own facets; in tests, anything with these two methods. */
 export interface RolloutWorld {
@@ -136,10 +137,19 @@ export async function finishRollout(setup: RolloutSetup, world: RolloutWorld, st
     return failed("env_error", `verification failed: ${errorText(err)}`);
   }
   if (!verified.ok) return failed("env_error", `verification failed: ${verified.message}`);
-  const outcome = verified.result.complete ? 1 : 0;
+  let outcome = verified.result.complete ? 1 : 0;
+  let judged: { verdict: Verdict; reply: string } | undefined;
+  if (setup.reward.judge) {
+    try {
+      judged = await judge(setup.reward.judge, setup.task, state.messages, done.answer, verified.result);
+    } catch (err) {
+      return failed("policy_error", `the judge failed: ${errorText(err)}`);
+    }
+    outcome = { completed: 1, partially: setup.reward.judge.partialCredit, not: 0 }[judged.verdict];
+  }
   return {
     ...base, status: "completed", stopReason: done.stopReason, lossWeight: 1,
     reward: outcome - setup.reward.formatPenalty * formatErrors,
-    rewardComponents: { outcome, formatErrors, format, verifier: verified.result },
+    rewardComponents: { outcome, formatErrors, format, verifier: verified.result, ...(judged ? { judge: judged } : {}) },
   };
 }

@@ -87,6 +87,7 @@ describe("a bad batch spec", () => {
     ["an unknown task", { tasks: [{ env: "lab", taskId: "nope" }], policy: { kind: "oracle" } }, /tasks: lab has no task "nope"/],
     ["a bad tool format", { tasks: { lab: "all" }, policy: { kind: "oracle" }, toolFormat: "smoke-signals" }, /toolFormat/],
     ["an openai policy without a base URL", { tasks: { lab: "all" }, policy: { kind: "openai", model: "m" } }, /baseUrl/],
+    ["a scripted reply with a malformed tool call", { tasks: { lab: "all" }, policy: { kind: "scripted", replies: [{ content: null, tool_calls: [{}] }] } }, /policy\.replies/],
   ];
   it.each(bad)("is refused with 400 naming the field: %s", async (_name, spec, pattern) => {
     const res = await farm("/v1/batches", { method: "POST", json: spec });

@@ -64,14 +64,14 @@ describe("rollout scoring", () => {
   });
 
   it("stops at max_turns", async () => {
-    const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "list_notes", arguments: "{}" } }] };
+    const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "list_notes", arguments: "{}" } }] };
     const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 3 });
     expect(result).toMatchObject({ stopReason: "max_turns", numTurns: 3, reward: 0 });
   });
 
   it("stops at its wall-clock limit, and is still verified", async () => {
     // Each spin call runs its whole step budget before the guard stops it: 200 of them take far longer than 300 ms.
-    const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "spin", arguments: "{}" } }] };
+    const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "spin", arguments: "{}" } }] };
     const started = Date.now();
     const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 200, timeoutMs: 300 });
     expect(result).toMatchObject({ stopReason: "timeout", status: "completed", reward: 0 });
@@ -81,7 +81,7 @@ describe("rollout scoring", () => {
   });
 
   it("reports an unknown tool to the policy without touching the world", async () => {
-    const call = { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "no_such_tool", arguments: "{}" } }] };
+    const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "no_such_tool", arguments: "{}" } }] };
     const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call, { content: "done" }] } });
     expect(result.turns[0]!.toolResults[0]).toMatchObject({ ok: false, tool: "no_such_tool" });
     expect(result.rewardComponents.formatErrors).toBe(1);

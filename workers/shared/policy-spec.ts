@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AssistantReply } from "./chat.ts";
 
 /** Any OpenAI-compatible chat completions server: vLLM, SGLang, OpenAI. */
 export const OpenAiPolicySpec = z.object({
@@ -25,7 +26,7 @@ export const PolicySpec = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("random"), answerChance: z.number().min(0).max(1).default(0.25) }),
   z.object({
     kind: z.literal("scripted"),
-    replies: z.array(z.object({ content: z.string().nullable(), tool_calls: z.array(z.any()).optional() })).min(1),
+    replies: z.array(AssistantReply).min(1),
   }),
   OpenAiPolicySpec.extend({ kind: z.literal("openai") }),
 ]);

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { BatchStatus } from "../workers/shared/batch.ts";
+import type { TableDiff } from "../workers/shared/instance.ts";
+import type { RolloutList, RolloutView } from "../workers/shared/rollout.ts";
 import { farm, upload } from "./helpers.ts";
 
 beforeAll(async () => {
@@ -74,6 +76,42 @@ describe("a batch", () => {
     const later = await status(batchId);
     expect(later.counts.running + later.counts.pending).toBe(0);
     expect(later.counts.completed + later.counts.failed).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("a batch's rollouts", () => {
+  it("are listed from the ledger, viewed with their turns and result, and show their world's diff", async () => {
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }, { env: "lab", taskId: "delete-first" }], groupSize: 2, policy: { kind: "oracle" } });
+    await settled(batchId);
+    const list = (await (await farm(`/v1/batches/${batchId}/rollouts?limit=3`)).json()) as RolloutList;
+    expect(list.total).toBe(4);
+    expect(list.rollouts.map((r) => r.rolloutId)).toEqual([`${batchId}.g0.0`, `${batchId}.g0.1`, `${batchId}.g1.0`]);
+    expect(list.rollouts[0]).toMatchObject({ groupId: `${batchId}.g0`, env: "lab", taskId: "add-groceries", status: "completed", stopReason: "answered", reward: 1 });
+    const group = (await (await farm(`/v1/batches/${batchId}/rollouts?groupId=${batchId}.g1&offset=1`)).json()) as RolloutList;
+    expect(group).toMatchObject({ total: 2, rollouts: [{ rolloutId: `${batchId}.g1.1`, taskId: "delete-first" }] });
+    const failed = (await (await farm(`/v1/batches/${batchId}/rollouts?status=failed`)).json()) as RolloutList;
+    expect(failed).toEqual({ total: 0, rollouts: [] });
+
+    const view = (await (await farm(`/v1/rollouts/${batchId}.g0.0`)).json()) as RolloutView;
+    expect(view).toMatchObject({ batchId, env: "lab", taskId: "add-groceries", state: "finished", result: { reward: 1, stopReason: "answered" } });
+    expect(view.turns.length).toBe(view.result!.numTurns);
+    expect(view.turns[0]!.toolResults[0]).toMatchObject({ tool: "add_note", ok: true });
+    const diff = (await (await farm(`/v1/rollouts/${batchId}.g0.0/diff`)).json()) as { tables: TableDiff[] };
+    const notes = diff.tables.find((t) => t.table === "notes")!;
+    expect(notes.inserted).toHaveLength(1);
+    expect(notes.inserted[0]).toEqual(expect.arrayContaining(["groceries", "milk, eggs"]));
+  });
+
+  it("answer 400 for a bad query and 404 for an unknown rollout", async () => {
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } });
+    for (const q of ["status=lost", "limit=0", "offset=-1", "limit=many"]) {
+      const res = await farm(`/v1/batches/${batchId}/rollouts?${q}`);
+      expect(res.status, q).toBe(400);
+    }
+    expect((await farm(`/v1/batches/b_${"0".repeat(24)}/rollouts`)).status).toBe(404);
+    expect((await farm(`/v1/rollouts/${batchId}.g9.0`)).status).toBe(404);
+    expect((await farm(`/v1/rollouts/${batchId}.g9.0/diff`)).status).toBe(404);
+    expect((await farm("/v1/rollouts/nope")).status).toBe(404);
   });
 });
 

@@ -3,6 +3,8 @@ import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
 import { CreateInstance, InstanceCreated, InstanceInfo, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { ValidationReport } from "../shared/validation.ts";
+import { BatchCreated, BatchSpec, BatchStatus } from "../shared/batch.ts";
+import { RolloutList, RolloutView } from "../shared/rollout.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
 const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
@@ -41,6 +43,15 @@ export function openapi() {
       "/v1/instances/{id}/state": { get: op("tables, or one table's rows (?table=&offset=&limit=)") },
       "/v1/instances/{id}/diff": { get: op("rows changed since the initial snapshot", { ok: z.object({ tables: z.array(TableDiff) }) }) },
       "/v1/instances/{id}/fork": { post: op("a new instance with this one's state", { ok: InstanceCreated, status: 201 }) },
+      "/v1/batches": {
+        post: op("start a rollout batch: tasks x groupSize rollouts", { body: BatchSpec, ok: BatchCreated, status: 201 }),
+        get: op("the farm's batches, newest first"),
+      },
+      "/v1/batches/{id}": { get: op("progress and reward statistics", { ok: BatchStatus }) },
+      "/v1/batches/{id}/cancel": { post: op("stop new work; running rollouts finish", { ok: BatchStatus }) },
+      "/v1/batches/{id}/rollouts": { get: op("the batch's rollouts in queue order (?status=&groupId=&offset=&limit=)", { ok: RolloutList }) },
+      "/v1/rollouts/{id}": { get: op("one rollout: its turns so far, its result once ended", { ok: RolloutView }) },
+      "/v1/rollouts/{id}/diff": { get: op("rows the rollout changed in its world", { ok: z.object({ tables: z.array(TableDiff) }) }) },
     },
   };
 }

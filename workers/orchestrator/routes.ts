@@ -1,5 +1,8 @@
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import { BatchSpec, type BatchCreated, type BatchStatus } from "../shared/batch.ts";
+import { RolloutRow, type RolloutList, type RolloutView } from "../shared/rollout.ts";
+import type { TableDiff } from "../shared/instance.ts";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { parseJson } from "../http/errors.ts";
@@ -9,6 +12,14 @@ import type { PlannedRollout } from "./batch/batch-object.ts";
 
 type App = { Bindings: Env };
 const BATCH_ID = /^b_[0-9a-f]{24}$/;
+const ROLLOUT_ID = /^b_[0-9a-f]{24}\.g\d+\.\d+$/;
+
+export const RolloutQuery = z.object({
+  status: RolloutRow.shape.status.optional(),
+  groupId: z.string().optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 
 /** Expands the spec's task selection against the environments as they are now: tasks x groupSize rollouts. */
 async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<PlannedRollout[]> {
@@ -41,6 +52,18 @@ function batchId(c: Context<App>): string {
   return id;
 }
 
+function rolloutId(c: Context<App>): string {
+  const id = c.req.param("id") ?? "";
+  if (!ROLLOUT_ID.test(id)) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
+  return id;
+}
+
+function query<T extends z.ZodType>(c: Context<App>, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new FarmError("invalid_request", 400, z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
 const batch = (env: Env, id: string) => env.BATCH.getByName(id);
 
 export const batchRoutes = new Hono<App>()
@@ -55,4 +78,11 @@ export const batchRoutes = new Hono<App>()
   })
   .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await registry(c.env).batches(100) }))
   .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).status())) as BatchStatus))
-  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).cancel())) as BatchStatus));
+  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).cancel())) as BatchStatus))
+  .get("/v1/batches/:id/rollouts", requireAdmin(), async (c) => {
+    const id = batchId(c);
+    return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);
+  })
+  .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc(c.env.ROLLOUT.getByName(rolloutId(c)).view())) as RolloutView))
+  .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
+    c.json({ tables: (await rpc(c.env.ROLLOUT.getByName(rolloutId(c)).diff())) as TableDiff[] }));

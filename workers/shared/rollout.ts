@@ -102,3 +102,34 @@ export const RolloutSpec = z.object({
   timeoutMs: z.number().int().min(100).max(86_400_000).default(600_000),
 });
 export type RolloutSpec = z.infer<typeof RolloutSpec>;
+
+/** A rollout as its batch's ledger knows it: enough to list and filter without touching the Rollout object. */
+export const RolloutRow = z.object({
+  rolloutId: z.string(),
+  groupId: z.string(),
+  env: z.string(),
+  taskId: z.string(),
+  status: z.enum(["pending", "running", "completed", "failed", "cancelled"]),
+  stopReason: StopReason.nullable(),
+  reward: z.number().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type RolloutRow = z.infer<typeof RolloutRow>;
+
+export const RolloutList = z.object({ rollouts: z.array(RolloutRow), total: z.number().int() });
+export type RolloutList = z.infer<typeof RolloutList>;
+
+/** A rollout as the Rollout object holds it: its turns so far while it runs, its result once it ended. */
+export const RolloutView = z.object({
+  rolloutId: z.string(),
+  batchId: z.string().nullable(),
+  env: z.string(),
+  bundleId: z.string(),
+  taskId: z.string(),
+  state: z.enum(["running", "finished"]),
+  turns: z.array(TurnRecord),
+  result: RolloutResult.nullable(),
+});
+export type RolloutView = z.infer<typeof RolloutView>;

@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { BatchSpec, BatchStatus } from "../../shared/batch.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
-import type { RolloutResult } from "../../shared/rollout.ts";
+import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { rewardStats } from "./stats.ts";
 import { DDL, events, groups, rollouts } from "./tables.ts";
 
@@ -138,6 +138,26 @@ export class Batch extends DurableObject<Env> {
       });
     }
     return this.status();
+  }
+
+  /** The ledger in queue order, optionally one status or one group only. */
+  rollouts(query: { status?: RolloutList["rollouts"][number]["status"]; groupId?: string; offset: number; limit: number }): RolloutList {
+    this.meta();
+    const filters: SQL[] = [];
+    if (query.status) filters.push(eq(rollouts.status, query.status));
+    if (query.groupId) filters.push(eq(rollouts.groupId, query.groupId));
+    const where = filters.length ? and(...filters) : undefined;
+    const total = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(where).get()!.n;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const rows = this.db.select().from(rollouts).where(where).orderBy(asc(rollouts.seq)).limit(query.limit).offset(query.offset).all();
+    return {
+      total,
+      rollouts: rows.map((r) => ({
+        rolloutId: r.id, groupId: r.groupId, env: r.env, taskId: r.taskId, status: r.status,
+        stopReason: r.stopReason as RolloutList["rollouts"][number]["stopReason"], reward: r.reward, error: r.error,
+        startedAt: iso(r.startedAt), finishedAt: iso(r.finishedAt),
+      })),
+    };
   }
 
   status(): BatchStatus {

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import { RolloutSpec, type RolloutResult, type TurnRecord } from "../../shared/rollout.ts";
+import { RolloutSpec, type RolloutResult, type RolloutView, type TurnRecord } from "../../shared/rollout.ts";
 import type { TableDiff } from "../../shared/instance.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
@@ -127,6 +127,15 @@ export class Rollout extends DurableObject<Env> {
   result(): RolloutResult | null {
     this.spec();
     return this.kv.get<RolloutResult>("result") ?? null;
+  }
+
+  view(): RolloutView {
+    const spec = this.spec();
+    const result = this.kv.get<RolloutResult>("result") ?? null;
+    return {
+      rolloutId: spec.rolloutId, batchId: spec.batchId ?? null, env: spec.env, bundleId: spec.bundleId, taskId: spec.taskId,
+      state: result ? "finished" : "running", turns: result ? result.turns : this.load().turns, result,
+    };
   }
 
   diff(): Promise<TableDiff[]> {

@@ -3,6 +3,7 @@ import { errorResponse } from "./http/errors.ts";
 import { FarmError } from "./shared/errors.ts";
 import { envRoutes, instanceRoutes } from "./env-host/routes.ts";
 import { batchRoutes } from "./orchestrator/routes.ts";
+import { dashboardRoutes } from "./dashboard/routes.ts";
 import { openapi } from "./http/openapi.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
@@ -15,6 +16,7 @@ const app = new Hono<{ Bindings: Env }>()
   .route("/", envRoutes)
   .route("/", instanceRoutes)
   .route("/", batchRoutes)
+  .route("/", dashboardRoutes)
   .get("/openapi.json", (c) => c.json(openapi()))
   .get("/healthz", (c) => c.json({ ok: true }))
   .notFound((c) => {

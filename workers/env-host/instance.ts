@@ -4,7 +4,7 @@ import type { InstanceInfo, TableDiff, VerifyResponse } from "../shared/instance
 import type { ToolInfo } from "../shared/manifest.ts";
 import type { TableRows } from "./sdk/tables.ts";
 import type { ToolOutcome } from "./sdk/world.ts";
-import { loadManifest } from "./registry-client.ts";
+import { loadManifest, registry } from "./registry-client.ts";
 import { WorldHost, type WorldState } from "./runtime/host.ts";
 import { McpEndpoint } from "./mcp.ts";
 
@@ -150,6 +150,8 @@ export class EnvInstance extends DurableObject<Env> {
     this.kv.put("meta", meta);
     this.kv.put("lastActive", Date.now());
     await this.ctx.storage.setAlarm(Date.now() + meta.ttlMs);
+    // The registry's list is how the farm finds its live instances; a Durable Object namespace cannot be listed.
+    await registry(this.env).addInstance(meta.instanceId, meta.env, meta.createdAt);
     return this.info();
   }
 
@@ -227,16 +229,16 @@ export class EnvInstance extends DurableObject<Env> {
   }
 
   async destroy(): Promise<void> {
-    this.meta();
-    await this.wipe();
+    await this.wipe(this.meta());
   }
 
-  private async wipe(): Promise<void> {
+  private async wipe(meta: Meta): Promise<void> {
     this.world().destroy();
     this.host = undefined;
     this.endpoint = undefined;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    await registry(this.env).dropInstance(meta.instanceId);
   }
 
   override async alarm(): Promise<void> {
@@ -248,6 +250,6 @@ export class EnvInstance extends DurableObject<Env> {
       if (this.tally) this.kv.put("counters", this.tally);
       await this.ctx.storage.setAlarm(expires);
     }
-    else await this.wipe();
+    else await this.wipe(meta);
   }
 }

@@ -13,6 +13,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS envs (name TEXT PRIMARY KEY, bundle_id TEXT NOT NULL, updated_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, rollouts INTEGER NOT NULL, policy_version TEXT)`,
+  `CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, env TEXT NOT NULL, created_at TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS instances_by_env ON instances (env)`,
 ];
 
 /**
@@ -91,6 +93,31 @@ export class Registry extends DurableObject<Env> {
         "SELECT id, created_at, rollouts, policy_version FROM batches ORDER BY created_at DESC, id LIMIT ?", limit)
       .toArray()
       .map((r) => ({ id: r.id, createdAt: r.created_at, rollouts: r.rollouts, policyVersion: r.policy_version }));
+  }
+
+  /**
+   * The live instances, newest first (by rowid: creation times can tie). Each instance adds itself when created
+   * and drops itself when deleted or expired; an entry whose object is gone anyway (its storage lost mid-wipe) is
+   * dropped by whoever finds it so.
+   */
+  addInstance(id: string, env: string, createdAt: string): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO instances (id, env, created_at) VALUES (?, ?, ?)", id, env, createdAt);
+  }
+
+  dropInstance(id: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM instances WHERE id = ?", id);
+  }
+
+  instances(env: string | undefined, offset: number, limit: number): { ids: string[]; total: number } {
+    const sql = this.ctx.storage.sql;
+    const where = env === undefined ? "" : "WHERE env = ?";
+    const params = env === undefined ? [] : [env];
+    const total = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM instances ${where}`, ...params).one().n;
+    const ids = sql
+      .exec<{ id: string }>(`SELECT id FROM instances ${where} ORDER BY rowid DESC LIMIT ? OFFSET ?`, ...params, limit, offset)
+      .toArray()
+      .map((r) => r.id);
+    return { ids, total };
   }
 
   /** A farm-wide secret, made once: instance tokens are HMACs under it when FARM_SECRET is not configured. */

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { FarmError } from "../shared/errors.ts";
 import { BundleUpload, EnvName, type BundleManifest } from "../shared/manifest.ts";
-import { CreateInstance, StateQuery, VerifyRequest, type InstanceCreated } from "../shared/instance.ts";
+import { CreateInstance, InstanceQuery, StateQuery, VerifyRequest, type InstanceCreated, type InstanceInfo, type InstanceList } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
 import { parseJson } from "../http/errors.ts";
@@ -116,7 +116,28 @@ async function requireInstanceAccess(c: Context<App>, id: string): Promise<void>
   }
 }
 
+/** The registry's page of instance ids, each read from its own object; one found gone leaves the list. */
+async function listInstances(env: Env, query: InstanceQuery): Promise<InstanceList> {
+  const page = await registry(env).instances(query.env, query.offset, query.limit);
+  const infos = await Promise.all(page.ids.map(async (id): Promise<InstanceInfo | undefined> => {
+    try {
+      return await rpc(instance(env, id).info());
+    } catch (err) {
+      if (!(err instanceof FarmError && err.code === "instance_not_found")) throw err;
+      await registry(env).dropInstance(id);
+      return undefined;
+    }
+  }));
+  const instances = infos.filter((i) => i !== undefined);
+  return { instances, total: page.total - (page.ids.length - instances.length) };
+}
+
 export const instanceRoutes = new Hono<App>()
+  .get("/v1/instances", requireAdmin(), async (c) => {
+    const query = InstanceQuery.safeParse(c.req.query());
+    if (!query.success) throw new FarmError("invalid_request", 400, query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    return c.json(await listInstances(c.env, query.data));
+  })
   .all("/v1/instances/:id/mcp", bodyLimit({ maxSize: MAX_MCP_BODY, onError: tooLarge(MAX_MCP_BODY) }), async (c) => {
     const id = instanceId(c);
     const token = bearer(c);

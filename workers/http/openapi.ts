@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
-import { CreateInstance, InstanceCreated, InstanceInfo, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
+import { CreateInstance, InstanceCreated, InstanceInfo, InstanceList, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { ValidationReport } from "../shared/validation.ts";
 import { BatchCreated, BatchSpec, BatchStatus } from "../shared/batch.ts";
 import { RolloutList, RolloutView } from "../shared/rollout.ts";
+import { RunList } from "../shared/run.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
 const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schema(s) } } });
@@ -35,6 +36,7 @@ export function openapi() {
       "/v1/envs/{env}/validate": { post: op("validate: world builds, tools answer, solutions pass, no-op fails", { ok: ValidationReport }) },
       "/v1/envs/{env}/instances": { post: op("new instance", { body: CreateInstance, ok: InstanceCreated, status: 201 }) },
       "/v1/envs/{env}/mcp": { post: op("MCP Streamable HTTP; each 2025-era session gets a fresh instance") },
+      "/v1/instances": { get: op("live instances, newest first (?env=&offset=&limit=)", { ok: InstanceList }) },
       "/v1/instances/{id}": { get: op("instance info and counters", { ok: InstanceInfo }), delete: op("delete", { status: 204 }) },
       "/v1/instances/{id}/mcp": { post: op("MCP Streamable HTTP for this instance (bearer = instance token)") },
       "/v1/instances/{id}/call": { post: op("call one tool over plain HTTP (bearer = instance token)", { body: ToolCall }) },
@@ -50,6 +52,9 @@ export function openapi() {
       "/v1/batches/{id}": { get: op("progress and reward statistics", { ok: BatchStatus }) },
       "/v1/batches/{id}/cancel": { post: op("stop new work; running rollouts finish", { ok: BatchStatus }) },
       "/v1/batches/{id}/rollouts": { get: op("the batch's rollouts in queue order (?status=&groupId=&offset=&limit=)", { ok: RolloutList }) },
+      "/v1/runs": {
+        get: op("the newest batches (?limit=, default 100) with reward statistics, grouped into runs by policyVersion: \"NAME@STEP\" belongs to run NAME, any other policyVersion is a run of its own name", { ok: RunList }),
+      },
       "/v1/rollouts/{id}": { get: op("one rollout: its turns so far, its result once ended", { ok: RolloutView }) },
       "/v1/rollouts/{id}/diff": { get: op("rows the rollout changed in its world", { ok: z.object({ tables: z.array(TableDiff) }) }) },
     },

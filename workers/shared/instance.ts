@@ -57,3 +57,14 @@ export const InstanceInfo = z.object({
   counters: z.object({ calls: z.number(), errors: z.number(), toolMs: z.number() }),
 });
 export type InstanceInfo = z.infer<typeof InstanceInfo>;
+
+export const InstanceQuery = z.object({
+  env: EnvName.optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type InstanceQuery = z.infer<typeof InstanceQuery>;
+
+/** Live instances, newest first; `total` counts every live instance the query matches. */
+export const InstanceList = z.object({ instances: z.array(InstanceInfo), total: z.number().int() });
+export type InstanceList = z.infer<typeof InstanceList>;

@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { BatchStatus } from "../workers/shared/batch.ts";
+import type { RunList } from "../workers/shared/run.ts";
+import { runOf } from "../workers/shared/run.ts";
+import { farm, upload } from "./helpers.ts";
+
+beforeAll(async () => {
+  await upload("lab");
+});
+
+async function batch(policyVersion?: string, replies?: { content: string }[]): Promise<string> {
+  const policy = replies ? { kind: "scripted", replies } : { kind: "oracle" };
+  const res = await farm("/v1/batches", {
+    method: "POST", json: { tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, policy, ...(policyVersion ? { policyVersion } : {}) },
+  });
+  expect(res.status).toBe(201);
+  const { batchId } = (await res.json()) as { batchId: string };
+  for (const until = Date.now() + 30_000; Date.now() < until;) {
+    const s = (await (await farm(`/v1/batches/${batchId}`)).json()) as BatchStatus;
+    if (s.state !== "running") return batchId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`batch ${batchId} did not finish`);
+}
+
+describe("runOf", () => {
+  it("reads the run from NAME@STEP, else takes the whole policyVersion", () => {
+    expect(runOf("grpo-shop@12")).toBe("grpo-shop");
+    expect(runOf("a@b@3")).toBe("a@b");
+    expect(runOf("demo")).toBe("demo");
+    expect(runOf("@3")).toBe("@3");
+    expect(runOf(null)).toBeNull();
+    expect(runOf("")).toBeNull();
+  });
+});
+
+describe("GET /v1/runs", () => {
+  it("groups batches into runs, oldest batch first, each with its reward statistics", async () => {
+    const run = `run-${crypto.randomUUID().slice(0, 8)}`;
+    const first = await batch(`${run}@1`, [{ content: "I cannot help with that." }]);
+    const loose = await batch();
+    const second = await batch(`${run}@2`);
+    const res = await farm("/v1/runs");
+    expect(res.status).toBe(200);
+    const { runs } = (await res.json()) as RunList;
+    expect(runs[0]!.run).toBe(run);
+    expect(runs[0]!.batches.map((b) => [b.batchId, b.policyVersion, b.state, b.reward.n, b.reward.mean])).toEqual([
+      [first, `${run}@1`, "done", 2, 0],
+      [second, `${run}@2`, "done", 2, 1],
+    ]);
+    expect(runs[0]!.batches[1]).toMatchObject({ rollouts: 2, counts: { completed: 2 }, rewardByEnv: { lab: { n: 2, mean: 1, std: 0 } } });
+    const unnamed = runs.find((r) => r.run === null);
+    expect(unnamed?.batches.map((b) => b.batchId)).toContain(loose);
+  });
+
+  it("limits how many batches it reads and refuses a malformed limit", async () => {
+    await batch("limited@1");
+    const { runs } = (await (await farm("/v1/runs?limit=1")).json()) as RunList;
+    expect(runs.flatMap((r) => r.batches)).toHaveLength(1);
+    expect((await farm("/v1/runs?limit=0")).status).toBe(400);
+    expect((await farm("/v1/runs?limit=x")).status).toBe(400);
+  });
+});
+
+describe("the dashboard's API description", () => {
+  it("describes what the dashboard reads", async () => {
+    const doc = (await (await farm("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const path of ["/v1/instances", "/v1/runs", "/v1/envs", "/v1/batches/{id}/rollouts", "/v1/rollouts/{id}/diff"]) {
+      expect(doc.paths[path]?.get, path).toBeDefined();
+    }
+  });
+});

@@ -1,33 +1,10 @@
 import type { TestProject } from "vitest/node";
 import lab from "./fixtures/envs/lab/index.ts";
+import shop from "../envs/shop/index.ts";
+import type { EnvDef } from "../workers/env-host/sdk/define.ts";
+import type { FakePolicies } from "./provided.ts";
+import { startWebhookReceiver } from "./webhook-receiver.ts";
 import { startFakePolicy } from "../cli/fake-policy/server.ts";
-
-/** The fake policy servers the workerd tests talk to: base URLs ending in /v1. */
-export interface FakePolicies {
-  /** A task prompt the servers hold a solution for. */
-  task: string;
-  /** Plays the task's solution, never fails. */
-  clean: string;
-  /** Slow, fails half its requests (429 or 500) and answers a fifth with garbage; seeded. */
-  faulty: string;
-  /** The same faults from the same seed, so a test can replay faulty's sequence exactly. */
-  faultyTwin: string;
-  /** Answers every completion 500. */
-  failing: string;
-  /** Plays the reference solution of every task of the lab test environment. */
-  lab: string;
-  /** A judge that says completed exactly when the verifier facts say complete. */
-  judge: string;
-  /** A judge that always says partially. */
-  judgePartial: string;
-}
-
-// Declared again in workers/orchestrator/policy/openai.test.ts, which is typechecked without this Node-only file.
-declare module "vitest" {
-  export interface ProvidedContext {
-    fakePolicies: FakePolicies;
-  }
-}
 
 const task = "Book a table for two at Luigi's tonight.";
 
@@ -41,6 +18,10 @@ const solutions = {
   },
 };
 
+function solutionsOf(env: EnvDef) {
+  return Object.fromEntries(env.tasks.map((t) => [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }]));
+}
+
 /** Starts the fake policy servers in Node, where workerd tests cannot listen on a port. */
 export default async function setup(project: TestProject) {
   const faulty = { latencyMs: 20, errorRate: 0.5, garbageRate: 0.2, retryAfterSeconds: 0, seed: 7, solutions };
@@ -53,9 +34,8 @@ export default async function setup(project: TestProject) {
         throw new Error("always failing (test server)");
       },
     }),
-    startFakePolicy({
-      solutions: Object.fromEntries(lab.tasks.map((t) => [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }])),
-    }),
+    startFakePolicy({ solutions: solutionsOf(lab) }),
+    startFakePolicy({ solutions: solutionsOf(shop) }),
     startFakePolicy({
       script: (request) => {
         const facts = String(request.messages.at(-1)?.content ?? "");
@@ -64,9 +44,12 @@ export default async function setup(project: TestProject) {
     }),
     startFakePolicy({ script: () => ({ content: "VERDICT: partially\nHalf of it." }) }),
   ]);
-  const [clean, faultyServer, faultyTwin, failing, labServer, judge, judgePartial] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string, string, string];
-  project.provide("fakePolicies", { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer, judge, judgePartial });
+  const [clean, faultyServer, faultyTwin, failing, labServer, shopServer, judge, judgePartial] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string, string, string, string];
+  const policies: FakePolicies = { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer, shop: shopServer, judge, judgePartial };
+  project.provide("fakePolicies", policies);
+  const webhook = await startWebhookReceiver(3);
+  project.provide("webhook", { url: webhook.url, failures: 3 });
   return async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all([...servers, webhook].map((s) => s.close()));
   };
 }

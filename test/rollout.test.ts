@@ -1,3 +1,4 @@
+import type {} from "./provided.ts";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -88,11 +89,6 @@ describe("rollout scoring", () => {
   });
 });
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string; judge: string; judgePartial: string };
-  }
-}
 
 describe.each(["openai-tools", "awm-xml"] as const)("a rollout against an OpenAI-compatible server in %s", (toolFormat) => {
   it("reaches reward 1 and records the token ids and logprobs of every turn", async () => {

@@ -5,6 +5,7 @@ import { ToolCall } from "../shared/tool-call.ts";
 import { ValidationReport } from "../shared/validation.ts";
 import { BatchCreated, BatchSpec, BatchStatus } from "../shared/batch.ts";
 import { RolloutList, RolloutView } from "../shared/rollout.ts";
+import { StreamLine } from "../shared/group.ts";
 import { RunList } from "../shared/run.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
@@ -51,6 +52,18 @@ export function openapi() {
       },
       "/v1/batches/{id}": { get: op("progress and reward statistics", { ok: BatchStatus }) },
       "/v1/batches/{id}/cancel": { post: op("stop new work; running rollouts finish", { ok: BatchStatus }) },
+      "/v1/batches/{id}/groups": {
+        get: {
+          summary: "finished GRPO groups from ?cursor=N on, held open while the batch runs (NDJSON, or ?format=sse / Accept: text/event-stream)",
+          responses: {
+            200: {
+              description: "one JSON line per group (worldfarm.group.v1), heartbeat lines while idle, an end line once the batch has ended",
+              content: { "application/x-ndjson": { schema: schema(StreamLine) }, "text/event-stream": { schema: schema(StreamLine) } },
+            },
+            ...errors,
+          },
+        },
+      },
       "/v1/batches/{id}/rollouts": { get: op("the batch's rollouts in queue order (?status=&groupId=&offset=&limit=)", { ok: RolloutList }) },
       "/v1/runs": {
         get: op("the newest batches (?limit=, default 100) with reward statistics, grouped into runs by policyVersion: \"NAME@STEP\" belongs to run NAME, any other policyVersion is a run of its own name", { ok: RunList }),

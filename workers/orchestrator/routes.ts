@@ -9,6 +9,7 @@ import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
 import { currentManifest, registry } from "../env-host/registry-client.ts";
 import type { PlannedRollout } from "./batch/batch-object.ts";
+import { StreamQuery, groupStream } from "./bridge/stream.ts";
 
 type App = { Bindings: Env };
 const BATCH_ID = /^b_[0-9a-f]{24}$/;
@@ -79,6 +80,17 @@ export const batchRoutes = new Hono<App>()
   .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await registry(c.env).batches(100) }))
   .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).status())) as BatchStatus))
   .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).cancel())) as BatchStatus))
+  .get("/v1/batches/:id/groups", requireAdmin(), async (c) => {
+    const id = batchId(c);
+    const q = query(c, StreamQuery);
+    const format = q.format ?? (c.req.header("accept")?.includes("text/event-stream") ? "sse" : "ndjson");
+    // An EventSource that reconnects sends the last id it saw; it resumes there, whatever cursor its URL still names.
+    const lastEventId = Number.parseInt(c.req.header("last-event-id") ?? "", 10);
+    const cursor = format === "sse" && Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : q.cursor;
+    // Asked before the stream starts, so an unknown batch is a plain 404, not a broken stream.
+    await rpc(batch(c.env, id).log(0, 0));
+    return groupStream(c.env, id, { ...q, cursor, format });
+  })
   .get("/v1/batches/:id/rollouts", requireAdmin(), async (c) => {
     const id = batchId(c);
     return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);

@@ -3,6 +3,7 @@ import { EnvName } from "./manifest.ts";
 import { PolicySpec } from "./policy-spec.ts";
 import { RewardSpec } from "./rollout.ts";
 import { TruncationSpec } from "./truncation.ts";
+import { DeliverSpec } from "./group.ts";
 
 /** Which tasks a batch runs: an explicit list, or per environment all of its tasks or some of them. */
 export const TaskSelection = z.union([
@@ -29,6 +30,8 @@ export const BatchSpec = z.object({
   seed: z.number().int().default(0),
   /** A tag the trainer uses to tell which weights produced the batch. */
   policyVersion: z.string().max(200).optional(),
+  /** Push each finished group to this URL as well; the stream serves them either way. */
+  deliver: DeliverSpec.optional(),
 });
 export type BatchSpec = z.infer<typeof BatchSpec>;
 
@@ -49,5 +52,7 @@ export const BatchStatus = z.object({
   stopReasons: z.record(z.string(), z.number()),
   rolloutsPerSecond: z.number(),
   errors: z.array(z.object({ rolloutId: z.string(), error: z.string() })),
+  /** Push delivery of finished groups, when the batch asked for it. */
+  deliveries: z.object({ delivered: z.number(), pending: z.number(), attempts: z.number(), lastError: z.string().nullable() }).nullable(),
 });
 export type BatchStatus = z.infer<typeof BatchStatus>;

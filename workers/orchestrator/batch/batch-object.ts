@@ -1,11 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, lte, min, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { BatchSpec, BatchStatus } from "../../shared/batch.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { rewardStats } from "./stats.ts";
-import { DDL, events, groups, rollouts } from "./tables.ts";
+import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts";
+import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
+import { postGroup, retryDelay } from "../bridge/deliver.ts";
+
+/** Deliveries attempted at once: each assembles a group from its members' objects. */
+const DELIVERY_WAVE = 8;
 
 export interface PlannedRollout {
   id: string;
@@ -32,6 +37,8 @@ interface Meta {
  */
 export class Batch extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase;
+  /** Streams waiting for the next group to finish. */
+  private waiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,10 +70,15 @@ export class Batch extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** One wave: start as many waiting rollouts as the concurrency bound allows. */
   override async alarm(): Promise<void> {
     const meta = this.ctx.storage.kv.get<Meta>("meta");
-    if (!meta || meta.state !== "running") return;
+    if (!meta) return;
+    if (meta.state === "running") await this.wave(meta);
+    if (meta.spec.deliver) await this.deliver(meta);
+  }
+
+  /** One wave: start as many waiting rollouts as the concurrency bound allows. */
+  private async wave(meta: Meta): Promise<void> {
     const running = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(eq(rollouts.status, "running")).get()!.n;
     const free = meta.spec.concurrency - running;
     if (free <= 0) return;
@@ -116,17 +128,89 @@ export class Batch extends DurableObject<Env> {
       const rewards = members.filter((m) => m.status === "completed").map((m) => m.reward ?? 0);
       const { mean, std } = rewardStats(rewards);
       Object.assign(update, { mean, std, allEqual: rewards.every((r) => r === rewards[0]), finishedAt: Date.now() });
+      const seq = this.db.select({ n: sql<number>`count(*)` }).from(groupLog).get()!.n;
+      this.db.insert(groupLog).values({ seq, groupId }).run();
+      if (this.meta().spec.deliver) this.db.insert(deliveries).values({ seq, nextAt: Date.now() }).run();
+      this.notify();
     }
     this.db.update(groups).set(update).where(eq(groups.id, groupId)).run();
   }
 
+  private notify(): void {
+    const waiting = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiting) wake();
+  }
+
+  /** Finished groups from `cursor` on, in log order, with their members' ledger rows. */
+  log(cursor: number, limit: number): LogPage {
+    const meta = this.meta();
+    const logged = this.db.select().from(groupLog).where(gte(groupLog.seq, cursor)).orderBy(asc(groupLog.seq)).limit(limit).all();
+    const ids = logged.map((l) => l.groupId);
+    const rows = ids.length ? this.db.select().from(groups).where(inArray(groups.id, ids)).all() : [];
+    const members = ids.length ? this.db.select().from(rollouts).where(inArray(rollouts.groupId, ids)).orderBy(asc(rollouts.seq)).all() : [];
+    const entries: LogEntry[] = logged.map(({ seq, groupId }) => {
+      const g = rows.find((r) => r.id === groupId)!;
+      const own = members.filter((m) => m.groupId === groupId);
+      return {
+        seq, groupId, env: g.env, bundleId: own[0]!.bundleId, taskId: g.taskId, mean: g.mean ?? 0, std: g.std ?? 0,
+        allEqual: g.allEqual ?? true, finishedAt: g.finishedAt ?? Date.now(),
+        members: own.map((m) => ({
+          id: m.id, status: m.status as "completed" | "failed" | "cancelled", stopReason: (m.stopReason ?? "cancelled") as LogEntry["members"][number]["stopReason"],
+          reward: m.reward ?? 0, error: m.error,
+        })),
+      };
+    });
+    const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
+    const total = this.db.select({ n: sql<number>`count(*)` }).from(groupLog).get()!.n;
+    return {
+      batchId: meta.batchId, policy: meta.spec.policy, policyVersion: meta.spec.policyVersion ?? null, state: meta.state, entries,
+      ended: open === 0 && cursor + entries.length >= total,
+    };
+  }
+
+  /** Like `log`, but while nothing is there yet and the batch goes on, waits up to `waitMs` for a group to finish. */
+  async waitLog(cursor: number, limit: number, waitMs: number): Promise<LogPage> {
+    const page = this.log(cursor, limit);
+    if (page.entries.length || page.ended) return page;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.waiters.add(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.log(cursor, limit);
+  }
+
+  /** Posts every due group to the batch's receiver; failures wait their backoff and come back on a later alarm. */
+  private async deliver(meta: Meta): Promise<void> {
+    const spec = meta.spec.deliver!;
+    const due = this.db.select().from(deliveries).where(and(isNull(deliveries.deliveredAt), lte(deliveries.nextAt, Date.now())))
+      .orderBy(asc(deliveries.seq)).limit(DELIVERY_WAVE).all();
+    await Promise.all(due.map(async (d) => {
+      const entry = this.log(d.seq, 1).entries[0]!;
+      const outcome = await groupDocument(this.env, { batchId: meta.batchId, policy: meta.spec.policy, policyVersion: meta.spec.policyVersion ?? null }, entry)
+        .then((group) => postGroup(spec, group), (err: unknown) => ({ ok: false as const, error: `could not assemble the group: ${String(err)}` }));
+      const attempts = d.attempts + 1;
+      this.db.update(deliveries).set(outcome.ok
+        ? { attempts, deliveredAt: Date.now(), lastError: null }
+        : { attempts, nextAt: Date.now() + retryDelay(attempts, spec.backoffMs), lastError: outcome.error }).where(eq(deliveries.seq, d.seq)).run();
+    }));
+    const next = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
+    if (next === null || next === undefined) return;
+    const scheduled = await this.ctx.storage.getAlarm();
+    if (scheduled === null || scheduled > next) await this.ctx.storage.setAlarm(next);
+  }
+
   async report(report: RolloutReport): Promise<void> {
     this.record(report);
-    if (this.meta().state === "running") await this.ctx.storage.setAlarm(Date.now());
+    const meta = this.meta();
+    if (meta.state === "running" || meta.spec.deliver) await this.ctx.storage.setAlarm(Date.now());
   }
 
   /** Stops new work: waiting rollouts are cancelled; running ones finish and are reported as usual. */
-  cancel(): BatchStatus {
+  async cancel(): Promise<BatchStatus> {
     const meta = this.meta();
     if (meta.state === "running") {
       this.ctx.storage.transactionSync(() => {
@@ -136,6 +220,7 @@ export class Batch extends DurableObject<Env> {
         this.db.insert(events).values({ at: Date.now(), kind: "cancelled", detail: `${pending.length} waiting rollouts cancelled` }).run();
         this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "cancelled", finishedAt: Date.now() });
       });
+      if (meta.spec.deliver) await this.ctx.storage.setAlarm(Date.now());
     }
     return this.status();
   }
@@ -183,6 +268,15 @@ export class Batch extends DurableObject<Env> {
       rewardByEnv: Object.fromEntries([...byEnv].map(([env, values]) => [env, rewardStats(values)])),
       stopReasons, rolloutsPerSecond: elapsed > 0 ? settled / elapsed : 0,
       errors: all.filter((r) => r.error).slice(0, 20).map((r) => ({ rolloutId: r.id, error: r.error! })),
+      deliveries: meta.spec.deliver ? this.deliveryStatus() : null,
     };
+  }
+
+  private deliveryStatus(): NonNullable<BatchStatus["deliveries"]> {
+    const row = this.db.select({ delivered: sql<number>`count(delivered_at)`, pending: sql<number>`sum(delivered_at IS NULL)`, attempts: sql<number>`sum(attempts)` })
+      .from(deliveries).get()!;
+    const failing = this.db.select({ lastError: deliveries.lastError }).from(deliveries)
+      .where(and(isNull(deliveries.deliveredAt), sql`${deliveries.lastError} IS NOT NULL`)).orderBy(asc(deliveries.seq)).limit(1).get();
+    return { delivered: row.delivered, pending: row.pending ?? 0, attempts: row.attempts ?? 0, lastError: failing?.lastError ?? null };
   }
 }

@@ -29,6 +29,21 @@ export const groups = sqliteTable("groups", {
   finishedAt: integer("finished_at"),
 });
 
+/** Finished groups in the order they finished: the trainer stream's cursor is a position in this log. */
+export const groupLog = sqliteTable("group_log", {
+  seq: integer("seq").primaryKey(),
+  groupId: text("group_id").notNull().unique(),
+});
+
+/** Push delivery of logged groups: retried with backoff until the receiver answers 2xx. */
+export const deliveries = sqliteTable("deliveries", {
+  seq: integer("seq").primaryKey(),
+  attempts: integer("attempts").notNull().default(0),
+  nextAt: integer("next_at").notNull(),
+  deliveredAt: integer("delivered_at"),
+  lastError: text("last_error"),
+});
+
 /** What happened, in order: created, cancelled, errors. */
 export const events = sqliteTable("events", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -44,5 +59,9 @@ export const DDL = [
   "CREATE INDEX IF NOT EXISTS rollouts_status ON rollouts (status, seq)",
   `CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, env TEXT NOT NULL, task_id TEXT NOT NULL, size INTEGER NOT NULL,
      done INTEGER NOT NULL DEFAULT 0, mean REAL, std REAL, all_equal INTEGER, finished_at INTEGER)`,
+  "CREATE TABLE IF NOT EXISTS group_log (seq INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE)",
+  `CREATE TABLE IF NOT EXISTS deliveries (seq INTEGER PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+     delivered_at INTEGER, last_error TEXT)`,
+  "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (delivered_at, next_at)",
   "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT)",
 ];

@@ -1,14 +1,8 @@
+import type {} from "../../../test/provided.ts";
 import { describe, expect, inject, it } from "vitest";
 import type { ChatMessage, OpenAiTool } from "../../shared/chat.ts";
 import { openAiPolicy, type OpenAiPolicyDeps } from "./openai.ts";
 import { PolicyError, type PolicyRequest } from "./policy.ts";
-
-// Also declared by test/fake-policy-setup.ts, which starts the servers in Node; this file is typechecked without it.
-declare module "vitest" {
-  export interface ProvidedContext {
-    fakePolicies: { task: string; clean: string; faulty: string; faultyTwin: string; failing: string; lab: string; judge: string; judgePartial: string };
-  }
-}
 
 const servers = inject("fakePolicies");
 const GARBAGE = "<tool_call>{not json";

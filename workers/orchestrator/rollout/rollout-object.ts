@@ -8,6 +8,7 @@ import { WorldHost } from "../../env-host/runtime/host.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
+import type { TrainingResult } from "../bridge/group-document.ts";
 import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
 
 /** A 32-bit seed from a rollout id (FNV-1a): stable across restarts, different for each member of a group. */
@@ -127,6 +128,14 @@ export class Rollout extends DurableObject<Env> {
   result(): RolloutResult | null {
     this.spec();
     return this.kv.get<RolloutResult>("result") ?? null;
+  }
+
+  /** The result as trainers read it: every turn's token ids, without the request messages the viewer shows. */
+  trajectory(): TrainingResult | null {
+    this.spec();
+    const result = this.kv.get<RolloutResult>("result");
+    if (!result) return null;
+    return { ...result, turns: result.turns.map(({ request: _request, tools: _tools, ...turn }) => turn) };
   }
 
   view(): RolloutView {

@@ -1,7 +1,7 @@
 import type { BatchStatus } from "../../workers/shared/batch.ts";
 import { buildEnv } from "../build/bundle-env.ts";
 import { FarmClient } from "../farm/client.ts";
-import { startFakePolicy, type Solution } from "../fake-policy/server.ts";
+import { examplePolicy } from "../fake-policy/example-policy.ts";
 import type { Command } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
 
@@ -33,11 +33,7 @@ over every task of the local environments, and prints the rewards.`,
     if (!(noise >= 0 && noise <= 1)) throw new Error(`--noise must be between 0 and 1, not "${values.noise}"`);
     const farm = new FarmClient(url, (values.token as string | undefined) ?? process.env.FARM_ADMIN_TOKEN);
     const bundles = await Promise.all((await envDirs([])).map((dir) => buildEnv(dir)));
-    const solutions: Record<string, Solution> = {};
-    for (const b of bundles) {
-      for (const t of b.manifest.tasks) solutions[t.prompt] = { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) };
-    }
-    const policy = await startFakePolicy({ solutions, garbageRate: noise / 2, errorRate: noise / 2, seed: 1 });
+    const policy = await examplePolicy(bundles, { noise });
     try {
       const created = await farm.request<{ batchId: string; rollouts: number }>("POST", "/v1/batches", {
         tasks: Object.fromEntries(bundles.map((b) => [b.manifest.name, "all"])), groupSize: group, toolFormat: format,

@@ -14,7 +14,7 @@ export default defineConfig({
       workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], {}, ["test/static-mode.test.ts", "test/admin-token.test.ts"]),
       workerd("workerd-static", ["test/static-mode.test.ts"], { RUNTIME_MODE: "static" }),
       workerd("workerd-admin", ["test/admin-token.test.ts"], { FARM_ADMIN_TOKEN: "test-admin-token" }),
-      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts"] } },
+      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "synth/**/*.test.ts"] } },
     ],
   },
 });

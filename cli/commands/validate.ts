@@ -18,28 +18,39 @@ function print(report: ValidationReport): void {
   for (const t of report.tasks) console.log(`  task   ${mark(t.ok)} ${t.task}${t.problems.length ? ": " + t.problems.join("; ") : ""}`);
 }
 
+/** Builds and uploads one environment folder, then has the farm prove it: the code path every validation takes. */
+export async function validateOnFarm(client: FarmClient, dir: string): Promise<ValidationReport> {
+  const bundle = await buildEnv(dir);
+  await client.upload(bundle);
+  return client.request<ValidationReport>("POST", `/v1/envs/${bundle.manifest.name}/validate`);
+}
+
+/** A local farm in real workerd for the length of `use`, its state thrown away after. */
+export async function withThrowawayFarm<T>(use: (client: FarmClient) => Promise<T>): Promise<T> {
+  const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-validate-"));
+  const farm = await startLocalFarm({ port: await freePort(), persistDir });
+  try {
+    return await use(new FarmClient(farm.url.toString()));
+  } finally {
+    await farm.dispose();
+    await rm(persistDir, { recursive: true, force: true });
+  }
+}
+
 export const validate: Command = {
   summary: "prove environments work, in real workerd: world builds, tools answer, solutions pass, no-op fails",
   usage: "worldfarm validate [envs/<name> ...] [--json]\n\nStarts a throwaway local farm, uploads each environment and validates it.",
   options: { json: { type: "boolean" } },
   async run(values, positionals) {
-    const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-validate-"));
-    const farm = await startLocalFarm({ port: await freePort(), persistDir });
     let failed = 0;
-    try {
-      const client = new FarmClient(farm.url.toString());
+    await withThrowawayFarm(async (client) => {
       for (const dir of await envDirs(positionals)) {
-        const bundle = await buildEnv(dir);
-        await client.upload(bundle);
-        const report = await client.request<ValidationReport>("POST", `/v1/envs/${bundle.manifest.name}/validate`);
+        const report = await validateOnFarm(client, dir);
         if (values.json) console.log(JSON.stringify(report));
         else print(report);
         if (!report.ok) failed++;
       }
-    } finally {
-      await farm.dispose();
-      await rm(persistDir, { recursive: true, force: true });
-    }
+    });
     return failed ? 1 : 0;
   },
 };

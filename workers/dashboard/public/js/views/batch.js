@@ -1,0 +1,92 @@
+import { allPages, api } from "../api.js";
+import { histogram, progress, rewardCurve, runPoints } from "../charts.js";
+import { badge, fill, fmt, h, link, section, table } from "../dom.js";
+
+const PAGE = 50;
+
+function rewardTable(status) {
+  const rows = Object.entries(status.rewardByEnv).map(([env, r]) => [env, r]);
+  rows.push(["all", status.reward]);
+  return table(["environment", "n", "mean", "std"], rows.map(([env, r]) =>
+    h("tr", { "data-env": env }, h("td", {}, env), h("td", { class: "num" }, r.n), h("td", { class: "num" }, fmt.num(r.mean)), h("td", { class: "num" }, fmt.num(r.std)))),
+  { "data-testid": "reward-by-env" });
+}
+
+/** The batch's rollouts, a page at a time, filtered by status. */
+function rolloutTable(batchId, ctx) {
+  let offset = 0;
+  const filter = h("select", { "data-testid": "status-filter" },
+    ["", "pending", "running", "completed", "failed", "cancelled"].map((s) => h("option", { value: s }, s || "any status")));
+  const body = h("div");
+  const pager = h("div", { class: "pager" });
+
+  async function load() {
+    const q = new URLSearchParams({ offset: String(offset), limit: String(PAGE), ...(filter.value ? { status: filter.value } : {}) });
+    const list = await api(`/v1/batches/${batchId}/rollouts?${q}`);
+    fill(body, table(["rollout", "env", "task", "status", "stop reason", "reward", "finished"], list.rollouts.map((r) =>
+      h("tr", { "data-rollout": r.rolloutId, "data-status": r.status },
+        h("td", { class: "mono" }, r.status === "pending" ? r.rolloutId : link(`#/rollouts/${r.rolloutId}`, r.rolloutId)),
+        h("td", {}, r.env), h("td", { class: "mono" }, r.taskId), h("td", {}, badge(r.status)), h("td", {}, r.stopReason ?? ""),
+        h("td", { class: "num" }, r.reward === null ? "–" : fmt.num(r.reward)), h("td", {}, fmt.time(r.finishedAt)))),
+    { "data-testid": "rollouts" }));
+    fill(pager, 
+      h("button", { disabled: offset === 0, onclick: () => ((offset = Math.max(0, offset - PAGE)), ctx.guard(load())) }, "‹ prev"),
+      h("span", { class: "muted" }, ` ${list.total ? offset + 1 : 0}–${Math.min(offset + PAGE, list.total)} of ${list.total} `),
+      h("button", { disabled: offset + PAGE >= list.total, onclick: () => ((offset += PAGE), ctx.guard(load())) }, "next ›"));
+  }
+  filter.addEventListener("change", () => ((offset = 0), ctx.guard(load())));
+  return { node: h("div", {}, h("div", { class: "row" }, filter), body, pager), load };
+}
+
+export async function batchDetail(root, ctx, batchId) {
+  const head = h("div");
+  const bar = h("div", { "data-testid": "batch-progress" });
+  const stats = h("div");
+  const hist = h("div");
+  const curve = h("div");
+  const stops = h("div");
+  const errors = h("div");
+  const rollouts = rolloutTable(batchId, ctx);
+  root.append(head, section("Progress", bar), h("div", { class: "grid2" }, section("Reward", stats, stops), section("Reward histogram", hist)),
+    curve, errors, section("Rollouts", rollouts.node));
+
+  let histogramFor = -1;
+  let curveDrawn = false;
+
+  async function drawCurve() {
+    const { runs } = await api("/v1/runs");
+    const run = runs.find((r) => r.run !== null && r.batches.some((b) => b.batchId === batchId));
+    fill(curve, run ? section(`Run ${run.run}: mean reward per batch`, rewardCurve(runPoints(run), { highlight: batchId })) : "");
+  }
+
+  async function refresh() {
+    const status = await api(`/v1/batches/${batchId}`);
+    const running = status.state === "running";
+    fill(head, h("h1", {}, "Batch ", h("span", { class: "mono" }, batchId), " ", h("span", { "data-testid": "batch-state", "data-state": status.state }, badge(status.state))),
+      h("p", { class: "muted" }, `created ${fmt.time(status.createdAt)} · finished ${fmt.time(status.finishedAt)} · groups ${status.groups.done}/${status.groups.total} · ${fmt.num(status.rolloutsPerSecond, 1)} rollouts/s · `,
+        link(`/v1/batches/${batchId}/groups`, "group stream")),
+      running ? h("button", { class: "danger", onclick: () => ctx.guard(api(`/v1/batches/${batchId}/cancel`, { method: "POST" }).then(refresh)) }, "Cancel batch") : null);
+    fill(bar, progress(status.counts));
+    fill(stats, rewardTable(status));
+    fill(stops, h("h3", {}, "Stop reasons"), table(["reason", "rollouts"], Object.entries(status.stopReasons).map(([k, v]) =>
+      h("tr", {}, h("td", {}, k), h("td", { class: "num" }, v)))));
+    fill(errors, status.errors.length ? section("Errors", h("ul", {}, status.errors.map((e) =>
+      h("li", {}, link(`#/rollouts/${e.rolloutId}`, e.rolloutId), ": ", h("span", { class: "mono" }, e.error))))) : "");
+    // Rewards only change when rollouts complete; reading the whole ledger on every tick would not scale.
+    if (status.counts.completed !== histogramFor) {
+      histogramFor = status.counts.completed;
+      const done = await allPages(`/v1/batches/${batchId}/rollouts?status=completed`, "rollouts");
+      fill(hist, histogram(done.map((r) => r.reward ?? 0)), h("p", { class: "muted" }, `${done.length} completed rollouts`));
+    }
+    await rollouts.load();
+    // The run's curve moves only when a batch finishes: drawn on arrival, then once more when this one ends.
+    if (!curveDrawn || !running) {
+      await drawCurve();
+      curveDrawn = true;
+    }
+    return running;
+  }
+
+  await refresh();
+  ctx.every(1000, refresh);
+}

@@ -1,3 +1,5 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { BatchStatus } from "../workers/shared/batch.ts";
@@ -76,6 +78,35 @@ describe("a batch", () => {
     const later = await status(batchId);
     expect(later.counts.running + later.counts.pending).toBe(0);
     expect(later.counts.completed + later.counts.failed).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("a rollout that never reports", () => {
+  /** Puts a rollout back to running, started long ago, as if its report had been lost; then runs the batch's alarm. */
+  async function loseReport(batchId: string, rolloutId: string): Promise<BatchStatus> {
+    const stub = env.BATCH.getByName(batchId);
+    await runInDurableObject(stub, (_batch, state) => {
+      state.storage.sql.exec("UPDATE rollouts SET status = 'running', reward = NULL, stop_reason = NULL, started_at = ? WHERE id = ?", Date.now() - 3_600_000, rolloutId);
+      state.storage.kv.put("meta", { ...state.storage.kv.get<object>("meta"), state: "running", finishedAt: null });
+    });
+    await runDurableObjectAlarm(stub);
+    return status(batchId);
+  }
+
+  it("is settled from its result when only the report was lost", async () => {
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" }, rolloutTimeoutMs: 1_000 });
+    await settled(batchId);
+    const after = await loseReport(batchId, `${batchId}.g0.0`);
+    expect(after).toMatchObject({ state: "done", counts: { completed: 1, running: 0 }, reward: { mean: 1 } });
+  });
+
+  it("is failed with stop reason timeout when its object has nothing to say", async () => {
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, policy: { kind: "oracle" }, rolloutTimeoutMs: 1_000 });
+    await settled(batchId);
+    await runInDurableObject(env.ROLLOUT.getByName(`${batchId}.g0.1`), (_rollout, state) => state.storage.deleteAll());
+    const after = await loseReport(batchId, `${batchId}.g0.1`);
+    expect(after).toMatchObject({ state: "done", counts: { completed: 1, failed: 1, running: 0 }, stopReasons: { answered: 1, timeout: 1 } });
+    expect(after.errors).toEqual([{ rolloutId: `${batchId}.g0.1`, error: "no report within 2000 ms of its start" }]);
   });
 });
 

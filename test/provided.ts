@@ -10,6 +10,8 @@ export interface FakePolicies {
   faulty: string;
   /** The same faults from the same seed, so a test can replay faulty's sequence exactly. */
   faultyTwin: string;
+  /** Answers only after 10 s. */
+  slow: string;
   /** Answers every completion 500. */
   failing: string;
   /** Plays the reference solution of every task of the lab test environment. */

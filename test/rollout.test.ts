@@ -70,6 +70,15 @@ describe("rollout scoring", () => {
     expect(result).toMatchObject({ stopReason: "max_turns", numTurns: 3, reward: 0 });
   });
 
+  it("stops at its wall-clock limit while waiting for a slow policy, without waiting out the request", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 } as const;
+    const started = Date.now();
+    const { result } = await rollout({ env: "lab", taskId: task, policy, timeoutMs: 400 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result).toMatchObject({ stopReason: "timeout", status: "completed", numTurns: 0, reward: 0 });
+    expect(result.error).toBeUndefined();
+  });
+
   it("stops at its wall-clock limit, and is still verified", async () => {
     // Each spin call runs its whole step budget before the guard stops it: 200 of them take far longer than 300 ms.
     const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "spin", arguments: "{}" } }] };

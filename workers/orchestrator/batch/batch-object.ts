@@ -9,6 +9,14 @@ import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 
+/** Overdue rollouts asked for their result at once. */
+const RECLAIM_WAVE = 64;
+
+/** How long past its own deadline a rollout may take to report: its alarm retries a failed report with backoff. */
+function overdueGrace(timeoutMs: number): number {
+  return Math.min(60_000, Math.max(1_000, timeoutMs / 2));
+}
+
 /** Deliveries attempted at once: each assembles a group from its members' objects. */
 const DELIVERY_WAVE = 8;
 
@@ -73,8 +81,40 @@ export class Batch extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const meta = this.ctx.storage.kv.get<Meta>("meta");
     if (!meta) return;
-    if (meta.state === "running") await this.wave(meta);
+    await this.reclaimOverdue(meta);
+    if (this.meta().state === "running") await this.wave(this.meta());
     if (meta.spec.deliver) await this.deliver(meta);
+    await this.scheduleNext(meta);
+  }
+
+  /**
+   * A rollout ends itself at its deadline and reports at least once; one still running well past it has lost its
+   * report or its object. Its result is fetched if it has one, else it is failed with stop reason timeout, so
+   * no batch waits forever on one rollout.
+   */
+  private async reclaimOverdue(meta: Meta): Promise<void> {
+    const limit = meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs);
+    const overdue = this.db.select().from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, Date.now() - limit)))
+      .orderBy(asc(rollouts.seq)).limit(RECLAIM_WAVE).all();
+    await Promise.all(overdue.map(async (r) => {
+      const result = (await this.env.ROLLOUT.getByName(r.id).result().catch(() => null)) as RolloutResult | null;
+      this.record(result
+        ? { rolloutId: r.id, status: result.status, stopReason: result.stopReason, reward: result.reward, ...(result.error ? { error: result.error } : {}) }
+        : { rolloutId: r.id, status: "failed", stopReason: "timeout", reward: 0, error: `no report within ${limit} ms of its start` });
+    }));
+  }
+
+  /** The next alarm: the earliest rollout that could become overdue, or the next delivery retry. */
+  private async scheduleNext(meta: Meta): Promise<void> {
+    const times: number[] = [];
+    const oldest = this.db.select({ at: min(rollouts.startedAt) }).from(rollouts).where(eq(rollouts.status, "running")).get()?.at;
+    if (oldest !== null && oldest !== undefined) times.push(oldest + meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs));
+    const delivery = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
+    if (delivery !== null && delivery !== undefined) times.push(delivery);
+    if (times.length === 0) return;
+    const next = Math.min(...times);
+    const scheduled = await this.ctx.storage.getAlarm();
+    if (scheduled === null || scheduled > next) await this.ctx.storage.setAlarm(next);
   }
 
   /** One wave: start as many waiting rollouts as the concurrency bound allows. */
@@ -128,10 +168,14 @@ export class Batch extends DurableObject<Env> {
       const rewards = members.filter((m) => m.status === "completed").map((m) => m.reward ?? 0);
       const { mean, std } = rewardStats(rewards);
       Object.assign(update, { mean, std, allEqual: rewards.every((r) => r === rewards[0]), finishedAt: Date.now() });
-      const seq = this.db.select({ n: sql<number>`count(*)` }).from(groupLog).get()!.n;
-      this.db.insert(groupLog).values({ seq, groupId }).run();
-      if (this.meta().spec.deliver) this.db.insert(deliveries).values({ seq, nextAt: Date.now() }).run();
-      this.notify();
+      // A group is logged once, even if a member it already counted is reclaimed and settled again.
+      const logged = this.db.select().from(groupLog).where(eq(groupLog.groupId, groupId)).get();
+      if (!logged) {
+        const seq = this.db.select({ n: sql<number>`count(*)` }).from(groupLog).get()!.n;
+        this.db.insert(groupLog).values({ seq, groupId }).run();
+        if (this.meta().spec.deliver) this.db.insert(deliveries).values({ seq, nextAt: Date.now() }).run();
+        this.notify();
+      }
     }
     this.db.update(groups).set(update).where(eq(groups.id, groupId)).run();
   }
@@ -197,10 +241,6 @@ export class Batch extends DurableObject<Env> {
         ? { attempts, deliveredAt: Date.now(), lastError: null }
         : { attempts, nextAt: Date.now() + retryDelay(attempts, spec.backoffMs), lastError: outcome.error }).where(eq(deliveries.seq, d.seq)).run();
     }));
-    const next = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
-    if (next === null || next === undefined) return;
-    const scheduled = await this.ctx.storage.getAlarm();
-    if (scheduled === null || scheduled > next) await this.ctx.storage.setAlarm(next);
   }
 
   async report(report: RolloutReport): Promise<void> {

@@ -200,6 +200,18 @@ describe("openAiPolicy with an injected fetch", () => {
     expect(delays).toEqual([499, 999, 1998, 3996, 7992, 15984, 29970, 29970]);
   });
 
+  it("gives up at the rollout's deadline rather than sleeping or retrying past it", async () => {
+    const { delays, sleep } = recordingSleep();
+    const { fetch, sent } = scriptedFetch(() => new Response("busy", { status: 500 }));
+    const policy = openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", maxRetries: 8, backoffMs: 5_000 }, { fetch, sleep, random: () => 0.5 });
+    const err = await policyError(policy.next({ ...request(), deadline: Date.now() + 1_000 }));
+    expect(err).toMatchObject({ kind: "deadline", attempts: 1 });
+    expect(sent).toHaveLength(1);
+    expect(delays).toEqual([]);
+    const late = await policyError(policy.next({ ...request(), deadline: Date.now() - 1 }));
+    expect(late).toMatchObject({ kind: "deadline", attempts: 0 });
+  });
+
   it("sends the sampling options, the key and extraBody", async () => {
     const { fetch, sent } = scriptedFetch(completion());
     const deps: OpenAiPolicyDeps = { fetch };

@@ -63,8 +63,8 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     });
   }
 
-  async function attempt(payload: string, attempts: number): Promise<{ completion: ChatCompletion } | Failure> {
-    const signal = AbortSignal.timeout(spec.timeoutMs);
+  async function attempt(payload: string, attempts: number, timeoutMs: number): Promise<{ completion: ChatCompletion } | Failure> {
+    const signal = AbortSignal.timeout(timeoutMs);
     const fail = (retryable: boolean, kind: PolicyError["kind"], message: string, status?: number, retryAfterMs?: number): Failure => ({
       retryable,
       error: new PolicyError(kind, message, attempts, status),
@@ -79,7 +79,7 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
         aborted(signal),
       ]);
     } catch (err) {
-      if (signal.aborted) return fail(true, "timeout", `No answer from ${url} within ${spec.timeoutMs} ms.`);
+      if (signal.aborted) return fail(true, "timeout", `No answer from ${url} within ${timeoutMs} ms.`);
       return fail(true, "network", `Request to ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (!res.ok) {
@@ -102,11 +102,18 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     async next(request) {
       const started = performance.now();
       const payload = body(request);
+      const left = () => (request.deadline === undefined ? Number.POSITIVE_INFINITY : request.deadline - Date.now());
+      const outOfTime = (attempts: number) => new PolicyError("deadline", "The rollout's time ran out while waiting for the policy.", attempts);
       for (let attempts = 1; ; attempts++) {
-        const result = await attempt(payload, attempts);
+        if (left() <= 0) throw outOfTime(attempts - 1);
+        const timeoutMs = Math.min(spec.timeoutMs, left());
+        const result = await attempt(payload, attempts, timeoutMs);
         if ("completion" in result) return turn(result.completion, performance.now() - started, attempts);
+        if (result.error.kind === "timeout" && timeoutMs < spec.timeoutMs) throw outOfTime(attempts);
         if (!result.retryable || attempts > spec.maxRetries) throw result.error;
-        await sleep(backoffDelay(attempts - 1, spec.backoffMs, BACKOFF_CAP_MS, random, result.retryAfterMs));
+        const delay = backoffDelay(attempts - 1, spec.backoffMs, BACKOFF_CAP_MS, random, result.retryAfterMs);
+        if (delay >= left()) throw outOfTime(attempts);
+        await sleep(delay);
       }
     },
   };

@@ -9,6 +9,8 @@ export interface PolicyRequest {
   task: TaskInfo;
   /** 0 for the first assistant turn. */
   turn: number;
+  /** Epoch ms the rollout must end by: no request or retry runs past it. */
+  deadline?: number;
 }
 
 /** One assistant turn, with what a trainer needs to learn from it when the policy server gives it. */
@@ -33,7 +35,8 @@ export interface Policy {
 /** A policy that still failed after its retries: the rollout ends with stop reason policy_error. */
 export class PolicyError extends Error {
   override readonly name = "PolicyError";
-  readonly kind: "http" | "timeout" | "network" | "invalid_response";
+  /** `deadline`: the rollout's own time ran out while the policy was asked; the rollout ends with stop reason timeout. */
+  readonly kind: "http" | "timeout" | "network" | "invalid_response" | "deadline";
   readonly status: number | undefined;
   readonly attempts: number;
 

@@ -4,7 +4,7 @@ import type { RewardSpec, RolloutResult, StopReason, TurnRecord } from "../../sh
 import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
 import { truncate, type TruncationSpec } from "../context/truncate.ts";
 import type { FormatCheck, ToolFormat } from "../tool-format/format.ts";
-import type { Policy } from "../policy/policy.ts";
+import { PolicyError, type Policy } from "../policy/policy.ts";
 import { judge, type Verdict } from "../reward/judge.ts";
 
 /** The world a rollout acts on: in a Rollout object, its own facets; in tests, anything with these two methods. */
@@ -23,6 +23,8 @@ export interface RolloutSetup {
   maxTurns: number;
   truncation: TruncationSpec;
   reward: RewardSpec;
+  /** Epoch ms the rollout ends by, whatever it is waiting for. */
+  deadline?: number;
 }
 
 /** Everything a rollout needs to go on after a restart; it is saved after every turn. */
@@ -78,8 +80,9 @@ export async function stepRollout(setup: RolloutSetup, world: RolloutWorld, stat
   const { tools } = setup.format.prepare(setup.tools);
   let policyTurn;
   try {
-    policyTurn = await setup.policy.next({ messages: request, ...(tools ? { tools } : {}), task: setup.task, turn });
+    policyTurn = await setup.policy.next({ messages: request, ...(tools ? { tools } : {}), task: setup.task, turn, ...(setup.deadline ? { deadline: setup.deadline } : {}) });
   } catch (err) {
+    if (err instanceof PolicyError && err.kind === "deadline") return { ...state, done: { stopReason: "timeout", answer: null } };
     return { ...state, done: { stopReason: "policy_error", answer: null, error: errorText(err) } };
   }
   const { reply } = policyTurn;

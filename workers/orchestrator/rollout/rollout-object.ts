@@ -51,7 +51,7 @@ export class Rollout extends DurableObject<Env> {
     const format = toolFormat(spec.toolFormat);
     return {
       rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
-      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
+      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.timeoutMs,
     };
   }
 

@@ -67,6 +67,7 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
     usage,
     concurrency,
     retries: number(values, "retries", 3),
+    dryRun: values["dry-run"] === true,
     ...(values.limit !== undefined ? { limit: number(values, "limit", 0, { min: 1 }) } : {}),
     farm: sharedFarm({ ...(farmUrl ? { url: farmUrl } : {}), ...(farmToken ? { token: farmToken } : {}), concurrency: number(values, "farm-concurrency", 2, { min: 1 }) }),
     llm: createLlmClient({

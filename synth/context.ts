@@ -32,6 +32,8 @@ export interface SynthContext {
   concurrency: number;
   /** Model turns per item: the first answer plus this many corrections. */
   retries: number;
+  /** Prompts are printed, nothing is sent and nothing written. */
+  dryRun: boolean;
   /** New items a stage takes on in this run. */
   limit?: number;
   options: SynthOptions;

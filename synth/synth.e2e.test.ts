@@ -132,8 +132,8 @@ test("import-awm carries schema and rows over, ports the Python, and validates",
 
 describe("the CLI refuses bad input with a message and a non-zero exit", () => {
   const cli = (...args: string[]) => promisify(execFile)(join(ROOT, "node_modules/.bin/node"), [join(ROOT, "cli/main.ts"), "synth", ...args], { cwd: tmp }).then(
-    () => ({ code: 0, stderr: "" }),
-    (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
   );
 
   test("an unknown stage", { timeout: 30_000 }, async () => {
@@ -145,5 +145,15 @@ describe("the CLI refuses bad input with a message and a non-zero exit", () => {
   test("scenarios without seeds, and a malformed number", { timeout: 60_000 }, async () => {
     expect(await cli("scenarios", "--work", join(tmp, "cli"))).toMatchObject({ code: 1, stderr: expect.stringContaining("--seeds") });
     expect(await cli("tasks", "--retries", "lots")).toMatchObject({ code: 1, stderr: expect.stringContaining("--retries must be an integer") });
+  });
+
+  test("--dry-run prints the prompts, sends nothing and writes nothing", { timeout: 60_000 }, async () => {
+    const before = llm.requests;
+    const work = join(tmp, "dry");
+    const { code, stdout } = await cli("all", "--dry-run", "--limit", "1", "--seeds", join(FIXTURES, "seeds.jsonl"), "--work", work, "--base-url", llm.url, "--model", "m");
+    expect(code).toBe(0);
+    expect(stdout).toContain("Seed: Evernote");
+    expect(llm.requests).toBe(before);
+    await expect(readdir(work)).rejects.toThrow(/ENOENT/);
   });
 });

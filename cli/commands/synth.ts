@@ -52,7 +52,7 @@ Pipeline:
     try {
       const results = await runPipeline(ctx, stage);
       const usage = ctx.usage.summary();
-      await writeFile(files(ctx.work).usage, JSON.stringify(usage, null, 2) + "\n");
+      if (!ctx.dryRun) await writeFile(files(ctx.work).usage, JSON.stringify(usage, null, 2) + "\n");
       if (values.json) console.log(JSON.stringify({ results, usage }));
       else {
         for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(10)} ${r.ok} ok, ${r.dropped} dropped, ${r.skipped} already done`);

@@ -52,6 +52,6 @@ export async function validateStage(ctx: SynthContext) {
       return { env: inp.env, out: dest, report, droppedTasks, ms: Math.round(performance.now() - started), status: "ok", reasons: [] };
     },
   });
-  await writeReport(ctx);
+  if (!ctx.dryRun) await writeReport(ctx);
   return result;
 }

@@ -69,7 +69,7 @@ describe("a batch", () => {
   });
 
   it("stops new work when cancelled; waiting rollouts are cancelled", async () => {
-    const policy = { kind: "openai", baseUrl: inject("fakePolicies").faulty, model: "m", maxRetries: 8, backoffMs: 0 };
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").busy, model: "m", maxRetries: 8, backoffMs: 0 };
     const { batchId, rollouts } = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 8, concurrency: 1, policy });
     const cancelled = (await (await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" })).json()) as BatchStatus;
     expect(cancelled.state).toBe("cancelled");

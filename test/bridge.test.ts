@@ -127,7 +127,7 @@ describe("the group stream", () => {
   });
 
   it("holds a cursor beyond the end open with heartbeats while the batch runs, and ends it once the batch is done", async () => {
-    const policy = { kind: "openai", baseUrl: inject("fakePolicies").faulty, model: "m", maxRetries: 8, backoffMs: 0 } as const;
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").busy, model: "m", maxRetries: 8, backoffMs: 0 } as const;
     const { batchId } = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 4, concurrency: 1, policy });
     const waiting = await readLines(await farm(`/v1/batches/${batchId}/groups?cursor=5&heartbeatMs=100`), (_l, all) => all.length === 3);
     expect(waiting.map((l) => l.type)).toEqual(["heartbeat", "heartbeat", "heartbeat"]);
@@ -143,7 +143,7 @@ describe("the group stream", () => {
     expect(failed!.stats).toMatchObject({ n: 0, size: 2 });
     expect(failed!.trajectories.map((t) => [t.status, t.stop_reason, t.loss_weight])).toEqual([["failed", "policy_error", 0], ["failed", "policy_error", 0]]);
 
-    const slow = { kind: "openai", baseUrl: inject("fakePolicies").faulty, model: "m", maxRetries: 8, backoffMs: 0 } as const;
+    const slow = { kind: "openai", baseUrl: inject("fakePolicies").busy, model: "m", maxRetries: 8, backoffMs: 0 } as const;
     const cancelled = await startBatch({ tasks: { lab: ["add-groceries", "delete-first"] }, groupSize: 3, concurrency: 1, policy: slow });
     await farm(`/v1/batches/${cancelled.batchId}/cancel`, { method: "POST" });
     const lines = await readLines(await farm(`/v1/batches/${cancelled.batchId}/groups?heartbeatMs=100`), () => false);

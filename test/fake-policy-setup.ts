@@ -44,9 +44,10 @@ export default async function setup(project: TestProject) {
     }),
     startFakePolicy({ script: () => ({ content: "VERDICT: partially\nHalf of it." }) }),
     startFakePolicy({ latencyMs: 10_000 }),
+    startFakePolicy({ ...faulty, seed: 9 }),
   ]);
-  const [clean, faultyServer, faultyTwin, failing, labServer, shopServer, judge, judgePartial, slow] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string, string, string, string, string];
-  const policies: FakePolicies = { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer, shop: shopServer, judge, judgePartial, slow };
+  const [clean, faultyServer, faultyTwin, failing, labServer, shopServer, judge, judgePartial, slow, busy] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string, string, string, string, string, string];
+  const policies: FakePolicies = { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer, shop: shopServer, judge, judgePartial, slow, busy };
   project.provide("fakePolicies", policies);
   const webhook = await startWebhookReceiver(3);
   project.provide("webhook", { url: webhook.url, failures: 3 });

@@ -10,6 +10,9 @@ export interface FakePolicies {
   faulty: string;
   /** The same faults from the same seed, so a test can replay faulty's sequence exactly. */
   faultyTwin: string;
+  /** Faults like faulty's from another seed, for tests that only need rollouts to take a while: faulty and its
+   * twin must see exactly one test's requests, or their sequences part. */
+  busy: string;
   /** Answers only after 10 s. */
   slow: string;
   /** Answers every completion 500. */

@@ -3,10 +3,16 @@ import { join } from "node:path";
 import { ROOT } from "../paths.ts";
 import { bundleWorker } from "./worker-bundle.ts";
 
-// Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would.
-const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler"));
-const { Miniflare, convertV4MiniflareOptions } = (await import(fromWrangler.resolve("miniflare"))) as typeof import("miniflare");
-const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+/**
+ * Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would. Loaded on first
+ * use: the two take seconds to import, which every CLI command that never starts a farm would otherwise pay.
+ */
+async function runtime() {
+  const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler"));
+  const { Miniflare, convertV4MiniflareOptions } = (await import(fromWrangler.resolve("miniflare"))) as typeof import("miniflare");
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  return { Miniflare, convertV4MiniflareOptions, unstable_getMiniflareWorkerOptions };
+}
 
 export interface LocalFarmOptions {
   port: number;
@@ -14,6 +20,8 @@ export interface LocalFarmOptions {
   /** Where Durable Object state lives between runs; omit for a throwaway farm. */
   persistDir?: string;
   vars?: Record<string, string>;
+  /** Opens workerd's V8 inspector on this port, for profiling. */
+  inspectorPort?: number;
 }
 
 export interface LocalFarm {
@@ -29,6 +37,7 @@ export interface LocalFarm {
  * the dashboard's files itself through its ASSETS binding.
  */
 export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFarm> {
+  const { Miniflare, convertV4MiniflareOptions, unstable_getMiniflareWorkerOptions } = await runtime();
   const scriptPath = await bundleWorker();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")) as { workerOptions: Record<string, unknown> & { bindings?: Record<string, unknown> } };
   // wrangler still describes a Worker in Miniflare 4's option shape; Miniflare 5 converts it.
@@ -45,6 +54,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     port: 0,
     unsafeDirectSockets: [{ host, port: options.port }],
     ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   } as never));
   let mf = make();
   await mf.ready;

@@ -39,6 +39,7 @@ export const TurnRecord = z.object({
   turn: z.number().int(),
   /** The exact messages of the policy request, after truncation. */
   request: z.array(ChatMessage),
+  /** The tools offered natively, on the first turn's record: every later request offers the same. */
   tools: z.array(OpenAiTool).optional(),
   /** Whether truncation rewrote the history for this request. */
   truncated: z.boolean(),

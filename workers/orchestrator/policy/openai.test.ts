@@ -171,6 +171,8 @@ describe("openAiPolicy with an injected fetch", () => {
   it.each([
     ["a body that is not JSON", () => new Response("<html>502 from a proxy</html>", { status: 200 })],
     ["JSON that is not a chat completion", () => Response.json({ object: "chat.completion", choices: [] })],
+    ["token ids that are not integers", () => Response.json({ choices: [{ message: { content: "hi" }, token_ids: [1, 2.5] }], prompt_token_ids: [1] })],
+    ["logprobs without numbers", () => Response.json({ choices: [{ message: { content: "hi" }, logprobs: { content: [{ logprob: "low" }] } }] })],
   ])("retries a 200 with %s, then fails with invalid_response", async (_, answer) => {
     const { fetch, sent } = scriptedFetch(answer);
     const err = await policyError(openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", maxRetries: 2 }, { fetch, sleep: async () => {} }).next(request()));

@@ -14,7 +14,13 @@ export interface OpenAiPolicyDeps {
 
 const BACKOFF_CAP_MS = 30_000;
 
-const TokenIds = z.array(z.number().int());
+// Prompts run to thousands of ids every turn: one check over the array, not a parsed schema per element, keeps
+// validating them from costing more than the rest of the turn.
+const TokenIds = z.custom<number[]>((v) => Array.isArray(v) && v.every((id) => Number.isInteger(id)), "expected an array of integer token ids");
+const Logprobs = z.custom<{ logprob: number }[]>(
+  (v) => Array.isArray(v) && v.every((t) => typeof t === "object" && t !== null && typeof (t as { logprob: unknown }).logprob === "number"),
+  "expected logprobs.content entries with a numeric logprob",
+);
 
 /** The part of a chat completion a PolicyTurn keeps; servers differ in whether absent fields are null or missing. */
 const ChatCompletion = z.object({
@@ -26,7 +32,7 @@ const ChatCompletion = z.object({
           tool_calls: z.array(AssistantToolCall).nullish(),
         }),
         finish_reason: z.string().nullish(),
-        logprobs: z.object({ content: z.array(z.object({ logprob: z.number() })).nullish() }).nullish(),
+        logprobs: z.object({ content: Logprobs.nullish() }).nullish(),
         token_ids: TokenIds.nullish(),
       }),
     )

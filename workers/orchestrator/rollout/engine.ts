@@ -89,7 +89,8 @@ export async function stepRollout(setup: RolloutSetup, world: RolloutWorld, stat
   const parsed = setup.format.parse(reply, setup.tools);
   const assistant: ChatMessage = { role: "assistant", content: reply.content ?? null, ...(reply.tool_calls?.length ? { tool_calls: reply.tool_calls } : {}) };
   const record: TurnRecord = {
-    turn, request, ...(tools ? { tools } : {}), truncated: rewritten, reply, outcome: parsed.kind,
+    // The tools are the same every turn: recorded with the first request only, not repeated in every checkpoint.
+    turn, request, ...(tools && turn === 0 ? { tools } : {}), truncated: rewritten, reply, outcome: parsed.kind,
     formatOk: parsed.kind === "answer" || (parsed.kind === "calls" && parsed.checks.every((c) => c.parsable && c.knownTool && c.argsValid)),
     toolResults: [],
     ...(policyTurn.promptTokenIds ? { promptTokenIds: policyTurn.promptTokenIds } : {}),

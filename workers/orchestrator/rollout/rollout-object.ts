@@ -9,6 +9,7 @@ import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
 import type { TrainingResult } from "../bridge/group-document.ts";
+import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
 import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
 
 /** A 32-bit seed from a rollout id (FNV-1a): stable across restarts, different for each member of a group. */
@@ -56,19 +57,29 @@ export class Rollout extends DurableObject<Env> {
   }
 
   /**
-   * A checkpoint writes the new turn under its own key and the rest of the state beside it: turn records carry
-   * token ids and grow with the prompt, and rewriting all of them every turn made checkpoints quadratic.
+   * A checkpoint writes the new turn under its own key and the rest of the state beside it, each turn in its
+   * compact stored form: rewriting every turn, or storing each whole, made checkpoints grow with the square of
+   * the conversation.
    */
   private save(state: RolloutState): void {
     const { turns, ...rest } = state;
     const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
-    for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, turns[n]);
+    for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
     this.kv.put<Checkpoint>("state", { ...rest, turnCount: turns.length });
   }
 
   private load(): RolloutState {
     const { turnCount, ...rest } = this.kv.get<Checkpoint>("state")!;
-    return { ...rest, turns: Array.from({ length: turnCount }, (_, n) => this.kv.get<TurnRecord>(`turn:${n}`)!) };
+    const stored = Array.from({ length: turnCount }, (_, n) => this.kv.get<StoredTurn>(`turn:${n}`)!);
+    return { ...rest, turns: decodeTurns(stored, rest.messages) };
+  }
+
+  /** The result once the rollout ended; its turns and messages are the checkpoint's, stored once. */
+  private finished(): RolloutResult | null {
+    const summary = this.kv.get<Omit<RolloutResult, "turns" | "messages">>("result");
+    if (!summary) return null;
+    const { messages, turns } = this.load();
+    return { ...summary, messages, turns };
   }
 
   /** Builds the world and schedules the loop; idempotent for the same spec. */
@@ -93,7 +104,7 @@ export class Rollout extends DurableObject<Env> {
 
   private async run(turns: number): Promise<RolloutResult | null> {
     const spec = this.spec();
-    const existing = this.kv.get<RolloutResult>("result");
+    const existing = this.finished();
     if (existing) return existing;
     const setup = await this.setup(spec);
     const host = this.world(spec);
@@ -110,7 +121,8 @@ export class Rollout extends DurableObject<Env> {
     this.kv.put("diff", await host.diff());
     host.destroy();
     this.host = undefined;
-    this.kv.put("result", result);
+    const { turns: _turns, messages: _messages, ...summary } = result;
+    this.kv.put("result", summary);
     return result;
   }
 
@@ -127,20 +139,20 @@ export class Rollout extends DurableObject<Env> {
 
   result(): RolloutResult | null {
     this.spec();
-    return this.kv.get<RolloutResult>("result") ?? null;
+    return this.finished();
   }
 
   /** The result as trainers read it: every turn's token ids, without the request messages the viewer shows. */
   trajectory(): TrainingResult | null {
     this.spec();
-    const result = this.kv.get<RolloutResult>("result");
+    const result = this.finished();
     if (!result) return null;
     return { ...result, turns: result.turns.map(({ request: _request, tools: _tools, ...turn }) => turn) };
   }
 
   view(): RolloutView {
     const spec = this.spec();
-    const result = this.kv.get<RolloutResult>("result") ?? null;
+    const result = this.finished();
     return {
       rolloutId: spec.rolloutId, batchId: spec.batchId ?? null, env: spec.env, bundleId: spec.bundleId, taskId: spec.taskId,
       state: result ? "finished" : "running", turns: result ? result.turns : this.load().turns, result,

@@ -70,7 +70,11 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
   }
 
   async function attempt(payload: string, attempts: number, timeoutMs: number): Promise<{ completion: ChatCompletion } | Failure> {
-    const signal = AbortSignal.timeout(timeoutMs);
+    // A timer cleared once the answer is in: AbortSignal.timeout's timers outlive their requests, and thousands of
+    // rollouts leave that many behind.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), timeoutMs);
+    const { signal } = controller;
     const fail = (retryable: boolean, kind: PolicyError["kind"], message: string, status?: number, retryAfterMs?: number): Failure => ({
       retryable,
       error: new PolicyError(kind, message, attempts, status),
@@ -87,6 +91,8 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     } catch (err) {
       if (signal.aborted) return fail(true, "timeout", `No answer from ${url} within ${timeoutMs} ms.`);
       return fail(true, "network", `Request to ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (!res.ok) {
       const retryable = res.status === 429 || res.status >= 500;

@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildEnv, type BuiltBundle } from "../cli/build/bundle-env.ts";
+import { examplePolicy } from "../cli/fake-policy/example-policy.ts";
+import { FarmClient } from "../cli/farm/client.ts";
+import { freePort } from "../cli/farm/free-port.ts";
+import { startLocalFarm } from "../cli/farm/local-farm.ts";
+import { ROOT } from "../cli/paths.ts";
+
+export interface BridgeFarm {
+  /** The farm's root, without a trailing slash. */
+  url: string;
+  /** The fake vLLM's base URL, up to and including /v1. */
+  policyUrl: string;
+  bundles: BuiltBundle[];
+  close(): Promise<void>;
+}
+
+/**
+ * What `npm start` runs, throwaway: a farm in real workerd with shop and tracker uploaded, and the fake vLLM that
+ * plays their reference solutions with `noise` of its replies garbled or failed. The trainer-bridge clients' tests
+ * and the bridge benchmark run against it.
+ */
+export async function startBridgeFarm({ noise = 0.1 }: { noise?: number } = {}): Promise<BridgeFarm> {
+  const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-bridge-"));
+  const farm = await startLocalFarm({ port: await freePort(), persistDir });
+  const url = farm.url.toString().replace(/\/$/, "");
+  try {
+    const client = new FarmClient(url);
+    const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((dir) => buildEnv(join(ROOT, dir))));
+    for (const bundle of bundles) await client.upload(bundle);
+    const policy = await examplePolicy(bundles, { noise });
+    return {
+      url,
+      policyUrl: `${policy.url}/v1`,
+      bundles,
+      async close() {
+        await policy.close();
+        await farm.dispose();
+        await rm(persistDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await farm.dispose();
+    await rm(persistDir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,47 @@
+"""worldfarm: the trainer bridge's Python client.
+
+    from worldfarm import Farm, grpo_advantages, to_verl
+
+    farm = Farm("http://127.0.0.1:8787")
+    batch = farm.create_batch({"shop": "all"}, {"kind": "openai", "baseUrl": "http://127.0.0.1:8788/v1",
+                                                 "model": "fake-policy"}, group_size=4, policy_version="step-0")
+    for group in farm.groups(batch["batchId"]):
+        rows = to_verl(group, grpo_advantages(group))
+
+Standard library only. The wire format is worldfarm.group.v1 (see `worldfarm.Group`).
+"""
+
+from ._adapters import to_trl, to_verl
+from ._advantages import grpo_advantages
+from ._client import Farm, TaskList
+from ._errors import FarmError, ProtocolError, TransportError, WorldfarmError
+from ._stream import GROUP_SCHEMA
+from ._transport import HttpTransport, Response, Transport
+from ._truncate import Truncated, estimate_tokens, truncate
+from ._types import BatchCreated, Group, GroupTurn, Sample, Trajectory
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Farm",
+    "TaskList",
+    "GROUP_SCHEMA",
+    "grpo_advantages",
+    "to_verl",
+    "to_trl",
+    "truncate",
+    "estimate_tokens",
+    "Truncated",
+    "WorldfarmError",
+    "FarmError",
+    "TransportError",
+    "ProtocolError",
+    "Transport",
+    "Response",
+    "HttpTransport",
+    "Group",
+    "Trajectory",
+    "GroupTurn",
+    "Sample",
+    "BatchCreated",
+]

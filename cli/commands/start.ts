@@ -1,39 +1,59 @@
-import { join } from "node:path";
+import { watch, type FSWatcher } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
-import { examplePolicy } from "../fake-policy/example-policy.ts";
 import { FarmClient } from "../farm/client.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import { watchFarm } from "../farm/watchdog.ts";
 import { ROOT } from "../paths.ts";
 import type { Command } from "./command.ts";
+import { intOption } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
 
-export const start: Command = {
-  summary: "run the farm locally (workerd via Miniflare) with the example environments uploaded",
-  usage: "worldfarm start [--port N] [--host H] [--static]\n\nPORT overrides the default port 8787; a fake vLLM-like policy server listens on the next port. State persists under .wrangler/state.",
-  options: { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" } },
-  async run(values) {
-    const port = Number(values.port ?? process.env.PORT ?? 8787);
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--port must be a TCP port, not "${values.port ?? process.env.PORT}"`);
-    const farm = await startLocalFarm({
-      port, host: (values.host as string | undefined) ?? "127.0.0.1", persistDir: join(ROOT, ".wrangler/state"),
-      ...(values.static ? { vars: { RUNTIME_MODE: "static" } } : {}),
-    });
-    const url = farm.url.toString().replace(/\/$/, "");
-    const client = new FarmClient(url);
-    const names: string[] = [];
-    const bundles = [];
-    for (const dir of await envDirs([])) {
-      const bundle = await buildEnv(dir);
-      bundles.push(bundle);
-      names.push((await client.upload(bundle)).name);
+const SERVE_OPTIONS = { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" }, state: { type: "string" } } as const;
+const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787)
+  --host H      listen address (default 127.0.0.1)
+  --state DIR   where Durable Object state persists (default .wrangler/state)
+  --static      run the example environments compiled into the Worker (no Worker Loader)`;
+
+/** Re-uploads an environment whenever a file under its folder changes; a failed build is reported, not fatal. */
+function watchEnvs(dirs: string[], client: FarmClient): () => void {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const rebuild = async (dir: string) => {
+    try {
+      const stored = await client.upload(await buildEnv(dir));
+      console.log(`${new Date().toLocaleTimeString()}  ${stored.name} rebuilt and uploaded: bundle ${stored.bundleId.slice(0, 12)}`);
+    } catch (err) {
+      console.error(`${new Date().toLocaleTimeString()}  ${basename(dir)}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    // A stand-in for vLLM next to the farm, so batches and the trainer-bridge examples run without a GPU.
-    const policy = await examplePolicy(bundles, { noise: 0.1, port: port + 1 });
-    const first = names[0] ?? "shop";
-    console.log(`
+  };
+  const watchers: FSWatcher[] = dirs.map((dir) => watch(dir, { recursive: true }, () => {
+    // Editors write a file in several steps; one rebuild per burst.
+    clearTimeout(timers.get(dir));
+    timers.set(dir, setTimeout(() => void rebuild(dir), 150));
+  }));
+  return () => {
+    for (const w of watchers) w.close();
+    for (const t of timers.values()) clearTimeout(t);
+  };
+}
+
+/** Runs the farm with environments uploaded until SIGINT or SIGTERM; `dev` also rebuilds them on change. */
+async function serve(values: Record<string, string | boolean | undefined>, positionals: string[], { dev }: { dev: boolean }): Promise<number> {
+  const port = intOption({ port: (values.port as string | undefined) ?? process.env.PORT }, "port", 8787, 1, 65535);
+  const dirs = (await envDirs(positionals)).map((d) => resolve(d));
+  const farm = await startLocalFarm({
+    port, host: (values.host as string | undefined) ?? "127.0.0.1", persistDir: resolve((values.state as string | undefined) ?? join(ROOT, ".wrangler/state")),
+    ...(values.static ? { vars: { RUNTIME_MODE: "static" } } : {}),
+  });
+  const url = farm.url.toString().replace(/\/$/, "");
+  const client = new FarmClient(url);
+  const names: string[] = [];
+  for (const dir of dirs) names.push((await client.upload(await buildEnv(dir))).name);
+  const first = names[0] ?? "shop";
+  console.log(`
 worldfarm is running at ${url}  (environments: ${names.join(", ")})
 
+Dashboard: ${url}/
   curl -s ${url}/v1/envs
   curl -s -X POST ${url}/v1/envs/${first}/instances          # -> { instanceId, mcpUrl, token }
   curl -s -X POST ${url}/v1/instances/<instanceId>/call -H "authorization: Bearer <token>" \\
@@ -41,20 +61,41 @@ worldfarm is running at ${url}  (environments: ${names.join(", ")})
 
 MCP: point any MCP client at ${url}/v1/envs/${first}/mcp (a fresh world per session),
      or at an instance's mcpUrl with its token as the bearer token.
-Policy: a fake vLLM playing the example tasks (10% noise) at ${policy.url}/v1   (policy {"kind":"openai","baseUrl":"${policy.url}/v1","model":"fake-policy"})
-Demo: in another terminal, npx worldfarm demo   (a rollout batch against a local fake vLLM; prints the rewards)
-API: ${url}/openapi.json     Ctrl-C stops the farm.
+CLI: npx worldfarm batch run --env ${first} --policy oracle --group 8 --watch
+Demo: npx worldfarm demo   (a rollout batch against a local fake vLLM; prints the rewards)
+API: ${url}/openapi.json     ${dev ? "Watching the environment folders: a change rebuilds and uploads.  " : ""}Ctrl-C stops the farm.
 `);
-    const watch = watchFarm(url, async () => {
-      console.error("worldfarm: the runtime stopped answering; restarting it (durable state is kept)");
-      await farm.restart();
-    });
-    await new Promise<void>((resolve) => {
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-    });
-    watch.stop();
-    await policy.close();
-    await farm.dispose();
-    return 0;
-  },
+  const unwatch = dev ? watchEnvs(dirs, client) : () => {};
+  const watchdog = watchFarm(url, async () => {
+    console.error("worldfarm: the runtime stopped answering; restarting it (durable state is kept)");
+    await farm.restart();
+  });
+  await new Promise<void>((done) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
+  });
+  unwatch();
+  watchdog.stop();
+  await farm.dispose();
+  return 0;
+}
+
+export const start: Command = {
+  summary: "run the farm locally (workerd via Miniflare) with the example environments uploaded",
+  usage: `worldfarm start [envs/<name> ...] [--port N] [--host H] [--state DIR] [--static]
+
+Uploads the named environment folders (all of envs/ when none is named). The dashboard is at /.
+${SERVE_USAGE}`,
+  options: SERVE_OPTIONS,
+  run: (values, positionals) => serve(values, positionals, { dev: false }),
+};
+
+export const dev: Command = {
+  summary: "start, and rebuild and upload an environment whenever its source changes",
+  usage: `worldfarm dev [envs/<name> ...] [--port N] [--host H] [--state DIR] [--static]
+
+Like start, and watches each environment folder: a saved change rebuilds the bundle and uploads it, so the
+next instance or batch runs the new code. A build error is printed and the farm keeps running.
+${SERVE_USAGE}`,
+  options: SERVE_OPTIONS,
+  run: (values, positionals) => serve(values, positionals, { dev: true }),
 };

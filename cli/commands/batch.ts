@@ -1,0 +1,9 @@
+import type { CommandGroup } from "./command.ts";
+import { cancel, list } from "./batch/manage.ts";
+import { run, status } from "./batch/run.ts";
+import { stream } from "./batch/stream.ts";
+
+export const batch: CommandGroup = {
+  summary: "rollout batches: run, status, list, stream, cancel",
+  subcommands: { run, status, list, stream, cancel },
+};

@@ -1,0 +1,36 @@
+import type { BatchStatus } from "../../../workers/shared/batch.ts";
+import type { RunList } from "../../../workers/shared/run.ts";
+import type { Command } from "../command.ts";
+import { intOption, UsageError } from "../command.ts";
+import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "../farm-options.ts";
+import { fixed, renderTable } from "../render.ts";
+
+export const list: Command = {
+  summary: "the farm's newest batches with their state and reward",
+  usage: `worldfarm batch list [--limit N] [--url URL] [--token TOKEN] [--json]\n\n${FARM_OPTIONS_USAGE}`,
+  options: { ...farmOptions, limit: { type: "string" }, json: { type: "boolean" } },
+  async run(values, positionals) {
+    if (positionals.length) throw new UsageError(`batch list takes no arguments, not "${positionals.join(" ")}"`);
+    const { runs } = await farmFrom(values).request<RunList>("GET", `/v1/runs?limit=${intOption(values, "limit", 20, 1, 500)}`);
+    const batches = runs.flatMap((r) => r.batches).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    if (values.json) console.log(JSON.stringify(batches));
+    else if (!batches.length) console.log("no batches yet: worldfarm batch run --env shop --watch");
+    else console.log(renderTable(["batch", "state", "policy version", "rollouts", "settled", "mean", "std", "created"], batches.map((b) => [
+      b.batchId, b.state, b.policyVersion ?? "", b.rollouts, b.counts.completed + b.counts.failed + b.counts.cancelled,
+      b.reward.n ? fixed(b.reward.mean) : "–", b.reward.n ? fixed(b.reward.std) : "–", b.createdAt,
+    ])));
+    return 0;
+  },
+};
+
+export const cancel: Command = {
+  summary: "stop a batch: waiting rollouts are cancelled, running ones finish",
+  usage: `worldfarm batch cancel <batchId> [--url URL] [--token TOKEN] [--json]\n\n${FARM_OPTIONS_USAGE}`,
+  options: { ...farmOptions, json: { type: "boolean" } },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new UsageError("name one batch: worldfarm batch cancel <batchId>");
+    const status = await farmFrom(values).request<BatchStatus>("POST", `/v1/batches/${positionals[0]}/cancel`);
+    console.log(values.json ? JSON.stringify(status) : `batch ${status.batchId} ${status.state}: ${status.counts.cancelled} rollouts cancelled`);
+    return 0;
+  },
+};

@@ -57,6 +57,8 @@ export const DDL = [
      bundle_id TEXT NOT NULL, task_id TEXT NOT NULL, status TEXT NOT NULL, stop_reason TEXT, reward REAL, error TEXT,
      started_at INTEGER, finished_at INTEGER)`,
   "CREATE INDEX IF NOT EXISTS rollouts_status ON rollouts (status, seq)",
+  // A group settles on each member's report: without it every report would scan the whole ledger.
+  "CREATE INDEX IF NOT EXISTS rollouts_group ON rollouts (group_id, seq)",
   `CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, env TEXT NOT NULL, task_id TEXT NOT NULL, size INTEGER NOT NULL,
      done INTEGER NOT NULL DEFAULT 0, mean REAL, std REAL, all_equal INTEGER, finished_at INTEGER)`,
   "CREATE TABLE IF NOT EXISTS group_log (seq INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE)",

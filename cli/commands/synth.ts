@@ -1,9 +1,13 @@
 import { writeFile } from "node:fs/promises";
-import { contextFrom } from "../../synth/config.ts";
-import { files } from "../../synth/context.ts";
-import { describeUsage } from "../../synth/llm/usage.ts";
-import { PIPELINES, runPipeline } from "../../synth/pipeline.ts";
 import type { Command } from "./command.ts";
+
+/** Loaded when a synth command runs: the pipeline pulls in node:sqlite, whose warning no other command should print. */
+async function pipeline() {
+  const [config, context, usage, pipeline] = await Promise.all([
+    import("../../synth/config.ts"), import("../../synth/context.ts"), import("../../synth/llm/usage.ts"), import("../../synth/pipeline.ts"),
+  ]);
+  return { contextFrom: config.contextFrom, files: context.files, describeUsage: usage.describeUsage, PIPELINES: pipeline.PIPELINES, runPipeline: pipeline.runPipeline };
+}
 
 export const synth: Command = {
   summary: "synthesize environments with an OpenAI-compatible LLM: scenarios -> ... -> validated envs/<name>/",
@@ -43,6 +47,7 @@ Pipeline:
     farm: { type: "string" }, "farm-token": { type: "string" }, "farm-concurrency": { type: "string" }, json: { type: "boolean" },
   },
   async run(values, positionals) {
+    const { contextFrom, files, describeUsage, PIPELINES, runPipeline } = await pipeline();
     const [stage, ...extra] = positionals;
     if (!stage || extra.length || !PIPELINES[stage]) {
       console.error(`worldfarm synth: name one stage: ${Object.keys(PIPELINES).join(", ")}\n\n${this.usage}`);

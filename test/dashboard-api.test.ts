@@ -1,4 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { BatchStatus } from "../workers/shared/batch.ts";
 import type { RunList } from "../workers/shared/run.ts";
 import { runOf } from "../workers/shared/run.ts";
@@ -59,6 +61,27 @@ describe("GET /v1/runs", () => {
     expect(runs.flatMap((r) => r.batches)).toHaveLength(1);
     expect((await farm("/v1/runs?limit=0")).status).toBe(400);
     expect((await farm("/v1/runs?limit=x")).status).toBe(400);
+  });
+});
+
+describe("final batch summaries", () => {
+  const kept = () => runInDurableObject(env.REGISTRY.getByName("registry"), (_registry, state) =>
+    state.storage.sql.exec<{ id: string }>("SELECT id FROM batch_summaries").toArray().map((r) => r.id));
+
+  it("are kept once a batch can no longer change, and never while it runs", async () => {
+    const finished = await batch("kept@1");
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").faulty, model: "m", maxRetries: 8, backoffMs: 0 };
+    const res = await farm("/v1/batches", { method: "POST", json: { tasks: { lab: ["add-groceries"] }, groupSize: 8, concurrency: 1, policy, policyVersion: "kept@2" } });
+    const { batchId: running } = (await res.json()) as { batchId: string };
+    const { runs } = (await (await farm("/v1/runs")).json()) as RunList;
+    const run = runs.find((r) => r.run === "kept")!;
+    expect(run.batches.map((b) => [b.batchId, b.state])).toEqual([[finished, "done"], [running, "running"]]);
+    expect(await kept()).toContain(finished);
+    expect(await kept()).not.toContain(running);
+    // Served from the registry the second time, and the same.
+    const again = ((await (await farm("/v1/runs")).json()) as RunList).runs.find((r) => r.run === "kept")!;
+    expect(again.batches[0]).toEqual(run.batches[0]);
+    await farm(`/v1/batches/${running}/cancel`, { method: "POST" });
   });
 });
 

@@ -9,15 +9,26 @@ import { registry } from "../env-host/registry-client.ts";
 
 type App = { Bindings: Env };
 
-/** The farm's newest batches with their reward statistics, grouped into runs: what the dashboard charts. */
+/** A batch is final once it ended and nothing in it is still pending or running (a cancelled one may be). */
+const isFinal = (s: BatchSummary) => s.state !== "running" && s.counts.pending === 0 && s.counts.running === 0;
+
+/**
+ * The farm's newest batches with their reward statistics, grouped into runs: what the dashboard charts. A Batch
+ * reads its whole ledger to answer status, so the summaries of final batches are kept in the registry and each
+ * finished Batch is asked once.
+ */
 async function runs(env: Env, limit: number): Promise<RunList> {
   const listed = await registry(env).batches(limit);
+  const kept = (await registry(env).finalSummaries(listed.map((b) => b.id))) as Record<string, BatchSummary>;
   const summaries = await Promise.all(listed.map(async (b): Promise<BatchSummary> => {
+    if (kept[b.id]) return kept[b.id];
     const s = (await rpc(env.BATCH.getByName(b.id).status())) as BatchStatus;
-    return {
+    const summary: BatchSummary = {
       batchId: s.batchId, state: s.state, createdAt: s.createdAt, finishedAt: s.finishedAt, counts: s.counts,
       reward: s.reward, rewardByEnv: s.rewardByEnv, policyVersion: b.policyVersion, rollouts: b.rollouts,
     };
+    if (isFinal(summary)) await registry(env).keepFinalSummary(b.id, summary);
+    return summary;
   }));
   const byRun = new Map<string | null, BatchSummary[]>();
   // The registry lists newest first, so runs come out ordered by their newest batch.

@@ -15,6 +15,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, rollouts INTEGER NOT NULL, policy_version TEXT)`,
   `CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, env TEXT NOT NULL, created_at TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS instances_by_env ON instances (env)`,
+  `CREATE TABLE IF NOT EXISTS batch_summaries (id TEXT PRIMARY KEY, summary TEXT NOT NULL)`,
 ];
 
 /**
@@ -93,6 +94,19 @@ export class Registry extends DurableObject<Env> {
         "SELECT id, created_at, rollouts, policy_version FROM batches ORDER BY created_at DESC, id LIMIT ?", limit)
       .toArray()
       .map((r) => ({ id: r.id, createdAt: r.created_at, rollouts: r.rollouts, policyVersion: r.policy_version }));
+  }
+
+  /** Summaries of batches that can no longer change, so listing runs need not ask each finished Batch again. */
+  finalSummaries(ids: string[]): Record<string, unknown> {
+    if (!ids.length) return {};
+    const rows = this.ctx.storage.sql
+      .exec<{ id: string; summary: string }>(`SELECT id, summary FROM batch_summaries WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids)
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [r.id, JSON.parse(r.summary)]));
+  }
+
+  keepFinalSummary(id: string, summary: unknown): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
   }
 
   /**

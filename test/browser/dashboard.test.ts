@@ -167,6 +167,10 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     expect(await result.locator(".badge").textContent()).toBe("ok");
     await page.locator('[data-testid="try-diff"]').click();
     await page.locator('[data-testid="diff"] td.changed', { hasText: "(415) 555-0100" }).waitFor();
+    // With the diff open, the next call updates it.
+    await page.locator('[data-testid="try-args"]').fill(JSON.stringify({ phone: "(415) 555-0111" }));
+    await page.locator('[data-testid="try-call"]').click();
+    await page.locator('[data-testid="diff"] td.changed', { hasText: "(415) 555-0111" }).waitFor();
 
     await page.locator('[data-testid="try-args"]').fill("{ not json");
     await page.locator('[data-testid="try-call"]').click();
@@ -176,7 +180,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     await page.goto(`${url}/#/instances`);
     const row = page.locator(`[data-testid="instance-list"] tr[data-instance="${instanceId}"]`);
     await row.waitFor();
-    expect(await row.locator("td").nth(4).textContent()).toBe("1");
+    expect(await row.locator("td").nth(4).textContent()).toBe("2");
     await shot("08-instances");
     await row.locator("button.danger").click();
     await row.waitFor({ state: "detached" });

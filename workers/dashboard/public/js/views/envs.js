@@ -14,7 +14,7 @@ export async function envList(root) {
 }
 
 /** A JSON Schema's top-level properties as rows: what a tool takes. */
-function parameters(schema) {
+export function parameters(schema) {
   const props = Object.entries(schema.properties ?? {});
   if (!props.length) return h("p", { class: "muted" }, "No arguments.");
   const required = new Set(schema.required ?? []);

@@ -1,6 +1,7 @@
 import { api } from "../api.js";
 import { diffView } from "../diff.js";
 import { badge, fill, fmt, h, prettyText, section } from "../dom.js";
+import { parameters } from "./envs.js";
 
 /** Arguments to start editing from: each property's default, its first enum value, or an empty value of its type. */
 export function skeleton(schema) {
@@ -37,11 +38,11 @@ export async function tryIt(root, ctx) {
 
   function instancePanel(env, inst) {
     const tool = h("select", { "data-testid": "try-tool" }, env.tools.map((t) => h("option", { value: t.name }, t.name)));
-    const description = h("p", { class: "muted" });
+    const description = h("div");
     const args = h("textarea", { rows: 6, spellcheck: false, "data-testid": "try-args" });
     const pick = () => {
       const t = env.tools.find((x) => x.name === tool.value);
-      description.textContent = t.description;
+      fill(description, h("p", { class: "muted" }, t.description), parameters(t.inputSchema));
       args.value = fmt.json(skeleton(t.inputSchema));
     };
     tool.addEventListener("change", pick);
@@ -59,6 +60,8 @@ export async function tryIt(root, ctx) {
         h("div", { class: "call-head" }, h("span", { class: "mono" }, `${tool.value}(${JSON.stringify(parsed)})`), " ",
           outcome.ok ? badge("ok", "ok") : badge(outcome.kind ?? "error", "failed")),
         h("pre", {}, outcome.ok ? prettyText(JSON.stringify(outcome.result)) : outcome.message)));
+      // An open diff follows the world as it changes.
+      if (diffBox.firstChild) await diff();
     }
 
     async function diff() {

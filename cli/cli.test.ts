@@ -3,6 +3,8 @@
  * its errors included. One farm for the file.
  */
 import { spawn } from "node:child_process";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +58,8 @@ beforeAll(async () => {
   url = farm.url.toString().replace(/\/$/, "");
   client = new FarmClient(url);
   shop = await buildEnv(join(ROOT, "envs/shop"));
+  // Uploaded here too, so each test stands on its own; the upload test uploads the same bundle again.
+  await client.upload(shop);
   const solutions: Record<string, Solution> = Object.fromEntries(shop.manifest.tasks.map((t) =>
     [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }]));
   policy = await startFakePolicy({ solutions, latencyMs: 20 });
@@ -101,6 +105,8 @@ describe("environments and instances", { timeout: 120_000 }, () => {
     const shown = await cli(["envs", "show", "shop"]);
     expect(shown.code).toBe(0);
     for (const t of shop.manifest.tasks) expect(shown.stdout).toContain(t.id);
+    const validated = await cli(["envs", "validate", "envs/tracker", "--json"]);
+    expect(json<{ env: string; ok: boolean }>(validated)).toMatchObject({ env: "tracker", ok: true });
     // The command from before `envs` grouped them still answers.
     expect((await cli(["upload", "envs/shop"])).stdout).toContain(`shop         ${shop.manifest.bundleId.slice(0, 12)}  uploaded`);
   });
@@ -167,6 +173,34 @@ describe("batches", { timeout: 120_000 }, () => {
     expect(groups[1]!.trajectories.map((t) => [t.trajectory_id, t.reward])).toEqual(ledger.rollouts.map((r) => [r.rolloutId, r.reward]));
     const fromCursor = await cli(["batch", "stream", oracleBatch, "--json", "--cursor", "1"]);
     expect(fromCursor.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1]);
+  });
+
+  it("resumes a group stream that drops, after the last group it printed", async () => {
+    // A proxy that cuts the first stream right after its first line, as a flaky network would.
+    let streams = 0;
+    const proxy = createServer((req, res) => {
+      const first = req.url!.includes("/groups") && streams++ === 0;
+      const upstream = httpRequest(`${url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode!, up.headers);
+        up.on("data", (chunk: Buffer) => {
+          if (!first) return res.write(chunk);
+          const text = chunk.toString();
+          up.destroy();
+          res.write(text.slice(0, text.indexOf("\n") + 1), () => res.socket?.destroy());
+        });
+        up.on("end", () => res.end());
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const run = await cli(["batch", "stream", oracleBatch, "--json"], { WORLDFARM_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([0, 1]);
+      expect(streams).toBe(2);
+    } finally {
+      proxy.close();
+    }
   });
 
   it("lists batches with their reward and shows one's status", async () => {

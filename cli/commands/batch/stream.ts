@@ -32,9 +32,9 @@ export async function* groups(client: FarmClient, batchId: string, cursor = 0): 
   let next = cursor;
   for (let attempt = 0; ; attempt++) {
     const path = `/v1/batches/${batchId}/groups?cursor=${next}`;
-    const res = await client.fetch("GET", path);
-    await client.assertOk(res, "GET", path);
     try {
+      const res = await client.fetch("GET", path);
+      await client.assertOk(res, "GET", path);
       for await (const raw of lines(res.body!)) {
         const parsed = StreamLine.safeParse(JSON.parse(raw));
         if (!parsed.success) throw new Error(`the farm sent a line that is not a group, heartbeat or end: ${raw.slice(0, 200)}`);
@@ -50,7 +50,9 @@ export async function* groups(client: FarmClient, batchId: string, cursor = 0): 
         }
       }
     } catch (err) {
-      if (!(err instanceof TypeError) || attempt >= RECONNECTS) throw err;
+      // A connection that failed or broke is worth another try; anything the farm said is not.
+      const dropped = err instanceof TypeError || (err as { code?: string }).code === "farm_unreachable";
+      if (!dropped || attempt >= RECONNECTS) throw err;
     }
     if (attempt >= RECONNECTS) throw new Error(`the group stream of ${batchId} kept closing before its end (cursor ${next})`);
     await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));

@@ -190,6 +190,11 @@ export abstract class WorldBase extends DurableObject {
     return { ...readTable(this.sql, table, offset, limit), total: countRows(this.sql, table) };
   }
 
+  /** Calls that wrote to the world since it was built: a clone with the same count holds the same rows. */
+  writes(): number {
+    return Number(this.meta("calls") ?? 0);
+  }
+
   /** Every world table in full, for diffs. */
   snapshot(): TableRows[] {
     return worldTables(this.sql).map((t) => readTable(this.sql, t));

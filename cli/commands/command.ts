@@ -28,7 +28,8 @@ export function intOption(values: Record<string, string | boolean | undefined>, 
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (typeof raw !== "string" || raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}, not "${String(raw)}"`);
+    const range = min === Number.MIN_SAFE_INTEGER ? "" : max === Number.MAX_SAFE_INTEGER ? ` from ${min} up` : ` from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be a whole number${range}, not "${String(raw)}"`);
   }
   return n;
 }

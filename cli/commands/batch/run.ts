@@ -34,7 +34,11 @@ ${FARM_OPTIONS_USAGE}`,
     const created = await client.request<BatchCreated>("POST", "/v1/batches", spec);
     if (!values.watch) {
       if (values.json) console.log(JSON.stringify(created));
-      else console.log(`batch ${created.batchId}: ${created.rollouts} rollouts\n  progress  worldfarm batch status ${created.batchId} --watch\n  groups    worldfarm batch stream ${created.batchId}   (${created.streamUrl})`);
+      else {
+        console.log(`batch ${created.batchId}: ${created.rollouts} rollouts`);
+        console.log(`  progress  worldfarm batch status ${created.batchId} --watch`);
+        console.log(`  groups    worldfarm batch stream ${created.batchId}   (${created.streamUrl})`);
+      }
       return 0;
     }
     if (!values.json) console.log(`batch ${created.batchId}: ${created.rollouts} rollouts (${spec.policy.kind} policy, groups of ${spec.groupSize})`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BatchSpec } from "../../../workers/shared/batch.ts";
+import type { PolicySpec } from "../../../workers/shared/policy-spec.ts";
 import { intOption, UsageError } from "../command.ts";
 
 type Values = Record<string, string | boolean | undefined>;
@@ -19,10 +20,10 @@ function tasks(envs: string[], list: string | undefined): BatchSpec["tasks"] {
   return picked;
 }
 
-function policy(values: Values): BatchSpec["policy"] {
+/** The policy as flags describe it; the farm's schema fills in its defaults. */
+function policy(values: Values): z.input<typeof PolicySpec> {
   const kind = (values.policy as string | undefined) ?? "oracle";
-  if (kind === "oracle") return { kind };
-  if (kind === "random") return { kind, answerChance: 0.25 };
+  if (kind === "oracle" || kind === "random") return { kind };
   if (kind !== "openai") throw new UsageError(`--policy is one of ${POLICIES.join(", ")}, not "${kind}"`);
   const baseUrl = (values["base-url"] as string | undefined) ?? process.env.OPENAI_BASE_URL;
   const model = (values.model as string | undefined) ?? process.env.OPENAI_MODEL;
@@ -30,10 +31,7 @@ function policy(values: Values): BatchSpec["policy"] {
   const apiKey = (values["api-key"] as string | undefined) ?? process.env.OPENAI_API_KEY;
   const temperature = values.temperature === undefined ? undefined : Number(values.temperature);
   if (temperature !== undefined && !(temperature >= 0)) throw new UsageError(`--temperature must be a number from 0, not "${values.temperature}"`);
-  return {
-    kind, baseUrl, model, logprobs: true, returnTokenIds: true, timeoutMs: 120_000, maxRetries: 5, backoffMs: 500,
-    ...(apiKey ? { apiKey } : {}), ...(temperature !== undefined ? { temperature } : {}),
-  };
+  return { kind, baseUrl, model, ...(apiKey ? { apiKey } : {}), ...(temperature !== undefined ? { temperature } : {}) };
 }
 
 /** The batch the flags describe, checked against the farm's own schema before anything is sent. */
@@ -41,15 +39,18 @@ export function specFromFlags(values: Values, envFlags: string[]): BatchSpec {
   const envs = [...new Set(envFlags)];
   if (!envs.length && !(typeof values.tasks === "string" && values.tasks.includes(":"))) throw new UsageError("name an environment: --env shop (repeat --env for several)");
   const format = (values.format as string | undefined) ?? "openai-tools";
+  // Flags not given are left out, so the farm's schema supplies the defaults.
+  const int = (flag: string, field: string, min: number, max: number) =>
+    values[flag] === undefined ? {} : { [field]: intOption(values, flag, 0, min, max) };
   const draft = {
     tasks: tasks(envs, values.tasks as string | undefined),
-    groupSize: intOption(values, "group", 4, 1, 256),
     policy: policy(values),
-    toolFormat: format,
-    maxTurns: intOption(values, "max-turns", 10, 1, 200),
-    concurrency: intOption(values, "concurrency", 256, 1, 4096),
-    seed: intOption(values, "seed", 0, Number.MIN_SAFE_INTEGER),
-    ...(values["policy-version"] ? { policyVersion: values["policy-version"] as string } : {}),
+    ...int("group", "groupSize", 1, 256),
+    ...int("max-turns", "maxTurns", 1, 200),
+    ...int("concurrency", "concurrency", 1, 4096),
+    ...int("seed", "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    ...(values.format ? { toolFormat: values.format } : {}),
+    ...(values["policy-version"] ? { policyVersion: values["policy-version"] } : {}),
   };
   const parsed = BatchSpec.safeParse(draft);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));

@@ -80,7 +80,10 @@ ${FARM_OPTIONS_USAGE}`,
       count++;
       const g = item.group;
       if (values.json) console.log(item.raw);
-      else console.log(`#${g.seq} ${g.group_id} ${g.task.env}/${g.task.task_id}  rewards ${g.trajectories.map((t) => fixed(t.reward, 2)).join(" ")}  mean ${fixed(g.stats.mean)} ± ${fixed(g.stats.std)}`);
+      else {
+        const rewards = g.trajectories.map((t) => fixed(t.reward, 2)).join(" ");
+        console.log(`#${g.seq} ${g.group_id} ${g.task.env}/${g.task.task_id}  rewards ${rewards}  mean ${fixed(g.stats.mean)} ± ${fixed(g.stats.std)}`);
+      }
     }
     return 0;
   },

@@ -62,10 +62,13 @@ export async function batchDetail(root, ctx, batchId) {
   async function refresh() {
     const status = await api(`/v1/batches/${batchId}`);
     const running = status.state === "running";
-    fill(head, h("h1", {}, "Batch ", h("span", { class: "mono" }, batchId), " ", h("span", { "data-testid": "batch-state", "data-state": status.state }, badge(status.state))),
-      h("p", { class: "muted" }, `created ${fmt.time(status.createdAt)} · finished ${fmt.time(status.finishedAt)} · groups ${status.groups.done}/${status.groups.total} · ${fmt.num(status.rolloutsPerSecond, 1)} rollouts/s · `,
-        link(`/v1/batches/${batchId}/groups`, "group stream")),
-      running ? h("button", { class: "danger", onclick: () => ctx.guard(api(`/v1/batches/${batchId}/cancel`, { method: "POST" }).then(refresh)) }, "Cancel batch") : null);
+    const state = h("span", { "data-testid": "batch-state", "data-state": status.state }, badge(status.state));
+    const cancel = () => ctx.guard(api(`/v1/batches/${batchId}/cancel`, { method: "POST" }).then(refresh));
+    fill(head, h("h1", {}, "Batch ", h("span", { class: "mono" }, batchId), " ", state),
+      h("p", { class: "muted" }, `created ${fmt.time(status.createdAt)} · finished ${fmt.time(status.finishedAt)} · `,
+        `groups ${status.groups.done}/${status.groups.total} · ${fmt.num(status.rolloutsPerSecond, 1)} rollouts/s · groups for a trainer: `,
+        h("code", {}, `worldfarm batch stream ${batchId}`)),
+      running ? h("button", { class: "danger", onclick: cancel }, "Cancel batch") : null);
     fill(bar, progress(status.counts));
     fill(stats, rewardTable(status));
     fill(stops, h("h3", {}, "Stop reasons"), table(["reason", "rollouts"], Object.entries(status.stopReasons).map(([k, v]) =>

@@ -70,7 +70,8 @@ export async function batches(root, ctx) {
       table(["batch", "state", "policy version", "rollouts", "progress", "reward", "created"], all.map((b) =>
         h("tr", { "data-batch": b.batchId },
           h("td", { class: "mono" }, link(`#/batches/${b.batchId}`, b.batchId)), h("td", {}, badge(b.state)),
-          h("td", {}, b.policyVersion ?? ""), h("td", { class: "num" }, b.rollouts), h("td", { class: "wide" }, progress(b.counts, { compact: true }), h("span", { class: "muted small" }, `${b.counts.completed + b.counts.failed + b.counts.cancelled}/${b.rollouts}`)),
+          h("td", {}, b.policyVersion ?? ""), h("td", { class: "num" }, b.rollouts), h("td", { class: "wide" }, progress(b.counts, { compact: true }),
+            h("span", { class: "muted small" }, `${b.counts.completed + b.counts.failed + b.counts.cancelled}/${b.rollouts}`)),
           h("td", { class: "num" }, b.reward.n ? `${fmt.num(b.reward.mean)} ± ${fmt.num(b.reward.std)}` : "–"), h("td", {}, fmt.time(b.createdAt)))),
       { "data-testid": "batch-list" }));
   }

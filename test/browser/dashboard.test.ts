@@ -97,11 +97,11 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     const status = (await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`));
     expect(status).toMatchObject({ state: "done", counts: { completed: 4, failed: 0 } });
     // The page shows what the API says, once the last poll has landed.
-    await expect.poll(() => page.locator('[data-testid="batch-progress"] [data-count="completed"]').textContent()).toBe("4");
+    await expect.poll(() => page.locator('[data-testid="batch-progress"] [data-count="completed"]').textContent(), { timeout: 10_000 }).toBe("4");
     expect(await page.locator('[data-testid="batch-progress"] [data-count="pending"]').textContent()).toBe("0");
     const all = page.locator('[data-testid="reward-by-env"] tr[data-env="all"] td');
     expect(await all.allTextContents()).toEqual(["all", "4", status.reward.mean.toFixed(3), status.reward.std.toFixed(3)]);
-    await expect.poll(() => page.locator('[data-testid="histogram"]').getAttribute("data-n")).toBe("4");
+    await expect.poll(() => page.locator('[data-testid="histogram"]').getAttribute("data-n"), { timeout: 10_000 }).toBe("4");
     const bars = await page.locator('[data-testid="histogram"] rect.bar').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-count"))));
     expect(bars.reduce((a, b) => a + b, 0)).toBe(4);
     expect(bars.at(-1)).toBe(4); // every oracle rollout earns reward 1, the top bin

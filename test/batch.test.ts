@@ -146,6 +146,26 @@ describe("a batch's rollouts", () => {
   });
 });
 
+describe("cancelling a batch", () => {
+  it("stops running rollouts too, a policy request in flight included, and ends the group stream", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 } as const;
+    const { batchId, rollouts } = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 4, concurrency: 2, policy });
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" });
+    const stream = await (await farm(`/v1/batches/${batchId}/groups?heartbeatMs=100`)).text();
+    // The slow policy answers after 10 s: ending well before shows the requests in flight were abandoned.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(stream.trim().split("\n").at(-1)).toBe(JSON.stringify({ type: "end", cursor: 1, state: "cancelled" }));
+    const after = await status(batchId);
+    expect(after.counts).toEqual({ pending: 0, running: 0, completed: 0, failed: 0, cancelled: rollouts });
+    expect(after.stopReasons).toEqual({ cancelled: rollouts });
+    expect(after.errors).toEqual([]);
+    const view = (await (await farm(`/v1/rollouts/${batchId}.g0.0`)).json()) as RolloutView;
+    expect(view.result).toMatchObject({ stopReason: "cancelled", lossWeight: 0, numTurns: 0 });
+  });
+});
+
 describe("a bad batch spec", () => {
   const bad: [string, unknown, RegExp][] = [
     ["no policy", { tasks: { lab: "all" } }, /policy/],

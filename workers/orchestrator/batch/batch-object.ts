@@ -146,12 +146,14 @@ export class Batch extends DurableObject<Env> {
   private record(report: RolloutReport): void {
     const row = this.db.select().from(rollouts).where(eq(rollouts.id, report.rolloutId)).get();
     // Reports arrive at least once; a rollout already settled stays as it was.
-    if (!row || row.status === "completed" || row.status === "failed") return;
+    if (!row || row.status === "completed" || row.status === "failed" || row.status === "cancelled") return;
+    const cancelled = report.stopReason === "cancelled";
     this.ctx.storage.transactionSync(() => {
       this.db.update(rollouts).set({
-        status: report.status, stopReason: report.stopReason, reward: report.reward, error: report.error ?? null, finishedAt: Date.now(),
+        status: cancelled ? "cancelled" : report.status, stopReason: report.stopReason, reward: report.reward,
+        error: cancelled ? null : (report.error ?? null), finishedAt: Date.now(),
       }).where(eq(rollouts.id, report.rolloutId)).run();
-      if (report.error) this.db.insert(events).values({ at: Date.now(), kind: "rollout_failed", detail: `${report.rolloutId}: ${report.error}` }).run();
+      if (report.error && !cancelled) this.db.insert(events).values({ at: Date.now(), kind: "rollout_failed", detail: `${report.rolloutId}: ${report.error}` }).run();
       this.settleGroup(row.groupId);
       const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
       const meta = this.meta();
@@ -246,13 +248,18 @@ export class Batch extends DurableObject<Env> {
   async report(report: RolloutReport): Promise<void> {
     this.record(report);
     const meta = this.meta();
-    if (meta.state === "running" || meta.spec.deliver) await this.ctx.storage.setAlarm(Date.now());
+    if (meta.state !== "running" && !meta.spec.deliver) return;
+    // Reports arrive faster than waves run: one alarm due now serves all of them.
+    const due = await this.ctx.storage.getAlarm();
+    if (due === null || due > Date.now()) await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** Stops new work: waiting rollouts are cancelled; running ones finish and are reported as usual. */
+  /** Stops all work: waiting rollouts are cancelled here, running ones are told to stop and report as cancelled. */
   async cancel(): Promise<BatchStatus> {
     const meta = this.meta();
     if (meta.state === "running") {
+      const running = this.db.select({ id: rollouts.id }).from(rollouts).where(eq(rollouts.status, "running")).all();
+      this.ctx.waitUntil(Promise.allSettled(running.map((r) => this.env.ROLLOUT.getByName(r.id).cancel())));
       this.ctx.storage.transactionSync(() => {
         const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
         this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();

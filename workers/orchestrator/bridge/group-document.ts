@@ -44,7 +44,8 @@ function trajectory(member: LogEntry["members"][number], result: TrainingResult 
   const c = result.rewardComponents;
   return {
     trajectory_id: member.id,
-    status: result.status,
+    // The ledger's word: a rollout stopped by its batch's cancel ends failed in its own result, cancelled here.
+    status: member.status,
     stop_reason: result.stopReason,
     error: result.error ?? null,
     reward: result.reward,

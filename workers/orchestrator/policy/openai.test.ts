@@ -214,6 +214,21 @@ describe("openAiPolicy with an injected fetch", () => {
     expect(late).toMatchObject({ kind: "deadline", attempts: 0 });
   });
 
+  it("ends at once when cancelled, mid-request or while waiting to retry", async () => {
+    const hanging = new AbortController();
+    const never: typeof fetch = () => new Promise(() => {});
+    const pending = policyError(openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m" }, { fetch: never }).next({ ...request(), signal: hanging.signal }));
+    setTimeout(() => hanging.abort(), 10);
+    expect(await pending).toMatchObject({ kind: "cancelled", attempts: 1 });
+
+    const backingOff = new AbortController();
+    const { fetch } = scriptedFetch(() => new Response("busy", { status: 500 }));
+    const slowSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    const retrying = policyError(openAiPolicy({ baseUrl: "http://policy.test/v1", model: "m", backoffMs: 60_000 }, { fetch, sleep: slowSleep }).next({ ...request(), signal: backingOff.signal }));
+    setTimeout(() => backingOff.abort(), 10);
+    expect(await retrying).toMatchObject({ kind: "cancelled", attempts: 1 });
+  });
+
   it("sends the sampling options, the key and extraBody", async () => {
     const { fetch, sent } = scriptedFetch(completion());
     const deps: OpenAiPolicyDeps = { fetch };

@@ -69,7 +69,7 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     });
   }
 
-  async function attempt(payload: string, attempts: number, timeoutMs: number): Promise<{ completion: ChatCompletion } | Failure> {
+  async function attempt(payload: string, attempts: number, timeoutMs: number, cancel?: AbortSignal): Promise<{ completion: ChatCompletion } | Failure> {
     // A timer cleared once the answer is in: AbortSignal.timeout's timers outlive their requests, and thousands of
     // rollouts leave that many behind.
     const controller = new AbortController();
@@ -85,10 +85,12 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     try {
       // The race stops waiting even on a fetch that ignores its signal.
       [res, text] = await Promise.race([
-        send(url, { method: "POST", headers, body: payload, signal }).then(async (r) => [r, await r.text()] as const),
+        send(url, { method: "POST", headers, body: payload, signal: cancel ? AbortSignal.any([signal, cancel]) : signal }).then(async (r) => [r, await r.text()] as const),
         aborted(signal),
+        ...(cancel ? [aborted(cancel)] : []),
       ]);
     } catch (err) {
+      if (cancel?.aborted) throw cancelled(attempts);
       if (signal.aborted) return fail(true, "timeout", `No answer from ${url} within ${timeoutMs} ms.`);
       return fail(true, "network", `Request to ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -116,16 +118,18 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
       const payload = body(request);
       const left = () => (request.deadline === undefined ? Number.POSITIVE_INFINITY : request.deadline - Date.now());
       const outOfTime = (attempts: number) => new PolicyError("deadline", "The rollout's time ran out while waiting for the policy.", attempts);
+      const { signal: cancel } = request;
       for (let attempts = 1; ; attempts++) {
+        if (cancel?.aborted) throw cancelled(attempts - 1);
         if (left() <= 0) throw outOfTime(attempts - 1);
         const timeoutMs = Math.min(spec.timeoutMs, left());
-        const result = await attempt(payload, attempts, timeoutMs);
+        const result = await attempt(payload, attempts, timeoutMs, cancel);
         if ("completion" in result) return turn(result.completion, performance.now() - started, attempts);
         if (result.error.kind === "timeout" && timeoutMs < spec.timeoutMs) throw outOfTime(attempts);
         if (!result.retryable || attempts > spec.maxRetries) throw result.error;
         const delay = backoffDelay(attempts - 1, spec.backoffMs, BACKOFF_CAP_MS, random, result.retryAfterMs);
         if (delay >= left()) throw outOfTime(attempts);
-        await sleep(delay);
+        await (cancel ? Promise.race([sleep(delay), aborted(cancel)]).catch(() => undefined) : sleep(delay));
       }
     },
   };
@@ -157,6 +161,10 @@ function serverMessage(text: string): string {
     // Not JSON: shown as text below.
   }
   return text.slice(0, 500);
+}
+
+function cancelled(attempts: number): PolicyError {
+  return new PolicyError("cancelled", "The rollout was cancelled.", attempts);
 }
 
 function aborted(signal: AbortSignal): Promise<never> {

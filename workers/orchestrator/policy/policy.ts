@@ -11,6 +11,8 @@ export interface PolicyRequest {
   turn: number;
   /** Epoch ms the rollout must end by: no request or retry runs past it. */
   deadline?: number;
+  /** Aborted when the rollout is cancelled: the request and any wait for a retry end at once. */
+  signal?: AbortSignal;
 }
 
 /** One assistant turn, with what a trainer needs to learn from it when the policy server gives it. */
@@ -36,7 +38,7 @@ export interface Policy {
 export class PolicyError extends Error {
   override readonly name = "PolicyError";
   /** `deadline`: the rollout's own time ran out while the policy was asked; the rollout ends with stop reason timeout. */
-  readonly kind: "http" | "timeout" | "network" | "invalid_response" | "deadline";
+  readonly kind: "http" | "timeout" | "network" | "invalid_response" | "deadline" | "cancelled";
   readonly status: number | undefined;
   readonly attempts: number;
 

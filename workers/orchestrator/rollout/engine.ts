@@ -25,6 +25,8 @@ export interface RolloutSetup {
   reward: RewardSpec;
   /** Epoch ms the rollout ends by, whatever it is waiting for. */
   deadline?: number;
+  /** Aborted when the rollout is cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Everything a rollout needs to go on after a restart; it is saved after every turn. */
@@ -34,7 +36,7 @@ export interface RolloutState {
   done?: { stopReason: StopReason; answer: string | null; error?: string };
 }
 
-const FAILED: readonly StopReason[] = ["policy_error", "env_error"];
+const FAILED: readonly StopReason[] = ["policy_error", "env_error", "cancelled"];
 
 function systemPrompt(setup: RolloutSetup): string {
   const base = `You are an assistant acting for the logged-in user of the "${setup.env}" application. ` +
@@ -80,9 +82,10 @@ export async function stepRollout(setup: RolloutSetup, world: RolloutWorld, stat
   const { tools } = setup.format.prepare(setup.tools);
   let policyTurn;
   try {
-    policyTurn = await setup.policy.next({ messages: request, ...(tools ? { tools } : {}), task: setup.task, turn, ...(setup.deadline ? { deadline: setup.deadline } : {}) });
+    policyTurn = await setup.policy.next({ messages: request, ...(tools ? { tools } : {}), task: setup.task, turn, ...(setup.deadline ? { deadline: setup.deadline } : {}), ...(setup.signal ? { signal: setup.signal } : {}) });
   } catch (err) {
     if (err instanceof PolicyError && err.kind === "deadline") return { ...state, done: { stopReason: "timeout", answer: null } };
+    if (err instanceof PolicyError && err.kind === "cancelled") return { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };
     return { ...state, done: { stopReason: "policy_error", answer: null, error: errorText(err) } };
   }
   const { reply } = policyTurn;

@@ -29,6 +29,7 @@ type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 export class Rollout extends DurableObject<Env> {
   private host: WorldHost | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  private readonly cancelling = new AbortController();
 
   private get kv() {
     return this.ctx.storage.kv;
@@ -53,6 +54,7 @@ export class Rollout extends DurableObject<Env> {
     return {
       rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
       maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.timeoutMs,
+      signal: this.cancelling.signal,
     };
   }
 
@@ -112,7 +114,8 @@ export class Rollout extends DurableObject<Env> {
     let state = this.load();
     const deadline = this.kv.get<number>("deadline")!;
     for (let i = 0; i < turns && !state.done; i++) {
-      state = Date.now() >= deadline ? { ...state, done: { stopReason: "timeout", answer: null } } : await stepRollout(setup, world, state);
+      if (this.kv.get("cancelled")) state = { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };
+      else state = Date.now() >= deadline ? { ...state, done: { stopReason: "timeout", answer: null } } : await stepRollout(setup, world, state);
       this.save(state);
     }
     if (!state.done) return null;
@@ -135,6 +138,13 @@ export class Rollout extends DurableObject<Env> {
       const { rolloutId, status, stopReason, reward, error } = result;
       await this.env.BATCH.getByName(spec.batchId).report({ rolloutId, status, stopReason, reward, ...(error ? { error } : {}) });
     }
+  }
+
+  /** Ends the rollout at once, a policy request in flight included; it finishes as cancelled and reports so. */
+  cancel(): void {
+    if (!this.kv.get("spec") || this.kv.get("result")) return;
+    this.kv.put("cancelled", true);
+    this.cancelling.abort();
   }
 
   result(): RolloutResult | null {

@@ -287,6 +287,8 @@ describe("worldfarm dev", { timeout: 120_000 }, () => {
     try {
       await until(() => out.includes(`worldfarm is running at http://127.0.0.1:${port}  (environments: lab)`), "the farm");
       expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/`);
+      // The fake vLLM that npm start offers beside the farm, so batches run without a GPU.
+      expect(out).toContain(`Policy: a fake vLLM playing the example tasks (10% noise) at http://127.0.0.1:${port + 1}/v1`);
       const devFarm = new FarmClient(`http://127.0.0.1:${port}`);
       const source = join(envDir, "index.ts");
       const original = await readFile(source, "utf8");

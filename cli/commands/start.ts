@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
+import { examplePolicy } from "../fake-policy/example-policy.ts";
 import { FarmClient } from "../farm/client.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import { watchFarm } from "../farm/watchdog.ts";
@@ -10,7 +11,7 @@ import { intOption } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
 
 const SERVE_OPTIONS = { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" }, state: { type: "string" } } as const;
-const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787)
+const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787); a fake vLLM-like policy server listens on the next one
   --host H      listen address (default 127.0.0.1)
   --state DIR   where Durable Object state persists (default .wrangler/state)
   --static      run the example environments compiled into the Worker (no Worker Loader)`;
@@ -47,8 +48,11 @@ async function serve(values: Record<string, string | boolean | undefined>, posit
   });
   const url = farm.url.toString().replace(/\/$/, "");
   const client = new FarmClient(url);
+  const bundles = await Promise.all(dirs.map((dir) => buildEnv(dir)));
   const names: string[] = [];
-  for (const dir of dirs) names.push((await client.upload(await buildEnv(dir))).name);
+  for (const bundle of bundles) names.push((await client.upload(bundle)).name);
+  // A stand-in for vLLM next to the farm, so batches and the trainer-bridge examples run without a GPU.
+  const policy = await examplePolicy(bundles, { noise: 0.1, port: port + 1 });
   const first = names[0] ?? "shop";
   console.log(`
 worldfarm is running at ${url}  (environments: ${names.join(", ")})
@@ -61,7 +65,9 @@ Dashboard: ${url}/
 
 MCP: point any MCP client at ${url}/v1/envs/${first}/mcp (a fresh world per session),
      or at an instance's mcpUrl with its token as the bearer token.
+Policy: a fake vLLM playing the example tasks (10% noise) at ${policy.url}/v1   (policy {"kind":"openai","baseUrl":"${policy.url}/v1","model":"fake-policy"})
 CLI: npx worldfarm batch run --env ${first} --policy oracle --group 8 --watch
+     npx worldfarm batch run --env ${first} --policy openai --base-url ${policy.url}/v1 --model fake-policy --watch
 Demo: npx worldfarm demo   (a rollout batch against a local fake vLLM; prints the rewards)
 API: ${url}/openapi.json     ${dev ? "Watching the environment folders: a change rebuilds and uploads.  " : ""}Ctrl-C stops the farm.
 `);
@@ -75,6 +81,7 @@ API: ${url}/openapi.json     ${dev ? "Watching the environment folders: a change
   });
   unwatch();
   watchdog.stop();
+  await policy.close();
   await farm.dispose();
   return 0;
 }

@@ -88,8 +88,10 @@ describe("a rollout that never reports", () => {
     await runInDurableObject(stub, (_batch, state) => {
       state.storage.sql.exec("UPDATE rollouts SET status = 'running', reward = NULL, stop_reason = NULL, started_at = ? WHERE id = ?", Date.now() - 3_600_000, rolloutId);
       state.storage.kv.put("meta", { ...state.storage.kv.get<object>("meta"), state: "running", finishedAt: null });
+      // While rollouts run, the batch always has its next check scheduled.
+      return state.storage.setAlarm(Date.now());
     });
-    await runDurableObjectAlarm(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     return status(batchId);
   }
 
@@ -98,6 +100,32 @@ describe("a rollout that never reports", () => {
     await settled(batchId);
     const after = await loseReport(batchId, `${batchId}.g0.0`);
     expect(after).toMatchObject({ state: "done", counts: { completed: 1, running: 0 }, reward: { mean: 1 } });
+  });
+
+  it("is settled from its result by the periodic sweep, long before its deadline", async () => {
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } });
+    await settled(batchId);
+    const stub = env.BATCH.getByName(batchId);
+    await runInDurableObject(stub, (_batch, state) => {
+      state.storage.sql.exec("UPDATE rollouts SET status = 'running', reward = NULL, started_at = ? WHERE id = ?", Date.now() - 45_000, `${batchId}.g0.0`);
+      state.storage.kv.put("meta", { ...state.storage.kv.get<object>("meta"), state: "running", finishedAt: null });
+      state.storage.kv.delete("sweptAt");
+      return state.storage.setAlarm(Date.now());
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await status(batchId)).toMatchObject({ state: "done", counts: { completed: 1, running: 0 }, reward: { mean: 1 } });
+  });
+
+  it("has its loop scheduled again by a resume when its alarm was lost", async () => {
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } });
+    await settled(batchId);
+    const rollout = env.ROLLOUT.getByName(`${batchId}.g0.0`);
+    await runInDurableObject(rollout, async (_r, state) => {
+      state.storage.kv.delete("result");
+      await state.storage.deleteAlarm();
+    });
+    expect(await rollout.resume()).toBeNull();
+    expect(await runInDurableObject(rollout, (_r, state) => state.storage.getAlarm())).not.toBeNull();
   });
 
   it("is failed with stop reason timeout when its object has nothing to say", async () => {

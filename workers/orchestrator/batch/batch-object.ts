@@ -9,6 +9,14 @@ import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 
+function reportOf({ rolloutId, status, stopReason, reward, error }: RolloutResult): RolloutReport {
+  return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
+}
+
+/** How often rollouts that have run a while are asked to resume, and how many at once. */
+const SWEEP_MS = 30_000;
+const SWEEP_WAVE = 128;
+
 /** Overdue rollouts asked for their result at once. */
 const RECLAIM_WAVE = 64;
 
@@ -82,6 +90,7 @@ export class Batch extends DurableObject<Env> {
     const meta = this.ctx.storage.kv.get<Meta>("meta");
     if (!meta) return;
     await this.reclaimOverdue(meta);
+    await this.sweep();
     if (this.meta().state === "running") await this.wave(this.meta());
     if (meta.spec.deliver) await this.deliver(meta);
     await this.scheduleNext(meta);
@@ -98,9 +107,23 @@ export class Batch extends DurableObject<Env> {
       .orderBy(asc(rollouts.seq)).limit(RECLAIM_WAVE).all();
     await Promise.all(overdue.map(async (r) => {
       const result = (await this.env.ROLLOUT.getByName(r.id).result().catch(() => null)) as RolloutResult | null;
-      this.record(result
-        ? { rolloutId: r.id, status: result.status, stopReason: result.stopReason, reward: result.reward, ...(result.error ? { error: result.error } : {}) }
-        : { rolloutId: r.id, status: "failed", stopReason: "timeout", reward: 0, error: `no report within ${limit} ms of its start` });
+      this.record(result ? reportOf(result) : { rolloutId: r.id, status: "failed", stopReason: "timeout", reward: 0, error: `no report within ${limit} ms of its start` });
+    }));
+  }
+
+  /**
+   * Every SWEEP_MS, rollouts running longer than that are asked to resume: one whose report was lost is settled
+   * from its result, one whose alarm was dropped is scheduled again, long before its deadline would reclaim it.
+   */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    if (now - (this.ctx.storage.kv.get<number>("sweptAt") ?? 0) < SWEEP_MS) return;
+    this.ctx.storage.kv.put("sweptAt", now);
+    const quiet = this.db.select({ id: rollouts.id }).from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, now - SWEEP_MS)))
+      .orderBy(asc(rollouts.startedAt)).limit(SWEEP_WAVE).all();
+    await Promise.all(quiet.map(async ({ id }) => {
+      const result = (await this.env.ROLLOUT.getByName(id).resume().catch(() => null)) as RolloutResult | null;
+      if (result) this.record(reportOf(result));
     }));
   }
 
@@ -108,7 +131,10 @@ export class Batch extends DurableObject<Env> {
   private async scheduleNext(meta: Meta): Promise<void> {
     const times: number[] = [];
     const oldest = this.db.select({ at: min(rollouts.startedAt) }).from(rollouts).where(eq(rollouts.status, "running")).get()?.at;
-    if (oldest !== null && oldest !== undefined) times.push(oldest + meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs));
+    if (oldest !== null && oldest !== undefined) {
+      times.push(oldest + meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs));
+      times.push(Math.max(oldest, this.ctx.storage.kv.get<number>("sweptAt") ?? 0) + SWEEP_MS);
+    }
     const delivery = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
     if (delivery !== null && delivery !== undefined) times.push(delivery);
     if (times.length === 0) return;

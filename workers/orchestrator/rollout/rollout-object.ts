@@ -140,6 +140,19 @@ export class Rollout extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Asked by the batch of a rollout it has not heard from in a while: its result if it has one (the report was
+   * lost), else makes sure its loop is scheduled, since an alarm that kept failing (a runtime restarted under it)
+   * is eventually dropped.
+   */
+  async resume(): Promise<RolloutResult | null> {
+    if (!this.kv.get("spec")) return null;
+    const result = this.finished();
+    if (result) return result;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    return null;
+  }
+
   /** Ends the rollout at once, a policy request in flight included; it finishes as cancelled and reports so. */
   cancel(): void {
     if (!this.kv.get("spec") || this.kv.get("result")) return;

@@ -94,7 +94,7 @@ try {
   const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", spec);
   let status: BatchStatus;
   do {
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, Number(process.env.POLL_MS ?? 500)));
     status = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
   } while (status.state === "running");
   const wall = (performance.now() - started) / 1000;

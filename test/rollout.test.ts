@@ -164,4 +164,27 @@ describe("a rollout restarted mid-way", () => {
     expect(diff).toHaveLength(1);
     expect(diff[0]!.inserted).toHaveLength(1);
   });
+
+  it("runs a replayed turn's call when the policy answers it differently, and records that call's own result", async () => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    const addNote = (title: string, body: string) => ({
+      content: null, tool_calls: [{ id: "c1", type: "function" as const, function: { name: "add_note", arguments: JSON.stringify({ title, body }) } }],
+    });
+    const scripted = (title: string, body: string) => ({ kind: "scripted" as const, replies: [addNote(title, body), { content: "done" }] });
+    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("draft", "x") });
+    const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
+    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+      await o.advance(1);
+      // The crash: the first call took effect, its checkpoint was lost; the replay's policy says something else.
+      ctx.storage.kv.put("state", before);
+      ctx.storage.kv.put("spec", { ...ctx.storage.kv.get<object>("spec"), policy: scripted("groceries", "milk, eggs") });
+    });
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ reward: 1, stopReason: "answered" });
+    const diff = (await stub.diff()) as { table: string; inserted: unknown[][] }[];
+    expect(diff[0]!.inserted).toHaveLength(2);
+    const added = JSON.parse(result.turns[0]!.toolResults[0]!.output) as { id: number };
+    expect(diff[0]!.inserted.find((row) => row.includes("groceries"))).toContain(added.id);
+  });
 });

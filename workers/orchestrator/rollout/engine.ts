@@ -5,6 +5,7 @@ import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
 import { truncate, type TruncationSpec } from "../context/truncate.ts";
 import type { FormatCheck, ToolFormat } from "../tool-format/format.ts";
 import { PolicyError, type Policy } from "../policy/policy.ts";
+import { fnv1a } from "./fnv.ts";
 import { judge, type Verdict } from "../reward/judge.ts";
 
 /** The world a rollout acts on: in a Rollout object, its own facets; in tests, anything with these two methods. */
@@ -65,7 +66,10 @@ async function runCalls(setup: RolloutSetup, world: RolloutWorld, turn: number, 
       results.push({ callId: call.id, tool: call.name, ok: false, output: check.message ?? `cannot call ${call.name}` });
       continue;
     }
-    const outcome = await world.call(call.name, call.arguments, `${setup.rolloutId}:${turn}:${i}`);
+    // The call itself is part of its step id: a turn replayed after a restart may be answered differently by the
+    // policy, and a different call must run, not receive the result recorded for the one it replaces.
+    const stepId = `${setup.rolloutId}:${turn}:${i}:${fnv1a(`${call.name}\0${JSON.stringify(call.arguments)}`).toString(16)}`;
+    const outcome = await world.call(call.name, call.arguments, stepId);
     results.push(outcome.ok
       ? { callId: call.id, tool: call.name, ok: true, output: JSON.stringify(outcome.result) }
       : { callId: call.id, tool: call.name, ok: false, output: outcome.message });

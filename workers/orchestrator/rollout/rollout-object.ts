@@ -10,14 +10,11 @@ import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
 import type { TrainingResult } from "../bridge/group-document.ts";
 import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
+import { fnv1a } from "./fnv.ts";
 import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
 
-/** A 32-bit seed from a rollout id (FNV-1a): stable across restarts, different for each member of a group. */
-function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
+/** A 32-bit seed from a rollout id: stable across restarts, different for each member of a group. */
+const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
 
 type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeServer, readBody } from "../cli/node-http.ts";
 
 export interface Received {
   delivery: string;
@@ -20,9 +21,7 @@ export async function startWebhookReceiver(failures: number) {
   const attempts = new Map<string, number>();
   const accepted = new Map<string, Received[]>();
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString("utf8");
+    const body = await readBody(req);
     const hook = (req.url ?? "/").slice(1);
     if (req.method === "PUT") {
       secrets.set(hook, body);
@@ -48,6 +47,6 @@ export async function startWebhookReceiver(failures: number) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => closeServer(server),
   };
 }

@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { ChatRequest, playSolution, type Reply, type Script, type Solution } from "./reply.ts";
+import { closeServer, readBody, sendJson } from "../node-http.ts";
+import { seededRandom } from "../../workers/env-host/sdk/determinism.ts";
 import { assistantText, completionText, decode, encode, renderPrompt, tokenString } from "./tokenizer.ts";
 
 export { awmToolCall, UNKNOWN_ANSWER, type Reply, type Script, type Solution } from "./reply.ts";
@@ -43,7 +45,7 @@ export async function startFakePolicy({
   solutions = {},
   script,
 }: FakePolicyOptions = {}): Promise<FakePolicy> {
-  const random = mulberry32(seed);
+  const random = seededRandom({ value: seed }).next;
   let requests = 0;
   const created = Math.floor(Date.now() / 1000);
 
@@ -117,37 +119,10 @@ export async function startFakePolicy({
     get requests() {
       return requests;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: () => closeServer(server),
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
 }
 
 function sendError(res: ServerResponse, status: number, type: string, code: string, message: string) {
   sendJson(res, status, { error: { message, type, code } });
-}
-
-/** A small seeded generator, so fault injection repeats exactly for a seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

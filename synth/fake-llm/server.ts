@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { ChatMessage } from "../llm/client.ts";
 import type { Recording } from "./recordings.ts";
+import { closeServer, readBody, sendJson } from "../../cli/node-http.ts";
 
 export { loadRecordings, type Recording } from "./recordings.ts";
 
@@ -65,15 +66,15 @@ export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFi
       if (latencyMs) await sleep(latencyMs);
       if (n < failFirst) {
         if (n % 2 === 0) res.setHeader("retry-after", "0");
-        return send(res, n % 2 === 0 ? 429 : 500, { error: { message: "injected failure", type: "server_error" } });
+        return sendJson(res, n % 2 === 0 ? 429 : 500, { error: { message: "injected failure", type: "server_error" } });
       }
       const parsed = ChatBody.safeParse(body);
-      if (!parsed.success) return send(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
+      if (!parsed.success) return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
       const found = replay(recordings, parsed.data.messages);
-      if (typeof found === "string") return send(res, 400, { error: { message: found, type: "invalid_request_error" } });
+      if (typeof found === "string") return sendJson(res, 400, { error: { message: found, type: "invalid_request_error" } });
       const content = typeof found.response === "string" ? found.response : JSON.stringify(found.response);
       const promptChars = parsed.data.messages.reduce((s, m) => s + m.content.length, 0);
-      send(res, 200, {
+      sendJson(res, 200, {
         id: `chatcmpl-${n}`, object: "chat.completion", created: Math.floor(Date.now() / 1000), model: parsed.data.model,
         choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
         usage: { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(content.length / 4), total_tokens: Math.ceil((promptChars + content.length) / 4) },
@@ -89,16 +90,16 @@ export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFi
     try {
       body = req.method === "POST" ? JSON.parse(await readBody(req)) : undefined;
     } catch {
-      return send(res, 400, { error: { message: "the body is not JSON", type: "invalid_request_error" } });
+      return sendJson(res, 400, { error: { message: "the body is not JSON", type: "invalid_request_error" } });
     }
     if (req.method === "POST" && path === "/v1/chat/completions") return chat(body, res);
     if (req.method === "POST" && path === "/v1/embeddings") {
       const parsed = EmbedBody.safeParse(body);
-      if (!parsed.success) return send(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
+      if (!parsed.success) return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
       const input = typeof parsed.data.input === "string" ? [parsed.data.input] : parsed.data.input;
-      return send(res, 200, { object: "list", model: parsed.data.model, data: input.map((t, index) => ({ object: "embedding", index, embedding: embedding(t) })) });
+      return sendJson(res, 200, { object: "list", model: parsed.data.model, data: input.map((t, index) => ({ object: "embedding", index, embedding: embedding(t) })) });
     }
-    send(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: "invalid_request_error" } });
+    sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: "invalid_request_error" } });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -113,20 +114,7 @@ export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFi
     get maxInFlight() {
       return maxInFlight;
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    close: () => closeServer(server),
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}

@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { ChatMessage, OpenAiTool } from "../../shared/chat.ts";
 import { openAiPolicy, type OpenAiPolicyDeps } from "./openai.ts";
 import { PolicyError, type PolicyRequest } from "./policy.ts";
+import { seededRandom } from "../../env-host/sdk/determinism.ts";
 
 const servers = inject("fakePolicies");
 const GARBAGE = "<tool_call>{not json";
@@ -47,17 +48,8 @@ function scriptedFetch(...responses: (() => Response | Promise<Response>)[]) {
 const completion = (content = "Done.") => () =>
   Response.json({ choices: [{ index: 0, message: { role: "assistant", content, tool_calls: [] }, finish_reason: "stop" }] });
 
-/** mulberry32, the generator the orchestrator seeds its jitter with. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The generator the orchestrator seeds its jitter with. */
+const seeded = (seed: number) => seededRandom({ value: seed }).next;
 
 async function policyError(promise: Promise<unknown>): Promise<PolicyError> {
   const err = await promise.then(

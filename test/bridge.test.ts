@@ -127,11 +127,15 @@ describe("the group stream", () => {
   });
 
   it("holds a cursor beyond the end open with heartbeats while the batch runs, and ends it once the batch is done", async () => {
-    const policy = { kind: "openai", baseUrl: inject("fakePolicies").busy, model: "m", maxRetries: 8, backoffMs: 0 } as const;
-    const { batchId } = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 4, concurrency: 1, policy });
-    const waiting = await readLines(await farm(`/v1/batches/${batchId}/groups?cursor=5&heartbeatMs=100`), (_l, all) => all.length === 3);
+    // The slow policy answers after 10 s, so the batch is surely still running while the heartbeats come.
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 } as const;
+    const running = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 4, concurrency: 1, policy });
+    const waiting = await readLines(await farm(`/v1/batches/${running.batchId}/groups?cursor=5&heartbeatMs=100`), (_l, all) => all.length === 3);
     expect(waiting.map((l) => l.type)).toEqual(["heartbeat", "heartbeat", "heartbeat"]);
     expect(waiting[0]).toMatchObject({ cursor: 5, state: "running" });
+    await farm(`/v1/batches/${running.batchId}/cancel`, { method: "POST" });
+
+    const { batchId } = await startBatch({ tasks: { lab: ["add-groceries"] }, groupSize: 4, policy: { kind: "oracle" } });
     await settled(batchId);
     expect(await readLines(await farm(`/v1/batches/${batchId}/groups?cursor=5`), () => false)).toEqual([{ type: "end", cursor: 5, state: "done" }]);
   });

@@ -13,20 +13,12 @@ import { buildEnv } from "../cli/build/bundle-env.ts";
 import { FarmClient } from "../cli/farm/client.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
-import { startFakePolicy, type Script } from "../cli/fake-policy/server.ts";
+import { startFakePolicy } from "../cli/fake-policy/server.ts";
+import { TURNS, tenTurns } from "./ten-turns.ts";
 import { ROOT } from "../cli/paths.ts";
 
 const ROLLOUTS = Number(process.argv[2] ?? 1024);
 const LATENCIES = (process.argv[3] ?? "0,200").split(",").map(Number);
-const TURNS = 10;
-
-/** Nine read-only calls, then an answer: the env's own cheapest read tool, so state stays flat. */
-const tenTurns: Script = (request, turn) => {
-  if (turn >= TURNS - 1) return { content: "Done." };
-  const names = (request.tools ?? []).map((t: { function: { name: string } }) => t.function.name);
-  const tool = names.includes("list_categories") ? "list_categories" : "list_projects";
-  return { content: null, tool_calls: [{ id: `call_${turn}`, type: "function", function: { name: tool, arguments: "{}" } }] };
-};
 
 function workerdRssMiB(): number {
   const out = execFileSync("ps", ["-C", "workerd", "-o", "rss="], { encoding: "utf8" }).trim();

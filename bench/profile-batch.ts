@@ -11,19 +11,12 @@ import { buildEnv } from "../cli/build/bundle-env.ts";
 import { FarmClient } from "../cli/farm/client.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
-import { startFakePolicy, type Script } from "../cli/fake-policy/server.ts";
+import { startFakePolicy } from "../cli/fake-policy/server.ts";
+import { TURNS, tenTurns } from "./ten-turns.ts";
 import { ROOT } from "../cli/paths.ts";
 
 const ROLLOUTS = Number(process.argv[2] ?? 256);
 const KIND = process.argv[3] ?? "openai";
-const TURNS = 10;
-
-const tenTurns: Script = (request, turn) => {
-  if (turn >= TURNS - 1) return { content: "Done." };
-  const names = (request.tools ?? []).map((t: { function: { name: string } }) => t.function.name);
-  const tool = names.includes("list_categories") ? "list_categories" : "list_projects";
-  return { content: null, tool_calls: [{ id: `call_${turn}`, type: "function", function: { name: tool, arguments: "{}" } }] };
-};
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }

@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { EnvName } from "./manifest.ts";
-import { PolicySpec } from "./policy-spec.ts";
-import { RewardSpec } from "./rollout.ts";
-import { TruncationSpec } from "./truncation.ts";
+import { RolloutSettings, RolloutTimeoutMs } from "./rollout.ts";
 import { DeliverSpec } from "./group.ts";
 
 /** Which tasks a batch runs: an explicit list, or per environment all of its tasks or some of them. */
@@ -17,15 +15,11 @@ export const BatchSpec = z.object({
   tasks: TaskSelection,
   /** Rollouts per task: one GRPO group, all starting from the same initial state. */
   groupSize: z.number().int().min(1).max(256).default(4),
-  policy: PolicySpec,
-  toolFormat: z.enum(["openai-tools", "awm-xml"]).default("openai-tools"),
-  maxTurns: z.number().int().min(1).max(200).default(10),
-  truncation: TruncationSpec.default({}),
-  reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
+  ...RolloutSettings.shape,
   /** Rollouts running at once; the rest wait in the batch's queue. */
   concurrency: z.number().int().min(1).max(4096).default(256),
   /** Wall-clock limit of each rollout (ms); the policy's own request timeout bounds each call. */
-  rolloutTimeoutMs: z.number().int().min(100).max(86_400_000).default(600_000),
+  rolloutTimeoutMs: RolloutTimeoutMs,
   /** Seeds every world's random source (the group shares it: identical initial states). */
   seed: z.number().int().default(0),
   /** A tag the trainer uses to tell which weights produced the batch. */

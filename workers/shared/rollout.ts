@@ -85,6 +85,21 @@ export const RolloutResult = z.object({
 });
 export type RolloutResult = z.infer<typeof RolloutResult>;
 
+export const ToolFormatName = z.enum(["openai-tools", "awm-xml"]);
+export type ToolFormatName = z.infer<typeof ToolFormatName>;
+
+/** How a rollout runs: the same for every rollout of a batch, which carries it and hands it to each Rollout. */
+export const RolloutSettings = z.object({
+  policy: PolicySpec,
+  toolFormat: ToolFormatName.default("openai-tools"),
+  maxTurns: z.number().int().min(1).max(200).default(10),
+  truncation: TruncationSpec.default({}),
+  reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
+});
+
+/** A rollout's wall-clock limit (ms); past it the rollout ends with stop reason timeout and is still verified. */
+export const RolloutTimeoutMs = z.number().int().min(100).max(86_400_000).default(600_000);
+
 /** What a Rollout object is started with: one task, one policy, from a fresh world of one bundle. */
 export const RolloutSpec = z.object({
   rolloutId: z.string().min(1),
@@ -94,13 +109,8 @@ export const RolloutSpec = z.object({
   bundleId: z.string(),
   taskId: z.string(),
   seed: z.number().int().default(0),
-  policy: PolicySpec,
-  toolFormat: z.enum(["openai-tools", "awm-xml"]).default("openai-tools"),
-  maxTurns: z.number().int().min(1).max(200).default(10),
-  truncation: TruncationSpec.default({}),
-  reward: RewardSpec.default({ formatPenalty: 0.1, stopOnFormatError: false }),
-  /** Wall-clock limit from start; a rollout past it ends with stop reason timeout and is still verified. */
-  timeoutMs: z.number().int().min(100).max(86_400_000).default(600_000),
+  ...RolloutSettings.shape,
+  timeoutMs: RolloutTimeoutMs,
 });
 export type RolloutSpec = z.infer<typeof RolloutSpec>;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ToolCallRequest, type AssistantReply, type ChatMessage, type OpenAiTool } from "../../shared/chat.ts";
 import type { ToolInfo } from "../../shared/manifest.ts";
+import { ToolFormatName } from "../../shared/rollout.ts";
 import { Repair } from "./lenient-json.ts";
 
 /** Repairs a parser made: to the JSON, or to the tags and wrappers around it. */
@@ -35,8 +36,7 @@ export const ParsedTurn = z.discriminatedUnion("kind", [
 ]);
 export type ParsedTurn = z.infer<typeof ParsedTurn>;
 
-export const ToolFormatName = z.enum(["openai-tools", "awm-xml"]);
-export type ToolFormatName = z.infer<typeof ToolFormatName>;
+export { ToolFormatName };
 
 /** How tools are offered to a policy, how its replies are read, and how results go back. */
 export interface ToolFormat {

@@ -1,22 +1,7 @@
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  minimum?: number;
-  exclusiveMinimum?: number;
-  minLength?: number;
-  format?: string;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  items?: Schema;
-  minItems?: number;
-};
+import type { JsonSchema } from "../shared/json-schema.ts";
 
 /** A small value that satisfies a JSON Schema, for calling a tool once to see that it answers. */
-export function smokeValue(schema: Schema): unknown {
+export function smokeValue(schema: JsonSchema): unknown {
   if (schema.const !== undefined) return schema.const;
   if (schema.default !== undefined) return schema.default;
   if (schema.enum?.length) return schema.enum[0];

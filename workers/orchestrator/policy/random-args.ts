@@ -1,28 +1,9 @@
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  enum?: unknown[];
-  const?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  format?: string;
-  pattern?: string;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  items?: Schema;
-  minItems?: number;
-  maxItems?: number;
-};
+import type { JsonSchema } from "../../shared/json-schema.ts";
 
 const WORDS = ["alpha", "blue", "cable", "desk", "echo", "green", "laptop", "milk", "order", "sprint", "usb", "web"];
 
 /** A random value valid for a JSON Schema as zod emits them: the random policy's arguments. */
-export function randomValue(schema: Schema, random: () => number): unknown {
+export function randomValue(schema: JsonSchema, random: () => number): unknown {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   if (schema.const !== undefined) return schema.const;
   if (schema.enum?.length) return pick(schema.enum);

@@ -102,30 +102,36 @@ describe("a rollout that never reports", () => {
     expect(after).toMatchObject({ state: "done", counts: { completed: 1, running: 0 }, reward: { mean: 1 } });
   });
 
-  it("is settled from its result by the periodic sweep, long before its deadline", async () => {
+  it("is settled from its result by the periodic probe, long before its deadline", async () => {
     const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } });
     await settled(batchId);
     const stub = env.BATCH.getByName(batchId);
     await runInDurableObject(stub, (_batch, state) => {
       state.storage.sql.exec("UPDATE rollouts SET status = 'running', reward = NULL, started_at = ? WHERE id = ?", Date.now() - 45_000, `${batchId}.g0.0`);
       state.storage.kv.put("meta", { ...state.storage.kv.get<object>("meta"), state: "running", finishedAt: null });
-      state.storage.kv.delete("sweptAt");
+      state.storage.kv.put("probeAt", 0);
       return state.storage.setAlarm(Date.now());
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await status(batchId)).toMatchObject({ state: "done", counts: { completed: 1, running: 0 }, reward: { mean: 1 } });
   });
 
-  it("has its loop scheduled again by a resume when its alarm was lost", async () => {
-    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } });
-    await settled(batchId);
+  it("answers a resume from memory while its loop runs, and starts the loop again once the object has lost it", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m" };
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy });
     const rollout = env.ROLLOUT.getByName(`${batchId}.g0.0`);
-    await runInDurableObject(rollout, async (_r, state) => {
-      state.storage.kv.delete("result");
-      await state.storage.deleteAlarm();
-    });
-    expect(await rollout.resume()).toBeNull();
-    expect(await runInDurableObject(rollout, (_r, state) => state.storage.getAlarm())).not.toBeNull();
+    let answer = await rollout.resume();
+    for (const until = Date.now() + 20_000; answer.state !== "live" && Date.now() < until; answer = await rollout.resume()) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answer).toEqual({ state: "live" });
+    // What a runtime that died leaves: the object's storage, and a fresh instance with nothing running in it.
+    await expect(runInDurableObject(rollout, (_r, state) => state.abort("the runtime died"))).rejects.toThrow();
+    // The old stub went down with the old instance, as a caller's connection does with its runtime.
+    const again = env.ROLLOUT.getByName(`${batchId}.g0.0`);
+    expect(await again.resume()).toEqual({ state: "woken" });
+    expect(await again.resume()).toEqual({ state: "live" });
+    await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" });
   });
 
   it("is failed with stop reason timeout when its object has nothing to say", async () => {

@@ -165,6 +165,30 @@ describe("a rollout restarted mid-way", () => {
     expect(diff[0]!.inserted).toHaveLength(1);
   });
 
+  it("ends env_error, without running it again, when a tool call was running as its runtime stopped", async () => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
+    // What the loop leaves behind when its runtime dies inside the first call: the call's marker, no checkpoint of it.
+    await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.put("call", { turn: 0, tool: "add_note" }));
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0, reward: 0, numTurns: 0 });
+    expect(result.error).toMatch(/^runtime_stopped: .*add_note of turn 0/);
+    expect(result.turns).toEqual([]);
+    expect(result.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(await stub.diff()).toEqual([]);
+    expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
+  });
+
+  it("clears a call's marker with the checkpoint that records its turn", async () => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ status: "completed", reward: 1 });
+    expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
+  });
+
   it("runs a replayed turn's call when the policy answers it differently, and records that call's own result", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);

@@ -2,20 +2,27 @@ import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, gte, inArray, isNull, lte, min, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { BatchSpec, BatchStatus } from "../../shared/batch.ts";
-import { FarmError, encodeFarmError } from "../../shared/errors.ts";
+import { FarmError, decodeFarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { rewardStats } from "./stats.ts";
 import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
+import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
 
-function reportOf({ rolloutId, status, stopReason, reward, error }: RolloutResult): RolloutReport {
-  return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
-}
+export type { RolloutReport } from "../rollout/rollout-object.ts";
 
-/** How often rollouts that have run a while are asked to resume, and how many at once. */
-const SWEEP_MS = 30_000;
-const SWEEP_WAVE = 128;
+/**
+ * How often running rollouts are asked whether their loops are alive, and how many are asked at once. A probe also
+ * runs at once when the batch finds itself re-instantiated while running, when a rollout tells it that it resumed
+ * after a restart, and soon after an RPC to a rollout failed for want of a runtime.
+ */
+const PROBE_MS = 30_000;
+const PROBE_WAVE = 128;
+/** The soonest a probe follows the one before it: one restart brings many signs of itself. */
+const PROBE_GAP_MS = 2_000;
+/** A rollout whose start failed for want of a runtime is started again; this many times, then it has failed. */
+const START_TRIES = 3;
 
 /** Overdue rollouts asked for their result at once. */
 const RECLAIM_WAVE = 64;
@@ -36,8 +43,15 @@ export interface PlannedRollout {
   taskId: string;
 }
 
-/** What a finished rollout tells its batch; the trajectory itself stays in the Rollout object. */
-export type RolloutReport = Pick<RolloutResult, "rolloutId" | "status" | "stopReason" | "reward" | "error">;
+/**
+ * An RPC that failed because the runtime it reached died (or was not there yet), not because the rollout threw:
+ * what the callee throws arrives marked remote, a farm error carries its code, and a lost connection neither.
+ */
+function runtimeFailure(err: unknown): boolean {
+  if (decodeFarmError(err)) return false;
+  const { remote, retryable } = (err ?? {}) as { remote?: boolean; retryable?: boolean };
+  return remote !== true || retryable === true;
+}
 
 interface Meta {
   batchId: string;
@@ -61,6 +75,12 @@ export class Batch extends DurableObject<Env> {
     this.db = drizzle(ctx.storage);
     ctx.blockConcurrencyWhile(async () => {
       for (const statement of DDL) ctx.storage.sql.exec(statement);
+      // A running batch that is being instantiated lost its memory, most likely with its runtime; its rollouts may
+      // have lost theirs too, so they are asked at once rather than at the next periodic probe.
+      if (ctx.storage.kv.get<Meta>("meta")?.state === "running") {
+        ctx.storage.kv.put("probeAt", Date.now());
+        await ctx.storage.setAlarm(Date.now());
+      }
     });
   }
 
@@ -82,6 +102,7 @@ export class Batch extends DurableObject<Env> {
       for (const g of sizes.values()) this.db.insert(groups).values({ id: g.groupId, env: g.env, taskId: g.taskId, size: g.size }).run();
       this.db.insert(events).values({ at: Date.now(), kind: "created", detail: `${plan.length} rollouts` }).run();
       this.ctx.storage.kv.put<Meta>("meta", { batchId, spec, createdAt: Date.now(), state: "running", finishedAt: null });
+      this.ctx.storage.kv.put("probeAt", Date.now() + PROBE_MS);
     });
     await this.ctx.storage.setAlarm(Date.now());
   }
@@ -90,7 +111,7 @@ export class Batch extends DurableObject<Env> {
     const meta = this.ctx.storage.kv.get<Meta>("meta");
     if (!meta) return;
     await this.reclaimOverdue(meta);
-    await this.sweep();
+    await this.probe();
     if (this.meta().state === "running") await this.wave(this.meta());
     if (meta.spec.deliver) await this.deliver(meta);
     await this.scheduleNext(meta);
@@ -112,19 +133,50 @@ export class Batch extends DurableObject<Env> {
   }
 
   /**
-   * Every SWEEP_MS, rollouts running longer than that are asked to resume: one whose report was lost is settled
-   * from its result, one whose alarm was dropped is scheduled again, long before its deadline would reclaim it.
+   * Asks every running rollout, a wave at a time, whether its loop is alive. One that is running answers from
+   * memory; one whose runtime died has lost that memory and is started again by the question itself; one whose
+   * report was lost answers with it. This, not an alarm the dead runtime may have been running, is what brings a
+   * batch back after a restart.
    */
-  private async sweep(): Promise<void> {
+  private async probe(): Promise<void> {
     const now = Date.now();
-    if (now - (this.ctx.storage.kv.get<number>("sweptAt") ?? 0) < SWEEP_MS) return;
-    this.ctx.storage.kv.put("sweptAt", now);
-    const quiet = this.db.select({ id: rollouts.id }).from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, now - SWEEP_MS)))
-      .orderBy(asc(rollouts.startedAt)).limit(SWEEP_WAVE).all();
-    await Promise.all(quiet.map(async ({ id }) => {
-      const result = (await this.env.ROLLOUT.getByName(id).resume().catch(() => null)) as RolloutResult | null;
-      if (result) this.record(reportOf(result));
-    }));
+    if (now < (this.ctx.storage.kv.get<number>("probeAt") ?? 0)) return;
+    const running = this.db.select({ id: rollouts.id }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
+    let woken = 0;
+    let unreachable = 0;
+    for (let i = 0; i < running.length; i += PROBE_WAVE) {
+      await Promise.all(running.slice(i, i + PROBE_WAVE).map(async ({ id }) => {
+        let answer: Liveness;
+        try {
+          answer = (await this.env.ROLLOUT.getByName(id).resume()) as Liveness;
+        } catch {
+          unreachable += 1;
+          return;
+        }
+        if (answer.state === "finished") this.record(answer.report);
+        else if (answer.state === "woken") woken += 1;
+      }));
+    }
+    this.ctx.storage.kv.put("probedAt", now);
+    // A runtime still coming back is asked again soon, not in a full period.
+    this.ctx.storage.kv.put("probeAt", Date.now() + (unreachable ? PROBE_GAP_MS : PROBE_MS));
+    if (woken || unreachable) {
+      this.db.insert(events).values({ at: Date.now(), kind: "probe", detail: `${woken} stalled rollouts woken, ${unreachable} unreachable, of ${running.length} running` }).run();
+    }
+  }
+
+  /** Brings the next probe forward to now, or as soon after the last as the gap allows. */
+  private async probeSoon(): Promise<void> {
+    const at = Math.max(Date.now(), (this.ctx.storage.kv.get<number>("probedAt") ?? 0) + PROBE_GAP_MS);
+    if ((this.ctx.storage.kv.get<number>("probeAt") ?? Infinity) <= at) return;
+    this.ctx.storage.kv.put("probeAt", at);
+    const scheduled = await this.ctx.storage.getAlarm();
+    if (scheduled === null || scheduled > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Told by a rollout whose loop came back after a restart: its siblings may not have. */
+  async rolloutResumed(): Promise<void> {
+    if (this.meta().state === "running") await this.probeSoon();
   }
 
   /** The next alarm: the earliest rollout that could become overdue, or the next delivery retry. */
@@ -133,7 +185,7 @@ export class Batch extends DurableObject<Env> {
     const oldest = this.db.select({ at: min(rollouts.startedAt) }).from(rollouts).where(eq(rollouts.status, "running")).get()?.at;
     if (oldest !== null && oldest !== undefined) {
       times.push(oldest + meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs));
-      times.push(Math.max(oldest, this.ctx.storage.kv.get<number>("sweptAt") ?? 0) + SWEEP_MS);
+      times.push(this.ctx.storage.kv.get<number>("probeAt") ?? Date.now());
     }
     const delivery = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
     if (delivery !== null && delivery !== undefined) times.push(delivery);
@@ -161,12 +213,21 @@ export class Batch extends DurableObject<Env> {
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
       timeoutMs: spec.rolloutTimeoutMs,
     })));
+    let lost = false;
     for (const [i, outcome] of started.entries()) {
-      if (outcome.status === "rejected") {
-        const r = wave[i]!;
+      if (outcome.status === "fulfilled") continue;
+      const r = wave[i]!;
+      const tries = (this.ctx.storage.kv.get<number>(`startTries:${r.id}`) ?? 0) + 1;
+      if (runtimeFailure(outcome.reason) && tries < START_TRIES) {
+        // Its runtime died under the start: it waits for the next wave, which starts it again (start is idempotent).
+        this.ctx.storage.kv.put(`startTries:${r.id}`, tries);
+        this.db.update(rollouts).set({ status: "pending", startedAt: null }).where(and(eq(rollouts.id, r.id), eq(rollouts.status, "running"))).run();
+        lost = true;
+      } else {
         this.record({ rolloutId: r.id, status: "failed", stopReason: "env_error", reward: 0, error: `could not start: ${String(outcome.reason)}` });
       }
     }
+    if (lost) await this.probeSoon();
   }
 
   private record(report: RolloutReport): void {

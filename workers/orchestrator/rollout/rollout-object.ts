@@ -19,13 +19,54 @@ const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
 type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 
 /**
+ * Written, and made durable, before a tool call reaches the world; the checkpoint that records the call's turn
+ * clears it. Found by a loop starting after a restart, it says the call was running when the runtime died: the
+ * call may be what brought the runtime down, so it is not run again.
+ */
+interface RunningCall {
+  turn: number;
+  tool: string;
+}
+
+/** What a rollout answers its batch when asked whether its loop is alive. */
+export type Liveness =
+  /** Its loop is running in this instance of the object. */
+  | { state: "live" }
+  /** Its loop was not running here (its runtime restarted, or its alarm was dropped); it has been started again. */
+  | { state: "woken" }
+  | { state: "finished"; report: RolloutReport }
+  | { state: "unknown" };
+
+/** What a finished rollout tells its batch; the trajectory itself stays in the Rollout object. */
+export type RolloutReport = Pick<RolloutResult, "rolloutId" | "status" | "stopReason" | "reward" | "error">;
+
+export function reportOf({ rolloutId, status, stopReason, reward, error }: Omit<RolloutResult, "turns" | "messages">): RolloutReport {
+  return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
+}
+
+/** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
+export function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
+  return {
+    stopReason: "env_error", answer: null,
+    error: `runtime_stopped: the runtime stopped while the tool call ${call.tool} of turn ${call.turn} was running ` +
+      "(a crash, an out-of-memory abort, or a supervisor stopping a runaway); the call is not run again",
+  };
+}
+
+/**
  * One rollout, next to its own world: the world's facets live in this object, so a tool call is an in-process
  * call, not a hop. The loop runs from alarms and checkpoints after every turn; a restart resumes from the last
- * checkpoint, and step ids keep a replayed tool call from taking effect twice.
+ * checkpoint, and step ids keep a replayed tool call from taking effect twice. A runtime that died takes this
+ * object's memory with it: a loop that is not running in this instance is not running at all, which is how its
+ * batch tells a stalled rollout from a working one.
  */
 export class Rollout extends DurableObject<Env> {
   private host: WorldHost | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  /** The loop and its report, while they run in this instance. */
+  private driving: Promise<void> | undefined;
+  /** Whether this instance has run the loop: one that has not, finding a checkpoint, follows a runtime that died. */
+  private ranHere = false;
   private readonly cancelling = new AbortController();
 
   private get kv() {
@@ -65,6 +106,7 @@ export class Rollout extends DurableObject<Env> {
     const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
     for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
     this.kv.put<Checkpoint>("state", { ...rest, turnCount: turns.length });
+    this.kv.delete("call");
   }
 
   private load(): RolloutState {
@@ -86,7 +128,12 @@ export class Rollout extends DurableObject<Env> {
     if (this.kv.get("spec")) return;
     const spec = RolloutSpec.parse(input);
     const setup = await this.setup(spec);
-    await this.world(spec).create(spec.seed);
+    const host = this.world(spec);
+    // A start that its runtime's death interrupted may have left a half-built world behind: built again, whole.
+    await host.create(spec.seed).catch(async () => {
+      host.destroy();
+      await host.create(spec.seed);
+    });
     this.kv.put("spec", spec);
     this.kv.put("deadline", Date.now() + spec.timeoutMs);
     this.save(startRollout(setup));
@@ -107,8 +154,20 @@ export class Rollout extends DurableObject<Env> {
     if (existing) return existing;
     const setup = await this.setup(spec);
     const host = this.world(spec);
-    const world: RolloutWorld = { call: (tool, args, stepId) => host.call(tool, args, stepId), verify: (taskId, answer) => host.verify(taskId, answer) };
     let state = this.load();
+    const world: RolloutWorld = {
+      call: async (tool, args, stepId) => {
+        this.kv.put<RunningCall>("call", { turn: state.turns.length, tool });
+        await this.ctx.storage.sync();
+        return host.call(tool, args, stepId);
+      },
+      verify: (taskId, answer) => host.verify(taskId, answer),
+    };
+    const died = this.kv.get<RunningCall>("call");
+    if (died && !state.done) {
+      state = { ...state, done: stoppedCall(died) };
+      this.save(state);
+    }
     const deadline = this.kv.get<number>("deadline")!;
     for (let i = 0; i < turns && !state.done; i++) {
       if (this.kv.get("cancelled")) state = { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };
@@ -126,28 +185,49 @@ export class Rollout extends DurableObject<Env> {
     return result;
   }
 
-  /** Runs the rollout to its end and reports to its batch; a failed report throws, so the alarm retries it. */
-  override async alarm(): Promise<void> {
+  /**
+   * Runs the rollout to its end and reports to its batch; a failed report throws, so the alarm retries it. An alarm
+   * that finds a rollout part way through, in a fresh instance, is the sign of a runtime that died: the batch is told,
+   * so it can wake those of its rollouts whose alarms do not come back.
+   */
+  override alarm(): Promise<void> {
+    const spec = this.kv.get<RolloutSpec>("spec");
+    if (!this.ranHere && spec?.batchId && !this.kv.get("result") && ((this.kv.get<Checkpoint>("state")?.turnCount ?? 0) > 0 || this.kv.get("call"))) {
+      this.ctx.waitUntil(this.env.BATCH.getByName(spec.batchId).rolloutResumed().catch(() => undefined));
+    }
+    return this.drive();
+  }
+
+  /** The loop, once per instance however often the alarm and a wake ask for it. */
+  private drive(): Promise<void> {
+    this.ranHere = true;
+    this.driving ??= this.runAndReport().finally(() => {
+      this.driving = undefined;
+    });
+    return this.driving;
+  }
+
+  private async runAndReport(): Promise<void> {
     const spec = this.kv.get<RolloutSpec>("spec");
     if (!spec) return;
     const result = await this.advance();
-    if (result && spec.batchId) {
-      const { rolloutId, status, stopReason, reward, error } = result;
-      await this.env.BATCH.getByName(spec.batchId).report({ rolloutId, status, stopReason, reward, ...(error ? { error } : {}) });
-    }
+    if (result && spec.batchId) await this.env.BATCH.getByName(spec.batchId).report(reportOf(result));
   }
 
   /**
-   * Asked by the batch of a rollout it has not heard from in a while: its result if it has one (the report was
-   * lost), else makes sure its loop is scheduled, since an alarm that kept failing (a runtime restarted under it)
-   * is eventually dropped.
+   * Asked by its batch, after a restart and now and then: is the loop alive? Answered from memory while it runs
+   * here. Otherwise its result if it has one (the report was lost), else the loop is started again from here, not
+   * left to an alarm that the runtime which died may have been running; the alarm set beside it holds the object
+   * open while the loop runs and brings it back should this instance go too.
    */
-  async resume(): Promise<RolloutResult | null> {
-    if (!this.kv.get("spec")) return null;
-    const result = this.finished();
-    if (result) return result;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
-    return null;
+  async resume(): Promise<Liveness> {
+    if (this.driving) return { state: "live" };
+    if (!this.kv.get("spec")) return { state: "unknown" };
+    const summary = this.kv.get<Omit<RolloutResult, "turns" | "messages">>("result");
+    if (summary) return { state: "finished", report: reportOf(summary) };
+    void this.drive().catch(() => undefined);
+    await this.ctx.storage.setAlarm(Date.now());
+    return { state: "woken" };
   }
 
   /** Ends the rollout at once, a policy request in flight included; it finishes as cancelled and reports so. */

@@ -180,6 +180,21 @@ describe("a rollout restarted mid-way", () => {
     expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
   });
 
+  it("ends env_error, without verifying again, when its verifier was running as its runtime stopped", async () => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
+    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+      await o.advance(1);
+      const state = ctx.storage.kv.get<RolloutState>("state")!;
+      ctx.storage.kv.put("state", { ...state, done: { stopReason: "answered", answer: "done" } });
+      ctx.storage.kv.put("call", { turn: 1, tool: "the verifier" });
+    });
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0, numTurns: 1, rewardComponents: { verifier: null } });
+    expect(result.error).toMatch(/^runtime_stopped: the runtime stopped while the verifier was running/);
+  });
+
   it("clears a call's marker with the checkpoint that records its turn", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);

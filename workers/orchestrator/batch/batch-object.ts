@@ -22,7 +22,7 @@ const PROBE_WAVE = 128;
 /** The soonest a probe follows the one before it: one restart brings many signs of itself. */
 const PROBE_GAP_MS = 2_000;
 /** A rollout whose start failed for want of a runtime is started again; this many times, then it has failed. */
-const START_TRIES = 3;
+const START_TRIES = 2;
 
 /** Overdue rollouts asked for their result at once. */
 const RECLAIM_WAVE = 64;

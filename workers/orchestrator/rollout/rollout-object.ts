@@ -44,11 +44,15 @@ export function reportOf({ rolloutId, status, stopReason, reward, error }: Omit<
   return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
 }
 
+/** The marker's name for the task's verifier, which runs environment code too. */
+const VERIFIER = "the verifier";
+
 /** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
-export function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
+function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
+  const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
   return {
     stopReason: "env_error", answer: null,
-    error: `runtime_stopped: the runtime stopped while the tool call ${call.tool} of turn ${call.turn} was running ` +
+    error: `runtime_stopped: the runtime stopped while ${what} was running ` +
       "(a crash, an out-of-memory abort, or a supervisor stopping a runaway); the call is not run again",
   };
 }
@@ -155,16 +159,18 @@ export class Rollout extends DurableObject<Env> {
     const setup = await this.setup(spec);
     const host = this.world(spec);
     let state = this.load();
+    // Environment code runs in tool calls and in the verifier; either may be what stops the runtime.
+    const marked = async <T>(tool: string, run: () => Promise<T>): Promise<T> => {
+      this.kv.put<RunningCall>("call", { turn: state.turns.length, tool });
+      await this.ctx.storage.sync();
+      return run();
+    };
     const world: RolloutWorld = {
-      call: async (tool, args, stepId) => {
-        this.kv.put<RunningCall>("call", { turn: state.turns.length, tool });
-        await this.ctx.storage.sync();
-        return host.call(tool, args, stepId);
-      },
-      verify: (taskId, answer) => host.verify(taskId, answer),
+      call: (tool, args, stepId) => marked(tool, () => host.call(tool, args, stepId)),
+      verify: (taskId, answer) => marked(VERIFIER, () => host.verify(taskId, answer)),
     };
     const died = this.kv.get<RunningCall>("call");
-    if (died && !state.done) {
+    if (died && (!state.done || died.tool === VERIFIER)) {
       state = { ...state, done: stoppedCall(died) };
       this.save(state);
     }
@@ -176,6 +182,8 @@ export class Rollout extends DurableObject<Env> {
     }
     if (!state.done) return null;
     const result = await finishRollout(setup, world, state);
+    // The verifier has answered: what follows runs no environment code, and a restart may verify again.
+    this.kv.delete("call");
     // The world's changes are kept; the world itself is let go, so a batch of thousands never holds them all open.
     this.kv.put("diff", await host.diff());
     host.destroy();

@@ -56,7 +56,7 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   shop = await buildEnv(join(ROOT, "envs/shop"));
   // Uploaded here too, so each test stands on its own; the upload test uploads the same bundle again.
   await client.upload(shop);

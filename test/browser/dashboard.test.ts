@@ -34,7 +34,7 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-dashboard-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   const bundle = await buildEnv(join(ROOT, "envs/shop"));
   shop = bundle.manifest;
   await client.upload(bundle);

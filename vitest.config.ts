@@ -3,8 +3,8 @@ import { defineConfig } from "vitest/config";
 
 /**
  * One workerd project per configuration the Worker can run in. FARM_TEST_UNAUTHENTICATED lets these tests call
- * admin routes without a header; `worldfarm start` and a deploy never set it. test/access and test/route-walk run
- * as a farm really runs: with an admin token and the host names `worldfarm start` allows.
+ * admin routes without a header; `worldfarm start` and a deploy never set it. The SECURED files run as a farm
+ * really runs: with an admin token and the host names `worldfarm start` allows (the route walk runs in both modes).
  */
 const OPEN = { FARM_TEST_UNAUTHENTICATED: "true" };
 const SECURED = ["test/admin-token.test.ts", "test/access.test.ts", "test/route-walk.test.ts"];
@@ -17,7 +17,7 @@ const workerd = (name: string, include: string[], bindings: Record<string, strin
 export default defineConfig({
   test: {
     projects: [
-      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], OPEN, ["test/static-mode.test.ts", ...SECURED, "test/browser/**"]),
+      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], OPEN, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/access.test.ts", "test/browser/**"]),
       workerd("workerd-static", ["test/static-mode.test.ts"], { ...OPEN, RUNTIME_MODE: "static" }),
       workerd("workerd-admin", SECURED, { FARM_ADMIN_TOKEN: "test-admin-token", FARM_ALLOWED_HOSTS: "loopback,farm.test" }),
       // test/browser drives the dashboard in Chromium from Node, against a local farm.

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname, networkInterfaces } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ROOT } from "../paths.ts";
 
 /** Where `worldfarm start` keeps Durable Object state, and its admin token, unless --state says otherwise. */
-export const DEFAULT_STATE_DIR = join(ROOT, ".wrangler/state");
+export const DEFAULT_STATE_DIR = resolve(process.env.WORLDFARM_STATE || join(ROOT, ".wrangler/state"));
 const TOKEN_FILE = "admin-token";
 
 const LOOPBACK = /^(localhost|[a-z0-9.-]+\.localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
@@ -42,7 +42,8 @@ function keptToken(stateDir: string): string | undefined {
 
 /**
  * The admin token a CLI command sends: --token, else $FARM_ADMIN_TOKEN, else, for a farm on this machine's
- * loopback, the one `worldfarm start` keeps in the default state folder (so `npm start` then any command just works).
+ * loopback, the one `worldfarm start` keeps in the default state folder ($WORLDFARM_STATE, else .wrangler/state),
+ * so `npm start` then any command just works.
  */
 export function adminTokenFor(url: string, explicit?: string): string | undefined {
   if (explicit) return explicit;

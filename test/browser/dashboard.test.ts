@@ -41,6 +41,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("pageerror", (err) => pageErrors.push(err.message));
+  // The URL `npm start` prints: the page keeps the farm's admin token for every visit after.
+  await page.goto(`${url}/#token=${farm.token}`);
 }, 120_000);
 
 // A script error in the page fails the test that caused it.

@@ -3,7 +3,8 @@ import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
 import { examplePolicy } from "../fake-policy/example-policy.ts";
 import { FarmClient } from "../farm/client.ts";
-import { DEFAULT_STATE_DIR, isLoopback } from "../farm/access.ts";
+import { isLoopbackHost } from "../../workers/shared/loopback.ts";
+import { DEFAULT_STATE_DIR } from "../farm/access.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import { watchFarm } from "../farm/watchdog.ts";
 import type { Command } from "./command.ts";
@@ -50,7 +51,7 @@ function farmVars(values: Record<string, string | boolean | undefined>): Record<
 /** Where the admin token came from, and who can reach the farm with it. */
 function tokenNote(token: string, persistDir: string, host: string): string {
   const from = process.env.FARM_ADMIN_TOKEN ? "from FARM_ADMIN_TOKEN" : `kept in ${join(persistDir, "admin-token")}`;
-  const where = isLoopback(host) ? "this machine only" : `every machine that reaches ${host}`;
+  const where = isLoopbackHost(host) ? "this machine only" : `every machine that reaches ${host}`;
   const cli = persistDir === DEFAULT_STATE_DIR || process.env.FARM_ADMIN_TOKEN ? "the CLI finds it" : "pass it to the CLI as --token or FARM_ADMIN_TOKEN";
   return `Admin token: ${token}  (${from}; ${cli}). Listening for ${where}: admin routes need the token.\n`;
 }

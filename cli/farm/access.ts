@@ -3,14 +3,12 @@ import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname, networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
+import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 import { ROOT } from "../paths.ts";
 
 /** Where `worldfarm start` keeps Durable Object state, and its admin token, unless --state says otherwise. */
 export const DEFAULT_STATE_DIR = resolve(process.env.WORLDFARM_STATE || join(ROOT, ".wrangler/state"));
 const TOKEN_FILE = "admin-token";
-
-const LOOPBACK = /^(localhost|[a-z0-9.-]+\.localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
-export const isLoopback = (host: string) => LOOPBACK.test(host);
 
 export const newAdminToken = () => randomBytes(24).toString("base64url");
 
@@ -48,7 +46,7 @@ function keptToken(stateDir: string): string | undefined {
 export function adminTokenFor(url: string, explicit?: string): string | undefined {
   if (explicit) return explicit;
   if (process.env.FARM_ADMIN_TOKEN) return process.env.FARM_ADMIN_TOKEN;
-  return isLoopback(new URL(url).hostname) ? keptToken(DEFAULT_STATE_DIR) : undefined;
+  return isLoopbackHost(new URL(url).hostname) ? keptToken(DEFAULT_STATE_DIR) : undefined;
 }
 
 /**
@@ -56,7 +54,7 @@ export function adminTokenFor(url: string, explicit?: string): string | undefine
  * rebinds its own name to 127.0.0.1 reaches nothing; bound wider, also this machine's name and addresses.
  */
 export function allowedHosts(bind: string): string {
-  if (isLoopback(bind)) return "loopback";
+  if (isLoopbackHost(bind)) return "loopback";
   const bracket = (a: string) => (a.includes(":") ? `[${a}]` : a);
   const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => bracket(i.address.replace(/%.*$/, ""))));
   return ["loopback", bracket(bind), hostname(), ...addresses].join(",").toLowerCase();

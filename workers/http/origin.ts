@@ -1,10 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { FarmError } from "../shared/errors.ts";
+import { isLoopbackHost } from "../shared/loopback.ts";
 
 type App = { Bindings: Env };
-
-const LOOPBACK = /^(localhost|[a-z0-9.-]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
 
@@ -17,7 +16,7 @@ function allowedHost(env: Env, hostname: string): boolean {
   const allowed = list(env.FARM_ALLOWED_HOSTS);
   if (allowed.length === 0) return true;
   if (env.FARM_ORIGIN && new URL(env.FARM_ORIGIN).hostname === hostname) return true;
-  return allowed.some((name) => (name === "loopback" ? LOOPBACK.test(hostname) : name === hostname));
+  return allowed.some((name) => (name === "loopback" ? isLoopbackHost(hostname) : name === hostname));
 }
 
 /** The farm's own origin: FARM_ORIGIN when configured, else the (validated) scheme and host the request came in on. */

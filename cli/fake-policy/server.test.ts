@@ -191,7 +191,7 @@ describe("fake policy", () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ type: "invalid_request_error", code: expect.any(String), message: expect.any(String) });
     }
-    const missing = await fetch(`${policy!.url}/v1/completions`, { method: "POST", body: "{}" });
+    const missing = await fetch(`${policy!.url}/v1/embeddings`, { method: "POST", body: "{}" });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any).error.code).toBe("not_found");
   });

@@ -170,6 +170,8 @@ interface TokenContext {
   ids: number[];
   /** The token that ended the reply (the template's end of turn), when the policy stopped on its own. */
   endOfTurn: number | undefined;
+  /** vLLM's context length, from /tokenize. */
+  maxModelLen: number | undefined;
 }
 
 /**
@@ -210,12 +212,14 @@ function tokenInTokenOut(spec: OpenAiPolicySpec, call: Call) {
   return async (request: PolicyRequest, started: number): Promise<PolicyTurn> => {
     const added = context ? await delta(request, context) : undefined;
     let prompt: number[];
-    let room: number | null | undefined;
-    if (context && added) prompt = [...context.ids, ...added];
-    else {
+    let room: number | undefined;
+    if (context && added) {
+      prompt = [...context.ids, ...added];
+      room = context.maxModelLen;
+    } else {
       const rendered = await tokenize(request, request.messages, true);
       prompt = rendered.tokens;
-      room = rendered.max_model_len;
+      room = rendered.max_model_len ?? undefined;
     }
     // vLLM's /v1/completions generates 16 tokens unless told: ask for what chat completions would allow.
     const maxTokens = spec.maxTokens ?? (room ? room - prompt.length : undefined);
@@ -232,7 +236,7 @@ function tokenInTokenOut(spec: OpenAiPolicySpec, call: Call) {
     const reply = request.tools?.length ? readToolCalls(choice.text, request.turn) : { content: choice.text };
     const generated = choice.token_ids;
     const stopped = choice.finish_reason === "stop" && generated.length > 0;
-    context = { messages: [...request.messages, { role: "assistant", ...reply }], ids: [...prompt, ...generated], endOfTurn: stopped ? generated.at(-1) : undefined };
+    context = { messages: [...request.messages, { role: "assistant", ...reply }], ids: [...prompt, ...generated], endOfTurn: stopped ? generated.at(-1) : undefined, maxModelLen: room };
     const logprobs = choice.logprobs?.token_logprobs;
     return {
       reply,

@@ -289,18 +289,29 @@ describe("openAiPolicy token in, token out", () => {
   });
 
   it("renders afresh when the history was rewritten or the last reply was cut off", async () => {
-    const { policy, turns } = await play({}, 1);
-    // Truncation dropped the first exchange: the new prompt is the rendering of what is left, not an extension.
+    const paths: string[] = [];
+    const deps = { fetch: ((input, init) => (paths.push(new URL(String(input)).pathname), fetch(input, init))) as typeof fetch };
+    const tokenizeCalls = async (work: () => Promise<unknown>) => {
+      paths.length = 0;
+      await work();
+      return paths.filter((p) => p === "/tokenize").length;
+    };
+    // Continuing: two renderings (before the reply, and with the new messages) give the new messages' tokens.
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true }, deps);
+    const first = await policy.next(request());
+    const next = [{ role: "assistant" as const, ...first.reply }, ...first.reply.tool_calls!.map((c) => ({ role: "tool" as const, tool_call_id: c.id, content: "{}" }))];
+    expect(await tokenizeCalls(() => policy.next(request(next)))).toBe(2);
+    // Truncation dropped the exchanges: the new prompt is the rendering of what is left, as a fresh policy renders it.
     const rewritten = { ...request(), messages: [...request().messages, { role: "user" as const, content: "Go on." }] };
+    let after: Awaited<ReturnType<typeof policy.next>> | undefined;
+    expect(await tokenizeCalls(async () => (after = await policy.next(rewritten)))).toBe(1);
     const fresh = await openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true }).next(rewritten);
-    const after = await policy.next(rewritten);
-    expect(after.promptTokenIds).toEqual(fresh.promptTokenIds);
-    expect(after.promptTokenIds!.slice(0, turns[0]!.promptTokenIds!.length + 1)).not.toEqual([...turns[0]!.promptTokenIds!, turns[0]!.completionTokenIds![0]]);
+    expect(after!.promptTokenIds).toEqual(fresh.promptTokenIds);
     // A reply cut at max tokens has no end-of-turn token to continue from.
-    const cut = await play({ maxTokens: 5 }, 2);
-    expect(cut.turns[0]!.finishReason).toBe("length");
-    const prefix = [...cut.turns[0]!.promptTokenIds!, ...cut.turns[0]!.completionTokenIds!];
-    expect(cut.turns[1]!.promptTokenIds!.slice(0, prefix.length)).not.toEqual(prefix);
+    const cut = openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true, maxTokens: 5 }, deps);
+    const short = await cut.next(request());
+    expect(short.finishReason).toBe("length");
+    expect(await tokenizeCalls(() => cut.next(request([{ role: "assistant", ...short.reply }, { role: "user", content: "Go on." }])))).toBe(1);
   });
 
   it("asks /v1/completions for what the context leaves, and records no logprobs when the server sends none", async () => {

@@ -7,6 +7,7 @@ Written against verl b178a3cd (2026-01-29): `AgentLoopBase`, `AgentLoopOutput`,
 `compute_advantage` in verl/trainer/ppo/ray_trainer.py. Importing this module imports verl,
 torch and ray; nothing else in `worldfarm` does.
 
+    python -m worldfarm.verl <verl's main_ppo overrides>, with
     actor_rollout_ref.rollout.agent.default_agent_loop=worldfarm
     actor_rollout_ref.rollout.agent.agent_loop_config_path=<a yaml listing
         - name: worldfarm
@@ -93,3 +94,29 @@ def task_rows(farm: Farm, envs: Dict[str, Any]) -> List[Dict[str, Any]]:
 
     return [{"data_source": "worldfarm", "prompt": [{"role": "user", "content": t["prompt"]}],
              "extra_info": {"env": t["env"], "task_id": t["task_id"]}} for t in task_list(farm, envs)]
+
+
+def main() -> None:
+    """verl's main_ppo (verl/trainer/main_ppo.py at b178a3cd) with this module imported where verl's trainer runs:
+    `run_ppo` runs the trainer in a `TaskRunner` ray actor, whose process must have `worldfarm_grpo` registered."""
+    import hydra
+    import ray
+    from verl.trainer import main_ppo
+    from verl.utils.device import auto_set_device
+
+    class WorldfarmTaskRunner(main_ppo.TaskRunner):
+        def run(self, config: Any) -> Any:
+            import worldfarm.verl  # noqa: F401  registers the estimator in the trainer's process
+
+            return super().run(config)
+
+    @hydra.main(config_path=os.path.join(os.path.dirname(main_ppo.__file__), "config"), config_name="ppo_trainer", version_base=None)
+    def run(config: Any) -> None:
+        auto_set_device(config)
+        main_ppo.run_ppo(config, task_runner_class=ray.remote(num_cpus=1)(WorldfarmTaskRunner))
+
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -67,8 +67,8 @@ export const envRoutes = new Hono<App>()
   .put("/v1/envs/:env", requireAdmin(), bodyLimit({ maxSize: MAX_BUNDLE_BODY, onError: tooLarge(MAX_BUNDLE_BODY) }), async (c) => {
     const name = envName(c);
     const upload = await parseJson(c, BundleUpload);
-    await checkBundle(c.env, name, upload);
-    return c.json(await registry(c.env).put(upload.manifest, upload.module), 201);
+    const module = await checkBundle(c.env, name, upload);
+    return c.json(await registry(c.env).put(upload.manifest, module), 201);
   })
   .get("/v1/envs/:env", requireAdmin(), async (c) => {
     const m = await currentManifest(c.env, envName(c));

@@ -21,7 +21,7 @@ export type ToolOutcome =
 
 export type VerifyOutcome =
   | { ok: true; result: VerifyResult }
-  | { ok: false; kind: "unknown_task" | "verifier_error" | "runaway"; message: string };
+  | { ok: false; kind: "unknown_task" | "verifier_error" | "runaway" | "timeout"; message: string };
 
 export interface SetupOptions {
   /** Seeds the world's random source; the same seed and actions give the same final state. */

@@ -1,6 +1,6 @@
 import type { AnyNode } from "acorn";
 import MagicString from "magic-string";
-import { GUARD, instrumentProgram, parseModule, walk } from "./guard-instrument.ts";
+import { GUARD, instrumentProgram, parseModule } from "./guard-instrument.ts";
 
 /** First line of every module the farm prepared, so a bundle stored before the farm prepared them is told apart. */
 export const PREPARED_MARK = "// worldfarm: prepared bundle v1\n";
@@ -48,11 +48,10 @@ export function prepareBundle(source: string): string {
         break;
     }
   }
-  walk(program, (node) => {
+  instrumentProgram(program, out, (node) => {
     if (node.type === "ImportExpression") throw new BundleShapeError("the bundle uses import(): environment code cannot load code");
     if (node.type === "MetaProperty" && node.meta.name === "import") throw new BundleShapeError("the bundle uses import.meta");
   });
-  instrumentProgram(program, out);
   const returned = exported.map(([name, local]) => `${JSON.stringify(name)}: ${local}`).join(", ");
   // The inner function is a plain function called with no arguments: `arguments` inside it names nothing of ours.
   out.prepend(

@@ -7,9 +7,10 @@ export const RESERVED_PREFIX = "__wf";
 
 /**
  * Makes every loop iteration and function call of `program` call `__wfGuard()`, so a runaway loop or recursion
- * throws instead of freezing workerd. Edits go into `out`, the MagicString over the program's source.
+ * throws instead of freezing workerd. Edits go into `out`, the MagicString over the program's source; `check` sees
+ * every node on the way, to refuse what the caller cannot allow.
  */
-export function instrumentProgram(program: Program, out: MagicString): void {
+export function instrumentProgram(program: Program, out: MagicString, check: (node: AnyNode) => void = () => {}): void {
   // Children are handled before their parents, so where an inner and an outer wrapper end at the same position
   // the inner closer is appended first: "x => (__wfGuard(), y) }".
   const wrap = (body: AnyNode, opener: string, closer: string) => {
@@ -19,6 +20,7 @@ export function instrumentProgram(program: Program, out: MagicString): void {
   const guardStart = (block: AnyNode) => out.prependRight(block.start + 1, `${GUARD}();`);
 
   walk(program, (node) => {
+    check(node);
     switch (node.type) {
       case "Identifier":
         if (node.name.startsWith(RESERVED_PREFIX)) {

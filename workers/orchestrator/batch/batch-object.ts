@@ -253,8 +253,12 @@ export class Batch extends DurableObject<Env> {
     };
   }
 
-  /** Like `log`, but while nothing is there yet and the batch goes on, waits up to `waitMs` for a group to finish. */
-  async waitLog(cursor: number, limit: number, waitMs: number): Promise<LogPage> {
+  /**
+   * Like `log`, but while nothing is there yet and the batch goes on, waits up to `waitMs` for a group to finish;
+   * null once the batch is being deleted, so a reader's stream ends.
+   */
+  async waitLog(cursor: number, limit: number, waitMs: number): Promise<LogPage | null> {
+    if (isDeleting(this.ctx.storage)) return null;
     const page = this.log(cursor, limit);
     if (page.entries.length || page.ended) return page;
     await new Promise<void>((resolve) => {
@@ -264,7 +268,7 @@ export class Batch extends DurableObject<Env> {
         resolve();
       });
     });
-    return this.log(cursor, limit);
+    return isDeleting(this.ctx.storage) ? null : this.log(cursor, limit);
   }
 
   /** Posts every due group to the batch's receiver; failures wait their backoff and come back on a later alarm. */

@@ -34,9 +34,9 @@ export function groupStream(env: Env, batchId: string, query: StreamQuery & { fo
   let cursor = query.cursor;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      // null, or no batch at all where one was when the stream began: deleted while the reader waited.
       const page = await rpc(batch.waitLog(cursor, PAGE, query.heartbeatMs)).catch((err: unknown) => {
-        // Deleted while the reader waited (it existed when the stream began): nothing more will come.
-        if (err instanceof FarmError && (err.code === "batch_deleted" || err.code === "batch_not_found")) return null;
+        if (err instanceof FarmError && err.code === "batch_not_found") return null;
         throw err;
       });
       if (!page) {

@@ -151,6 +151,11 @@ describe("DELETE /v1/batches/:id", () => {
     await expectGone(batchId, Array.from({ length: rollouts }, (_, k) => `${batchId}.g0.${k}`));
   });
 
+  it("is described in /openapi.json", async () => {
+    const doc = (await (await farm("/openapi.json")).json()) as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
+    expect(doc.paths["/v1/batches/{id}"]!.delete!.parameters!.map((p) => p.name)).toEqual(["summary"]);
+  });
+
   it("answers 404 for an unknown batch and 400 for a bad query", async () => {
     expect((await farm(`/v1/batches/b_${"0".repeat(24)}`, { method: "DELETE" })).status).toBe(404);
     expect((await farm("/v1/batches/nope", { method: "DELETE" })).status).toBe(404);

@@ -69,10 +69,10 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
     expect(list.find((b) => b.batchId === batchId)?.deletedAt).toEqual(expect.any(String));
     expect((await cli(["batch", "list"])).stdout).toMatch(new RegExp(`^${batchId}\\s+deleted`, "m"));
 
-    // Once its waves have run no rollout of it has a write-ahead log; each still leaves an empty database until
-    // the farm restarts, when the local farm removes them.
-    const logs = async () => (await rolloutFiles()).filter((f) => f.endsWith("-wal") && !before.includes(f)).length;
-    await expect.poll(logs, { timeout: 60_000 }).toBe(0);
+    // Deleting again says when the waves are done; each deleted object still leaves an empty database until the
+    // farm restarts, when the local farm removes them.
+    const purged = async () => json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"])).purgedAt;
+    await expect.poll(purged, { timeout: 60_000, interval: 500 }).toEqual(expect.any(String));
     await farm.restart();
     expect((await rolloutFiles()).sort()).toEqual(before.sort());
   });

@@ -90,8 +90,9 @@ describe("DELETE /v1/batches/:id", () => {
 
     const summary = (await runs()).find((b) => b.batchId === batchId);
     expect(summary).toMatchObject({ state: "done", reward: done.reward, policyVersion: "gone-run@1", rollouts: 3, deletedAt: deleted.deletedAt });
-    // Deleting again changes nothing and says so.
-    expect(await deleteBatch(batchId)).toEqual(deleted);
+    // Deleting again changes nothing, and says the waves are done.
+    expect(deleted.purgedAt).toBeNull();
+    expect(await deleteBatch(batchId)).toEqual({ ...deleted, purgedAt: expect.any(String) });
   });
 
   it("forgets the batch's summary with ?summary=false, then or later", async () => {
@@ -142,7 +143,7 @@ describe("DELETE /v1/batches/:id", () => {
     await settled(batchId);
     // One wave run by hand: no alarm can come between its last storage write and the read that follows it.
     const progress = await runInDurableObject(env.BATCH.getByName(batchId), async (_batch, state) => {
-      startDeleting(state.storage);
+      startDeleting(state.storage, batchId);
       await deleteWave(state.storage, env, drizzle(state.storage));
       return state.storage.kv.get<Deleting>("deleting")!;
     });

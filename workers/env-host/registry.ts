@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { BundleManifest, type EnvSummary } from "../shared/manifest.ts";
 import { FarmError, encodeFarmError } from "../shared/errors.ts";
-import type { BatchStatus } from "../shared/batch.ts";
+import type { BatchDeleted, BatchStatus } from "../shared/batch.ts";
 import { batchSummary } from "../shared/run.ts";
 
 /** Durable Object rows hold at most 2 MB; bundles are split below that. */
@@ -19,7 +19,7 @@ const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS instances_by_env ON instances (env)`,
   `CREATE TABLE IF NOT EXISTS batch_summaries (id TEXT PRIMARY KEY, summary TEXT NOT NULL)`,
   // A deleted batch's storage is gone; this is how the farm still tells "deleted" (410) from "never was" (404).
-  `CREATE TABLE IF NOT EXISTS deleted_batches (id TEXT PRIMARY KEY, deleted_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS deleted_batches (id TEXT PRIMARY KEY, deleted_at TEXT NOT NULL, purged_at TEXT)`,
 ];
 
 /**
@@ -127,11 +127,12 @@ export class Registry extends DurableObject<Env> {
    * `keepSummary` false forgets the batch in the listings instead, then or on a later call. Returns when it was
    * first marked and whether its summary is kept.
    */
-  markBatchDeleted(id: string, keepSummary: boolean, status: BatchStatus | null): { deletedAt: string; summaryKept: boolean } {
+  markBatchDeleted(id: string, keepSummary: boolean, status: BatchStatus | null): Omit<BatchDeleted, "batchId"> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       sql.exec("INSERT OR IGNORE INTO deleted_batches (id, deleted_at) VALUES (?, ?)", id, new Date().toISOString());
-      const deletedAt = sql.exec<{ deleted_at: string }>("SELECT deleted_at FROM deleted_batches WHERE id = ?", id).one().deleted_at;
+      const { deleted_at: deletedAt, purged_at: purgedAt } = sql.exec<{ deleted_at: string; purged_at: string | null }>(
+        "SELECT deleted_at, purged_at FROM deleted_batches WHERE id = ?", id).one();
       const listed = sql.exec<{ rollouts: number; policy_version: string | null }>("SELECT rollouts, policy_version FROM batches WHERE id = ?", id).toArray()[0];
       if (!keepSummary) {
         sql.exec("DELETE FROM batches WHERE id = ?", id);
@@ -141,8 +142,13 @@ export class Registry extends DurableObject<Env> {
         sql.exec("INSERT OR REPLACE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
       }
       const summaryKept = sql.exec("SELECT 1 FROM batch_summaries WHERE id = ?", id).toArray().length > 0;
-      return { deletedAt, summaryKept };
+      return { deletedAt, summaryKept, purgedAt };
     });
+  }
+
+  /** The last wave of a batch's deletion has run: nothing of it or its rollouts is stored any more. */
+  markBatchPurged(id: string): void {
+    this.ctx.storage.sql.exec("UPDATE deleted_batches SET purged_at = ? WHERE id = ?", new Date().toISOString(), id);
   }
 
   /**

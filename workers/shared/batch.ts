@@ -71,5 +71,7 @@ export const BatchDeleted = z.object({
   deletedAt: z.string(),
   /** Whether /v1/runs keeps the batch's reward summary. */
   summaryKept: z.boolean(),
+  /** When the last of its storage and its rollouts' was deleted; null while the waves go on (DELETE again to see). */
+  purgedAt: z.string().nullable(),
 });
 export type BatchDeleted = z.infer<typeof BatchDeleted>;

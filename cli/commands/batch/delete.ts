@@ -19,7 +19,10 @@ export const remove: Command = {
     if (positionals.length !== 1) throw new UsageError("name one batch: worldfarm batch delete <batchId>");
     const deleted = await farmFrom(values).request<BatchDeleted>("DELETE", deletePath(positionals[0]!, values));
     if (values.json) console.log(JSON.stringify(deleted));
-    else console.log(`batch ${deleted.batchId} deleted; its rollouts' storage goes in waves${deleted.summaryKept ? "; /v1/runs keeps its reward summary" : ""}`);
+    else {
+      const storage = deleted.purgedAt ? "its storage is gone" : "its rollouts' storage goes in waves (delete again to see when done)";
+      console.log(`batch ${deleted.batchId} deleted; ${storage}${deleted.summaryKept ? "; /v1/runs keeps its reward summary" : ""}`);
+    }
     return 0;
   },
 };

@@ -327,7 +327,7 @@ export class Batch extends DurableObject<Env> {
     const last = started ? await this.cancel() : null;
     const marked = await registry(this.env).markBatchDeleted(batchId, keepSummary, last);
     if (started) {
-      startDeleting(this.ctx.storage);
+      startDeleting(this.ctx.storage, batchId);
       this.notify();
       await this.ctx.storage.setAlarm(Date.now());
     }

@@ -87,7 +87,8 @@ try {
   const deleted = await usage(dir);
   await farm.restart();
   const restarted = await usage(dir);
-  if (process.env.BENCH_LIST) console.log((await readdir(dir, { recursive: true })).join("\n"));
+  const sizes = await Promise.all((await readdir(dir, { recursive: true })).map(async (f) => ({ f, size: (await stat(join(dir, f))).size })));
+  const largest = sizes.sort((a, b) => b.size - a.size).slice(0, 6).map(({ f, size }) => `${f.replace(/[0-9a-f]{64}/, "<id>")} ${(size / 1024).toFixed(0)} KB`);
 
   const perRollout = (u: Usage) => `${((u.bytes - baseline.bytes) / rollouts / 1024).toFixed(1)} KB, ${((u.files - baseline.files) / rollouts).toFixed(2)} files`;
   const row = (name: string, u: Usage) => `| ${name} | ${u.files} | ${mb(u.bytes)} | ${mb(u.diskBytes)} | ${perRollout(u)} |`;
@@ -98,6 +99,7 @@ try {
     `Command: \`node bench/lifecycle.bench.ts ${ROLLOUTS}\`: ${rollouts} oracle rollouts of shop (groups of ${GROUP}, concurrency 256), ${status.counts.completed} completed, ${status.counts.failed} failed, in ${batchWall.toFixed(1)} s (${(rollouts / batchWall).toFixed(1)} rollouts/s).`,
     "", "| state folder | files | MB | MB on disk | per rollout over the start |", "|---|---|---|---|---|",
     row("start (shop uploaded, one instance)", baseline), row("after the batch", full), row("after DELETE, waves done", deleted), row("after the farm restarts", restarted), "",
+    `Largest files after the restart: ${largest.join("; ")}.`,
     `Deletion: DELETE answered in ${accepted.toFixed(0)} ms; every rollout's storage gone after ${deleteWall.toFixed(1)} s, ${((deleteWall * 1000) / rollouts).toFixed(2)} ms a rollout.`,
     `A tool call on a live instance: median ${quantile(idle, 0.5).toFixed(1)} ms / p95 ${quantile(idle, 0.95).toFixed(1)} ms idle (${idle.length} calls), median ${quantile(during, 0.5).toFixed(1)} ms / p95 ${quantile(during, 0.95).toFixed(1)} ms / max ${Math.max(0, ...during).toFixed(1)} ms during the deletion (${during.length} calls).`,
     "",

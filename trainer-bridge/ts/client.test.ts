@@ -103,6 +103,10 @@ describe("the TypeScript trainer-bridge client", () => {
     await farm.cancel(created.batchId);
     const after: StreamLine[] = await collect(farm.lines(created.batchId, { cursor: 500, heartbeatMs: 100 }));
     expect(after.at(-1)).toEqual({ type: "end", cursor: 500, state: "cancelled" });
+    expect(await farm.deleteBatch(created.batchId)).toMatchObject({ batchId: created.batchId, summaryKept: true });
+    const gone = await farm.batch(created.batchId).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(FarmError);
+    expect(gone).toMatchObject({ status: 410, code: "batch_deleted" });
   });
 
   it("throws FarmError for an unknown batch and a bad spec, TransportError when the network stays down", async () => {

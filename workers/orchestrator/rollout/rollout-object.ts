@@ -18,6 +18,9 @@ const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
 
 type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 
+/** How long a purge waits for a loop in flight to stop; one stuck in a tool call is not waited for. */
+const PURGE_WAIT_MS = 10_000;
+
 /**
  * Written, and made durable, before a tool call reaches the world; the checkpoint that records the call's turn
  * clears it. Found by a loop starting after a restart, it says the call was running when the runtime died: the
@@ -72,6 +75,8 @@ export class Rollout extends DurableObject<Env> {
   /** Whether this instance has run the loop: one that has not, finding a checkpoint, follows a runtime that died. */
   private ranHere = false;
   private readonly cancelling = new AbortController();
+  /** Its storage is being deleted: nothing may be written or reported after that. */
+  private purged = false;
 
   private get kv() {
     return this.ctx.storage.kv;
@@ -106,6 +111,7 @@ export class Rollout extends DurableObject<Env> {
    * the conversation.
    */
   private save(state: RolloutState): void {
+    if (this.purged) throw new Error("the rollout was deleted");
     const { turns, ...rest } = state;
     const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
     for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
@@ -146,6 +152,7 @@ export class Rollout extends DurableObject<Env> {
 
   /** Runs up to `turns` turns, checkpointing after each; finishes the rollout when it is done. */
   advance(turns = Number.POSITIVE_INFINITY): Promise<RolloutResult | null> {
+    if (this.purged) return Promise.resolve(null);
     // The alarm and a caller may both ask; turns must run one after another, never side by side on one state.
     const run = this.running.then(() => this.run(turns));
     this.running = run.catch(() => undefined);
@@ -161,6 +168,7 @@ export class Rollout extends DurableObject<Env> {
     let state = this.load();
     // Environment code runs in tool calls and in the verifier; either may be what stops the runtime.
     const marked = async <T>(tool: string, run: () => Promise<T>): Promise<T> => {
+      if (this.purged) throw new Error("the rollout was deleted");
       this.kv.put<RunningCall>("call", { turn: state.turns.length, tool });
       await this.ctx.storage.sync();
       return run();
@@ -219,7 +227,7 @@ export class Rollout extends DurableObject<Env> {
     const spec = this.kv.get<RolloutSpec>("spec");
     if (!spec) return;
     const result = await this.advance();
-    if (result && spec.batchId) await this.env.BATCH.getByName(spec.batchId).report(reportOf(result));
+    if (result && spec.batchId && !this.purged) await this.env.BATCH.getByName(spec.batchId).report(reportOf(result));
   }
 
   /**
@@ -243,6 +251,19 @@ export class Rollout extends DurableObject<Env> {
     if (!this.kv.get("spec") || this.kv.get("result")) return;
     this.kv.put("cancelled", true);
     this.cancelling.abort();
+  }
+
+  /**
+   * Deletes everything the rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped,
+   * so no checkpoint lands after the deletion and nothing is left on disk.
+   */
+  async purge(): Promise<void> {
+    this.purged = true;
+    this.cancelling.abort();
+    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, PURGE_WAIT_MS))]);
+    this.host = undefined;
+    for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
+    await this.ctx.storage.deleteAll();
   }
 
   result(): RolloutResult | null {

@@ -41,7 +41,7 @@ const call = (name: string, args: unknown): Reply => ({ content: null, tool_call
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "worldfarm-recovery-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
-  client = new FarmClient(farm.url.toString());
+  client = new FarmClient(farm.url.toString(), farm.token);
   await client.upload(await buildEnv(join(ROOT, "test/fixtures/envs/recovery")));
   receiver = await startWebhookReceiver(0);
   policy = await startFakePolicy({

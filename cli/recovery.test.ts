@@ -142,11 +142,12 @@ describe("a batch whose runtime dies", () => {
     });
     await killRuntime();
 
-    // 4. The farm stopped and started again on its state folder; it carries on with nobody asking it anything.
+    // 4. The farm stopped and started again on its state folder. The batch is asked for its status, as the CLI or the
+    // dashboard would; its fresh instance probes its rollouts and wakes those whose loops the restart stopped.
     await until("a third of the rollouts to finish", async () => ((await statusNow(batchId))?.counts.completed ?? 0) >= ROLLOUTS / 3);
     await farm.restart();
     const restarted = policy.requests;
-    await until("policy requests after the farm restart, unprompted", () => policy.requests >= restarted + 20);
+    await until("policy requests after the farm restart", async () => (await statusNow(batchId)) !== null && policy.requests >= restarted + 20);
 
     await until("the batch to finish", async () => ((await statusNow(batchId))?.state ?? "running") !== "running", 240_000);
     const done = await status(batchId);

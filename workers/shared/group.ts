@@ -28,8 +28,11 @@ export const Sample = z.object({
   prompt_ids: z.array(z.number().int()),
   response_ids: z.array(z.number().int()),
   response_mask: z.array(z.union([z.literal(0), z.literal(1)])),
-  /** The policy's logprob per response token; 0 where the mask is 0. */
-  response_logprobs: z.array(z.number()),
+  /**
+   * The policy's logprob per response token: null where the mask is 0 (nothing was sampled there) and where the
+   * server returned none, so a missing logprob never reads as probability 1.
+   */
+  response_logprobs: z.array(z.number().nullable()),
   /** Turns [first, last] the sample covers. */
   turns: z.tuple([z.number().int(), z.number().int()]),
   starts_because: SampleBreak,
@@ -91,8 +94,8 @@ export type Group = z.infer<typeof Group>;
 
 /** Sent while nothing new has finished, so idle connections stay open and the client sees where it is. */
 export const Heartbeat = z.object({ type: z.literal("heartbeat"), cursor: z.number().int(), state: z.enum(["running", "done", "cancelled"]) });
-/** The last line: the batch has ended and every one of its groups was sent. */
-export const StreamEnd = z.object({ type: z.literal("end"), cursor: z.number().int(), state: z.enum(["done", "cancelled"]) });
+/** The last line: the batch has ended and every one of its groups was sent, or it was deleted (nothing more to send). */
+export const StreamEnd = z.object({ type: z.literal("end"), cursor: z.number().int(), state: z.enum(["done", "cancelled", "deleted"]) });
 export const StreamLine = z.discriminatedUnion("type", [Group, Heartbeat, StreamEnd]);
 export type StreamLine = z.infer<typeof StreamLine>;
 

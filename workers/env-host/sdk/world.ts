@@ -77,7 +77,7 @@ export abstract class WorldBase extends DurableObject {
     const key = `${options.env ?? ""}\0${options.seed | 0}`;
     const template = templates.get(key);
     if (template) {
-      this.importRows(template.state, template.schema);
+      this.importRows(template.state, () => template.schema);
       return { tables: template.state.tables.length, rows: template.state.tables.reduce((n, t) => n + t.rows.length, 0) };
     }
     const def = this.definition(options.env);
@@ -223,17 +223,18 @@ export abstract class WorldBase extends DurableObject {
   }
 
   importState(state: WorldState): void {
-    this.importRows(state, this.def().schema);
+    // The definition is read once the imported meta row has said which environment this world runs.
+    this.importRows(state, () => this.def().schema);
   }
 
-  private importRows(state: WorldState, schema: string): void {
+  private importRows(state: WorldState, schema: () => string): void {
     this.ctx.storage.transactionSync(() => {
       // Tables arrive in name order, not in the order their foreign keys need: check those at commit instead.
       this.sql.exec("PRAGMA defer_foreign_keys = ON");
       this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
       this.sql.exec(STEPS_TABLE);
       insertRows(this.sql, state.meta);
-      this.sql.exec(schema);
+      this.sql.exec(schema());
       for (const table of state.tables) insertRows(this.sql, table);
     });
   }

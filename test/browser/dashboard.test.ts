@@ -34,13 +34,15 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-dashboard-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   const bundle = await buildEnv(join(ROOT, "envs/shop"));
   shop = bundle.manifest;
   await client.upload(bundle);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("pageerror", (err) => pageErrors.push(err.message));
+  // The URL `npm start` prints: the page keeps the farm's admin token for every visit after.
+  await page.goto(`${url}/#token=${farm.token}`);
 }, 120_000);
 
 // A script error in the page fails the test that caused it.

@@ -5,6 +5,7 @@ import { RolloutRow, type RolloutList, type RolloutView } from "../shared/rollou
 import type { TableDiff } from "../shared/instance.ts";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
 import { requireAdmin } from "../http/auth.ts";
+import { farmUrl } from "../http/origin.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
 import { currentManifest, registry } from "../env-host/registry-client.ts";
@@ -90,7 +91,7 @@ export const batchRoutes = new Hono<App>()
     const rollouts = await plan(c.env, id, spec);
     await rpc(batch(c.env, id).create(id, spec, rollouts));
     await registry(c.env).addBatch(id, rollouts.length, spec.policyVersion);
-    const created: BatchCreated = { batchId: id, streamUrl: new URL(`/v1/batches/${id}/groups`, c.req.url).toString(), rollouts: rollouts.length };
+    const created: BatchCreated = { batchId: id, streamUrl: farmUrl(c, `/v1/batches/${id}/groups`), rollouts: rollouts.length };
     return c.json(created, 201);
   })
   .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await registry(c.env).batches(100) }))

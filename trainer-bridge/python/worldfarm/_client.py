@@ -54,8 +54,8 @@ class Farm:
 
     Args:
         base_url: the farm's root, e.g. "http://127.0.0.1:8787" (`npm start`).
-        token: the farm's FARM_ADMIN_TOKEN, sent as a bearer token; a local farm without
-            one answers loopback clients and needs none.
+        token: the farm's admin token, sent as a bearer token (`npm start` prints it and
+            keeps it in .wrangler/state/admin-token; deployed, the FARM_ADMIN_TOKEN secret).
         timeout: seconds a plain call may wait for the network.
         retries: stream breaks in a row `groups` survives before raising TransportError.
         backoff: first reconnect delay in seconds; it doubles per failure in a row, with jitter.

@@ -33,7 +33,8 @@ describe("what one client can make the farm hold", () => {
     const toolCall = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"recall","arguments":{"a":${deep()}}}}`;
     const initialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"a":${deep()}},"clientInfo":{"name":"deep","version":"1"}}}`;
     for (const [path, body] of [[new URL(inst.mcpUrl).pathname, toolCall], ["/v1/envs/memo/mcp", initialize]] as const) {
-      const res = await farm(path, { method: "POST", body, token: inst.token, headers: mcpHeaders });
+      // The environment's endpoint is an admin route: an instance token is refused there.
+      const res = await farm(path, { method: "POST", body, headers: mcpHeaders, ...(path.startsWith("/v1/instances/") ? { token: inst.token } : {}) });
       expect(res.status, path).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message, path).toMatch(/nests deeper than 128/);
     }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ROOT } from "../paths.ts";
 import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
 import { bundleWorker } from "./worker-bundle.ts";
+import { removeEmptyObjects } from "./empty-objects.ts";
 
 /**
  * Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would. Loaded on first
@@ -62,6 +63,9 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   } as never));
+  // What deleted objects left behind is removed while workerd is stopped, before it opens anything.
+  const sweep = () => (options.persistDir ? removeEmptyObjects(options.persistDir) : undefined);
+  await sweep();
   let mf = make();
   await mf.ready;
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${options.port}/`);
@@ -70,6 +74,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     token,
     async restart() {
       await mf.dispose().catch(() => undefined);
+      await sweep();
       mf = make();
       await mf.ready;
     },

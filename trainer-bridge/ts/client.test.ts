@@ -84,7 +84,7 @@ describe("the TypeScript trainer-bridge client", () => {
       if (counted.length > 1) expect(counted.reduce((a, b) => a + b, 0) / counted.length).toBeCloseTo(group.stats.mean, 9);
     }
     expect(split).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it("gets every group exactly once through connections cut mid-line again and again", async () => {
     const created = await new Farm(local.url, { token: local.token }).createBatch({ tasks: shop(10), groupSize: 2, concurrency: 4, policy: policy(), maxTurns: 30 });
@@ -93,7 +93,7 @@ describe("the TypeScript trainer-bridge client", () => {
     const ids = (await collect(farm.groups(created.batchId, { heartbeatMs: 200 }))).map((g) => g.group_id);
     expect([...ids].sort()).toEqual(Array.from({ length: 10 }, (_, n) => `${created.batchId}.g${n}`).sort());
     expect(cutting.connections()).toBeGreaterThanOrEqual(4);
-  });
+  }, 120_000);
 
   it("waits with heartbeats at a cursor beyond the end while the batch runs, then ends", async () => {
     const farm = new Farm(local.url, { token: local.token });
@@ -103,6 +103,10 @@ describe("the TypeScript trainer-bridge client", () => {
     await farm.cancel(created.batchId);
     const after: StreamLine[] = await collect(farm.lines(created.batchId, { cursor: 500, heartbeatMs: 100 }));
     expect(after.at(-1)).toEqual({ type: "end", cursor: 500, state: "cancelled" });
+    expect(await farm.deleteBatch(created.batchId)).toMatchObject({ batchId: created.batchId, summaryKept: true });
+    const gone = await farm.batch(created.batchId).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(FarmError);
+    expect(gone).toMatchObject({ status: 410, code: "batch_deleted" });
   });
 
   it("throws FarmError for an unknown batch and a bad spec, TransportError when the network stays down", async () => {

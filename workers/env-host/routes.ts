@@ -15,6 +15,7 @@ import { McpEndpoint, MAX_MCP_BODY } from "./mcp.ts";
 import { currentManifest, registry } from "./registry-client.ts";
 import { instanceToken } from "./token.ts";
 import { instanceStub, toMessage, toResponse } from "./instance.ts";
+import { mcpSessionTtlSeconds } from "../farm-vars.ts";
 
 type App = { Bindings: Env };
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
@@ -98,7 +99,8 @@ export const envRoutes = new Hono<App>()
     const manifest = await currentManifest(c.env, name);
     const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
     if (legacyPost && (await isInitialize(c.req.raw))) {
-      const created = await createInstance(c, manifest, CreateInstance.parse({}));
+      // An MCP client that walks away never says so: its world goes after minutes idle, not the API's hour.
+      const created = await createInstance(c, manifest, { seed: 0, ttlSeconds: mcpSessionTtlSeconds(c.env) });
       const reply = await rpc(instance(c.env, created.instanceId).mcp(await toMessage(c.req.raw)));
       reply.headers.push(["mcp-session-id", created.instanceId]);
       return toResponse(reply);

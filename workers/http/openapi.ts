@@ -3,7 +3,7 @@ import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
 import { CreateInstance, InstanceCreated, InstanceInfo, InstanceList, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { ValidationReport } from "../shared/validation.ts";
-import { BatchCreated, BatchSpec, BatchStatus } from "../shared/batch.ts";
+import { BatchCreated, BatchDeleted, BatchSpec, BatchStatus, DeleteBatchQuery } from "../shared/batch.ts";
 import { RolloutList, RolloutView } from "../shared/rollout.ts";
 import { StreamLine } from "../shared/group.ts";
 import { RunList } from "../shared/run.ts";
@@ -64,7 +64,13 @@ export function openapi() {
         post: op("start a rollout batch: tasks x groupSize rollouts", { body: BatchSpec, ok: BatchCreated, status: 201 }),
         get: op("the farm's batches, newest first"),
       },
-      "/v1/batches/{id}": { get: op("progress and reward statistics", { ok: BatchStatus }) },
+      "/v1/batches/{id}": {
+        get: op("progress and reward statistics; 410 batch_deleted once deleted", { ok: BatchStatus }),
+        delete: {
+          ...op("delete the batch (cancelled first if it runs) and every rollout's storage, in waves; afterwards its reads answer 410 and held-open group streams end with state \"deleted\". /v1/runs keeps its reward summary unless ?summary=false", { ok: BatchDeleted, status: 202 }),
+          parameters: [{ name: "summary", in: "query", required: false, schema: schema(DeleteBatchQuery.shape.summary) }],
+        },
+      },
       "/v1/batches/{id}/cancel": { post: op("stop new work; running rollouts finish", { ok: BatchStatus }) },
       "/v1/batches/{id}/groups": {
         get: {

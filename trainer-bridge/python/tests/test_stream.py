@@ -66,6 +66,18 @@ class GroupStreamTest(unittest.TestCase):
             client.batch("b_doesnotexist000000000000")
         self.assertEqual(raised.exception.status, 404)
 
+    def test_a_deleted_batch_is_a_410_farm_error(self) -> None:
+        client = farm()
+        created = client.create_batch(shop_tasks(1), fake_policy(), group_size=1, max_turns=30)
+        deleted = client.delete_batch(created["batchId"], keep_summary=False)
+        self.assertEqual((deleted["batchId"], deleted["summaryKept"]), (created["batchId"], False))
+        with self.assertRaises(FarmError) as raised:
+            client.batch(created["batchId"])
+        self.assertEqual((raised.exception.status, raised.exception.code), (410, "batch_deleted"))
+        with self.assertRaises(FarmError) as raised:
+            next(client.groups(created["batchId"]))
+        self.assertEqual(raised.exception.status, 410)
+
     def test_a_bad_spec_is_a_400_naming_the_field(self) -> None:
         with self.assertRaises(FarmError) as raised:
             farm().create_batch(shop_tasks(1), fake_policy(), group_size=0)

@@ -21,7 +21,7 @@ let url: string;
 let persistDir: string;
 let slow: FakePolicy;
 
-const cli = (args: string[]) => runCli(url, args, { FARM_ADMIN_TOKEN: farm.token });
+const cli = (args: string[]) => runCli(url, farm.token, args);
 const json = <T>(run: CliRun): T => {
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as T;

@@ -3,8 +3,15 @@ import { defineConfig } from "vitest/config";
 
 /** One workerd project per configuration the Worker can run in. */
 const workerd = (name: string, include: string[], bindings: Record<string, string> = {}, exclude: string[] = []) => ({
-  // StaticWorld has no binding: it is a facet class reached through ctx.exports, which the pool must be told of.
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, additionalExports: { StaticWorld: "DurableObject" }, miniflare: { bindings } })],
+  plugins: [cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    // StaticWorld has no binding: it is a facet class reached through ctx.exports, which the pool must be told of.
+    additionalExports: { StaticWorld: "DurableObject" },
+    miniflare: { bindings },
+    // Verbose workerd logs every error an RPC method returns to its caller as an "uncaught exception", handled or
+    // not; the farm runs workerd quietly, and workers/report-unhandled.ts logs the rejections nobody handles.
+    verbose: false,
+  })],
   test: { name, include, exclude, globalSetup: ["./test/global-setup.ts", "./test/fake-policy-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
 });
 

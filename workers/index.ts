@@ -5,6 +5,7 @@ import { envRoutes, instanceRoutes } from "./env-host/routes.ts";
 import { batchRoutes } from "./orchestrator/routes.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import { openapi } from "./http/openapi.ts";
+import "./report-unhandled.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";

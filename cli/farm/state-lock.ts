@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, rm } from "node:fs/promises";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /** Who holds a state folder: enough to tell a live farm from one that was killed without cleaning up. */
@@ -73,10 +73,22 @@ export async function lockState(dir: string, url: string): Promise<StateLock> {
       const file = await open(path, "wx");
       await file.writeFile(JSON.stringify(mine) + "\n");
       await file.close();
+      // Only our own lock: another farm may have taken over a folder we were wrongly judged dead in.
+      const ours = () => {
+        try {
+          const holder = JSON.parse(readFileSync(path, "utf8")) as Holder;
+          return holder.pid === mine.pid && holder.since === mine.since;
+        } catch {
+          return false;
+        }
+      };
+      // Miniflare's own signal handler may end the process before `release` is awaited.
+      const onExit = () => ours() && rmSync(path, { force: true });
+      process.once("exit", onExit);
       return {
         async release() {
-          // Only our own lock: another farm may have taken over a folder we were wrongly judged dead in.
-          if ((await readHolder(path))?.pid === process.pid) await rm(path, { force: true });
+          process.off("exit", onExit);
+          if (ours()) await rm(path, { force: true });
         },
       };
     } catch (err) {

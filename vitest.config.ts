@@ -18,11 +18,11 @@ const workerd = (name: string, include: string[], bindings: Record<string, strin
 export default defineConfig({
   test: {
     projects: [
-      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], {}, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/browser/**"]),
+      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], {}, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/browser/**", "test/quiet/**"]),
       workerd("workerd-static", ["test/static-mode.test.ts"], { RUNTIME_MODE: "static" }),
       workerd("workerd-admin", ["test/admin-token.test.ts"], { FARM_ADMIN_TOKEN: "test-admin-token" }),
       // test/browser drives the dashboard in Chromium from Node, against a local farm.
-      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "test/browser/**/*.test.ts", "synth/**/*.test.ts", "trainer-bridge/**/*.test.ts"] } },
+      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "test/browser/**/*.test.ts", "test/quiet/**/*.test.ts", "synth/**/*.test.ts", "trainer-bridge/**/*.test.ts"] } },
     ],
   },
 });

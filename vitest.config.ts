@@ -22,7 +22,8 @@ export default defineConfig({
       workerd("workerd-static", ["test/static-mode.test.ts"], { RUNTIME_MODE: "static" }),
       workerd("workerd-admin", ["test/admin-token.test.ts"], { FARM_ADMIN_TOKEN: "test-admin-token" }),
       // test/browser drives the dashboard in Chromium from Node, against a local farm.
-      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "test/browser/**/*.test.ts", "test/quiet/**/*.test.ts", "synth/**/*.test.ts", "trainer-bridge/**/*.test.ts"] } },
+      { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "test/browser/**/*.test.ts", "test/quiet/**/*.test.ts", "synth/**/*.test.ts", "trainer-bridge/**/*.test.ts"],
+        setupFiles: ["./test/quiet/ignore-sqlite-warning.ts"] } },
     ],
   },
 });

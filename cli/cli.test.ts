@@ -22,8 +22,7 @@ import { FarmClient } from "./farm/client.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
-
-interface Run { code: number | null; stdout: string; stderr: string }
+import { runToExit, type Run } from "./testing/run.ts";
 
 let farm: LocalFarm;
 let client: FarmClient;
@@ -34,17 +33,7 @@ let policy: FakePolicy;
 
 /** Runs the CLI to its exit, against the test farm unless `env` says otherwise. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], {
-      cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, NODE_NO_WARNINGS: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, NODE_NO_WARNINGS: "1", ...env } });
 }
 
 const json = <T>(run: Run): T => {

@@ -14,24 +14,13 @@ import { buildEnv } from "../build/bundle-env.ts";
 import { freePort } from "../farm/free-port.ts";
 import { LOCK_FILE } from "../farm/state-lock.ts";
 import { ROOT } from "../paths.ts";
+import { runToExit, type Run } from "../testing/run.ts";
 import { startBanner } from "./start-banner.ts";
-
-interface Run { code: number | null; stdout: string; stderr: string }
 
 /** Neither $WORLDFARM_URL nor $PORT: what points a printed command at the farm must be in the command. */
 const { WORLDFARM_URL: _url, PORT: _port, ...cleanEnv } = process.env;
 
-function sh(line: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", line], { cwd: ROOT, env: { ...cleanEnv, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const sh = (line: string) => runToExit("sh", ["-c", line], { cwd: ROOT, env: { ...cleanEnv, NODE_NO_WARNINGS: "1" } });
 
 function worldfarm(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: { ...cleanEnv, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "pipe"] });

@@ -7,7 +7,7 @@ rows a trainer would take, and prints each group's rewards and each step's rewar
 The optimizer step is where your trainer (verl, TRL, your own) would go.
 
     npm start                                  # the farm on :8787, a fake vLLM on :8788
-    python3 trainer-bridge/python/examples/grpo_loop.py --steps 3    # about 10 s a step
+    python3 trainer-bridge/python/examples/grpo_loop.py --steps 3    # 35-85 s a step on a busy 2-core machine
 
 Flags override WORLDFARM_URL / WORLDFARM_POLICY_URL / FARM_ADMIN_TOKEN, which override the defaults.
 """

@@ -10,7 +10,6 @@ import { fileURLToPath } from "node:url";
 
 const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/, /not disposed/i];
 
-// eslint-disable-next-line no-control-regex
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /** The lines of `output` that report such a fault. */

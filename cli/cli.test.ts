@@ -33,7 +33,7 @@ let policy: FakePolicy;
 
 /** Runs the CLI to its exit, against the test farm unless `env` says otherwise. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, NODE_NO_WARNINGS: "1", ...env } });
+  return runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, FARM_ADMIN_TOKEN: farm.token, NODE_NO_WARNINGS: "1", ...env } });
 }
 
 const json = <T>(run: Run): T => {
@@ -45,7 +45,7 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   shop = await buildEnv(join(ROOT, "envs/shop"));
   // Uploaded here too, so each test stands on its own; the upload test uploads the same bundle again.
   await client.upload(shop);
@@ -300,10 +300,11 @@ describe("worldfarm dev", { timeout: 120_000 }, () => {
     };
     try {
       await until(() => out.includes(`worldfarm is running at http://127.0.0.1:${port}  (environments: lab)`), "the farm");
-      expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/`);
+      const token = (await readFile(join(state, "admin-token"), "utf8")).trim();
+      expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/#token=${token}`);
       // The fake vLLM that npm start offers beside the farm, so batches run without a GPU.
       expect(out).toContain(`Policy: a fake vLLM playing the example tasks (10% noise) at http://127.0.0.1:${port + 1}/v1`);
-      const devFarm = new FarmClient(`http://127.0.0.1:${port}`);
+      const devFarm = new FarmClient(`http://127.0.0.1:${port}`, token);
       const source = join(envDir, "index.ts");
       const original = await readFile(source, "utf8");
       await writeFile(source, original.replace("Test fixture: notes", "Edited fixture: notes"));

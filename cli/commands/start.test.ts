@@ -80,7 +80,8 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
     // Each CLI line carries the farm's URL: without it, it would go to the default farm.
     const cli = commands.filter((c) => c.startsWith("npx worldfarm"));
     expect(cli.map((c) => c.split(" --")[0])).toEqual(["npx worldfarm batch run", "npx worldfarm batch run", "npx worldfarm demo"]);
-    for (const c of cli) expect(c).toContain(`--url ${url}`);
+    // A state folder of its own: the CLI cannot find the token there, so each line carries it.
+    for (const c of cli) expect(c).toMatch(new RegExp(` --url ${url} --token \\S+$`));
     const curls = commands.filter((c) => c.startsWith("curl"));
     expect(curls).toHaveLength(3);
     const [list, create, call] = curls as [string, string, string];
@@ -102,7 +103,7 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
     expect(openai.stdout).toMatch(/160 rollouts .*batch done/);
     expect(demo.stdout).toMatch(/batch \w+: 156 rollouts against the fake policy/);
     // All three batches ran on this farm.
-    const batches = await sh(`npx worldfarm batch list --json --url ${url}`);
+    const batches = await sh(`npx worldfarm batch list --json${cli[0]!.slice(cli[0]!.indexOf(" --url"))}`);
     expect(JSON.parse(batches.stdout)).toHaveLength(3);
   });
 
@@ -120,17 +121,20 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
 });
 
 describe("the banner", { timeout: 60_000 }, () => {
-  it("prints the same commands for dev as for start, pointed at the farm unless it is where they look anyway", async () => {
+  it("prints the same commands for dev as for start, pointed at the farm and its token unless the CLI finds them", async () => {
     const bundles = [await buildEnv(join(ROOT, "envs/shop"))];
-    const facts = { url: "http://127.0.0.1:9001", bundles, policy: { url: "http://127.0.0.1:9002" } };
+    const token = { value: "t0ken", note: "", cliFindsIt: false };
+    const facts = { url: "http://127.0.0.1:9001", bundles, policy: { url: "http://127.0.0.1:9002" }, token };
     const start = bannerCommands(startBanner({ ...facts, dev: false }));
     expect(bannerCommands(startBanner({ ...facts, dev: true }))).toEqual(start);
-    expect(start.filter((c) => c.startsWith("npx")).every((c) => c.endsWith("--url http://127.0.0.1:9001"))).toBe(true);
+    const cli = start.filter((c) => c.startsWith("npx"));
+    expect(cli).toHaveLength(3);
+    for (const c of cli) expect(c).toMatch(/ --url http:\/\/127\.0\.0\.1:9001 --token t0ken$/);
     const saved = process.env.WORLDFARM_URL;
     delete process.env.WORLDFARM_URL;
     try {
-      const atDefault = bannerCommands(startBanner({ ...facts, url: "http://127.0.0.1:8787", dev: false }));
-      expect(atDefault.filter((c) => c.includes("--url"))).toEqual([]);
+      const atDefault = bannerCommands(startBanner({ ...facts, url: "http://127.0.0.1:8787", token: { ...token, cliFindsIt: true }, dev: false }));
+      expect(atDefault.filter((c) => c.includes("--url") || c.includes("--token"))).toEqual([]);
     } finally {
       if (saved !== undefined) process.env.WORLDFARM_URL = saved;
     }

@@ -2,10 +2,11 @@ import { watch, type FSWatcher } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
 import { FarmClient } from "../farm/client.ts";
+import { isLoopbackHost } from "../../workers/shared/loopback.ts";
+import { DEFAULT_STATE_DIR } from "../farm/access.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import { lockState } from "../farm/state-lock.ts";
 import { watchFarm } from "../farm/watchdog.ts";
-import { ROOT } from "../paths.ts";
 import type { Command } from "./command.ts";
 import { intOption } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
@@ -14,8 +15,9 @@ import { fakePolicyNextTo } from "./start-policy.ts";
 
 const SERVE_OPTIONS = { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" }, state: { type: "string" } } as const;
 const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787); a fake vLLM-like policy server listens on the next one
-  --host H      listen address (default 127.0.0.1)
-  --state DIR   where Durable Object state persists (default .wrangler/state); one farm at a time per folder
+  --host H      listen address (default 127.0.0.1); any other address is reachable from the network, with the token
+  --state DIR   where Durable Object state and the admin token persist (default $WORLDFARM_STATE, else .wrangler/state);
+                one farm at a time per folder
   --static      run the example environments compiled into the Worker (no Worker Loader)`;
 
 /** Re-uploads an environment whenever a file under its folder changes; a failed build is reported, not fatal. */
@@ -40,27 +42,42 @@ function watchEnvs(dirs: string[], client: FarmClient): () => void {
   };
 }
 
+/** What the Worker is told: the runtime mode, and the access settings a user set in the environment. */
+function farmVars(values: Record<string, string | boolean | undefined>): Record<string, string> {
+  const vars: Record<string, string> = values.static ? { RUNTIME_MODE: "static" } : {};
+  for (const name of ["FARM_ADMIN_TOKEN", "FARM_ORIGIN", "FARM_ALLOWED_ORIGINS"] as const) {
+    if (process.env[name]) vars[name] = process.env[name];
+  }
+  return vars;
+}
+
+/** Where the admin token came from, and who can reach the farm with it. */
+function tokenNote(token: string, persistDir: string, host: string): string {
+  const from = process.env.FARM_ADMIN_TOKEN ? "from FARM_ADMIN_TOKEN" : `kept in ${join(persistDir, "admin-token")}`;
+  const where = isLoopbackHost(host) ? "this machine only" : `every machine that reaches ${host}`;
+  const cli = persistDir === DEFAULT_STATE_DIR || process.env.FARM_ADMIN_TOKEN ? "the CLI finds it" : "pass it to the CLI as --token or FARM_ADMIN_TOKEN";
+  return `Admin token: ${token}  (${from}; ${cli}). Listening for ${where}: admin routes need the token.\n`;
+}
+
 /** Runs the farm with environments uploaded until SIGINT or SIGTERM; `dev` also rebuilds them on change. */
 async function serve(values: Record<string, string | boolean | undefined>, positionals: string[], { dev }: { dev: boolean }): Promise<number> {
   const port = intOption({ port: (values.port as string | undefined) ?? process.env.PORT }, "port", 8787, 1, 65535);
   const dirs = (await envDirs(positionals)).map((d) => resolve(d));
   const host = (values.host as string | undefined) ?? "127.0.0.1";
-  const persistDir = resolve((values.state as string | undefined) ?? join(ROOT, ".wrangler/state"));
+  const persistDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE_DIR);
   const lock = await lockState(persistDir, `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
-  const farm = await startLocalFarm({
-    port, host, persistDir,
-    ...(values.static ? { vars: { RUNTIME_MODE: "static" } } : {}),
-  }).catch(async (err: unknown) => {
+  const farm = await startLocalFarm({ port, host, persistDir, vars: farmVars(values) }).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });
   const url = farm.url.toString().replace(/\/$/, "");
-  const client = new FarmClient(url);
+  const client = new FarmClient(url, farm.token);
   const bundles = await Promise.all(dirs.map((dir) => buildEnv(dir)));
   for (const bundle of bundles) await client.upload(bundle);
   // A stand-in for vLLM next to the farm, so batches and the trainer-bridge examples run without a GPU.
   const policy = await fakePolicyNextTo(bundles, port);
-  console.log(startBanner({ url, bundles, policy, dev }));
+  const cliFindsToken = persistDir === DEFAULT_STATE_DIR || Boolean(process.env.FARM_ADMIN_TOKEN);
+  console.log(startBanner({ url, bundles, policy, dev, token: { value: farm.token, note: tokenNote(farm.token, persistDir, host), cliFindsIt: cliFindsToken } }));
   const unwatch = dev ? watchEnvs(dirs, client) : () => {};
   const watchdog = watchFarm(url, async () => {
     console.error("worldfarm: the runtime stopped answering; restarting it (durable state is kept)");

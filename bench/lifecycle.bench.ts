@@ -46,7 +46,7 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-lifecycle-bench-"));
 const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
-const client = new FarmClient(farm.url.toString());
+const client = new FarmClient(farm.url.toString(), farm.token);
 try {
   const shop = await buildEnv(join(ROOT, "envs/shop"));
   await client.upload(shop);

@@ -21,7 +21,7 @@ let url: string;
 let persistDir: string;
 let slow: FakePolicy;
 
-const cli = (args: string[]) => runCli(url, args);
+const cli = (args: string[]) => runCli(url, farm.token, args);
 const json = <T>(run: CliRun): T => {
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as T;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-delete-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   await client.upload(await buildEnv(join(ROOT, "envs/shop")));
   slow = await startFakePolicy({ latencyMs: 60_000 });
 }, 120_000);

@@ -22,8 +22,7 @@ import { FarmClient } from "./farm/client.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
-
-interface Run { code: number | null; stdout: string; stderr: string }
+import { runToExit, type Run } from "./testing/run.ts";
 
 let farm: LocalFarm;
 let client: FarmClient;
@@ -34,17 +33,7 @@ let policy: FakePolicy;
 
 /** Runs the CLI to its exit, against the test farm unless `env` says otherwise. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], {
-      cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, FARM_ADMIN_TOKEN: farm.token, NODE_NO_WARNINGS: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, FARM_ADMIN_TOKEN: farm.token, NODE_NO_WARNINGS: "1", ...env } });
 }
 
 const json = <T>(run: Run): T => {
@@ -86,11 +75,7 @@ describe("worldfarm --help", { timeout: 60_000 }, () => {
     const labels = Object.entries(commands).flatMap(([name, c]) =>
       (isGroup(c) ? Object.entries(c.subcommands).map(([s, command]) => [`${name} ${s}`, command] as const) : [[name, c] as const]));
     expect(labels.map(([l]) => l)).toEqual(expect.arrayContaining(["dev", "build", "envs list", "envs upload", "envs validate", "instance create", "batch run", "batch stream", "bench"]));
-    for (const [label, command] of labels) {
-      // validate predates the envs group; its usage still names the old spelling.
-      const spelled = label === "envs validate" ? "validate" : label;
-      expect(command.usage, label).toMatch(new RegExp(`^worldfarm ${spelled}( |$)`, "m"));
-    }
+    for (const [label, command] of labels) expect(command.usage, label).toMatch(new RegExp(`^worldfarm ${label}( |$)`));
   });
 });
 
@@ -120,8 +105,11 @@ describe("environments and instances", { timeout: 120_000 }, () => {
     const bad = await cli(["instance", "call", created.instanceId, "update_profile", '{"phone":1}', "--instance-token", created.token]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^update_profile: invalid_arguments: /);
+    const badJson = await cli(["instance", "call", created.instanceId, "update_profile", '{"phone":1}', "--instance-token", created.token, "--json"]);
+    expect(badJson).toMatchObject({ code: 1, stdout: "" });
+    expect(JSON.parse(badJson.stderr)).toEqual({ error: { code: "invalid_arguments", message: expect.stringMatching(/^update_profile: /) } });
     const list = json<InstanceList>(await cli(["instance", "list", "--env", "shop", "--json"]));
-    expect(list.instances.find((i) => i.instanceId === created.instanceId)).toMatchObject({ seed: 3, counters: { calls: 2, errors: 1 } });
+    expect(list.instances.find((i) => i.instanceId === created.instanceId)).toMatchObject({ seed: 3, counters: { calls: 3, errors: 2 } });
     expect((await cli(["instance", "delete", created.instanceId])).code).toBe(0);
     const again = await cli(["instance", "delete", created.instanceId]);
     expect(again.code).toBe(1);
@@ -167,12 +155,15 @@ describe("batches", { timeout: 120_000 }, () => {
       "end: 2 groups, batch done",
     ]);
     const ndjson = await cli(["batch", "stream", oracleBatch, "--json"]);
-    const groups = ndjson.stdout.trim().split("\n").map((l) => Group.parse(JSON.parse(l)));
+    const lines = ndjson.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown);
+    // The end line the farm sends comes through too: a trainer reading the pipe knows the batch ended.
+    expect(lines.pop()).toEqual({ type: "end", cursor: 2, state: "done" });
+    const groups = lines.map((l) => Group.parse(l));
     expect(groups.map((g) => g.seq)).toEqual([0, 1]);
     const ledger = await client.request<RolloutList>("GET", `/v1/batches/${oracleBatch}/rollouts?groupId=${oracleBatch}.g1`);
     expect(groups[1]!.trajectories.map((t) => [t.trajectory_id, t.reward])).toEqual(ledger.rollouts.map((r) => [r.rolloutId, r.reward]));
     const fromCursor = await cli(["batch", "stream", oracleBatch, "--json", "--cursor", "1"]);
-    expect(fromCursor.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1]);
+    expect(fromCursor.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq?: number; type: string }).seq ?? l)).toEqual([1, expect.stringContaining('"type":"end"')]);
   });
 
   it("resumes a group stream that drops, after the last group it printed", async () => {
@@ -196,7 +187,7 @@ describe("batches", { timeout: 120_000 }, () => {
     try {
       const run = await cli(["batch", "stream", oracleBatch, "--json"], { WORLDFARM_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([0, 1]);
+      expect(run.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq?: number; type: string }).seq ?? (JSON.parse(l) as { type: string }).type)).toEqual([0, 1, "end"]);
       expect(streams).toBe(2);
     } finally {
       proxy.close();
@@ -210,14 +201,37 @@ describe("batches", { timeout: 120_000 }, () => {
     expect(status.stdout).toMatch(/^shop\s+16\s+16\s+0\s+0\s+1\.000\s+0\.000$/m);
   });
 
+  it("says once and plainly that nothing answers at a policy URL nobody serves, yet creates the batch", async () => {
+    const port = await freePort();
+    const policyUrl = `http://127.0.0.1:${port}/v1`;
+    const run = await cli(["batch", "run", "--env", "shop", "--tasks", "adjust-cart,update-phone-number", "--policy", "openai", "--base-url", policyUrl, "--model", "m", "--group", "2", "--watch"]);
+    expect(run.code, run.stderr).toBe(1);
+    const plain = new RegExp(`^error \\(4 rollouts\\): Nothing answers at ${policyUrl}/chat/completions \\(.+\\): is the policy server running, and reachable from the farm\\?$`);
+    expect(run.stdout.split("\n").filter((l) => l.includes("Nothing answers"))).toEqual([expect.stringMatching(plain)]);
+    const batchId = /^batch (\S+): 4 rollouts/.exec(run.stdout)![1]!;
+    const status = json<BatchStatus>(await cli(["batch", "status", batchId, "--json"]));
+    expect(status.problems).toEqual([{ error: expect.stringContaining(`Nothing answers at ${policyUrl}/chat/completions`), rollouts: 4 }]);
+  });
+
   it("cancels a batch; watching a cancelled batch exits 1", async () => {
     const slow = await startFakePolicy({ latencyMs: 300, script: () => ({ content: null, tool_calls: [{ id: "c", type: "function", function: { name: "view_cart", arguments: "{}" } }] }) });
     try {
       const { batchId } = json<{ batchId: string }>(await cli(["batch", "run", "--env", "shop", "--tasks", "adjust-cart", "--policy", "openai",
         "--base-url", `${slow.url}/v1`, "--model", "m", "--group", "6", "--concurrency", "1", "--json"]));
+      const cancel = await cli(["batch", "cancel", batchId]);
+      expect(cancel.code, cancel.stderr).toBe(0);
+      // Waiting rollouts are cancelled by this call; the one running (concurrency 1) is told to stop.
+      const said = new RegExp(`^batch ${batchId} cancelled: (\\d) waiting rollouts cancelled(?:; (\\d) running, told to stop \\(they end as cancelled\\))?$`).exec(cancel.stdout.trim());
+      expect(said, cancel.stdout).not.toBeNull();
+      // Six rollouts one at a time: those not yet finished are the waiting ones cancelled and the one running.
+      const [waiting, running] = [Number(said![1]), Number(said![2] ?? 0)];
+      expect(waiting).toBeGreaterThanOrEqual(3);
+      expect(running).toBeLessThanOrEqual(1);
+      expect(waiting + running).toBeLessThanOrEqual(6);
+      const again = await cli(["batch", "cancel", batchId]);
+      expect(again).toMatchObject({ code: 0, stdout: `batch ${batchId} had already ended (cancelled): nothing to cancel\n` });
       const cancelled = json<BatchStatus>(await cli(["batch", "cancel", batchId, "--json"]));
       expect(cancelled.state).toBe("cancelled");
-      expect(cancelled.counts.cancelled).toBeGreaterThanOrEqual(5);
       const watched = await cli(["batch", "status", batchId, "--watch"]);
       expect(watched.code).toBe(1);
       expect(watched.stdout).toMatch(/batch cancelled$/m);

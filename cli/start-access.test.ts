@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./farm/free-port.ts";
 import { ROOT } from "./paths.ts";
+import { runToExit, type Run } from "./testing/run.ts";
 
 interface Started { child: ChildProcess; port: number; state: string; out: () => string; exited: Promise<number | null> }
 
@@ -53,16 +54,8 @@ function raw(port: number, path: string, headers: Record<string, string> = {}, m
   });
 }
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: userEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string>): Promise<Run> {
+  return runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: userEnv(env) });
 }
 
 let withToken: Started;

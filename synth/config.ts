@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { UsageError } from "../cli/commands/command.ts";
 import { ROOT } from "../cli/paths.ts";
 import type { SynthContext } from "./context.ts";
 import { files } from "./context.ts";
@@ -13,7 +14,7 @@ function number(values: Values, name: string, fallback: number, { min = 0, integ
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be ${integer ? "an integer" : "a number"} >= ${min}, not "${raw}"`);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"} >= ${min}, not "${raw}"`);
   return n;
 }
 
@@ -22,7 +23,7 @@ function perStage(values: Values, name: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const pair of (values[name] as string[] | undefined) ?? []) {
     const at = pair.indexOf("=");
-    if (at < 1) throw new Error(`--${name} takes STAGE=VALUE, not "${pair}"`);
+    if (at < 1) throw new UsageError(`--${name} takes STAGE=VALUE, not "${pair}"`);
     out.set(pair.slice(0, at), pair.slice(at + 1));
   }
   return out;
@@ -41,17 +42,19 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
   // A stage's own setting beats the general one; a flag beats its environment variable.
   const setting = (stage: string, flags: Map<string, string>, flag: string, name: string, fallback?: string) =>
     flags.get(stage) ?? env[`SYNTH_${stage.toUpperCase().replace(/-/g, "_")}_${name}`] ?? (values[flag] as string | undefined) ?? env[`SYNTH_${name}`] ?? (fallback ? env[fallback] : undefined);
+  const dryRun = values["dry-run"] === true;
   const endpoint = (stage: string): Endpoint => {
-    const baseUrl = setting(stage, urls, "base-url", "BASE_URL", "OPENAI_BASE_URL");
-    const model = setting(stage, models, "model", "MODEL");
     const apiKey = setting(stage, keys, "api-key", "API_KEY", "OPENAI_API_KEY");
+    // A dry run sends nothing: it prints where each prompt would go, or that nothing says so yet.
+    const baseUrl = setting(stage, urls, "base-url", "BASE_URL", "OPENAI_BASE_URL") ?? (dryRun ? "(no --base-url)" : undefined);
+    const model = setting(stage, models, "model", "MODEL") ?? (dryRun ? "(no --model)" : undefined);
     if (!baseUrl) throw new Error(`no LLM endpoint for the ${stage} stage: set --base-url or SYNTH_BASE_URL`);
     if (!model) throw new Error(`no model for the ${stage} stage: set --model or SYNTH_MODEL`);
     return { baseUrl, model, ...(apiKey ? { apiKey } : {}) };
   };
   const embedModel = (values["embed-model"] as string | undefined) ?? env.SYNTH_EMBED_MODEL;
   const embedUrl = (values["embed-base-url"] as string | undefined) ?? env.SYNTH_EMBED_BASE_URL ?? (values["base-url"] as string | undefined) ?? env.SYNTH_BASE_URL ?? env.OPENAI_BASE_URL;
-  if (embedModel && !embedUrl) throw new Error("--embed-model needs --embed-base-url or --base-url");
+  if (embedModel && !embedUrl) throw new UsageError("--embed-model needs --embed-base-url or --base-url");
   const embedKey = (values["api-key"] as string | undefined) ?? env.SYNTH_API_KEY ?? env.OPENAI_API_KEY;
   const usage = new UsageMeter({
     input: number(values, "price-in", Number(env.SYNTH_PRICE_IN ?? 0), { integer: false }),
@@ -67,7 +70,7 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
     usage,
     concurrency,
     retries: number(values, "retries", 3),
-    dryRun: values["dry-run"] === true,
+    dryRun,
     ...(values.limit !== undefined ? { limit: number(values, "limit", 0, { min: 1 }) } : {}),
     farm: sharedFarm({ ...(farmUrl ? { url: farmUrl } : {}), ...(farmToken ? { token: farmToken } : {}), concurrency: number(values, "farm-concurrency", 2, { min: 1 }) }),
     llm: createLlmClient({
@@ -77,7 +80,7 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
       ...(values["no-cache"] ? {} : { cache: new ResponseCache(files(work).cache) }),
       concurrency,
       temperature: number(values, "temperature", 0.2, { integer: false }),
-      dryRun: values["dry-run"] === true,
+      dryRun,
     }),
     options: {
       ...(values.seeds ? { seeds: resolve(String(values.seeds)) } : {}),

@@ -142,9 +142,21 @@ describe("the CLI refuses bad input with a message and a non-zero exit", () => {
     expect(stderr).toContain("name one stage");
   });
 
-  test("scenarios without seeds, and a malformed number", { timeout: 60_000 }, async () => {
-    expect(await cli("scenarios", "--work", join(tmp, "cli"))).toMatchObject({ code: 1, stderr: expect.stringContaining("--seeds") });
-    expect(await cli("tasks", "--retries", "lots")).toMatchObject({ code: 1, stderr: expect.stringContaining("--retries must be an integer") });
+  test("scenarios without seeds, and a malformed number: exit 2 with the usage, as the README says", { timeout: 60_000 }, async () => {
+    const usage = expect.stringContaining("worldfarm synth <stage> [options]");
+    expect(await cli("scenarios", "--work", join(tmp, "cli"))).toMatchObject({ code: 2, stderr: expect.stringContaining("--seeds") });
+    expect(await cli("all", "--dry-run", "--work", join(tmp, "cli"))).toMatchObject({ code: 2, stderr: usage });
+    expect(await cli("tasks", "--retries", "lots")).toMatchObject({ code: 2, stderr: usage });
+    expect((await cli("tasks", "--retries", "lots")).stderr).toContain("--retries must be an integer");
+  });
+
+  test("a dry run needs no LLM endpoint, and prints no warning", { timeout: 60_000 }, async () => {
+    const { code, stdout, stderr } = await promisify(execFile)(join(ROOT, "node_modules/.bin/node"),
+      [join(ROOT, "cli/main.ts"), "synth", "all", "--dry-run", "--limit", "1", "--seeds", join(FIXTURES, "seeds.jsonl"), "--work", join(tmp, "dry-bare")],
+      { cwd: tmp, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SYNTH_|OPENAI_)/.test(k))) }).then((r) => ({ code: 0, ...r }));
+    expect(code).toBe(0);
+    expect(stdout).toContain("=== scenarios ((no --model) at (no --base-url))");
+    expect(stderr).not.toMatch(/Warning/);
   });
 
   test("--dry-run prints the prompts, sends nothing and writes nothing", { timeout: 60_000 }, async () => {

@@ -32,8 +32,8 @@ describe("what one client can make the farm hold", () => {
     const mcpHeaders = { ...headers, accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
     const toolCall = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"recall","arguments":{"a":${deep()}}}}`;
     const initialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"a":${deep()}},"clientInfo":{"name":"deep","version":"1"}}}`;
-    for (const [path, body] of [[new URL(inst.mcpUrl).pathname, toolCall], ["/v1/envs/memo/mcp", initialize]] as const) {
-      const res = await farm(path, { method: "POST", body, token: inst.token, headers: mcpHeaders });
+    for (const [path, body, token] of [[new URL(inst.mcpUrl).pathname, toolCall, inst.token], ["/v1/envs/memo/mcp", initialize, undefined]] as const) {
+      const res = await farm(path, { method: "POST", body, headers: mcpHeaders, ...(token ? { token } : {}) });
       expect(res.status, path).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message, path).toMatch(/nests deeper than 128/);
     }

@@ -96,6 +96,15 @@ describe("worlds of one bundle share nothing", () => {
     expect(await call(b, "count_global")).toMatchObject({ result: { calls: 1 } });
   });
 
+  it("holds evaluated module code for at most 32 worlds of a bundle: the least recently used evaluates again", async () => {
+    const first = await createInstance("memo");
+    await call(first, "remember", { title: "kept while used" });
+    expect(await call(first, "recall")).toMatchObject({ result: { cached: ["kept while used"] } });
+    // A world built from the isolate's template runs no environment code; its first call evaluates the bundle.
+    for (let i = 0; i < 32; i++) await call(await createInstance("memo"), "recall");
+    expect(await call(first, "recall")).toMatchObject({ ok: true, result: { cached: [] } });
+  });
+
   it("keeps a module-level cache to each rollout", async () => {
     const bundleId = inject("bundles").memo!.manifest.bundleId;
     const toolCall = (name: string, args: Record<string, unknown>) =>

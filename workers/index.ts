@@ -7,6 +7,7 @@ import { dashboardRoutes } from "./dashboard/routes.ts";
 import { openapi } from "./http/openapi.ts";
 import { allowedOriginsCors, checkOrigin } from "./http/origin.ts";
 import { requireJsonBody } from "./http/content-type.ts";
+import "./report-unhandled.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";

@@ -1,10 +1,12 @@
 import type { BatchStatus } from "../../workers/shared/batch.ts";
 import { buildEnv } from "../build/bundle-env.ts";
-import { adminTokenFor } from "../farm/access.ts";
-import { FarmClient } from "../farm/client.ts";
+import type { EnvSummary } from "../../workers/shared/manifest.ts";
+import { ToolFormatName } from "../../workers/shared/rollout.ts";
 import { examplePolicy } from "../fake-policy/example-policy.ts";
 import type { Command } from "./command.ts";
+import { intOption, UsageError } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
+import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "./farm-options.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,21 +21,26 @@ export const demo: Command = {
   usage: `worldfarm demo [--url URL] [--token TOKEN] [--group N] [--format openai-tools|awm-xml] [--noise P] [--json]
 
 Needs a running farm (npm start). Starts a fake OpenAI-compatible policy that plays each task's reference
-solution, with a fraction P (default 0.1) of its replies garbled or failed so rewards spread, runs one batch
-over every task of the local environments, and prints the rewards.`,
-  options: {
-    url: { type: "string" }, token: { type: "string" }, group: { type: "string" }, format: { type: "string" },
-    noise: { type: "string" }, json: { type: "boolean" },
-  },
-  async run(values) {
-    const url = (values.url as string | undefined) ?? process.env.WORLDFARM_URL ?? "http://127.0.0.1:8787";
-    const group = Number(values.group ?? 4);
-    const noise = Number(values.noise ?? 0.1);
+solution, with a fraction P of its replies garbled or failed so rewards spread, runs one batch over every task
+of the example environments the farm serves, and prints the rewards.
+
+  --group N       rollouts per task (default 4)
+  --format F      openai-tools or awm-xml (default openai-tools)
+  --noise P       the fraction of bad replies, 0 to 1 (default 0.1; 0 plays every task perfectly)
+${FARM_OPTIONS_USAGE}`,
+  options: { ...farmOptions, group: { type: "string" }, format: { type: "string" }, noise: { type: "string" }, json: { type: "boolean" } },
+  async run(values, positionals) {
+    if (positionals.length) throw new UsageError(`demo takes options only, not "${positionals.join(" ")}"`);
+    const group = intOption(values, "group", 4, 1, 256);
+    const noise = values.noise === undefined ? 0.1 : Number(values.noise);
     const format = (values.format as string | undefined) ?? "openai-tools";
-    if (!Number.isInteger(group) || group < 1) throw new Error(`--group must be a positive integer, not "${values.group}"`);
-    if (!(noise >= 0 && noise <= 1)) throw new Error(`--noise must be between 0 and 1, not "${values.noise}"`);
-    const farm = new FarmClient(url, adminTokenFor(url, values.token as string | undefined));
-    const bundles = await Promise.all((await envDirs([])).map((dir) => buildEnv(dir)));
+    if (values.noise?.toString().trim() === "" || !(noise >= 0 && noise <= 1)) throw new UsageError(`--noise must be a number from 0 to 1, not "${values.noise}"`);
+    if (!ToolFormatName.safeParse(format).success) throw new UsageError(`--format is one of ${ToolFormatName.options.join(", ")}, not "${format}"`);
+    const farm = farmFrom(values);
+    // The example environments this farm serves: a farm started with some of envs/ runs a demo of those.
+    const served = new Set((await farm.request<{ envs: EnvSummary[] }>("GET", "/v1/envs")).envs.map((e) => e.name));
+    const bundles = (await Promise.all((await envDirs([])).map((dir) => buildEnv(dir)))).filter((b) => served.has(b.manifest.name));
+    if (!bundles.length) throw new Error(`the farm at ${farm.url} serves none of the example environments in envs/: upload them (worldfarm envs upload)`);
     const policy = await examplePolicy(bundles, { noise });
     try {
       const created = await farm.request<{ batchId: string; rollouts: number }>("POST", "/v1/batches", {

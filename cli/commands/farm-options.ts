@@ -1,6 +1,8 @@
 import { adminTokenFor } from "../farm/access.ts";
 import { FarmClient } from "../farm/client.ts";
 
+export const DEFAULT_FARM_URL = "http://127.0.0.1:8787";
+
 /** --url and --token, which every command that talks to a running farm takes. */
 export const farmOptions = { url: { type: "string" }, token: { type: "string" } } as const;
 
@@ -10,6 +12,6 @@ export const FARM_OPTIONS_USAGE = `  --url URL       the farm (default $WORLDFAR
   --json          machine-readable output`;
 
 export function farmFrom(values: Record<string, string | boolean | undefined>): FarmClient {
-  const url = (values.url as string | undefined) ?? process.env.WORLDFARM_URL ?? "http://127.0.0.1:8787";
+  const url = (values.url as string | undefined) ?? process.env.WORLDFARM_URL ?? DEFAULT_FARM_URL;
   return new FarmClient(url, adminTokenFor(url, values.token as string | undefined));
 }

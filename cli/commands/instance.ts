@@ -44,7 +44,9 @@ const call: Command = {
   usage: `worldfarm instance call <instanceId> <tool> [ARGS_JSON] [--instance-token T] [--url URL] [--token TOKEN] [--json]
 
 ARGS_JSON defaults to {}. The call is made as the agent would make it, with the instance token when given
-(--instance-token), else as the farm's admin. Exits 1 when the tool answers with an error.
+(--instance-token), else as the farm's admin. Prints the tool's result ({"ok":true,"result":...} with --json).
+Exits 1 when the tool answers with an error, which goes to stderr ({"error":{"code","message"}} with --json,
+the code one of unknown_tool, invalid_arguments, tool_error, runaway).
 ${FARM_OPTIONS_USAGE}`,
   options: { ...farmOptions, "instance-token": { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
@@ -58,8 +60,9 @@ ${FARM_OPTIONS_USAGE}`,
     }
     const outcome = await farmFrom(values).request<{ ok: boolean; result?: unknown; kind?: string; message?: string }>(
       "POST", `/v1/instances/${id}/call`, { tool, args }, values["instance-token"] as string | undefined);
-    if (values.json) console.log(JSON.stringify(outcome));
-    else if (outcome.ok) console.log(JSON.stringify(outcome.result, null, 2));
+    if (outcome.ok) console.log(values.json ? JSON.stringify(outcome) : JSON.stringify(outcome.result, null, 2));
+    // A tool's refusal is an error like any other: on stderr, as {"error":{code,message}} with --json.
+    else if (values.json) console.error(JSON.stringify({ error: { code: outcome.kind ?? "tool_error", message: `${tool}: ${outcome.message}` } }));
     else console.error(`${tool}: ${outcome.kind ?? "error"}: ${outcome.message}`);
     return outcome.ok ? 0 : 1;
   },

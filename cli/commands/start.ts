@@ -1,20 +1,23 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
-import { examplePolicy } from "../fake-policy/example-policy.ts";
 import { FarmClient } from "../farm/client.ts";
 import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 import { DEFAULT_STATE_DIR } from "../farm/access.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
+import { lockState } from "../farm/state-lock.ts";
 import { watchFarm } from "../farm/watchdog.ts";
 import type { Command } from "./command.ts";
 import { intOption } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
+import { startBanner } from "./start-banner.ts";
+import { fakePolicyNextTo } from "./start-policy.ts";
 
 const SERVE_OPTIONS = { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" }, state: { type: "string" } } as const;
 const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787); a fake vLLM-like policy server listens on the next one
   --host H      listen address (default 127.0.0.1); any other address is reachable from the network, with the token
-  --state DIR   where Durable Object state and the admin token persist (default $WORLDFARM_STATE, else .wrangler/state)
+  --state DIR   where Durable Object state and the admin token persist (default $WORLDFARM_STATE, else .wrangler/state);
+                one farm at a time per folder
   --static      run the example environments compiled into the Worker (no Worker Loader)`;
 
 /** Re-uploads an environment whenever a file under its folder changes; a failed build is reported, not fatal. */
@@ -62,32 +65,19 @@ async function serve(values: Record<string, string | boolean | undefined>, posit
   const dirs = (await envDirs(positionals)).map((d) => resolve(d));
   const host = (values.host as string | undefined) ?? "127.0.0.1";
   const persistDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE_DIR);
-  const farm = await startLocalFarm({ port, host, persistDir, vars: farmVars(values) });
+  const lock = await lockState(persistDir, `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
+  const farm = await startLocalFarm({ port, host, persistDir, vars: farmVars(values) }).catch(async (err: unknown) => {
+    await lock.release();
+    throw err;
+  });
   const url = farm.url.toString().replace(/\/$/, "");
   const client = new FarmClient(url, farm.token);
   const bundles = await Promise.all(dirs.map((dir) => buildEnv(dir)));
-  const names: string[] = [];
-  for (const bundle of bundles) names.push((await client.upload(bundle)).name);
+  for (const bundle of bundles) await client.upload(bundle);
   // A stand-in for vLLM next to the farm, so batches and the trainer-bridge examples run without a GPU.
-  const policy = await examplePolicy(bundles, { noise: 0.1, port: port + 1 });
-  const first = names[0] ?? "shop";
-  console.log(`
-worldfarm is running at ${url}  (environments: ${names.join(", ")})
-${tokenNote(farm.token, persistDir, host)}
-Dashboard: ${url}/#token=${farm.token}
-  curl -s ${url}/v1/envs -H "authorization: Bearer ${farm.token}"
-  curl -s -X POST ${url}/v1/envs/${first}/instances -H "authorization: Bearer ${farm.token}"   # -> { instanceId, mcpUrl, token }
-  curl -s -X POST ${url}/v1/instances/<instanceId>/call -H "authorization: Bearer <token>" \\
-       -H content-type:application/json -d '{"tool":"list_categories","args":{}}'
-
-MCP: point any MCP client at ${url}/v1/envs/${first}/mcp with the admin token (a fresh world per session),
-     or at an instance's mcpUrl with its token as the bearer token (the agent's view: that instance's tools only).
-Policy: a fake vLLM playing the example tasks (10% noise) at ${policy.url}/v1   (policy {"kind":"openai","baseUrl":"${policy.url}/v1","model":"fake-policy"})
-CLI: npx worldfarm batch run --env ${first} --policy oracle --group 8 --watch
-     npx worldfarm batch run --env ${first} --policy openai --base-url ${policy.url}/v1 --model fake-policy --watch
-Demo: npx worldfarm demo   (a rollout batch against a local fake vLLM; prints the rewards)
-API: ${url}/openapi.json     ${dev ? "Watching the environment folders: a change rebuilds and uploads.  " : ""}Ctrl-C stops the farm.
-`);
+  const policy = await fakePolicyNextTo(bundles, port);
+  const cliFindsToken = persistDir === DEFAULT_STATE_DIR || Boolean(process.env.FARM_ADMIN_TOKEN);
+  console.log(startBanner({ url, bundles, policy, dev, token: { value: farm.token, note: tokenNote(farm.token, persistDir, host), cliFindsIt: cliFindsToken } }));
   const unwatch = dev ? watchEnvs(dirs, client) : () => {};
   const watchdog = watchFarm(url, async () => {
     console.error("worldfarm: the runtime stopped answering; restarting it (durable state is kept)");
@@ -100,6 +90,7 @@ API: ${url}/openapi.json     ${dev ? "Watching the environment folders: a change
   watchdog.stop();
   await policy.close();
   await farm.dispose();
+  await lock.release();
   return 0;
 }
 

@@ -1,8 +1,13 @@
 import { writeFile } from "node:fs/promises";
-import type { Command } from "./command.ts";
+import { ignoreWarning } from "../ignore-warning.ts";
+import { UsageError, type Command } from "./command.ts";
 
-/** Loaded when a synth command runs: the pipeline pulls in node:sqlite, whose warning no other command should print. */
+/**
+ * Loaded when a synth command runs. The pipeline builds schemas in node:sqlite, which Node 22 still calls
+ * experimental; the warning says nothing a user could act on.
+ */
 async function pipeline() {
+  ignoreWarning("ExperimentalWarning", /^SQLite is an experimental feature/);
   const [config, context, usage, pipeline] = await Promise.all([
     import("../../synth/config.ts"), import("../../synth/context.ts"), import("../../synth/llm/usage.ts"), import("../../synth/pipeline.ts"),
   ]);
@@ -27,7 +32,7 @@ LLM (flag, else environment variable):
   --embed-base-url URL  SYNTH_EMBED_BASE_URL (default: --base-url)
   --price-in USD, --price-out USD   per million tokens, for the cost line (SYNTH_PRICE_IN, SYNTH_PRICE_OUT)
   --concurrency N (8)   requests and items in flight   --retries N (3)   corrections per item
-  --temperature T (0.2) --no-cache   --dry-run (print the prompts it would send, write nothing)
+  --temperature T (0.2) --no-cache   --dry-run (print the prompts it would send, write nothing; needs no endpoint)
 
 Pipeline:
   --work DIR (synth-work)   --envs DIR (envs)   --limit N (new items per stage)
@@ -49,11 +54,12 @@ Pipeline:
   async run(values, positionals) {
     const { contextFrom, files, describeUsage, PIPELINES, runPipeline } = await pipeline();
     const [stage, ...extra] = positionals;
-    if (!stage || extra.length || !PIPELINES[stage]) {
-      console.error(`worldfarm synth: name one stage: ${Object.keys(PIPELINES).join(", ")}\n\n${this.usage}`);
-      return 2;
-    }
+    if (!stage || extra.length || !PIPELINES[stage]) throw new UsageError(`name one stage: ${Object.keys(PIPELINES).join(", ")}`);
     const ctx = contextFrom(values);
+    if ((stage === "all" || stage === "scenarios") && !ctx.options.seeds) {
+      await ctx.farm.dispose();
+      throw new UsageError("the scenarios stage needs --seeds FILE (seed names: jsonl {\"name\",\"description\"} or one name a line)");
+    }
     try {
       const results = await runPipeline(ctx, stage);
       const usage = ctx.usage.summary();

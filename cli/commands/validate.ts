@@ -39,7 +39,11 @@ export async function withThrowawayFarm<T>(use: (client: FarmClient) => Promise<
 
 export const validate: Command = {
   summary: "prove environments work, in real workerd: world builds, tools answer, solutions pass, no-op fails",
-  usage: "worldfarm validate [envs/<name> ...] [--json]\n\nStarts a throwaway local farm, uploads each environment and validates it.",
+  usage: `worldfarm envs validate [envs/<name> ...] [--json]   (also: worldfarm validate)
+
+Starts a throwaway local farm, uploads each environment (all of envs/ when none is named) and validates it:
+its world builds, every tool answers, every task's reference solution passes its verifier and doing nothing
+fails it. Exits 1 when an environment is invalid.`,
   options: { json: { type: "boolean" } },
   async run(values, positionals) {
     let failed = 0;

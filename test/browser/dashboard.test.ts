@@ -60,6 +60,28 @@ afterAll(async () => {
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describe("the dashboard", { timeout: 120_000 }, () => {
+  it("shows its shell with a loading state before the first fetch returns, not a blank page", async () => {
+    const held = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    await held.route("**/v1/envs", async (route) => {
+      await gate;
+      await route.continue();
+    });
+    try {
+      await held.goto(`${url}/`);
+      await held.locator("#view .loading", { hasText: "Loading" }).waitFor();
+      expect(await held.locator("header nav a").allTextContents()).toEqual(["Environments", "Instances", "Batches", "Try it"]);
+      await held.screenshot({ path: join(ARTIFACTS, "00-loading.png") });
+      release();
+      await held.locator('[data-testid="env-list"] tr[data-env="shop"]').waitFor();
+      expect(await held.locator("#view .loading").count()).toBe(0);
+    } finally {
+      release();
+      await held.close();
+    }
+  });
+
   it("loads and lists the environments, with each tool's schema and the tasks", async () => {
     await page.goto(`${url}/`);
     const row = page.locator('[data-testid="env-list"] tr[data-env="shop"]');

@@ -84,7 +84,7 @@ describe("the TypeScript trainer-bridge client", () => {
       if (counted.length > 1) expect(counted.reduce((a, b) => a + b, 0) / counted.length).toBeCloseTo(group.stats.mean, 9);
     }
     expect(split).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it("gets every group exactly once through connections cut mid-line again and again", async () => {
     const created = await new Farm(local.url, { token: local.token }).createBatch({ tasks: shop(10), groupSize: 2, concurrency: 4, policy: policy(), maxTurns: 30 });
@@ -93,7 +93,7 @@ describe("the TypeScript trainer-bridge client", () => {
     const ids = (await collect(farm.groups(created.batchId, { heartbeatMs: 200 }))).map((g) => g.group_id);
     expect([...ids].sort()).toEqual(Array.from({ length: 10 }, (_, n) => `${created.batchId}.g${n}`).sort());
     expect(cutting.connections()).toBeGreaterThanOrEqual(4);
-  });
+  }, 120_000);
 
   it("waits with heartbeats at a cursor beyond the end while the batch runs, then ends", async () => {
     const farm = new Farm(local.url, { token: local.token });

@@ -24,7 +24,7 @@ function prepare(module: string): string {
   try {
     return prepareBundle(module);
   } catch (err) {
-    throw new FarmError("invalid_bundle", 400, `the bundle cannot be prepared: ${message(err)}`);
+    throw new FarmError("invalid_bundle", 400, `the bundle does not load: ${message(err)}`);
   }
 }
 

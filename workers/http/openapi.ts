@@ -71,7 +71,7 @@ export function openapi() {
           parameters: [{ name: "summary", in: "query", required: false, schema: schema(DeleteBatchQuery.shape.summary) }],
         },
       },
-      "/v1/batches/{id}/cancel": { post: op("stop new work; running rollouts finish", { ok: BatchStatus }) },
+      "/v1/batches/{id}/cancel": { post: op("stop the batch: waiting rollouts are cancelled, running ones are told to stop and end as cancelled", { ok: BatchStatus }) },
       "/v1/batches/{id}/groups": {
         get: {
           summary: "finished GRPO groups from ?cursor=N on, held open while the batch runs (NDJSON, or ?format=sse / Accept: text/event-stream)",

@@ -52,6 +52,8 @@ export const BatchStatus = z.object({
   stopReasons: z.record(z.string(), z.number()),
   rolloutsPerSecond: z.number(),
   errors: z.array(z.object({ rolloutId: z.string(), error: z.string() })),
+  /** Each distinct error of failed rollouts once, with how many it failed, most frequent first. */
+  problems: z.array(z.object({ error: z.string(), rollouts: z.number().int() })),
   /** Push delivery of finished groups, when the batch asked for it. */
   deliveries: z.object({ delivered: z.number(), pending: z.number(), attempts: z.number(), lastError: z.string().nullable() }).nullable(),
   /** When retention deletes the batch: null while it runs or when it is kept until deleted by hand. */

@@ -24,13 +24,27 @@ export const list: Command = {
 };
 
 export const cancel: Command = {
-  summary: "stop a batch: waiting rollouts are cancelled, running ones finish",
-  usage: `worldfarm batch cancel <batchId> [--url URL] [--token TOKEN] [--json]\n\n${FARM_OPTIONS_USAGE}`,
+  summary: "stop a batch: waiting rollouts are cancelled, running ones are stopped and end as cancelled",
+  usage: `worldfarm batch cancel <batchId> [--url URL] [--token TOKEN] [--json]
+
+Waiting rollouts are cancelled at once; running ones are told to stop and count as cancelled once they have
+(batch status shows them). A batch that already ended is left as it is. --json prints the batch's status.
+${FARM_OPTIONS_USAGE}`,
   options: { ...farmOptions, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one batch: worldfarm batch cancel <batchId>");
-    const status = await farmFrom(values).request<BatchStatus>("POST", `/v1/batches/${positionals[0]}/cancel`);
-    console.log(values.json ? JSON.stringify(status) : `batch ${status.batchId} ${status.state}: ${status.counts.cancelled} rollouts cancelled`);
+    const client = farmFrom(values);
+    const path = `/v1/batches/${encodeURIComponent(positionals[0]!)}`;
+    const before = await client.request<BatchStatus>("GET", path);
+    if (before.state !== "running") {
+      console.log(values.json ? JSON.stringify(before) : `batch ${before.batchId} had already ended (${before.state}): nothing to cancel`);
+      return 0;
+    }
+    const after = await client.request<BatchStatus>("POST", `${path}/cancel`);
+    const waiting = after.counts.cancelled - before.counts.cancelled;
+    const stopping = after.counts.running;
+    console.log(values.json ? JSON.stringify(after) : `batch ${after.batchId} ${after.state}: ${waiting} waiting rollouts cancelled` +
+      (stopping ? `; ${stopping} running, told to stop (they end as cancelled)` : ""));
     return 0;
   },
 };

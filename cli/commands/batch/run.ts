@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "../farm-options.ts";
 import { POLICIES, specFromFlags } from "./spec.ts";
-import { exitCode, progressLines, summaryTable, watchBatch } from "./watch.ts";
+import { exitCode, problemLines, progressLines, summaryTable, watchBatch } from "./watch.ts";
 
 export const run: Command = {
   summary: "start a rollout batch; --watch shows its progress and a summary table",
@@ -63,7 +63,7 @@ export const status: Command = {
     if (values.json) console.log(JSON.stringify(now));
     else if (now.state === "running") {
       const c = now.counts;
-      console.log(progressLines(now, c.pending + c.running + c.completed + c.failed + c.cancelled).join("\n"));
+      console.log([...progressLines(now, c.pending + c.running + c.completed + c.failed + c.cancelled), ...problemLines(now)].join("\n"));
     } else console.log(`${values.watch ? "\n" : ""}${await summaryTable(client, now)}`);
     return values.watch ? exitCode(now) : 0;
   },

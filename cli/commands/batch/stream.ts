@@ -28,7 +28,7 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
  * Every finished group of a batch from `cursor` on, each once: a dropped connection resumes after the last group
  * seen (the farm delivers at least once; seq tells repeats apart). Ends with the farm's end line.
  */
-export async function* groups(client: FarmClient, batchId: string, cursor = 0): AsyncGenerator<{ group: Group; raw: string } | { end: string }> {
+export async function* groups(client: FarmClient, batchId: string, cursor = 0): AsyncGenerator<{ group: Group; raw: string } | { end: string; raw: string }> {
   let next = cursor;
   for (let attempt = 0; ; attempt++) {
     const path = `/v1/batches/${batchId}/groups?cursor=${next}`;
@@ -40,7 +40,7 @@ export async function* groups(client: FarmClient, batchId: string, cursor = 0): 
         if (!parsed.success) throw new Error(`the farm sent a line that is not a group, heartbeat or end: ${raw.slice(0, 200)}`);
         const line = parsed.data;
         if (line.type === "end") {
-          yield { end: line.state };
+          yield { end: line.state, raw };
           return;
         }
         if (line.type === "group" && line.seq >= next) {
@@ -65,7 +65,7 @@ export const stream: Command = {
 
 Prints each finished group (rewards of its trajectories, their mean and std) as it finishes, resuming after a
 dropped connection. --json prints each group line as the farm sends it (worldfarm.group.v1 NDJSON), for a
-trainer to read from a pipe. --cursor N starts at group N (default 0).
+trainer to read from a pipe, and last the farm's end line ({"type":"end",...}); heartbeats are left out. --cursor N starts at group N (default 0).
 ${FARM_OPTIONS_USAGE}`,
   options: { ...farmOptions, cursor: { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
@@ -74,7 +74,7 @@ ${FARM_OPTIONS_USAGE}`,
     let count = 0;
     for await (const item of groups(client, positionals[0]!, intOption(values, "cursor", 0, 0))) {
       if ("end" in item) {
-        if (!values.json) console.log(`end: ${count} groups, batch ${item.end}`);
+        console.log(values.json ? item.raw : `end: ${count} groups, batch ${item.end}`);
         break;
       }
       count++;

@@ -75,8 +75,13 @@ export async function summaryTable(client: FarmClient, status: BatchStatus): Pro
     table, "",
     `stop reasons: ${stops}`,
     `${rows.length} rollouts${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ""} (${fixed(status.rolloutsPerSecond, 1)} rollouts/s), batch ${status.state}`,
-    ...status.errors.slice(0, 5).map((e) => `error ${e.rolloutId}: ${e.error}`),
+    ...problemLines(status),
   ].join("\n");
+}
+
+/** Each distinct rollout error once: 160 rollouts failed by one unreachable policy server make one line. */
+export function problemLines(status: BatchStatus, limit = 5): string[] {
+  return status.problems.slice(0, limit).map((p) => `error (${p.rollouts} rollout${p.rollouts === 1 ? "" : "s"}): ${p.error}`);
 }
 
 /** 0 when the batch ran to its end and something completed; 1 when it was cancelled or every rollout failed. */

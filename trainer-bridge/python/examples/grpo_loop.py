@@ -1,12 +1,13 @@
 """A GRPO training loop's skeleton against worldfarm, runnable without a GPU.
 
-Each step submits a rollout batch tagged with the policy version it was sampled from,
-consumes the groups as they finish (training could start on the first one), computes
-group-relative advantages and the rows a trainer would take, and prints what it saw.
+Each step submits a rollout batch tagged RUN@STEP, the policy version it was sampled from
+(the dashboard draws run RUN's reward curve from those tags), consumes the groups as they
+finish (training could start on the first one), computes group-relative advantages and the
+rows a trainer would take, and prints each group's rewards and each step's reward mean.
 The optimizer step is where your trainer (verl, TRL, your own) would go.
 
     npm start                                  # the farm on :8787, a fake vLLM on :8788
-    python3 trainer-bridge/python/examples/grpo_loop.py --steps 3
+    python3 trainer-bridge/python/examples/grpo_loop.py --steps 3    # 35-85 s a step on a busy 2-core machine
 
 Flags override WORLDFARM_URL / WORLDFARM_POLICY_URL / FARM_ADMIN_TOKEN, which override the defaults.
 """
@@ -20,35 +21,53 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-# Runs from a checkout without `pip install`; an installed worldfarm is found first either way.
-sys.path.append(str(Path(__file__).resolve().parents[1]))
+# The client beside this example comes first, so a checkout runs its own code even where an older worldfarm was
+# pip-installed; a copy of this file away from its checkout uses the installed one.
+_CHECKOUT = Path(__file__).resolve().parents[1]
+if (_CHECKOUT / "worldfarm" / "__init__.py").is_file():
+    sys.path.insert(0, str(_CHECKOUT))
 
-from worldfarm import Farm, grpo_advantages, trajectory_row  # noqa: E402
+from worldfarm import Farm, TransportError, WorldfarmError, grpo_advantages, trajectory_row  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--url", default=os.environ.get("WORLDFARM_URL", "http://127.0.0.1:8787"), help="the farm")
     parser.add_argument("--policy-url", default=os.environ.get("WORLDFARM_POLICY_URL", "http://127.0.0.1:8788/v1"),
                         help="the OpenAI-compatible policy server the farm rolls out against (vLLM; npm start's fake one)")
-    parser.add_argument("--model", default="fake-policy")
-    parser.add_argument("--token", default=os.environ.get("FARM_ADMIN_TOKEN"))
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--model", default="fake-policy", help="the model the policy server serves")
+    # Not shown as a default: --help would print the secret.
+    parser.add_argument("--token", default=argparse.SUPPRESS, help="the farm's admin token, if it has one (default: $FARM_ADMIN_TOKEN)")
+    parser.add_argument("--run", default="grpo-example", help="the run's name: batches are tagged RUN@STEP")
+    parser.add_argument("--steps", type=int, default=3, help="training steps, one batch each")
     parser.add_argument("--tasks", type=int, default=8, help="tasks per step (groups per batch)")
-    parser.add_argument("--group-size", type=int, default=4)
+    parser.add_argument("--group-size", type=int, default=4, help="rollouts per task")
     parser.add_argument("--env", default="shop", help="which environment's tasks to sample")
     args = parser.parse_args(argv)
     if args.steps < 1 or args.tasks < 1 or args.group_size < 1:
         parser.error("--steps, --tasks and --group-size must be positive")
+    if not args.run or "@" in args.run:
+        parser.error("--run names the run: not empty, and without '@'")
+    args.token = getattr(args, "token", None) or os.environ.get("FARM_ADMIN_TOKEN")
     return args
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    try:
+        return train(args)
+    except TransportError as err:
+        print(f"grpo_loop: cannot reach the farm at {args.url} ({err}): start one with `npm start`, or pass --url", file=sys.stderr)
+    except WorldfarmError as err:
+        print(f"grpo_loop: {err}", file=sys.stderr)
+    return 1
+
+
+def train(args: argparse.Namespace) -> int:
     farm = Farm(args.url, args.token)
     policy = {"kind": "openai", "baseUrl": args.policy_url, "model": args.model}
     for step in range(args.steps):
-        version = f"step-{step}"  # in a real loop: the checkpoint the policy server now serves
+        version = f"{args.run}@{step}"  # in a real loop: the checkpoint the policy server now serves
         # Every task of the environment; the step trains on the first --tasks groups to finish and cancels the rest.
         batch = farm.run_batch({args.env: "all"}, policy, group_size=args.group_size, policy_version=version, seed=step, max_turns=30)
         started = time.monotonic()

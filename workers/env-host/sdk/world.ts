@@ -39,7 +39,7 @@ type WorldState = { meta: TableRows; tables: TableRows[] };
  * Worlds built from one definition and seed are identical, so the first build's rows seed every later world of
  * this isolate: copying rows in is several times faster than running seed code row by row.
  */
-const templates = new Map<string, WorldState>();
+const templates = new Map<string, { state: WorldState; schema: string }>();
 const MAX_TEMPLATES = 16;
 
 /**
@@ -72,16 +72,18 @@ export abstract class WorldBase extends DurableObject {
   }
 
   setup(options: SetupOptions): { tables: number; rows: number } {
-    const def = this.definition(options.env);
-    const key = `${def.name}\0${options.seed | 0}`;
+    // One isolate runs one bundle in loader mode, so the seed (and, in static mode, the environment) names the
+    // world a template holds; a world copied from one runs none of the environment's code to be built.
+    const key = `${options.env ?? ""}\0${options.seed | 0}`;
     const template = templates.get(key);
     if (template) {
-      this.importState(template);
-      return { tables: template.tables.length, rows: template.tables.reduce((n, t) => n + t.rows.length, 0) };
+      this.importRows(template.state, () => template.schema);
+      return { tables: template.state.tables.length, rows: template.state.tables.reduce((n, t) => n + t.rows.length, 0) };
     }
+    const def = this.definition(options.env);
     const made = this.build(def, options);
     if (templates.size >= MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
-    templates.set(key, this.exportState());
+    templates.set(key, { state: this.exportState(), schema: def.schema });
     return made;
   }
 
@@ -221,13 +223,18 @@ export abstract class WorldBase extends DurableObject {
   }
 
   importState(state: WorldState): void {
+    // The definition is read once the imported meta row has said which environment this world runs.
+    this.importRows(state, () => this.def().schema);
+  }
+
+  private importRows(state: WorldState, schema: () => string): void {
     this.ctx.storage.transactionSync(() => {
       // Tables arrive in name order, not in the order their foreign keys need: check those at commit instead.
       this.sql.exec("PRAGMA defer_foreign_keys = ON");
       this.sql.exec("CREATE TABLE IF NOT EXISTS _wf_meta (key TEXT PRIMARY KEY, value)");
       this.sql.exec(STEPS_TABLE);
       insertRows(this.sql, state.meta);
-      this.sql.exec(this.def().schema);
+      this.sql.exec(schema());
       for (const table of state.tables) insertRows(this.sql, table);
     });
   }

@@ -4,7 +4,7 @@ import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlit
 import type { BatchDeleted, BatchSpec, BatchStatus } from "../../shared/batch.ts";
 import { FarmError, decodeFarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
-import { rewardStats } from "./stats.ts";
+import { problems, rewardStats } from "./stats.ts";
 import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
@@ -439,6 +439,7 @@ export class Batch extends DurableObject<Env> {
       rewardByEnv: Object.fromEntries([...byEnv].map(([env, values]) => [env, rewardStats(values)])),
       stopReasons, rolloutsPerSecond: elapsed > 0 ? settled / elapsed : 0,
       errors: all.filter((r) => r.error).slice(0, 20).map((r) => ({ rolloutId: r.id, error: r.error! })),
+      problems: problems(all),
       deliveries: meta.spec.deliver ? this.deliveryStatus() : null,
       expiresAt: expiry === null ? null : new Date(expiry).toISOString(),
     };

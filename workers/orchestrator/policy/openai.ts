@@ -110,7 +110,8 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     } catch (err) {
       if (cancel?.aborted) throw cancelled(attempts);
       if (signal.aborted) return fail(true, "timeout", `No answer from ${url} within ${timeoutMs} ms.`);
-      return fail(true, "network", `Request to ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
+      // Said plainly: what the runtime reports ("Network connection lost") does not say that nothing listens there.
+      return fail(true, "network", `Nothing answers at ${url} (${err instanceof Error ? err.message : String(err)}): is the policy server running, and reachable from the farm?`);
     } finally {
       clearTimeout(timer);
     }

@@ -255,7 +255,7 @@ export class Rollout extends DurableObject<Env> {
 
   /**
    * Deletes everything the rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped,
-   * so no checkpoint lands after the deletion and nothing is left on disk.
+   * so no checkpoint lands after the deletion and nothing of it stays stored.
    */
   async purge(): Promise<void> {
     this.purged = true;

@@ -51,6 +51,23 @@ describe("awm-xml", () => {
     expect(check.repairs).toContain(repair);
   });
 
+  it.each([
+    ["list_tools", '{"name": "list_tools", "arguments": null}', "list_tools"],
+    ["a direct call", '{"name": "list_bookings", "arguments": null}', "list_bookings"],
+    ["call_tool", '{"name": "call_tool", "arguments": {"tool_name": "list_bookings", "arguments": null}}', "list_bookings"],
+    ["call_tool, arguments left out", '{"name": "call_tool", "arguments": {"tool_name": "list_bookings"}}', "list_bookings"],
+  ])("takes null arguments of a tool without parameters as {}: %s", (_what, body, tool) => {
+    const { call, check } = onlyCall(say(`<tool_call>\n${body}\n</tool_call>`));
+    expect(call).toMatchObject({ name: tool, arguments: {} });
+    expect(check).toEqual({ tool, parsable: true, knownTool: true, argsValid: true, repairs: [] });
+  });
+
+  it("still checks null arguments against a tool that requires some", () => {
+    const { call, check } = onlyCall(say('<tool_call>{"name": "book_room", "arguments": null}</tool_call>'));
+    expect(call.arguments).toEqual({});
+    expect(check).toMatchObject({ tool: "book_room", parsable: true, knownTool: true, argsValid: false });
+  });
+
   it("repairs Python literals", () => {
     const { call, check } = onlyCall(say('<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double", "breakfast": True}}</tool_call>'));
     expect(call.arguments.breakfast).toBe(true);

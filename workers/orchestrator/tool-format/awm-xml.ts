@@ -64,9 +64,12 @@ function toolCallBlocks(text: string): { body: string; closed: boolean }[] {
   return [...text.matchAll(/<tool_call>([\s\S]*?)(<\/tool_call>|(?=<tool_call>)|$)/g)].map((m) => ({ body: m[1]!, closed: m[2] !== "" }));
 }
 
-/** Models sometimes write the inner arguments as a JSON string. */
+/**
+ * Models sometimes write the inner arguments as a JSON string, and write `null` (or nothing) for a function
+ * without parameters: both mean no arguments.
+ */
 function argumentObject(value: unknown, repairs: FormatRepair[]): unknown {
-  if (value === undefined) return {};
+  if (value === undefined || value === null) return {};
   if (typeof value !== "string") return value;
   const parsed = parseLenientJson(value);
   if (!parsed.ok) return value;

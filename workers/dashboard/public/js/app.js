@@ -57,15 +57,20 @@ async function render() {
   banner.hidden = true;
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.tab === match?.tab);
   const root = h("div");
-  fill(main, root);
   if (!match) {
+    fill(main, root);
     root.append(h("p", {}, "No such page. ", h("a", { href: "#/envs" }, "Environments")));
     return;
   }
+  // Views fill in as their fetches return; until the last one has, the page says it is still loading.
+  const loading = h("p", { class: "loading", role: "status" }, "Loading…");
+  fill(main, root, loading);
   try {
     await match.view(root, viewContext(leave.signal), ...match.m.slice(1).map(decodeURIComponent));
   } catch (err) {
     showError(err);
+  } finally {
+    loading.remove();
   }
 }
 

@@ -180,6 +180,5 @@ describe("a batch whose runtime dies", () => {
     expect(new Set(accepted.map((a) => a.seq)).size).toBe(GROUPS);
     const culpritGroup = [...groups.values()].find((g) => g.body.trajectories.some((t) => t.trajectory_id === culprits[0]!.rolloutId))!;
     expect(culpritGroup.body.trajectories.find((t) => t.trajectory_id === culprits[0]!.rolloutId)).toMatchObject({ status: "failed", loss_weight: 0 });
-    console.log(`recovery: ${others.length} completed, ${stopped.length} ended runtime_stopped, ${accepted.length} deliveries for ${GROUPS} groups`);
   }, 600_000);
 });

@@ -8,6 +8,7 @@ import { rewardStats } from "./stats.ts";
 import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
+import { rolloutNamespace } from "../../env-host/worlds.ts";
 
 function reportOf({ rolloutId, status, stopReason, reward, error }: RolloutResult): RolloutReport {
   return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
@@ -106,7 +107,7 @@ export class Batch extends DurableObject<Env> {
     const overdue = this.db.select().from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, Date.now() - limit)))
       .orderBy(asc(rollouts.seq)).limit(RECLAIM_WAVE).all();
     await Promise.all(overdue.map(async (r) => {
-      const result = (await this.env.ROLLOUT.getByName(r.id).result().catch(() => null)) as RolloutResult | null;
+      const result = (await (await rolloutNamespace(this.env, r.env)).getByName(r.id).result().catch(() => null)) as RolloutResult | null;
       this.record(result ? reportOf(result) : { rolloutId: r.id, status: "failed", stopReason: "timeout", reward: 0, error: `no report within ${limit} ms of its start` });
     }));
   }
@@ -119,10 +120,10 @@ export class Batch extends DurableObject<Env> {
     const now = Date.now();
     if (now - (this.ctx.storage.kv.get<number>("sweptAt") ?? 0) < SWEEP_MS) return;
     this.ctx.storage.kv.put("sweptAt", now);
-    const quiet = this.db.select({ id: rollouts.id }).from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, now - SWEEP_MS)))
+    const quiet = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, now - SWEEP_MS)))
       .orderBy(asc(rollouts.startedAt)).limit(SWEEP_WAVE).all();
-    await Promise.all(quiet.map(async ({ id }) => {
-      const result = (await this.env.ROLLOUT.getByName(id).resume().catch(() => null)) as RolloutResult | null;
+    await Promise.all(quiet.map(async ({ id, env }) => {
+      const result = (await (await rolloutNamespace(this.env, env)).getByName(id).resume().catch(() => null)) as RolloutResult | null;
       if (result) this.record(reportOf(result));
     }));
   }
@@ -156,7 +157,7 @@ export class Batch extends DurableObject<Env> {
     this.db.update(rollouts).set({ status: "running", startedAt: now })
       .where(and(eq(rollouts.status, "pending"), lte(rollouts.seq, wave.at(-1)!.seq))).run();
     const { spec } = meta;
-    const started = await Promise.allSettled(wave.map((r) => this.env.ROLLOUT.getByName(r.id).start({
+    const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
       timeoutMs: spec.rolloutTimeoutMs,
@@ -284,8 +285,8 @@ export class Batch extends DurableObject<Env> {
   async cancel(): Promise<BatchStatus> {
     const meta = this.meta();
     if (meta.state === "running") {
-      const running = this.db.select({ id: rollouts.id }).from(rollouts).where(eq(rollouts.status, "running")).all();
-      this.ctx.waitUntil(Promise.allSettled(running.map((r) => this.env.ROLLOUT.getByName(r.id).cancel())));
+      const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).all();
+      this.ctx.waitUntil(Promise.allSettled(running.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).cancel())));
       this.ctx.storage.transactionSync(() => {
         const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
         this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();

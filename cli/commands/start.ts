@@ -4,7 +4,6 @@ import { buildEnv } from "../build/bundle-env.ts";
 import { examplePolicy } from "../fake-policy/example-policy.ts";
 import { FarmClient } from "../farm/client.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
-import { watchFarm } from "../farm/watchdog.ts";
 import { ROOT } from "../paths.ts";
 import type { Command } from "./command.ts";
 import { intOption } from "./command.ts";
@@ -72,15 +71,10 @@ Demo: npx worldfarm demo   (a rollout batch against a local fake vLLM; prints th
 API: ${url}/openapi.json     ${dev ? "Watching the environment folders: a change rebuilds and uploads.  " : ""}Ctrl-C stops the farm.
 `);
   const unwatch = dev ? watchEnvs(dirs, client) : () => {};
-  const watchdog = watchFarm(url, async () => {
-    console.error("worldfarm: the runtime stopped answering; restarting it (durable state is kept)");
-    await farm.restart();
-  });
   await new Promise<void>((done) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
   });
   unwatch();
-  watchdog.stop();
   await policy.close();
   await farm.dispose();
   return 0;

@@ -21,7 +21,10 @@ interface WorldBindings {
 }
 
 /** A stopped world's calls fail with workerd's own words; nothing else says the process went away. */
-const LOST = /Network connection lost|broken\.|disconnected|The Durable Object's code has been updated|Couldn't find a local dev session/i;
+const LOST = /Network connection lost|broken\.|disconnected|The Durable Object's code has been updated|not found\. Make sure it is running locally|Couldn't find a local dev session/i;
+
+/** How often a call that never reached its world is sent again: a world just started takes a moment to register. */
+const RESENDS = 30;
 
 /** Lost-world causes the supervisor names; each is the limit the environment's code ran into. */
 const CAUSES = new Set(["runaway", "memory", "world_crashed"]);
@@ -101,13 +104,15 @@ function isLost(err: unknown): boolean {
 export async function inWorld<T>(env: Env, name: string, call: () => Promise<T>): Promise<T> {
   if (!hasWorlds(env)) return call();
   const slot = await slotOf(env, name);
-  const started = Date.now();
-  try {
-    return await call();
-  } catch (err) {
-    if (!isLost(err)) throw err;
-    const why = await ask<{ retry: true } | { retry: false; code: string; message: string }>(env, `/lost?slot=${slot}&since=${started}`);
-    if (why.retry) return call();
-    throw new FarmError(CAUSES.has(why.code) ? why.code : "world_crashed", 422, why.message);
+  for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    try {
+      return await call();
+    } catch (err) {
+      if (!isLost(err) || attempt === RESENDS) throw err;
+      const why = await ask<{ retry: true } | { retry: false; code: string; message: string }>(env, `/lost?slot=${slot}&since=${started}`);
+      if (!why.retry) throw new FarmError(CAUSES.has(why.code) ? why.code : "world_crashed", 422, why.message);
+      await scheduler.wait(Math.min(20 * 2 ** attempt, 200));
+    }
   }
 }

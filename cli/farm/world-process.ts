@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync } from "node:fs";
+import type { Miniflare } from "miniflare";
+
+/** workerd's CPU clock: /proc counts user and system time in ticks of 1/100 s on Linux. */
+const TICK_MS = 10;
+
+function children(): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync("/proc/self/task")) {
+    try {
+      out.push(...readFileSync(`/proc/self/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+    } catch {
+      // a thread that ended while we looked
+    }
+  }
+  return out;
+}
+
+function tagged(pid: number, tag: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(tag);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One world: a Miniflare whose workerd process hosts environment code. Miniflare restarts its workerd by itself
+ * when the process dies (killed or aborted), on the same ports, and registers it again; so stopping a world is
+ * killing its workerd, found among this process's children by a tag in its environment.
+ */
+export class WorldProcess {
+  private pid: number | undefined;
+  readonly slot: number;
+  readonly mf: Miniflare;
+  /** `WORLDFARM_WORLD=<farm>-<slot>`, set in workerd's environment through unsafeRuntimeEnv. */
+  private readonly tag: string;
+
+  constructor(slot: number, mf: Miniflare, tag: string) {
+    this.slot = slot;
+    this.mf = mf;
+    this.tag = tag;
+  }
+
+  /** The workerd pid now (it changes on every restart), or undefined while there is none. */
+  workerd(): number | undefined {
+    if (this.pid !== undefined && tagged(this.pid, this.tag)) return this.pid;
+    this.pid = children().find((pid) => tagged(pid, this.tag));
+    return this.pid;
+  }
+
+  /** Milliseconds of CPU the current workerd has used, or undefined when it is gone. */
+  cpuMs(): number | undefined {
+    const pid = this.workerd();
+    if (pid === undefined) return undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops the runtime at once; Miniflare starts a fresh one on the same folder and ports. */
+  kill(): boolean {
+    const pid = this.workerd();
+    if (pid === undefined) return false;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      return false;
+    }
+    this.pid = undefined;
+    return true;
+  }
+
+  async url(): Promise<URL> {
+    return this.mf.ready;
+  }
+
+  dispose(): Promise<void> {
+    return this.mf.dispose();
+  }
+}

@@ -27,10 +27,16 @@ export interface LocalFarmOptions {
   vars?: Record<string, string>;
   /** Opens the control workerd's V8 inspector on this port, for profiling. */
   inspectorPort?: number;
-  /** How many world processes at most (default $WORLDFARM_WORLDS, else 8); more environments share them. */
+  /**
+   * How many world processes at most (default $WORLDFARM_WORLDS, else 8); more environments share them. 0 runs
+   * environment code in the control process, uncontained, as before worlds existed: for benchmarks only.
+   */
   worlds?: number;
-  /** How long a world may spin without answering before it is stopped (default $WORLDFARM_STUCK_MS, else 5000). */
-  stuckMs?: number;
+  /**
+   * How much CPU (ms) a world may burn without answering a health check before it is stopped as stuck (default
+   * $WORLDFARM_STUCK_CPU_MS, else 5000).
+   */
+  stuckCpuMs?: number;
   /** V8's old-space limit for each isolate in a world, in MB (default $WORLDFARM_HEAP_MB, else 512). */
   heapMb?: number;
 }
@@ -74,7 +80,8 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const { modulesRules: _rules, durableObjects: _objects, workerLoaders, assets, ...worker } = workerOptions;
   const host = options.host ?? "127.0.0.1";
   const cap = options.worlds ?? envNumber("WORLDFARM_WORLDS", 8);
-  const stuckMs = options.stuckMs ?? envNumber("WORLDFARM_STUCK_MS", 5_000);
+  const contained = cap > 0;
+  const stuckCpuMs = options.stuckCpuMs ?? envNumber("WORLDFARM_STUCK_CPU_MS", 5_000);
   const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 512);
   const farmId = randomBytes(6).toString("hex");
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
@@ -129,7 +136,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   };
 
   const makeSupervisor = () => new Supervisor({
-    cap, stuckMs, heapMb, spinShare: 0.3, everyMs: 500,
+    cap, stuckCpuMs, heapMb, everyMs: 500,
     ...(options.persistDir ? { assignmentsFile: join(options.persistDir, "worlds", "assignments.json") } : {}),
     start: startWorld,
     onStop: (slot, stop) => console.error(`worldfarm: world-${slot} stopped (${stop.code}): ${stop.message}`),
@@ -144,19 +151,23 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     host: "127.0.0.1",
     port: 0,
     unsafeDirectSockets: [{ host, port: options.port }],
-    durableObjects: {
-      REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"),
-      ...Object.fromEntries(Array.from({ length: cap }, (_, i) => [
-        [`ENV_INSTANCE_${i + 1}`, sqlite("EnvInstance", `world-${i + 1}`)],
-        [`ROLLOUT_${i + 1}`, sqlite("Rollout", `world-${i + 1}`)],
-      ]).flat()),
-    },
-    serviceBindings: {
-      WORLDS: async (request: Request) => {
-        const { status, body } = await supervisor.handle(request);
-        return new mf.Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    durableObjects: contained
+      ? {
+        REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"),
+        ...Object.fromEntries(Array.from({ length: cap }, (_, i) => [
+          [`ENV_INSTANCE_${i + 1}`, sqlite("EnvInstance", `world-${i + 1}`)],
+          [`ROLLOUT_${i + 1}`, sqlite("Rollout", `world-${i + 1}`)],
+        ]).flat()),
+      }
+      : { REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"), ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout") },
+    ...(contained ? {
+      serviceBindings: {
+        WORLDS: async (request: Request) => {
+          const { status, body } = await supervisor.handle(request);
+          return new mf.Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+        },
       },
-    },
+    } : { workerLoaders }),
     unsafeDevRegistryPath: registryDir,
     ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),

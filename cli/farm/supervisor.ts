@@ -13,10 +13,12 @@ export interface World {
 export interface SupervisorOptions {
   /** How many world processes at most; environments beyond that share the least crowded one. */
   cap: number;
-  /** How long a world may leave a health check unanswered while burning CPU before it counts as stuck. */
-  stuckMs: number;
-  /** The share of one core a world must have used over that time to count as spinning rather than starved. */
-  spinShare: number;
+  /**
+   * How much CPU (ms) a world may burn while a health check waits unanswered before it counts as stuck. CPU, not
+   * wall time: on a loaded machine a busy world answers late because it gets little CPU, and a spinning one gets
+   * as little; what tells them apart is that the busy one answers within a little CPU, the stuck one never does.
+   */
+  stuckCpuMs: number;
   everyMs: number;
   heapMb: number;
   /** Where the environment-to-world assignment is kept, so a restarted farm finds each world's state again. */
@@ -49,10 +51,10 @@ interface Slot {
 const OOM = /heap limit|out of memory|Fatal JavaScript|Fatal process out of memory/i;
 
 /**
- * Starts an environment's world process on first use, and stops one that is stuck: a health check unanswered for
- * stuckMs while the process keeps burning CPU is code spinning inside the runtime (nothing in workerd can
- * interrupt it). A world that is busy answers late but answers, and one that is starved of CPU burns none, so
- * neither is touched. A world that dies by itself (an out-of-memory abort) is restarted by Miniflare; either way
+ * Starts an environment's world process on first use, and stops one that is stuck: a health check still
+ * unanswered after the process burned stuckCpuMs of CPU is code spinning inside the runtime (nothing in workerd
+ * can interrupt it). A world that is busy answers after a little CPU, and one starved of CPU burns none, so neither
+ * is touched, however late it answers. A world that dies by itself (an out-of-memory abort) is restarted by Miniflare; either way
  * the supervisor records why, so the call that caused it is answered with the limit it ran into.
  */
 export class Supervisor {
@@ -126,6 +128,12 @@ export class Supervisor {
     return Object.fromEntries([...this.slots].map(([slot, s]) => [slot, s.restarts]));
   }
 
+  /** A world's own Miniflare entry, for measuring what serving its traffic there would save. */
+  async worldUrl(slot: number): Promise<URL | undefined> {
+    const s = this.slots.get(slot);
+    return s ? (await s.world).url() : undefined;
+  }
+
   slotOf(env: string): number | undefined {
     return this.assignments[env];
   }
@@ -194,16 +202,16 @@ export class Supervisor {
       );
       return;
     }
-    const waited = now - s.probe.since;
-    if (waited < this.options.stuckMs) return;
     const cpu = world.cpuMs();
-    const spun = cpu !== undefined && s.probe.cpuAtStart !== undefined ? (cpu - s.probe.cpuAtStart) / waited : 0;
-    if (spun < this.options.spinShare) return;
+    if (cpu === undefined || s.probe.cpuAtStart === undefined) return;
+    const burnt = cpu - s.probe.cpuAtStart;
+    if (burnt < this.options.stuckCpuMs) return;
+    const waited = now - s.probe.since;
     s.killedAt = now;
     this.stop(slot, s, {
       at: now,
       code: "runaway",
-      message: `the environment's code held its runtime for ${(waited / 1000).toFixed(1)} s without yielding (limit ${this.options.stuckMs / 1000} s): it was stopped and its runtime restarted`,
+      message: `the environment's code ran ${(burnt / 1000).toFixed(1)} s of CPU (over ${(waited / 1000).toFixed(1)} s) without yielding, past the limit of ${this.options.stuckCpuMs / 1000} s: it was stopped and its runtime restarted`,
     });
     world.kill();
   }

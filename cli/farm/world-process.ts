@@ -35,11 +35,14 @@ export class WorldProcess {
   readonly mf: Miniflare;
   /** `WORLDFARM_WORLD=<farm>-<slot>`, set in workerd's environment through unsafeRuntimeEnv. */
   private readonly tag: string;
+  /** The world Worker's own socket (no Miniflare entry Worker in front), kept across Miniflare's restarts. */
+  private readonly direct: URL;
 
-  constructor(slot: number, mf: Miniflare, tag: string) {
+  constructor(slot: number, mf: Miniflare, tag: string, direct: URL) {
     this.slot = slot;
     this.mf = mf;
     this.tag = tag;
+    this.direct = direct;
   }
 
   /** The workerd pid now (it changes on every restart), or undefined while there is none. */
@@ -76,7 +79,7 @@ export class WorldProcess {
   }
 
   async url(): Promise<URL> {
-    return this.mf.ready;
+    return this.direct;
   }
 
   dispose(): Promise<void> {

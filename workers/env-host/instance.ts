@@ -205,7 +205,11 @@ export class EnvInstance extends DurableObject<Env> {
     const meta = this.meta();
     await this.touch(meta);
     const start = performance.now();
-    const outcome = await this.world().call(name, args);
+    const outcome = await this.world().call(name, args).catch((err: unknown): ToolOutcome => ({
+      // The tool ran, but what it returned could not cross to this object (nested too deep to serialize, say).
+      ok: false, kind: "tool_error", internal: true,
+      message: `the tool's result could not be returned: ${err instanceof Error ? err.message : String(err)}`,
+    }));
     this.count(outcome.ok ? "ok" : "error", performance.now() - start);
     return outcome;
   }

@@ -16,6 +16,7 @@ import { buildEnv } from "../cli/build/bundle-env.ts";
 import { FarmClient } from "../cli/farm/client.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
+import { cpuMsOf } from "../cli/farm/world-process.ts";
 import { ROOT } from "../cli/paths.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -57,17 +58,23 @@ try {
     if (!reply.result || reply.result.isError) throw new Error(`tools/call failed: ${JSON.stringify(reply).slice(0, 300)}`);
   };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+  // CPU is what containment costs and what a loaded machine leaves comparable: every workerd of the farm, per call.
+  const cpu: Record<string, number> = Object.fromEntries(Object.keys(targets).map((k) => [k, 0]));
+  const farmOf = (name: string) => (name === "in-process" ? inProcess : contained);
+  const farmCpu = (name: string) => farmOf(name).workerdPids().reduce((a, pid) => a + (cpuMsOf(pid) ?? 0), 0);
   for (const t of Object.values(targets)) for (let i = 0; i < 200; i++) await call(t); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, t] of Object.entries(targets)) {
+      const cpuBefore = farmCpu(name);
       for (let i = 0; i < CALLS; i++) {
         const started = performance.now();
         await call(t);
         samples[name]!.push(performance.now() - started);
       }
+      cpu[name]! += farmCpu(name) - cpuBefore;
     }
   }
-  const results = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
+  const results = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { ...stats(v), cpuMsPerCall: cpu[k]! / v.length }]));
   const base = results["in-process"]!;
   const ms = (n: number) => n.toFixed(2);
   const pct = (n: number) => `${n >= 0 ? "+" : ""}${(n * 100).toFixed(0)} %`;
@@ -80,10 +87,12 @@ try {
     `- Command: \`npx node bench/containment.bench.ts\` (ROUNDS=${ROUNDS}, CALLS=${CALLS} per layout per round, interleaved; Node fetch, one kept-alive connection per target)`,
     "- Call: MCP tools/call `list_categories` on one `shop` instance (2025-06-18, stateless, JSON response)",
     "",
-    "| layout | n | p50 ms | p99 ms | mean ms | p50 vs in-process | mean vs in-process |",
-    "|---|---|---|---|---|---|---|",
+    "- CPU: utime+stime of every workerd process of the farm (control and worlds; not Node's), over each layout's calls, per call",
+    "",
+    "| layout | n | p50 ms | p99 ms | mean ms | p50 vs in-process | workerd CPU ms/call | CPU vs in-process |",
+    "|---|---|---|---|---|---|---|---|",
     ...Object.entries(results).map(([k, s]) =>
-      `| ${k} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${pct(s.p50 / base.p50 - 1)} | ${pct(s.mean / base.mean - 1)} |`),
+      `| ${k} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${pct(s.p50 / base.p50 - 1)} | ${ms(s.cpuMsPerCall)} | ${pct(s.cpuMsPerCall / base.cpuMsPerCall - 1)} |`),
   ].join("\n");
   console.log(JSON.stringify(results, null, 2));
   await writeFile(join(ROOT, "bench/CONTAINMENT-RESULTS.md"), `${report}\n`);

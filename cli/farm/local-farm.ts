@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../paths.ts";
 import { Supervisor } from "./supervisor.ts";
-import { WorldProcess } from "./world-process.ts";
+import { WorldProcess, taggedChildren } from "./world-process.ts";
 import { bundleWorker } from "./worker-bundle.ts";
 import { freePort } from "./free-port.ts";
 
@@ -46,6 +46,8 @@ export interface LocalFarm {
   url: URL;
   /** The process supervisor: which world hosts an environment, how often each was restarted. */
   supervisor: Supervisor;
+  /** The pids of this farm's workerd processes now (control and worlds), for measuring what they use. */
+  workerdPids(): number[];
   restart(): Promise<void>;
   dispose(): Promise<void>;
 }
@@ -173,6 +175,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       },
     } : { workerLoaders }),
     unsafeDevRegistryPath: registryDir,
+    unsafeRuntimeEnv: { WORLDFARM_WORLD: `${farmId}-control` },
     ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   } as never)));
@@ -188,6 +191,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     get supervisor() {
       return supervisor;
     },
+    workerdPids: () => taggedChildren(`WORLDFARM_WORLD=${farmId}-`),
     async restart() {
       await stop();
       supervisor = makeSupervisor();

@@ -72,6 +72,17 @@ export class Supervisor {
     this.assignments = file && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, number>) : {};
     this.timer = setInterval(() => this.tick(), options.everyMs);
     this.timer.unref();
+    this.prewarm();
+  }
+
+  /**
+   * Keeps the next free world starting before any environment asks for it: a world takes seconds to start on a
+   * loaded machine, which the first upload of an environment would otherwise wait for.
+   */
+  private prewarm(): void {
+    const used = Object.values(this.assignments);
+    const next = Math.max(0, ...used) + 1;
+    if (next <= this.options.cap && !this.slots.has(next)) void this.world(next).catch(() => undefined);
   }
 
   /** The world slot of an environment, its process started and answering. */
@@ -87,6 +98,7 @@ export class Supervisor {
       }
       this.assignments[env] = slot;
       this.save();
+      this.prewarm();
     }
     await this.world(slot);
     return slot;

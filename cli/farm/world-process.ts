@@ -16,6 +16,28 @@ function children(): number[] {
   return out;
 }
 
+/** The workerd processes this Node process started whose environment carries `tag` (`WORLDFARM_WORLD=...`). */
+export function taggedChildren(prefix: string): number[] {
+  return children().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").some((v) => v.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** utime + stime of a process, in ms. */
+export function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
 function tagged(pid: number, tag: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(tag);
@@ -55,14 +77,7 @@ export class WorldProcess {
   /** Milliseconds of CPU the current workerd has used, or undefined when it is gone. */
   cpuMs(): number | undefined {
     const pid = this.workerd();
-    if (pid === undefined) return undefined;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-    } catch {
-      return undefined;
-    }
+    return pid === undefined ? undefined : cpuMsOf(pid);
   }
 
   /** Stops the runtime at once; Miniflare starts a fresh one on the same folder and ports. */

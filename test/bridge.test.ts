@@ -84,6 +84,7 @@ describe("the group stream", () => {
           const added = prompt.slice(context.length);
           expect(sample!.response_ids.slice(at, at + added.length)).toEqual(added);
           expect(sample!.response_mask.slice(at, at + added.length).every((m) => m === 0)).toBe(true);
+          expect(sample!.response_logprobs.slice(at, at + added.length).every((l) => l === null)).toBe(true);
           context.push(...added);
           at += added.length;
           const generated = turn.completion_token_ids!;

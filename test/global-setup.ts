@@ -9,7 +9,7 @@ declare module "vitest" {
 
 /** Builds every environment the tests upload, once, the way `worldfarm build` does. */
 export default async function setup(project: TestProject) {
-  const dirs = ["envs/shop", "envs/tracker", "test/fixtures/envs/lab"];
+  const dirs = ["envs/shop", "envs/tracker", "test/fixtures/envs/lab", "test/fixtures/envs/memo"];
   const built = await Promise.all(dirs.map((d) => buildEnv(d)));
   project.provide("bundles", Object.fromEntries(built.map((b) => [b.manifest.name, b])));
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEnv, type BuiltBundle } from "../cli/build/bundle-env.ts";
 import { examplePolicy } from "../cli/fake-policy/example-policy.ts";
+import type { FakePolicy, FakePolicyOptions } from "../cli/fake-policy/server.ts";
 import { FarmClient } from "../cli/farm/client.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
@@ -14,6 +15,8 @@ export interface BridgeFarm {
   /** The fake vLLM's base URL, up to and including /v1. */
   policyUrl: string;
   bundles: BuiltBundle[];
+  /** The fake vLLM itself: what it served, when started with `record`. */
+  policy: FakePolicy;
   close(): Promise<void>;
 }
 
@@ -22,7 +25,9 @@ export interface BridgeFarm {
  * plays their reference solutions with `noise` of its replies garbled or failed. The trainer-bridge clients' tests
  * and the bridge benchmark run against it.
  */
-export async function startBridgeFarm({ noise = 0.1 }: { noise?: number } = {}): Promise<BridgeFarm> {
+export async function startBridgeFarm(
+  { noise = 0.1, tokenizer, record }: { noise?: number } & Pick<FakePolicyOptions, "tokenizer" | "record"> = {},
+): Promise<BridgeFarm> {
   const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-bridge-"));
   const farm = await startLocalFarm({ port: await freePort(), persistDir });
   const url = farm.url.toString().replace(/\/$/, "");
@@ -30,11 +35,12 @@ export async function startBridgeFarm({ noise = 0.1 }: { noise?: number } = {}):
     const client = new FarmClient(url);
     const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((dir) => buildEnv(join(ROOT, dir))));
     for (const bundle of bundles) await client.upload(bundle);
-    const policy = await examplePolicy(bundles, { noise });
+    const policy = await examplePolicy(bundles, { noise, ...(tokenizer ? { tokenizer } : {}), ...(record ? { record } : {}) });
     return {
       url,
       policyUrl: `${policy.url}/v1`,
       bundles,
+      policy,
       async close() {
         await policy.close();
         await farm.dispose();

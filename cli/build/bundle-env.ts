@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { BundleManifest } from "../../workers/shared/manifest.ts";
-import { instrumentGuards } from "./guard-instrument.ts";
 
 import { ROOT } from "../paths.ts";
 const SDK = join(ROOT, "workers/env-host/sdk");
@@ -17,35 +16,18 @@ export interface BuiltBundle {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** Every file of the environment itself gets loop and recursion guards; the SDK and zod are trusted. */
-function guardPlugin(envDir: string): esbuild.Plugin {
-  return {
-    name: "worldfarm-guards",
-    setup(build) {
-      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
-        if (!args.path.startsWith(envDir + "/")) return undefined;
-        const source = await readFile(args.path, "utf8");
-        const js = await esbuild.transform(source, { loader: args.path.endsWith("js") ? "js" : "ts", format: "esm", sourcefile: args.path });
-        return { contents: instrumentGuards(js.code, join(SDK, "guard.ts")), loader: "js", resolveDir: resolve(args.path, "..") };
-      });
-    },
-  };
-}
-
 async function bundleWorker(envDir: string): Promise<string> {
   const entry = [
     `import def from ${JSON.stringify(join(envDir, "index.ts"))};`,
     `import { bundleExports } from ${JSON.stringify(join(SDK, "bundle-entry.ts"))};`,
-    `const exported = bundleExports(def);`,
-    `export const World = exported.World;`,
-    `export const Describe = exported.Describe;`,
-    `export default { fetch: () => new Response("a worldfarm bundle answers RPC only", { status: 404 }) };`,
+    `export default bundleExports(def);`,
   ].join("\n");
+  // No guards here: the farm instruments every bundle itself at upload (workers/env-host/loader/bundle-prepare.ts).
   const out = await esbuild.build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "bundle-entry.js", loader: "js" },
     bundle: true, format: "esm", platform: "browser", conditions: ["workerd", "worker", "browser"],
-    target: "es2022", external: ["cloudflare:*"], minifySyntax: true, minifyWhitespace: true, keepNames: true,
-    legalComments: "none", write: false, plugins: [guardPlugin(envDir)], logLevel: "silent",
+    target: "es2022", minifySyntax: true, minifyWhitespace: true, keepNames: true,
+    legalComments: "none", write: false, logLevel: "silent",
   });
   return out.outputFiles[0]!.text;
 }

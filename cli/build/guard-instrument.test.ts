@@ -1,37 +1,37 @@
 import { parse } from "acorn";
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { instrumentGuards } from "./guard-instrument.ts";
+import { instrumentGuards } from "../../workers/env-host/loader/guard-instrument.ts";
+import { prepareBundle } from "../../workers/env-host/loader/bundle-prepare.ts";
+import { Guard, GuardError } from "../../workers/env-host/sdk/guard.ts";
 
-type Guard = typeof import("../../workers/env-host/sdk/guard.ts");
-
-const GUARD_TS = fileURLToPath(new URL("../../workers/env-host/sdk/guard.ts", import.meta.url));
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-/** Loads a program next to its own copy of guard.ts, so every test starts with a fresh budget. */
+/** Loads a program the way the farm does (prepared, evaluated with a guard of its own) or as written. */
 async function load(source: string, instrument = true) {
   const dir = await mkdtemp(join(tmpdir(), "wf-guard-"));
   dirs.push(dir);
-  await copyFile(GUARD_TS, join(dir, "guard.ts"));
-  await writeFile(join(dir, "program.mjs"), instrument ? instrumentGuards(source, "./guard.ts") : source);
-  const guard: Guard = await import(pathToFileURL(join(dir, "guard.ts")).href);
+  await writeFile(join(dir, "program.mjs"), instrument ? prepareBundle(source) : source);
   const program = await import(pathToFileURL(join(dir, "program.mjs")).href);
-  return { guard, run: program.run as () => unknown };
+  const guard = new Guard();
+  guard.arm(1_000_000);
+  const exported = instrument ? program.default(guard.tick, { globalThis, self: globalThis, Date, Math }) : program;
+  return { guard, run: exported.run as () => unknown };
 }
 
 async function expectTrip(source: string, budget = 1000) {
   const { guard, run } = await load(source);
-  guard.armGuard(budget);
-  expect(run).toThrow(guard.GuardError);
-  expect(guard.guardTripped()).toBe(true);
+  guard.arm(budget);
+  expect(run).toThrow(GuardError);
+  expect(guard.tripped()).toBe(true);
 }
 
 describe("instrumentGuards output", () => {
-  const out = (source: string) => instrumentGuards(source, "./guard.ts").split("\n").slice(1).join("\n");
+  const out = (source: string) => instrumentGuards(source);
 
   it("guards loop bodies, wrapping bodies that are not blocks", () => {
     expect(out("while (x) y;")).toBe("while (x) { __wfGuard(); y; }");
@@ -55,28 +55,67 @@ describe("instrumentGuards output", () => {
 
   it("nests wrappers that share a position and keeps the result parseable", () => {
     const source = "while (a) while (b) c\nfor (;;) x => y\nlet f = async () => { for await (const v of s) ; }";
-    const result = instrumentGuards(source, "./guard.ts");
+    const result = instrumentGuards(source);
     expect(result).toContain("while (a) { __wfGuard(); while (b) { __wfGuard(); c } }");
     expect(result).toContain("for (;;) { __wfGuard(); x => (__wfGuard(), y) }");
     expect(() => parse(result, { ecmaVersion: "latest", sourceType: "module" })).not.toThrow();
   });
 
-  it("puts the import first, after a hashbang and directives", () => {
-    expect(instrumentGuards("f();", "g.js")).toBe('import { __wfGuard } from "g.js";\nf();');
-    expect(instrumentGuards('#!/usr/bin/env node\n"use strict";\nf();', "g.js")).toBe(
-      '#!/usr/bin/env node\n"use strict";\nimport { __wfGuard } from "g.js";\nf();',
-    );
-  });
-
   it("names line:column when the source does not parse", () => {
-    expect(() => instrumentGuards("const a = 1;\nconst b = (;", "g.js")).toThrow(
+    expect(() => instrumentGuards("const a = 1;\nconst b = (;")).toThrow(
       /cannot parse module at 2:12: Unexpected token/,
     );
   });
 
-  it("refuses code that already uses the guard name", () => {
-    const once = instrumentGuards("while (x) {}", "g.js");
-    expect(() => instrumentGuards(once, "g.js")).toThrow(/already uses the name __wfGuard/);
+  it("refuses code that uses the guard's name or any other name of the farm's wrapper", () => {
+    const once = instrumentGuards("while (x) {}");
+    expect(() => instrumentGuards(once)).toThrow(/uses the name __wfGuard/);
+    expect(() => prepareBundle("const __wfScope = 1; export default __wfScope;")).toThrow(/uses the name __wfScope/);
+    expect(() => prepareBundle("export default { armed: globalThis.__wfGuard };")).toThrow(/uses the name __wfGuard/);
+  });
+});
+
+describe("prepareBundle", () => {
+  const evaluate = async (source: string) => {
+    const dir = await mkdtemp(join(tmpdir(), "wf-prepare-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "bundle.mjs"), prepareBundle(source));
+    const factory = (await import(pathToFileURL(join(dir, "bundle.mjs")).href)).default;
+    const guard = new Guard();
+    guard.arm(1000);
+    return (scope: Record<string, unknown> = {}) => factory(guard.tick, { globalThis: {}, self: {}, Date, Math, ...scope });
+  };
+
+  it("refuses imports, re-exports, import() and import.meta with a reason", () => {
+    expect(() => prepareBundle('import { DurableObject } from "cloudflare:workers"; export default 1;')).toThrow(/imports "cloudflare:workers"/);
+    expect(() => prepareBundle('export * from "./x.js";')).toThrow(/re-exports/);
+    expect(() => prepareBundle('export { a } from "./x.js";')).toThrow(/re-exports/);
+    expect(() => prepareBundle('export default () => import("./x.js");')).toThrow(/import\(\)/);
+    expect(() => prepareBundle("export default import.meta.url;")).toThrow(/import\.meta/);
+  });
+
+  it("returns every kind of export from each evaluation", async () => {
+    const make = await evaluate("var a = 1; export const b = 2; export function c() { return 3; } export class D {}\nexport { a, a as \"e f\" };\nexport default function () { return a + b; }");
+    const exported = make();
+    expect(exported.default()).toBe(3);
+    expect({ a: exported.a, b: exported.b, c: exported.c(), e: exported["e f"] }).toEqual({ a: 1, b: 2, c: 3, e: 1 });
+    expect(typeof exported.D).toBe("function");
+  });
+
+  it("gives each evaluation a module scope of its own and the globals it is handed", async () => {
+    const make = await evaluate("const cache = []; export default { add: (x) => cache.push(x), seen: () => [...cache], now: () => Date.now(), g: () => globalThis };");
+    const one = make({ globalThis: { world: 1 } });
+    const two = make({ Date: { now: () => 42 } });
+    one.default.add("row of world one");
+    expect(two.default.seen()).toEqual([]);
+    expect(one.default.seen()).toEqual(["row of world one"]);
+    expect(two.default.now()).toBe(42);
+    expect(one.default.g()).toEqual({ world: 1 });
+  });
+
+  it("leaves the farm's arguments out of reach of top-level code", async () => {
+    const make = await evaluate("export default typeof arguments === 'undefined' ? 'none' : arguments.length;");
+    expect(make().default).toBe(0);
   });
 });
 
@@ -98,16 +137,16 @@ describe("instrumented programs", () => {
 
   it("reports a trip that the environment code swallowed, until rearmed", async () => {
     const { guard, run } = await load("export function run() { try { while (true) {} } catch { return 'swallowed'; } }");
-    guard.armGuard(1000);
+    guard.arm(1000);
     expect(run()).toBe("swallowed");
-    expect(guard.guardTripped()).toBe(true);
-    guard.armGuard(1000);
-    expect(guard.guardTripped()).toBe(false);
+    expect(guard.tripped()).toBe(true);
+    guard.arm(1000);
+    expect(guard.tripped()).toBe(false);
   });
 
   it("explains the stop in the error message", async () => {
     const { guard, run } = await load("export function run() { while (true) {} }");
-    guard.armGuard(1000);
+    guard.arm(1000);
     expect(run).toThrow(
       expect.objectContaining({
         name: "GuardError",
@@ -116,10 +155,15 @@ describe("instrumented programs", () => {
     );
   });
 
-  it("does not throw before the guard is armed", async () => {
+  it("runs nothing on a guard never armed: the farm arms it at every entry", () => {
+    const guard = new Guard();
+    expect(guard.tick).toThrow(GuardError);
+  });
+
+  it("counts a normal loop within its budget", async () => {
     const { guard, run } = await load("export function run() { let n = 0; for (let i = 0; i < 100000; i++) n++; return n; }");
     expect(run()).toBe(100000);
-    expect(guard.guardTripped()).toBe(false);
+    expect(guard.tripped()).toBe(false);
   });
 
   it("leaves the behaviour of a normal program unchanged", async () => {
@@ -160,8 +204,8 @@ describe("instrumented programs", () => {
       }`;
     const before = await (await load(source, false)).run();
     const after = await load(source);
-    after.guard.armGuard(1_000_000);
+    after.guard.arm(1_000_000);
     expect(await after.run()).toEqual(before);
-    expect(after.guard.guardTripped()).toBe(false);
+    expect(after.guard.tripped()).toBe(false);
   });
 });

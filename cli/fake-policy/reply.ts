@@ -26,8 +26,32 @@ export const ChatRequest = z.looseObject({
   max_tokens: z.number().int().min(1).optional(),
   max_completion_tokens: z.number().int().min(1).optional(),
   stream: z.literal(false).optional(),
+  chat_template_kwargs: z.looseObject({ enable_thinking: z.boolean().optional() }).optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
+
+/** vLLM's /tokenize: chat messages through the template, or a plain prompt. */
+export const TokenizeRequest = z
+  .looseObject({
+    messages: ChatRequest.shape.messages.optional(),
+    prompt: z.string().optional(),
+    tools: z.array(z.unknown()).optional(),
+    add_generation_prompt: z.boolean().default(true),
+    chat_template_kwargs: ChatRequest.shape.chat_template_kwargs,
+  })
+  .refine((r) => (r.messages === undefined) !== (r.prompt === undefined), "send either messages or prompt");
+
+/** The part of a vLLM /v1/completions request the fake reads: a prompt of token ids, as a token-in-token-out client sends. */
+export const CompletionRequest = z.looseObject({
+  model: z.string().optional(),
+  prompt: z.array(z.number().int().min(0)).min(1),
+  // vLLM's default for /v1/completions, unlike chat's "whatever the context leaves".
+  max_tokens: z.number().int().min(1).default(16),
+  logprobs: z.number().int().min(0).nullable().optional(),
+  return_token_ids: z.boolean().optional(),
+  stream: z.literal(false).optional(),
+});
+export type CompletionRequest = z.infer<typeof CompletionRequest>;
 
 export interface NativeToolCall {
   id: string;

@@ -36,6 +36,26 @@ const startMessages = () => [
 ];
 
 describe("fake policy", () => {
+  it("answers vLLM's /tokenize and a token-id /v1/completions like vLLM, and plays the task from the ids", async () => {
+    await start({ maxModelLen: 4096 });
+    const post = async (path: string, body: unknown) => (await fetch(`${policy!.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json() as Promise<any>;
+    const tokenized = await post("/tokenize", { messages: startMessages(), tools });
+    expect(tokenized).toMatchObject({ count: tokenized.tokens.length, max_model_len: 4096 });
+    expect(decode(tokenized.tokens)).toContain('"name":"find_product"');
+    expect((await post("/tokenize", { prompt: "hi" })).tokens).toEqual([104, 105]);
+    const completion = await post("/v1/completions", { prompt: tokenized.tokens, max_tokens: 500, logprobs: 0, return_token_ids: true });
+    const [choice] = completion.choices;
+    expect(completion.object).toBe("text_completion");
+    expect(choice.prompt_token_ids).toEqual(tokenized.tokens);
+    expect(choice.text).toBe('<tool_call>\n{"name":"find_product","arguments":{"name":"apple"}}\n</tool_call>');
+    expect(decode(choice.token_ids)).toBe(`${choice.text}<|im_end|>`);
+    expect(choice.logprobs.token_logprobs).toHaveLength(choice.token_ids.length);
+    // vLLM's default of 16 tokens when max_tokens is not sent.
+    const short = await post("/v1/completions", { prompt: tokenized.tokens });
+    expect([short.choices[0].finish_reason, short.usage.completion_tokens, short.choices[0].token_ids]).toEqual(["length", 16, undefined]);
+  });
+
+
   it("lists its model like vLLM", async () => {
     await start({ model: "Qwen/Qwen3-8B" });
     const body = (await (await fetch(`${policy!.url}/v1/models`)).json()) as any;
@@ -182,7 +202,7 @@ describe("fake policy", () => {
     expect(count("500")).toBeCloseTo(0.1, 1);
     expect(count("garbage")).toBeCloseTo(0.2, 1);
     expect(count("ok")).toBeCloseTo(0.6, 1);
-  });
+  }, 60_000);
 
   it("answers 400 to bad requests and 404 to unknown routes", async () => {
     await start({ errorRate: 1 });
@@ -191,7 +211,14 @@ describe("fake policy", () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ type: "invalid_request_error", code: expect.any(String), message: expect.any(String) });
     }
-    const missing = await fetch(`${policy!.url}/v1/completions`, { method: "POST", body: "{}" });
+    const post = (path: string, body: unknown) => fetch(`${policy!.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+    for (const body of [{}, { prompt: "text, not ids" }, { prompt: [] }, { prompt: [1, -2] }, { prompt: [1], max_tokens: 0 }]) {
+      const res = await post("/v1/completions", body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as any).error.type).toBe("invalid_request_error");
+    }
+    for (const body of [{}, { prompt: "a", messages: startMessages() }, { messages: [] }]) expect((await post("/tokenize", body)).status).toBe(400);
+    const missing = await fetch(`${policy!.url}/v1/embeddings`, { method: "POST", body: "{}" });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any).error.code).toBe("not_found");
   });

@@ -1,7 +1,7 @@
 /**
- * A toy tokenizer and Qwen3-like chat template. Ids are UTF-8 bytes, with the two Qwen3 special
- * tokens as single ids, so a prompt's ids are a pure function of its messages and a later turn's
- * prompt ids extend the earlier prompt plus completion whenever the history is unchanged.
+ * The fake vLLM's tokenizers. `toyTokenizer`: ids are UTF-8 bytes, with the two Qwen3 special tokens as single ids,
+ * under a Qwen3-like template that only ever appends, so a later turn's prompt ids extend the earlier prompt plus
+ * completion whenever the history is unchanged. `qwen3.ts` has the real Qwen3 tokenizer and official template.
  */
 
 export const IM_START = "<|im_start|>";
@@ -13,6 +13,30 @@ export interface TemplateMessage {
   role: string;
   content?: unknown;
   tool_calls?: { function: { name: string; arguments: string } }[] | undefined;
+}
+
+export interface TemplateOptions {
+  /** The request's `tools`, listed in the system turn as Qwen3 does. */
+  tools?: unknown[] | undefined;
+  addGenerationPrompt: boolean;
+  /** Qwen3's `chat_template_kwargs.enable_thinking`; on unless false. */
+  enableThinking?: boolean | undefined;
+}
+
+/** What the fake server needs of a tokenizer and its chat template. */
+export interface FakeTokenizer {
+  name: string;
+  render(messages: TemplateMessage[], options: TemplateOptions): string;
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+  /** The text a model writes for `reply`, up to and including its end-of-turn token. */
+  generate(reply: Omit<TemplateMessage, "role">, thinking: boolean): string;
+  /** The message vLLM's parsers (hermes tool calls, no reasoning parser) make of that text for a chat completion. */
+  message(reply: { content: string | null; tool_calls?: unknown[] }, thinking: boolean): { content: string | null; tool_calls?: unknown[] };
+  /** Whether a rendered prompt asks the model to think (Qwen3 pre-fills an empty think block when it must not). */
+  thinks(prompt: string): boolean;
+  /** vLLM's spelling of a token in logprobs. */
+  tokenString(id: number): string;
 }
 
 export function contentText(content: unknown): string {
@@ -30,10 +54,13 @@ export function assistantText(message: Omit<TemplateMessage, "role">): string {
   return [contentText(message.content), ...calls].filter((part) => part !== "").join("\n");
 }
 
-/** The prompt for the next assistant turn, ending with the generation prompt. */
-export function renderPrompt(messages: TemplateMessage[]): string {
-  const body = messages.map((m) => `${IM_START}${m.role}\n${m.role === "assistant" ? assistantText(m) : contentText(m.content)}${IM_END}\n`);
-  return `${body.join("")}${IM_START}assistant\n`;
+/** The prompt for the next assistant turn, ending with the generation prompt when asked. */
+export function renderPrompt(messages: TemplateMessage[], options: TemplateOptions = { addGenerationPrompt: true }): string {
+  const tools = options.tools?.length ? `\n\n<tools>\n${options.tools.map((t) => JSON.stringify(t)).join("\n")}\n</tools>` : "";
+  const withTools = tools && messages[0]?.role !== "system" ? [{ role: "system", content: "" }, ...messages] : messages;
+  const body = withTools.map((m, i) =>
+    `${IM_START}${m.role}\n${m.role === "assistant" ? assistantText(m) : `${contentText(m.content)}${i === 0 ? tools : ""}`}${IM_END}\n`);
+  return `${body.join("")}${options.addGenerationPrompt ? `${IM_START}assistant\n` : ""}`;
 }
 
 /** What the model generates for `text`: the text and the end-of-turn token (the template's newline follows it). */
@@ -70,3 +97,14 @@ export function tokenString(id: number): string {
   if (id < 0x80) return String.fromCharCode(id);
   return id > 0xff ? decode([id]) : `bytes:\\x${id.toString(16).padStart(2, "0")}`;
 }
+
+export const toyTokenizer: FakeTokenizer = {
+  name: "toy",
+  render: renderPrompt,
+  encode,
+  decode,
+  generate: (reply) => completionText(assistantText(reply)),
+  message: (reply) => reply,
+  thinks: () => false,
+  tokenString,
+};

@@ -1,94 +1,93 @@
 import type { Group, Sample, Trajectory } from "../../workers/shared/group.ts";
-import { grpoAdvantages } from "./advantages.ts";
 
-/** One verl row: its agent loop's AgentLoopOutput fields plus what its trainer's DataProto holds per sample. */
-export interface VerlRow {
-  uid: string;
-  trajectory_id: string;
-  sample_index: number;
-  starts_because: Sample["starts_because"];
+/** Why a trajectory is not trained on as one row; the Python client's worldfarm._rows explains each. */
+export type LeftOut = "failed" | "cancelled" | "no_token_ids" | "split" | "no_logprobs" | "prompt_too_long";
+
+/** A trajectory as one training row, or the reason it is left out (its row then has mask 0 and reward null). */
+export function trajectoryRow(trajectory: Trajectory): { sample: Sample | undefined; leftOut: LeftOut | null } {
+  const { samples } = trajectory;
+  const last = samples.at(-1);
+  if (trajectory.loss_weight !== 1) return { sample: last, leftOut: trajectory.status === "cancelled" ? "cancelled" : "failed" };
+  if (!last) return { sample: undefined, leftOut: "no_token_ids" };
+  if (samples.length > 1) return { sample: last, leftOut: "split" };
+  if (last.response_logprobs.some((lp, i) => lp === null && last.response_mask[i] === 1)) return { sample: last, leftOut: "no_logprobs" };
+  return { sample: last, leftOut: null };
+}
+
+function tokens(trajectory: Trajectory, fallbackPromptIds: number[], fillerId: number) {
+  const { sample, leftOut } = trajectoryRow(trajectory);
+  if (!sample) {
+    if (fallbackPromptIds.length === 0) throw new RangeError("a trajectory without token ids needs the task's prompt ids to fill its row");
+    return { leftOut, prompt: [...fallbackPromptIds], response: [fillerId], mask: [0 as const], logprobs: [0] };
+  }
+  const response = sample.response_ids.length ? [...sample.response_ids] : [fillerId];
+  const mask = leftOut === null && sample.response_ids.length ? [...sample.response_mask] : response.map(() => 0 as const);
+  // 0.0 only under mask 0, where neither library reads it into the loss; a trainable row has every logprob.
+  const logprobs = response.map((_, i) => (leftOut === null ? (sample.response_logprobs[i] ?? 0) : 0));
+  return { leftOut, prompt: [...sample.prompt_ids], response, mask, logprobs };
+}
+
+/** verl's AgentLoopOutput fields (verl b178a3cd) for one trajectory; see the Python client's `verl_output`. */
+export interface VerlOutput {
   prompt_ids: number[];
   response_ids: number[];
   response_mask: (0 | 1)[];
   response_logprobs: number[];
-  rollout_log_probs: number[];
-  reward_score: number;
-  token_level_scores: number[];
-  advantages: number[];
+  multi_modal_data: Record<string, never>;
+  reward_score: number | null;
   num_turns: number;
-  loss_weight: 0 | 1;
+  metrics: { generate_sequences: number; tool_calls: number; num_preempted: number };
+  extra_fields: { worldfarm: { trajectory_id: string; group_id: string; status: Trajectory["status"]; left_out: LeftOut | null; response_truncated: boolean } };
 }
 
-/** What a TRL GRPOTrainer `rollout_func` returns: one entry per sample in each list. */
+/** One verl AgentLoopOutput per trajectory, cut to verl's prompt and response lengths. */
+export function toVerl(group: Group, options: { promptLength: number; responseLength: number; fallbackPromptIds?: number[]; padTokenId?: number }): VerlOutput[] {
+  const { promptLength, responseLength, fallbackPromptIds = [], padTokenId = 0 } = options;
+  return group.trajectories.map((trajectory) => {
+    const row = tokens(trajectory, fallbackPromptIds, padTokenId);
+    let { leftOut, prompt, mask } = row;
+    if (prompt.length > promptLength) {
+      prompt = prompt.slice(-promptLength);
+      leftOut ??= "prompt_too_long";
+    }
+    if (leftOut !== null) mask = mask.map(() => 0 as const);
+    return {
+      prompt_ids: prompt,
+      response_ids: row.response.slice(0, responseLength),
+      response_mask: mask.slice(0, responseLength),
+      response_logprobs: row.logprobs.slice(0, responseLength),
+      multi_modal_data: {},
+      reward_score: leftOut === null ? trajectory.reward : null,
+      num_turns: trajectory.messages.filter((m) => m.role !== "system").length,
+      metrics: { generate_sequences: 0, tool_calls: 0, num_preempted: -1 },
+      extra_fields: { worldfarm: { trajectory_id: trajectory.trajectory_id, group_id: group.group_id, status: trajectory.status, left_out: leftOut, response_truncated: row.response.length > responseLength } },
+    };
+  });
+}
+
+/** What a TRL GRPOTrainer `rollout_func` returns (TRL f2cd5771): one entry per trajectory in each list. */
 export interface TrlRollouts {
   prompt_ids: number[][];
   completion_ids: number[][];
   logprobs: number[][];
   env_mask: (0 | 1)[][];
-  reward: number[];
-  advantages: number[];
-  uid: string[];
+  reward: (number | null)[];
+  left_out: (LeftOut | null)[];
   trajectory_id: string[];
-  loss_weight: (0 | 1)[];
-  num_turns: number[];
+  group_id: string[];
 }
 
-interface Row { trajectory: Trajectory; sample: Sample; index: number; mask: (0 | 1)[]; advantage: number }
-
-const EMPTY: Sample = { prompt_ids: [], response_ids: [], response_mask: [], response_logprobs: [], turns: [0, 0], starts_because: "start" };
-
-/**
- * One row per sample, as the Python adapters: a trajectory without samples gives one empty row, and a
- * loss-weight-0 member keeps its tokens under an all-zero mask and advantage 0.
- */
-function rows(group: Group, advantages = grpoAdvantages(group)): Row[] {
-  if (advantages.length !== group.trajectories.length) {
-    throw new RangeError(`got ${advantages.length} advantages for a group of ${group.trajectories.length}`);
-  }
-  return group.trajectories.flatMap((trajectory, i) => {
-    const weighted = trajectory.loss_weight === 1;
-    const samples = trajectory.samples.length ? trajectory.samples : [EMPTY];
-    return samples.map((sample, index) => ({
-      trajectory, sample, index,
-      mask: weighted ? sample.response_mask : sample.response_mask.map(() => 0 as const),
-      advantage: weighted ? advantages[i]! : 0,
-    }));
-  });
-}
-
-/** The group in verl's names, one row per sample: reward on the last response token, uid = group id for GRPO. */
-export function toVerl(group: Group, advantages?: number[]): VerlRow[] {
-  return rows(group, advantages).map(({ trajectory, sample, index, mask, advantage }) => ({
-    uid: group.group_id,
-    trajectory_id: trajectory.trajectory_id,
-    sample_index: index,
-    starts_because: sample.starts_because,
-    prompt_ids: sample.prompt_ids,
-    response_ids: sample.response_ids,
-    response_mask: mask,
-    response_logprobs: sample.response_logprobs,
-    rollout_log_probs: sample.response_logprobs,
-    reward_score: trajectory.reward,
-    token_level_scores: sample.response_ids.map((_, i, all) => (i === all.length - 1 ? trajectory.reward : 0)),
-    advantages: mask.map((m) => advantage * m),
-    num_turns: trajectory.num_turns,
-    loss_weight: trajectory.loss_weight,
-  }));
-}
-
-/** The group as a TRL `rollout_func` result: env_mask 1 where the model generated the token, 0 for tool output. */
-export function toTrl(group: Group, advantages?: number[]): TrlRollouts {
-  const all = rows(group, advantages);
+/** The group as a TRL `rollout_func` result: never an empty completion, reward null for a member left out. */
+export function toTrl(group: Group, options: { eosTokenId: number; fallbackPromptIds?: number[] }): TrlRollouts {
+  const rows = group.trajectories.map((t) => ({ t, row: tokens(t, options.fallbackPromptIds ?? [], options.eosTokenId) }));
   return {
-    prompt_ids: all.map((r) => r.sample.prompt_ids),
-    completion_ids: all.map((r) => r.sample.response_ids),
-    logprobs: all.map((r) => r.sample.response_logprobs),
-    env_mask: all.map((r) => r.mask),
-    reward: all.map((r) => r.trajectory.reward),
-    advantages: all.map((r) => r.advantage),
-    uid: all.map(() => group.group_id),
-    trajectory_id: all.map((r) => r.trajectory.trajectory_id),
-    loss_weight: all.map((r) => r.trajectory.loss_weight),
-    num_turns: all.map((r) => r.trajectory.num_turns),
+    prompt_ids: rows.map(({ row }) => row.prompt),
+    completion_ids: rows.map(({ row }) => row.response),
+    logprobs: rows.map(({ row }) => row.logprobs),
+    env_mask: rows.map(({ row }) => row.mask),
+    reward: rows.map(({ t, row }) => (row.leftOut === null ? t.reward : null)),
+    left_out: rows.map(({ row }) => row.leftOut),
+    trajectory_id: rows.map(({ t }) => t.trajectory_id),
+    group_id: rows.map(() => group.group_id),
   };
 }

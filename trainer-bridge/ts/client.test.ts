@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBridgeFarm, type BridgeFarm } from "../local-farm.ts";
-import { Farm, FarmError, ProtocolError, TransportError, grpoAdvantages, toTrl, toVerl, type Group, type StreamLine } from "./index.ts";
+import { Farm, FarmError, ProtocolError, TransportError, grpoAdvantages, toTrl, toVerl, trajectoryRow, type Group, type StreamLine } from "./index.ts";
 
 let local: BridgeFarm;
 beforeAll(async () => {
@@ -56,29 +56,34 @@ function cuttingFetch(lines: number[]) {
 }
 
 describe("the TypeScript trainer-bridge client", () => {
-  it("streams every group once, in order, with samples the adapters lay out token for token", async () => {
+  it("streams every group once, in order; the adapters give one row per trajectory, leaving out split members", async () => {
     const farm = new Farm(local.url);
     const created = await farm.runBatch({ tasks: shop(4), groupSize: 3, policy: policy(), policyVersion: "step-1", maxTurns: 30, truncation: { keepTurns: 1 } });
     const groups = await collect(farm.groups(created.batchId));
     expect(groups.map((g) => g.seq)).toEqual([0, 1, 2, 3]);
     expect((await farm.batch(created.batchId)).state).toBe("done");
     expect((await farm.batches()).map((b) => b.id)).toContain(created.batchId);
+    let split = 0;
     for (const group of groups) {
       expect(group.policy.policy_version).toBe("step-1");
-      const advantages = grpoAdvantages(group);
-      const verl = toVerl(group, advantages);
-      const trl = toTrl(group, advantages);
-      const samples = group.trajectories.flatMap((t) => (t.samples.length ? t.samples : [null]));
-      expect(verl).toHaveLength(samples.length);
-      expect(trl.completion_ids).toEqual(verl.map((r) => r.response_ids));
-      expect(trl.env_mask).toEqual(verl.map((r) => r.response_mask));
-      for (const row of verl) {
-        expect(row.uid).toBe(group.group_id);
-        for (const k of ["response_mask", "rollout_log_probs", "token_level_scores", "advantages"] as const) expect(row[k]).toHaveLength(row.response_ids.length);
-      }
+      const verl = toVerl(group, { promptLength: 100_000, responseLength: 64, fallbackPromptIds: [1] });
+      const trl = toTrl(group, { eosTokenId: 151645, fallbackPromptIds: [1] });
+      expect(verl).toHaveLength(group.trajectories.length);
+      expect(trl.completion_ids).toHaveLength(group.trajectories.length);
+      group.trajectories.forEach((t, i) => {
+        const { leftOut } = trajectoryRow(t);
+        if (t.samples.length > 1) split++, expect(leftOut).toBe("split");
+        expect(verl[i]!.reward_score).toBe(leftOut === null ? t.reward : null);
+        expect(trl.reward[i]).toBe(leftOut === null ? t.reward : null);
+        expect(trl.completion_ids[i]!.length).toBeGreaterThan(0);
+        for (const k of ["response_mask", "response_logprobs"] as const) expect(verl[i]![k]).toHaveLength(verl[i]!.response_ids.length);
+        expect(verl[i]!.response_ids.length).toBeLessThanOrEqual(64);
+        if (leftOut !== null) expect(trl.env_mask[i]!.every((m) => m === 0)).toBe(true);
+      });
       const counted = group.trajectories.filter((t) => t.loss_weight === 1).map((t) => t.reward);
       if (counted.length > 1) expect(counted.reduce((a, b) => a + b, 0) / counted.length).toBeCloseTo(group.stats.mean, 9);
     }
+    expect(split).toBeGreaterThan(0);
   });
 
   it("gets every group exactly once through connections cut mid-line again and again", async () => {
@@ -122,13 +127,25 @@ describe("grpoAdvantages", () => {
   const group = (rewards: number[], weights = rewards.map(() => 1 as const as 0 | 1)) =>
     ({ trajectories: rewards.map((reward, i) => ({ reward, loss_weight: weights[i]! })) }) as unknown as Group;
 
-  it("follows verl: (r - mean) / (sample std + 1e-6); failed members get 0 and do not move the others", () => {
+  it("follows verl: (r - mean) / (sample std + 1e-6), a lone member r / (1 + 1e-6); failed members get 0 and do not move the others", () => {
     const r = [1, 0, 0.5, 0];
     const mean = 0.375;
     const std = Math.sqrt(r.reduce((a, x) => a + (x - mean) ** 2, 0) / 3);
     grpoAdvantages(group(r)).forEach((a, i) => expect(a).toBeCloseTo((r[i]! - mean) / (std + 1e-6), 12));
     expect(grpoAdvantages(group([1, 0, -0.1, 0.5], [1, 1, 0, 1]))).toEqual([...grpoAdvantages(group([1, 0, 0.5]))].toSpliced(2, 0, 0));
-    expect(grpoAdvantages(group([1]))).toEqual([0]);
-    expect(grpoAdvantages(group([1, 0]), { normByStd: false })).toEqual([0.5, -0.5]);
+    expect(grpoAdvantages(group([1]))).toEqual([1 / (1 + 1e-6)]);
+    expect(grpoAdvantages(group([1, 0]), "verl", { normByStd: false })).toEqual([0.5, -0.5]);
+  });
+
+  it("follows TRL (epsilon 1e-4, scale_rewards) and TRL async (std over n, epsilon 1e-8)", () => {
+    const r = [1, 0, 0.5, 0];
+    const mean = 0.375;
+    const sample = Math.sqrt(r.reduce((a, x) => a + (x - mean) ** 2, 0) / 3);
+    const population = Math.sqrt(r.reduce((a, x) => a + (x - mean) ** 2, 0) / 4);
+    grpoAdvantages(group(r), "trl").forEach((a, i) => expect(a).toBeCloseTo((r[i]! - mean) / (sample + 1e-4), 12));
+    grpoAdvantages(group(r), "trl", { scaleRewards: "none" }).forEach((a, i) => expect(a).toBeCloseTo(r[i]! - mean, 12));
+    grpoAdvantages(group(r), "trl_async").forEach((a, i) => expect(a).toBeCloseTo((r[i]! - mean) / (population + 1e-8), 12));
+    expect(grpoAdvantages(group([1]), "trl")).toEqual([0]);
+    expect(grpoAdvantages(group([1, 0], [1, 0]), "trl_async")).toEqual([0, 0]);
   });
 });

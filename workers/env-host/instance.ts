@@ -73,7 +73,7 @@ export interface InstanceRpc {
   diff(): Promise<TableDiff[]>;
   exportWorld(): Promise<ExportedWorld>;
   destroy(): Promise<void>;
-  checkUpload(name: string, upload: BundleUpload): Promise<void>;
+  checkUpload(name: string, upload: BundleUpload): Promise<string>;
 }
 
 /**
@@ -98,11 +98,11 @@ const UPLOAD_CHECK = "upload-check";
  * Checking an upload loads it, which runs its code (module top level, describe): locally that happens in the
  * environment's own world process, never in the one holding the registry and the API.
  */
-export async function checkUpload(env: Env, name: string, upload: BundleUpload): Promise<void> {
+export async function checkUpload(env: Env, name: string, upload: BundleUpload): Promise<string> {
   if (!hasWorlds(env)) return checkBundle(env, name, upload);
   const stub = (await instanceNamespace(env, name)).getByName(UPLOAD_CHECK) as unknown as InstanceRpc;
   try {
-    await inWorld(env, name, () => stub.checkUpload(name, upload));
+    return await inWorld(env, name, () => stub.checkUpload(name, upload));
   } catch (err) {
     throw decodeFarmError(err) ?? err;
   }
@@ -269,9 +269,9 @@ export class EnvInstance extends DurableObject<Env> {
   }
 
   /** See checkUpload: this object only lends the world process its isolate; it keeps nothing. */
-  async checkUpload(name: string, upload: BundleUpload): Promise<void> {
+  async checkUpload(name: string, upload: BundleUpload): Promise<string> {
     try {
-      await checkBundle(this.env, name, upload);
+      return await checkBundle(this.env, name, upload);
     } catch (err) {
       throw err instanceof FarmError ? encodeFarmError(err) : err;
     }

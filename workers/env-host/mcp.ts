@@ -2,6 +2,7 @@ import {
   createMcpHandler, isLegacyRequest, ProtocolError, ProtocolErrorCode, Server, WebStandardStreamableHTTPServerTransport,
   type CallToolResult,
 } from "@modelcontextprotocol/server";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../shared/json-depth.ts";
 import type { ToolInfo } from "../shared/manifest.ts";
 import type { ToolOutcome } from "./sdk/world.ts";
 
@@ -93,6 +94,9 @@ export class McpEndpoint {
   async serve(request: Request): Promise<Response> {
     // Parsed once here rather than by the classifier and again by the transport.
     const parsedBody = request.method === "POST" ? await parseJsonBody(request.clone()) : undefined;
+    if (nestsDeeperThan(parsedBody)) {
+      return Response.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: `the message nests deeper than ${MAX_JSON_DEPTH} levels` } }, { status: 400 });
+    }
     if (!(await isLegacyRequest(request, parsedBody, { maxRequestBodySize: MAX_MCP_BODY }))) {
       return modern.fetch(request, { authInfo: { token: "", clientId: this.target.name, scopes: [], extra: { target: this.target } } });
     }

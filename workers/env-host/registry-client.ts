@@ -1,5 +1,6 @@
 import type { BundleManifest } from "../shared/manifest.ts";
-import { decodeFarmError } from "../shared/errors.ts";
+import { decodeFarmError, FarmError } from "../shared/errors.ts";
+import { PREPARED_MARK, prepareBundle } from "./loader/bundle-prepare.ts";
 
 /** Bundles are immutable, so what an isolate has read once it may keep. */
 const modules = new Map<string, Promise<string>>();
@@ -22,8 +23,17 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
   return hit;
 }
 
-export function loadBundleModule(env: Env, bundleId: string): Promise<string> {
-  return cached(modules, bundleId, () => registry(env).module(bundleId));
+/** The module as the farm prepared it at upload; one stored before the farm prepared bundles is prepared here. */
+export function loadPreparedModule(env: Env, bundleId: string): Promise<string> {
+  return cached(modules, bundleId, async () => {
+    const stored = await registry(env).module(bundleId);
+    if (stored.startsWith(PREPARED_MARK)) return stored;
+    try {
+      return prepareBundle(stored);
+    } catch (err) {
+      throw new FarmError("invalid_bundle", 400, `bundle ${bundleId} was uploaded before the farm prepared bundles itself and cannot be prepared now (${err instanceof Error ? err.message : String(err)}): rebuild it and upload it again`);
+    }
+  });
 }
 
 export function loadManifest(env: Env, bundleId: string): Promise<BundleManifest> {

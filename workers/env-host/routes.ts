@@ -18,6 +18,8 @@ import { isWorldLimit, rememberInstance } from "./worlds.ts";
 type App = { Bindings: Env };
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 const MAX_BUNDLE_BODY = 32 * 1024 * 1024;
+/** A tool call carries what an MCP tools/call does, so it gets the MCP route's limit. */
+const MAX_CALL_BODY = MAX_MCP_BODY;
 
 const tooLarge = (limit: number) => () => {
   throw new FarmError("payload_too_large", 413, `the request body is larger than ${limit} bytes`);
@@ -78,8 +80,8 @@ export const envRoutes = new Hono<App>()
   .put("/v1/envs/:env", requireAdmin(), bodyLimit({ maxSize: MAX_BUNDLE_BODY, onError: tooLarge(MAX_BUNDLE_BODY) }), async (c) => {
     const name = envName(c);
     const upload = await parseJson(c, BundleUpload);
-    await checkUpload(c.env, name, upload);
-    return c.json(await registry(c.env).put(upload.manifest, upload.module), 201);
+    const module = await checkUpload(c.env, name, upload);
+    return c.json(await registry(c.env).put(upload.manifest, module), 201);
   })
   .get("/v1/envs/:env", requireAdmin(), async (c) => {
     const m = await currentManifest(c.env, envName(c));
@@ -158,7 +160,7 @@ export const instanceRoutes = new Hono<App>()
     }
     return toResponse(await mcpExchange(c.env, id, await toMessage(c.req.raw)));
   })
-  .post("/v1/instances/:id/call", async (c) => {
+  .post("/v1/instances/:id/call", bodyLimit({ maxSize: MAX_CALL_BODY, onError: tooLarge(MAX_CALL_BODY) }), async (c) => {
     const id = instanceId(c);
     await requireInstanceAccess(c, id);
     const call = await parseJson(c, ToolCall);

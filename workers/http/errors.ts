@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../shared/json-depth.ts";
 
 /** The single place any error becomes `{error:{code,message}}`. */
 export function errorResponse(err: unknown, c: Context): Response {
@@ -29,6 +30,7 @@ export async function parseJson<T extends z.ZodType>(c: Context, schema: T): Pro
   } catch {
     throw new FarmError("invalid_json", 400, "the request body is not valid JSON");
   }
+  if (nestsDeeperThan(body)) throw new FarmError("invalid_json", 400, `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new FarmError("invalid_request", 400, z.prettifyError(parsed.error));
   return parsed.data;

@@ -28,8 +28,11 @@ export const Sample = z.object({
   prompt_ids: z.array(z.number().int()),
   response_ids: z.array(z.number().int()),
   response_mask: z.array(z.union([z.literal(0), z.literal(1)])),
-  /** The policy's logprob per response token; 0 where the mask is 0. */
-  response_logprobs: z.array(z.number()),
+  /**
+   * The policy's logprob per response token: null where the mask is 0 (nothing was sampled there) and where the
+   * server returned none, so a missing logprob never reads as probability 1.
+   */
+  response_logprobs: z.array(z.number().nullable()),
   /** Turns [first, last] the sample covers. */
   turns: z.tuple([z.number().int(), z.number().int()]),
   starts_because: SampleBreak,

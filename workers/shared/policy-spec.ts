@@ -15,6 +15,13 @@ export const OpenAiPolicySpec = z.object({
   logprobs: z.boolean().default(true),
   /** vLLM's `return_token_ids`: the exact prompt and completion tokens, so a trainer need not re-tokenize. */
   returnTokenIds: z.boolean().default(true),
+  /**
+   * Token in, token out (vLLM only): each turn's prompt is the previous prompt + the ids the policy generated + the
+   * template's tokens for the tool results and next generation prompt (from vLLM's /tokenize), sent to
+   * /v1/completions as ids. A trajectory stays one training sample whatever the chat template does to history
+   * (Qwen3 drops reasoning and its empty think block); only a truncation that rewrites history starts another.
+   */
+  tokenInTokenOut: z.boolean().default(false),
   timeoutMs: z.number().int().min(1).default(120_000),
   maxRetries: z.number().int().min(0).default(5),
   backoffMs: z.number().int().min(0).default(500),

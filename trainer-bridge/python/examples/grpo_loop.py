@@ -23,7 +23,7 @@ from typing import List, Optional
 # Runs from a checkout without `pip install`; an installed worldfarm is found first either way.
 sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-from worldfarm import Farm, grpo_advantages, to_verl  # noqa: E402
+from worldfarm import Farm, grpo_advantages, trajectory_row  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -56,8 +56,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows = 0
         groups = 0
         for group in farm.groups(batch["batchId"]):
-            advantages = grpo_advantages(group)
-            rows += len(to_verl(group, advantages))  # what a verl trainer would append to its DataProto
+            advantages = grpo_advantages(group, "verl")
+            # verl trains one row per trajectory; the ones it cannot train on are left out (see worldfarm.trajectory_row).
+            rows += sum(trajectory_row(t).trainable for t in group["trajectories"])
             rewards += [t["reward"] for t in group["trajectories"] if t["loss_weight"] == 1]
             groups += 1
             print(f"  {group['policy']['policy_version']} {group['task']['task_id']:<38} rewards {[round(t['reward'], 2) for t in group['trajectories']]}"

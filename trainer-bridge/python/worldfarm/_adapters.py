@@ -1,91 +1,101 @@
-"""A group as rows in verl's and TRL's field names: one row per sample.
+"""A group as the rows verl's agent loop and TRL's `rollout_func` return: one per trajectory.
 
-A trajectory has several samples where truncation or the chat template rewrote its
-history; each sample is a row carrying its trajectory's reward and advantage. A
-trajectory with no samples (it failed before the policy answered, or the policy
-returns no token ids) still gives one empty row, so a group keeps one row per member.
-A loss-weight-0 member's rows keep their tokens but have an all-zero mask, and say
-`loss_weight: 0`, so a trainer that reads only the mask still never trains on them.
+Both libraries compute advantages themselves from the rewards they are given, so the rows
+carry rewards, not advantages: None for a member left out (see `worldfarm._rows`), which TRL
+keeps out of its group baseline and `worldfarm.verl`'s estimator keeps out of verl's.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ._advantages import grpo_advantages
-from ._types import Group, Sample
+from ._rows import chat_turns, trajectory_row
+from ._types import Group, Trajectory
 
-__all__ = ["to_verl", "to_trl"]
-
-_EMPTY: Sample = {"prompt_ids": [], "response_ids": [], "response_mask": [], "response_logprobs": [], "turns": [0, 0], "starts_because": "start"}
+__all__ = ["to_verl", "to_trl", "verl_output"]
 
 
-def _rows(group: Group, advantages: Optional[Sequence[float]]) -> List[Dict[str, Any]]:
-    advantages = grpo_advantages(group) if advantages is None else advantages
-    if len(advantages) != len(group["trajectories"]):
-        raise ValueError(f"got {len(advantages)} advantages for a group of {len(group['trajectories'])}")
-    rows = []
-    for trajectory, advantage in zip(group["trajectories"], advantages):
-        weight = trajectory["loss_weight"]
-        for index, sample in enumerate(trajectory["samples"] or [_EMPTY]):
-            mask = sample["response_mask"] if weight == 1 else [0] * len(sample["response_mask"])
-            rows.append({"trajectory": trajectory, "sample": sample, "index": index, "mask": mask, "advantage": float(advantage) if weight == 1 else 0.0})
-    return rows
+def verl_output(
+    trajectory: Trajectory,
+    *,
+    prompt_length: int,
+    response_length: int,
+    fallback_prompt_ids: Sequence[int] = (),
+    pad_token_id: int = 0,
+    group_id: Optional[str] = None,
+) -> Dict[str, Any]:
+    """One trajectory as the keyword arguments of verl's `AgentLoopOutput` (verl b178a3cd,
+    verl/experimental/agent_loop/agent_loop.py), cut to the rollout's `prompt_length` and
+    `response_length` as verl's padding needs (it pads to those lengths and never truncates).
 
-
-def to_verl(group: Group, advantages: Optional[Sequence[float]] = None) -> List[Dict[str, Any]]:
-    """One dict per sample with verl's names: the fields of its agent loop's `AgentLoopOutput`
-    (prompt_ids, response_ids, response_mask, response_logprobs, reward_score, num_turns) and of
-    the DataProto its trainer builds (rollout_log_probs, token_level_scores with the reward on the
-    last response token, advantages per token, uid = the group id GRPO groups by).
-
-    Args:
-        group: a group from `Farm.groups`.
-        advantages: one per trajectory; `grpo_advantages(group)` when omitted.
+    A prompt longer than `prompt_length` keeps its last tokens and the row is left out: the
+    policy never generated in that shortened context. `extra_fields["worldfarm"]` says what was
+    done and why; `metrics` are verl's `AgentLoopMetrics` fields (the agent loop fills in times).
     """
-    out = []
-    for row in _rows(group, advantages):
-        trajectory, sample = row["trajectory"], row["sample"]
-        length = len(sample["response_ids"])
-        scores = [0.0] * length
-        if length:
-            scores[-1] = float(trajectory["reward"])
-        out.append({
-            "uid": group["group_id"],
-            "trajectory_id": trajectory["trajectory_id"],
-            "sample_index": row["index"],
-            "starts_because": sample["starts_because"],
-            "prompt_ids": list(sample["prompt_ids"]),
-            "response_ids": list(sample["response_ids"]),
-            "response_mask": row["mask"],
-            "response_logprobs": list(sample["response_logprobs"]),
-            "rollout_log_probs": list(sample["response_logprobs"]),
-            "reward_score": float(trajectory["reward"]),
-            "token_level_scores": scores,
-            "advantages": [row["advantage"] * m for m in row["mask"]],
-            "num_turns": trajectory["num_turns"],
-            "loss_weight": trajectory["loss_weight"],
-        })
-    return out
-
-
-def to_trl(group: Group, advantages: Optional[Sequence[float]] = None) -> Dict[str, List[Any]]:
-    """The group as the dict of lists a TRL `GRPOTrainer` `rollout_func` returns: prompt_ids,
-    completion_ids, logprobs and env_mask (1 where the model generated the token, 0 for tool
-    output, which TRL multiplies into the completion mask), one entry per sample; the extra
-    keys (reward, advantages, uid, trajectory_id, loss_weight, num_turns) reach reward
-    functions as keyword arguments, so `lambda reward, **_: reward` scores with the farm's reward.
-    """
-    rows = _rows(group, advantages)
+    row = trajectory_row(trajectory)
+    prompt, response, mask = row.tokens(fallback_prompt_ids, pad_token_id)
+    reason = row.reason
+    if len(prompt) > prompt_length:
+        prompt = prompt[-prompt_length:]
+        reason = reason or "prompt_too_long"
+    if reason is not None:
+        mask = [0] * len(mask)
+    response_truncated = len(response) > response_length
+    response, mask = response[:response_length], mask[:response_length]
     return {
-        "prompt_ids": [list(r["sample"]["prompt_ids"]) for r in rows],
-        "completion_ids": [list(r["sample"]["response_ids"]) for r in rows],
-        "logprobs": [list(r["sample"]["response_logprobs"]) for r in rows],
-        "env_mask": [r["mask"] for r in rows],
-        "reward": [float(r["trajectory"]["reward"]) for r in rows],
-        "advantages": [r["advantage"] for r in rows],
-        "uid": [group["group_id"] for _ in rows],
-        "trajectory_id": [r["trajectory"]["trajectory_id"] for r in rows],
-        "loss_weight": [r["trajectory"]["loss_weight"] for r in rows],
-        "num_turns": [r["trajectory"]["num_turns"] for r in rows],
+        "prompt_ids": prompt,
+        "response_ids": response,
+        "response_mask": mask,
+        "response_logprobs": row.logprobs(len(response)),
+        "multi_modal_data": {},
+        "reward_score": float(trajectory["reward"]) if reason is None else None,
+        "num_turns": chat_turns(trajectory),
+        "metrics": {"generate_sequences": 0.0, "tool_calls": 0.0, "num_preempted": -1},
+        "extra_fields": {
+            "worldfarm": {
+                "trajectory_id": trajectory["trajectory_id"],
+                "group_id": group_id,
+                "status": trajectory["status"],
+                "stop_reason": trajectory["stop_reason"],
+                "farm_reward": float(trajectory["reward"]),
+                "left_out": reason,
+                "response_truncated": response_truncated,
+                "policy_turns": trajectory["num_turns"],
+            },
+        },
     }
+
+
+def to_verl(group: Group, *, prompt_length: int, response_length: int, fallback_prompt_ids: Sequence[int] = (), pad_token_id: int = 0) -> List[Dict[str, Any]]:
+    """The group as verl `AgentLoopOutput` keyword arguments, one per trajectory in order
+    (see `verl_output`); `extra_fields["worldfarm"]["group_id"]` names the group."""
+    return [
+        verl_output(t, prompt_length=prompt_length, response_length=response_length, fallback_prompt_ids=fallback_prompt_ids,
+                    pad_token_id=pad_token_id, group_id=group["group_id"])
+        for t in group["trajectories"]
+    ]
+
+
+def to_trl(group: Group, *, eos_token_id: int, fallback_prompt_ids: Sequence[int] = ()) -> Dict[str, List[Any]]:
+    """The group as the dict of lists a TRL `GRPOTrainer` `rollout_func` returns (TRL f2cd5771,
+    trl/trainer/grpo_trainer.py), one entry per trajectory in order.
+
+    `prompt_ids`, `completion_ids` (never empty: TRL reads `ids[-1]`), `logprobs`, `env_mask`
+    (1 where the model generated the token; TRL multiplies it into the completion mask), and
+    for reward functions `reward` (None for a member left out: TRL's unscorable value, kept out
+    of the group's mean and std), `left_out`, `trajectory_id`, `group_id`.
+    A member with no tokens takes `fallback_prompt_ids` and `[eos_token_id]` under mask 0.
+    """
+    out: Dict[str, List[Any]] = {k: [] for k in ("prompt_ids", "completion_ids", "logprobs", "env_mask", "reward", "left_out", "trajectory_id", "group_id")}
+    for trajectory in group["trajectories"]:
+        row = trajectory_row(trajectory)
+        prompt, completion, mask = row.tokens(fallback_prompt_ids, eos_token_id)
+        out["prompt_ids"].append(prompt)
+        out["completion_ids"].append(completion)
+        out["logprobs"].append(row.logprobs(len(completion)))
+        out["env_mask"].append(mask)
+        out["reward"].append(row.reward)
+        out["left_out"].append(row.reason)
+        out["trajectory_id"].append(trajectory["trajectory_id"])
+        out["group_id"].append(group["group_id"])
+    return out

@@ -15,12 +15,13 @@ JSON = Dict[str, Any]
 
 class Sample(TypedDict):
     """One training sample: prompt_ids are exactly what the policy received at its first turn;
-    response_ids interleave generated tokens (mask 1) with tool output and template tokens (mask 0)."""
+    response_ids interleave generated tokens (mask 1) with tool output and template tokens (mask 0).
+    A logprob is None under mask 0 and where the policy server sent none."""
 
     prompt_ids: List[int]
     response_ids: List[int]
     response_mask: List[int]
-    response_logprobs: List[float]
+    response_logprobs: List[Optional[float]]
     turns: List[int]
     starts_because: Literal["start", "truncated", "prefix_mismatch"]
 

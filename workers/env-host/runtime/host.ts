@@ -7,6 +7,12 @@ import { diffTables } from "./diff.ts";
 import { runtimeMode, worldClass, type WorldSpec } from "./world-class.ts";
 
 type FacetName = "live" | "initial";
+
+/**
+ * How long a verification may take. A verifier does a few reads; one awaiting a timer or a promise that never
+ * settles would otherwise hold its caller (an HTTP request, a rollout) forever.
+ */
+export const VERIFY_TIMEOUT_MS = 10_000;
 export type WorldState = ReturnType<WorldBase["exportState"]>;
 
 /** The facet's RPC surface, spelled out: the generated stub types of its JSON results are too deep for tsc. */
@@ -88,8 +94,18 @@ export class WorldHost {
     this.ctx.facets.clone("initial", "live");
   }
 
-  verify(taskId: string, answer: string | null): Promise<VerifyOutcome> {
-    return this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")));
+  async verify(taskId: string, answer: string | null): Promise<VerifyOutcome> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<VerifyOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({
+        ok: false, kind: "timeout", message: `the verifier did not finish within ${VERIFY_TIMEOUT_MS / 1000} s (is it awaiting something that never settles?)`,
+      }), VERIFY_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial"))), timedOut]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
   tables(): Promise<{ name: string; rows: number }[]> {

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { FarmError } from "../../shared/errors.ts";
 import type { EnvDef } from "../sdk/define.ts";
 import { WorldBase } from "../sdk/world.ts";
@@ -9,5 +10,9 @@ export class StaticWorld extends WorldBase {
     const def = env ? staticEnvs[env] : undefined;
     if (!def) throw new FarmError("env_not_compiled_in", 400, `environment "${env}" is not compiled into this Worker`);
     return def;
+  }
+
+  protected formatInputError(error: unknown): string {
+    return z.prettifyError(error as z.ZodError);
   }
 }

@@ -1,16 +1,21 @@
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { z } from "zod";
 import type { EnvDef } from "./define.ts";
-import { describeEnv } from "./describe.ts";
-import { makeWorld } from "./world.ts";
+import { describeEnv, type EnvDescription } from "./describe.ts";
 
-/** What every bundle exports: the world facet class, and an entrypoint the registry asks to describe it. */
-export function bundleExports(def: EnvDef) {
+/**
+ * What a bundle's default export is: its definition, and what only the bundle's own zod can do with the schemas
+ * in it. The farm brings the world that runs it (workers/env-host/loader/runtime.ts).
+ */
+export interface EnvModule {
+  definition: EnvDef;
+  describe(): EnvDescription;
+  formatError(error: unknown): string;
+}
+
+export function bundleExports(def: EnvDef): EnvModule {
   return {
-    World: makeWorld(def),
-    Describe: class Describe extends WorkerEntrypoint {
-      describe() {
-        return describeEnv(def);
-      }
-    },
+    definition: def,
+    describe: () => describeEnv(def),
+    formatError: (error) => z.prettifyError(error as z.ZodError),
   };
 }

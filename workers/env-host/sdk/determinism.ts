@@ -26,3 +26,9 @@ export function stepClock(epochMs: number, calls: number): Clock {
     today: () => new Date(epochMs + calls * 60_000).toISOString().slice(0, 10),
   };
 }
+
+/** Where a world's time and randomness come from at this moment: the world points them at the running call's. */
+export interface WorldSources {
+  clock: Clock;
+  random: Random;
+}

@@ -1,15 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
 import type { EnvDef, Json, Row, SqlValue, VerifyResult } from "./define.ts";
 import { readDb, syncDb, type ReadQuery } from "./db.ts";
-import { seededRandom, stepClock } from "./determinism.ts";
-import { describeEnv } from "./describe.ts";
-import { armGuard, guardTripped, GuardError } from "./guard.ts";
+import { seededRandom, stepClock, type WorldSources } from "./determinism.ts";
+import { Guard, GuardError } from "./guard.ts";
 import { countRows, insertRows, readTable, worldTables, type TableRows } from "./tables.ts";
 
-/** Steps (loop iterations plus function calls) one tool call or verification may take. */
-const GUARD_BUDGET = 20_000_000;
-const DEFAULT_EPOCH = "2026-01-15T09:00:00Z";
+/** Steps (loop iterations plus function calls) one tool call, verification or module evaluation may take. */
+export const GUARD_BUDGET = 20_000_000;
+export const DEFAULT_EPOCH = "2026-01-15T09:00:00Z";
 
 export type ToolOutcome =
   | { ok: true; result: unknown }
@@ -23,7 +21,7 @@ export type ToolOutcome =
 
 export type VerifyOutcome =
   | { ok: true; result: VerifyResult }
-  | { ok: false; kind: "unknown_task" | "verifier_error" | "runaway"; message: string };
+  | { ok: false; kind: "unknown_task" | "verifier_error" | "runaway" | "timeout"; message: string };
 
 export interface SetupOptions {
   /** Seeds the world's random source; the same seed and actions give the same final state. */
@@ -50,6 +48,12 @@ const MAX_TEMPLATES = 16;
  */
 export abstract class WorldBase extends DurableObject {
   protected abstract definition(env?: string): EnvDef;
+  /** Says what is wrong with a tool's arguments, from the error its input schema gave. */
+  protected abstract formatInputError(error: unknown): string;
+  /** This world's step budget: the farm's instrumentation makes environment code count against it. */
+  protected readonly guard = new Guard();
+  /** The clock and random that `Date` and `Math.random` inside this world's environment code read now. */
+  protected readonly sources: WorldSources = { clock: stepClock(Date.parse(DEFAULT_EPOCH), 0), random: seededRandom({ value: 0 }) };
 
   private get sql() {
     return this.ctx.storage.sql;
@@ -89,18 +93,16 @@ export abstract class WorldBase extends DurableObject {
     this.setMeta("calls", 0);
     this.sql.exec(def.schema);
     const random = { value: options.seed | 0 };
-    // Seed code is environment code too: without a fresh budget, steps would pile up across every world it builds.
-    armGuard(GUARD_BUDGET);
+    this.sources.clock = stepClock(Date.parse(def.epoch ?? DEFAULT_EPOCH), 0);
+    this.sources.random = seededRandom(random);
+    // Seed code is environment code too, with a budget of its own.
+    this.guard.arm(GUARD_BUDGET);
     if (typeof def.seed === "string") this.sql.exec(def.seed);
-    else def.seed(syncDb(this.sql), seededRandom(random));
-    if (guardTripped()) throw new GuardError(runawayMessage());
+    else def.seed(syncDb(this.sql), this.sources.random);
+    if (this.guard.tripped()) throw new GuardError(runawayMessage());
     this.setMeta("random", random.value);
     const tables = worldTables(this.sql);
     return { tables: tables.length, rows: tables.reduce((n, t) => n + countRows(this.sql, t), 0) };
-  }
-
-  describe() {
-    return describeEnv(this.def());
   }
 
   /**
@@ -113,11 +115,20 @@ export abstract class WorldBase extends DurableObject {
       if (done) return { ok: true, result: JSON.parse(done.result) as Json };
     }
     const def = this.def();
+    // From here on environment code may run (its definition's getters, its schemas, its tool): on one budget.
+    this.guard.arm(GUARD_BUDGET);
     const t = Object.hasOwn(def.tools, name) ? def.tools[name] : undefined;
     if (!t) return { ok: false, kind: "unknown_tool", message: `unknown tool "${name}"` };
-    const parsed = t.input.safeParse(args ?? {});
-    if (!parsed.success) {
-      return { ok: false, kind: "invalid_arguments", message: `invalid arguments for ${name}: ${z.prettifyError(parsed.error)}` };
+    // The input schema is environment code too (the bundle brings its own zod).
+    let parsed: ReturnType<typeof t.input.safeParse>;
+    try {
+      parsed = t.input.safeParse(args ?? {});
+      if (!parsed.success) {
+        return { ok: false, kind: "invalid_arguments", message: `invalid arguments for ${name}: ${this.formatInputError(parsed.error)}` };
+      }
+    } catch (err) {
+      if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
+      throw err;
     }
     const calls = Number(this.meta("calls"));
     const random = { value: Number(this.meta("random")) };
@@ -128,11 +139,12 @@ export abstract class WorldBase extends DurableObject {
       clock: stepClock(Date.parse(def.epoch ?? DEFAULT_EPOCH), calls),
       random: seededRandom(random),
     };
-    armGuard(GUARD_BUDGET);
+    this.sources.clock = ctx.clock;
+    this.sources.random = ctx.random;
     try {
       const result = this.ctx.storage.transactionSync(() => {
         const value = t.run(parsed.data, ctx);
-        if (guardTripped()) throw new GuardError(runawayMessage());
+        if (this.guard.tripped()) throw new GuardError(runawayMessage());
         if (value instanceof Promise) throw new Error(`tool ${name} returned a Promise: tools must be synchronous`);
         const json = JSON.stringify(value ?? null);
         // Only a call that changed the world moves its clock and random state on. A read stays a read, with no
@@ -146,7 +158,7 @@ export abstract class WorldBase extends DurableObject {
       });
       return { ok: true, result: JSON.parse(result) as Json };
     } catch (err) {
-      if (isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
+      if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err), ...(isInternal(err) ? { internal: true } : {}) };
     }
   }
@@ -167,16 +179,19 @@ export abstract class WorldBase extends DurableObject {
 
   async verify(taskId: string, answer: string | null, before: ReadQuery): Promise<VerifyOutcome> {
     const def = this.def();
+    this.guard.arm(GUARD_BUDGET);
     const t = def.tasks.find((x) => x.id === taskId);
     if (!t) return { ok: false, kind: "unknown_task", message: `unknown task "${taskId}"` };
     const after: ReadQuery = { read: async (text, params) => this.read(text, params) };
-    armGuard(GUARD_BUDGET);
+    this.sources.clock = stepClock(Date.parse(def.epoch ?? DEFAULT_EPOCH), this.writes());
+    this.sources.random = seededRandom({ value: Number(this.meta("random") ?? 0) });
     try {
       const result = await t.verify({ before: readDb(before), after: readDb(after), answer, userId: def.userId ?? 1 });
-      if (guardTripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
-      return { ok: true, result: { complete: result.complete === true, ...(result.info ? { info: result.info } : {}) } };
+      if (this.guard.tripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      // What crosses back to the host is plain data, read here on this verification's budget.
+      return { ok: true, result: JSON.parse(JSON.stringify({ complete: result.complete === true, ...(result.info ? { info: result.info } : {}) })) as VerifyResult };
     } catch (err) {
-      if (isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
+      if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "verifier_error", message: err instanceof Error ? err.message : String(err) };
     }
   }
@@ -217,6 +232,10 @@ export abstract class WorldBase extends DurableObject {
     });
   }
 
+  private isRunaway(err: unknown): boolean {
+    return err instanceof GuardError || this.guard.tripped() || isStackOverflow(err);
+  }
+
   /** Environment code could install its own global state; a world answers only RPC. */
   override fetch(): Response {
     return new Response("worlds answer RPC only", { status: 404 });
@@ -224,8 +243,8 @@ export abstract class WorldBase extends DurableObject {
 }
 
 /** Unbounded recursion overflows the stack long before it spends the step budget: both are runaway code. */
-function isRunaway(err: unknown): boolean {
-  return err instanceof GuardError || guardTripped() || (err instanceof RangeError && /call stack/i.test(err.message));
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
 }
 
 function isInternal(err: unknown): boolean {
@@ -233,15 +252,6 @@ function isInternal(err: unknown): boolean {
   return err instanceof Error && /SQLITE_|no such (table|column)|syntax error|constraint failed/i.test(err.message);
 }
 
-function runawayMessage(): string {
+export function runawayMessage(): string {
   return "environment code was stopped: it ran too many loop iterations or function calls in one call (probable infinite loop)";
-}
-
-/** The facet class a bundle exports: one environment definition, fixed at build time. */
-export function makeWorld(def: EnvDef) {
-  return class World extends WorldBase {
-    protected definition(): EnvDef {
-      return def;
-    }
-  };
 }

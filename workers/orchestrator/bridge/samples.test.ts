@@ -16,7 +16,7 @@ describe("training samples from a trajectory's token ids", () => {
       prompt_ids: [1, 2],
       response_ids: [3, 4, 50, 51, 5, 60, 6, 7],
       response_mask: [1, 1, 0, 0, 1, 0, 1, 1],
-      response_logprobs: [-0.1, -0.2, 0, 0, -0.5, 0, -0.6, -0.7],
+      response_logprobs: [-0.1, -0.2, null, null, -0.5, null, -0.6, -0.7],
       turns: [0, 2],
       starts_because: "start",
     }]);
@@ -34,8 +34,8 @@ describe("training samples from a trajectory's token ids", () => {
       ["truncated", [2, 2], [1, 2, 4, 9]],
       ["prefix_mismatch", [3, 3], [7, 7, 7]],
     ]);
-    // Missing logprobs are zeros, one per generated token, so every array keeps the response's length.
-    expect(samples[0]!.response_logprobs).toEqual([0, 0, 0]);
+    // Missing logprobs are null, one per token, so every array keeps the response's length and none reads as p = 1.
+    expect(samples[0]!.response_logprobs).toEqual([null, null, null]);
   });
 
   it("makes no samples from turns without token ids, and restarts after a turn that has none", () => {

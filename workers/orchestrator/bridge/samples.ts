@@ -19,7 +19,8 @@ function append<T>(target: T[], source: readonly T[]): void {
  * completion, and what it adds (tool output, template tokens) joins the response with mask 0. Where it does not,
  * because truncation rewrote the history or the chat template re-rendered it, a new sample starts, so every
  * sample's prompt ids are exactly what the policy received. Turns without token ids (oracle, scripted, or a
- * server that does not return them) make no samples.
+ * server that does not return them) make no samples. A logprob is null wherever there is none to give: under mask 0,
+ * and for generated tokens the server sent without logprobs (a 0 there would claim probability 1).
  */
 export function buildSamples(turns: Tokens[]): Sample[] {
   const samples: Sample[] = [];
@@ -32,7 +33,7 @@ export function buildSamples(turns: Tokens[]): Sample[] {
       current = undefined;
       continue;
     }
-    const logprobs = turn.logprobs?.length === completion.length ? turn.logprobs : completion.map(() => 0);
+    const logprobs: (number | null)[] = turn.logprobs?.length === completion.length ? turn.logprobs : completion.map(() => null);
     let reason: SampleBreak | undefined;
     if (!current) reason = samples.length === 0 ? "start" : "prefix_mismatch";
     else if (turn.truncated) reason = "truncated";
@@ -45,7 +46,7 @@ export function buildSamples(turns: Tokens[]): Sample[] {
       const added = prompt.slice(context.length);
       append(current!.response_ids, added);
       append(current!.response_mask, added.map(() => 0 as const));
-      append(current!.response_logprobs, added.map(() => 0));
+      append(current!.response_logprobs, added.map(() => null));
       current!.turns[1] = turn.turn;
       append(context, added);
     }

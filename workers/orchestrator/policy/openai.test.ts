@@ -1,7 +1,7 @@
 import type {} from "../../../test/provided.ts";
 import { describe, expect, inject, it } from "vitest";
 import type { ChatMessage, OpenAiTool } from "../../shared/chat.ts";
-import { openAiPolicy, type OpenAiPolicyDeps } from "./openai.ts";
+import { openAiPolicy, readToolCalls, type OpenAiPolicyDeps } from "./openai.ts";
 import { PolicyError, type PolicyRequest } from "./policy.ts";
 import { seededRandom } from "../../env-host/sdk/determinism.ts";
 
@@ -255,5 +255,88 @@ describe("openAiPolicy with an injected fetch", () => {
 
     await policy.next({ ...request(), tools: [] });
     expect(sent[1]!.body).not.toHaveProperty("tools");
+  });
+});
+
+describe("openAiPolicy token in, token out", () => {
+  async function play(options: Record<string, unknown> = {}, turns = 3) {
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true, ...options });
+    const messages: ChatMessage[] = [];
+    const out = [];
+    for (let n = 0; n < turns; n++) {
+      const turn = await policy.next(request(messages));
+      out.push(turn);
+      messages.push({ role: "assistant", ...turn.reply });
+      for (const call of turn.reply.tool_calls ?? []) messages.push({ role: "tool", tool_call_id: call.id, content: "{}" });
+    }
+    return { policy, turns: out, messages };
+  }
+
+  it("sends each turn the last prompt + the generated ids + the template's tokens for the new messages", async () => {
+    const { turns } = await play();
+    expect(turns.map((t) => [t.finishReason, t.reply])).toEqual([
+      ["tool_calls", { content: null, tool_calls: [{ id: "call_0_0", type: "function", function: { name: "find_restaurant", arguments: '{"name":"Luigi\'s"}' } }] }],
+      ["tool_calls", { content: null, tool_calls: [{ id: "call_1_0", type: "function", function: { name: "book_table", arguments: '{"restaurant_id":3,"party_size":2}' } }] }],
+      ["stop", { content: "Booked a table for two at Luigi's." }],
+    ]);
+    for (const [i, turn] of turns.entries()) {
+      expect(turn.logprobs).toHaveLength(turn.completionTokenIds!.length);
+      if (i === 0) continue;
+      const before = [...turns[i - 1]!.promptTokenIds!, ...turns[i - 1]!.completionTokenIds!];
+      expect(turn.promptTokenIds!.slice(0, before.length)).toEqual(before);
+      expect(turn.promptTokenIds!.length).toBeGreaterThan(before.length);
+    }
+  });
+
+  it("renders afresh when the history was rewritten or the last reply was cut off", async () => {
+    const paths: string[] = [];
+    const deps = { fetch: ((input, init) => (paths.push(new URL(String(input)).pathname), fetch(input, init))) as typeof fetch };
+    const tokenizeCalls = async (work: () => Promise<unknown>) => {
+      paths.length = 0;
+      await work();
+      return paths.filter((p) => p === "/tokenize").length;
+    };
+    // Continuing: two renderings (before the reply, and with the new messages) give the new messages' tokens.
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true }, deps);
+    const first = await policy.next(request());
+    const next = [{ role: "assistant" as const, ...first.reply }, ...first.reply.tool_calls!.map((c) => ({ role: "tool" as const, tool_call_id: c.id, content: "{}" }))];
+    expect(await tokenizeCalls(() => policy.next(request(next)))).toBe(2);
+    // Truncation dropped the exchanges: the new prompt is the rendering of what is left, as a fresh policy renders it.
+    const rewritten = { ...request(), messages: [...request().messages, { role: "user" as const, content: "Go on." }] };
+    let after: Awaited<ReturnType<typeof policy.next>> | undefined;
+    expect(await tokenizeCalls(async () => (after = await policy.next(rewritten)))).toBe(1);
+    const fresh = await openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true }).next(rewritten);
+    expect(after!.promptTokenIds).toEqual(fresh.promptTokenIds);
+    // A reply cut at max tokens has no end-of-turn token to continue from.
+    const cut = openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true, maxTokens: 5 }, deps);
+    const short = await cut.next(request());
+    expect(short.finishReason).toBe("length");
+    expect(await tokenizeCalls(() => cut.next(request([{ role: "assistant", ...short.reply }, { role: "user", content: "Go on." }])))).toBe(1);
+  });
+
+  it("asks /v1/completions for what the context leaves, and records no logprobs when the server sends none", async () => {
+    const { fetch: counting, calls } = (() => {
+      const calls: { url: string; body: any }[] = [];
+      return { calls, fetch: ((input, init) => (calls.push({ url: String(input), body: JSON.parse(String(init?.body)) }), fetch(input, init))) as typeof fetch };
+    })();
+    const policy = openAiPolicy({ baseUrl: servers.clean, model: "m", tokenInTokenOut: true, logprobs: false }, { fetch: counting });
+    const turn = await policy.next(request());
+    expect(calls.map((c) => c.url.replace(servers.clean.replace(/\/v1$/, ""), ""))).toEqual(["/tokenize", "/v1/completions"]);
+    expect(calls[1]!.body.max_tokens).toBe(32_768 - turn.promptTokenIds!.length);
+    expect(calls[1]!.body.prompt).toEqual(turn.promptTokenIds);
+    expect(turn.logprobs).toBeUndefined();
+  });
+
+  it("reads Qwen's tool calls as vLLM's hermes parser does, leaving unparsable ones as text", () => {
+    expect(readToolCalls('Let me look.\n<tool_call>\n{"name": "a", "arguments": {"x": 1}}\n</tool_call>\n<tool_call>{"name":"b","arguments":{}}</tool_call>', 4)).toEqual({
+      content: "Let me look.\n",
+      tool_calls: [
+        { id: "call_4_0", type: "function", function: { name: "a", arguments: '{"x":1}' } },
+        { id: "call_4_1", type: "function", function: { name: "b", arguments: "{}" } },
+      ],
+    });
+    expect(readToolCalls(GARBAGE, 0)).toEqual({ content: GARBAGE });
+    expect(readToolCalls('<tool_call>{"arguments": {}}</tool_call>', 0)).toEqual({ content: '<tool_call>{"arguments": {}}</tool_call>' });
+    expect(readToolCalls("Done.", 0)).toEqual({ content: "Done." });
   });
 });

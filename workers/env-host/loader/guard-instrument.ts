@@ -1,18 +1,18 @@
 import { parse, type AnyNode, type Program } from "acorn";
 import MagicString from "magic-string";
 
-const GUARD = "__wfGuard";
+export const GUARD = "__wfGuard";
+/** Names the farm's wrapper introduces: code that mentions one is refused, so it can neither shadow nor reach them. */
+export const RESERVED_PREFIX = "__wf";
 
 /**
- * Makes every loop iteration and function call in an ES module call `__wfGuard()` from
- * `guardModule`, so a runaway loop or recursion throws instead of freezing workerd.
+ * Makes every loop iteration and function call of `program` call `__wfGuard()`, so a runaway loop or recursion
+ * throws instead of freezing workerd. Edits go into `out`, the MagicString over the program's source; `check` sees
+ * every node on the way, to refuse what the caller cannot allow.
  */
-export function instrumentGuards(source: string, guardModule: string): string {
-  const program = parseModule(source);
-  const out = new MagicString(source);
-
-  // Children are handled before their parents, so where an inner and an outer wrapper end at
-  // the same position the inner closer is appended first: "x => (__wfGuard(), y) }".
+export function instrumentProgram(program: Program, out: MagicString, check: (node: AnyNode) => void = () => {}): void {
+  // Children are handled before their parents, so where an inner and an outer wrapper end at the same position
+  // the inner closer is appended first: "x => (__wfGuard(), y) }".
   const wrap = (body: AnyNode, opener: string, closer: string) => {
     out.prependRight(body.start, opener);
     out.appendLeft(body.end, closer);
@@ -20,10 +20,11 @@ export function instrumentGuards(source: string, guardModule: string): string {
   const guardStart = (block: AnyNode) => out.prependRight(block.start + 1, `${GUARD}();`);
 
   walk(program, (node) => {
+    check(node);
     switch (node.type) {
       case "Identifier":
-        if (node.name === GUARD) {
-          throw new Error(`guard instrumentation: the module already uses the name ${GUARD} (instrumented twice?)`);
+        if (node.name.startsWith(RESERVED_PREFIX)) {
+          throw new Error(`guard instrumentation: the module uses the name ${node.name}; names starting ${RESERVED_PREFIX} are the farm's (instrumented twice?)`);
         }
         break;
       case "ForStatement":
@@ -42,15 +43,16 @@ export function instrumentGuards(source: string, guardModule: string): string {
         break;
     }
   });
+}
 
-  const importLine = `import { ${GUARD} } from ${JSON.stringify(guardModule)};`;
-  const at = importPosition(source, program);
-  if (at === 0) out.prepend(importLine + "\n");
-  else out.appendLeft(at, "\n" + importLine);
+/** `source` with every loop iteration and function call counted by a `__wfGuard` that the caller puts in scope. */
+export function instrumentGuards(source: string): string {
+  const out = new MagicString(source);
+  instrumentProgram(parseModule(source), out);
   return out.toString();
 }
 
-function parseModule(source: string): Program {
+export function parseModule(source: string): Program {
   try {
     return parse(source, { ecmaVersion: "latest", sourceType: "module" });
   } catch (err) {
@@ -63,18 +65,8 @@ function parseModule(source: string): Program {
   }
 }
 
-/** After the hashbang and directive prologue, which must stay first. */
-function importPosition(source: string, program: Program): number {
-  let at = /^#!.*/.exec(source)?.[0].length ?? 0;
-  for (const statement of program.body) {
-    if (statement.type !== "ExpressionStatement" || statement.directive === undefined) break;
-    at = statement.end;
-  }
-  return at;
-}
-
 /** Post-order walk over every child node, found generically so no node type is missed. */
-function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
+export function walk(node: AnyNode, visit: (node: AnyNode) => void): void {
   for (const [key, value] of Object.entries(node)) {
     if (key === "type") continue;
     for (const child of Array.isArray(value) ? value : [value]) {

@@ -1,0 +1,137 @@
+import type {} from "./provided.ts";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { BundleManifest } from "../workers/shared/manifest.ts";
+import type { RolloutResult } from "../workers/shared/rollout.ts";
+import { call, createInstance, farm, upload } from "./helpers.ts";
+
+const RUNAWAY = /probable infinite loop/;
+const EPOCH = Date.parse("2026-01-15T09:00:00Z");
+
+async function sha256hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A bundle written by hand, with no SDK and no build: nothing in it counts steps unless the farm makes it. */
+function handWritten(name: string, { topLevel = "", tool = "for (;;) {}" } = {}): string {
+  return `${topLevel}
+const tools = [{ name: "loop", description: "loops", inputSchema: { type: "object" },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } }];
+export default {
+  definition: {
+    name: ${JSON.stringify(name)}, description: "hand-written", schema: "CREATE TABLE t (x INTEGER)", seed: "INSERT INTO t VALUES (1)",
+    tools: { loop: { description: "loops", input: { safeParse: (a) => ({ success: true, data: a }) }, run: () => { ${tool} } } },
+    tasks: [],
+  },
+  describe: () => ({ name: ${JSON.stringify(name)}, description: "hand-written", sdkVersion: "1", tools, tasks: [] }),
+  formatError: (e) => String(e),
+};`;
+}
+
+async function uploadModule(name: string, module: string): Promise<Response> {
+  const manifest: BundleManifest = {
+    format: "worldfarm.bundle.v1", name, description: "hand-written", bundleId: await sha256hex(module), sdkVersion: "1",
+    schemaHash: "0", tools: [{ name: "loop", description: "loops", inputSchema: { type: "object" },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } }], tasks: [],
+  };
+  return farm(`/v1/envs/${name}`, { method: "PUT", json: { manifest, module } });
+}
+
+beforeAll(async () => {
+  await upload("memo");
+});
+
+describe("the farm guards every bundle itself", () => {
+  it("stops a loop in a bundle built without any instrumentation, and the instance keeps answering", async () => {
+    const res = await uploadModule("raw", handWritten("raw"));
+    expect(res.status).toBe(201);
+    const inst = await createInstance("raw");
+    const started = Date.now();
+    expect(await call(inst, "loop")).toMatchObject({ ok: false, kind: "runaway", message: expect.stringMatching(RUNAWAY) });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const again = await farm(`/v1/instances/${inst.instanceId}/state`);
+    expect(await again.json()).toEqual({ tables: [{ name: "t", rows: 1 }] });
+  });
+
+  it("stops code that arms a guard of its own and swallows the farm's GuardError", async () => {
+    const inst = await createInstance("memo");
+    expect(await call(inst, "rearm_and_spin")).toMatchObject({ ok: false, kind: "runaway" });
+    expect(await call(inst, "recall")).toMatchObject({ ok: true, result: { cached: [] } });
+  });
+
+  it("stops a loop in a dependency file outside the environment's folder", async () => {
+    const inst = await createInstance("memo");
+    expect(await call(inst, "spin_dependency")).toMatchObject({ ok: false, kind: "runaway" });
+  });
+
+  it("refuses at upload, with the reason, a module whose top-level code loops", async () => {
+    const res = await uploadModule("toplevel", handWritten("toplevel", { topLevel: "while (true) {}" }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("invalid_bundle");
+    expect(body.error.message).toMatch(/runaway: the bundle's module top-level code was stopped/);
+  });
+
+  it("refuses a bundle that imports, or names the farm's guard, before running any of it", async () => {
+    const imports = await uploadModule("imports", `import { DurableObject } from "cloudflare:workers";\n${handWritten("imports")}`);
+    expect(imports.status).toBe(400);
+    expect(((await imports.json()) as { error: { message: string } }).error.message).toMatch(/imports "cloudflare:workers": a bundle must be one self-contained module/);
+    const reaches = await uploadModule("reaches", handWritten("reaches", { tool: "return __wfGuard;" }));
+    expect(reaches.status).toBe(400);
+    expect(((await reaches.json()) as { error: { message: string } }).error.message).toMatch(/uses the name __wfGuard/);
+  });
+});
+
+describe("worlds of one bundle share nothing", () => {
+  it("keeps a module-level cache and globalThis to each instance", async () => {
+    const a = await createInstance("memo");
+    const b = await createInstance("memo");
+    expect(await call(a, "remember", { title: "secret of a" })).toMatchObject({ result: { cached: ["secret of a"] } });
+    expect(await call(b, "recall")).toMatchObject({ ok: true, result: { cached: [] } });
+    expect(await call(b, "remember", { title: "b" })).toMatchObject({ result: { cached: ["b"] } });
+    expect(await call(a, "count_global")).toMatchObject({ result: { calls: 1, selfSame: true } });
+    expect(await call(a, "count_global")).toMatchObject({ result: { calls: 2 } });
+    expect(await call(b, "count_global")).toMatchObject({ result: { calls: 1 } });
+  });
+
+  it("keeps a module-level cache to each rollout", async () => {
+    const bundleId = inject("bundles").memo!.manifest.bundleId;
+    const toolCall = (name: string, args: Record<string, unknown>) =>
+      ({ content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name, arguments: JSON.stringify(args) } }] });
+    const run = async (reply: ReturnType<typeof toolCall>) => {
+      const id = crypto.randomUUID();
+      const stub = env.ROLLOUT.getByName(id);
+      await stub.start({ rolloutId: id, bundleId, env: "memo", taskId: "remember-milk", policy: { kind: "scripted", replies: [reply, { content: "done" }] } });
+      return (await stub.advance()) as unknown as RolloutResult;
+    };
+    const first = await run(toolCall("remember", { title: "secret of rollout one" }));
+    expect(JSON.stringify(first.messages)).toContain("secret of rollout one");
+    const second = await run(toolCall("recall", {}));
+    const seen = second.messages.filter((m) => m.role === "tool").map((m) => m.content);
+    expect(seen).toEqual([JSON.stringify({ cached: [] })]);
+  });
+
+  it("gives Date and Math.random the world's step clock and seeded random: the same actions give the same world", async () => {
+    const play = async (seed: number) => {
+      const inst = await createInstance("memo", { seed });
+      const results = [];
+      for (const [tool, args] of [["stamp", {}], ["remember", { title: "x" }], ["stamp", {}], ["recall", {}], ["stamp", {}]] as const) {
+        results.push(await call(inst, tool, args));
+      }
+      const rows = await (await farm(`/v1/instances/${inst.instanceId}/state?table=stamps`)).json();
+      return { results, rows };
+    };
+    const [one, two, other] = await Promise.all([play(7), play(7), play(8)]);
+    expect(two).toEqual(one);
+    const first = one.results[0]!.result as { now: number; iso: string; random: number; clock: string };
+    // The world's first call happens at its epoch; Date reads it as the tool's own clock does.
+    expect(first.now).toBe(EPOCH);
+    expect(Date.parse(first.iso)).toBe(EPOCH + 1);
+    expect(Date.parse(first.clock)).toBe(EPOCH + 2);
+    const third = one.results[2]!.result as { now: number };
+    expect(third.now).toBe(EPOCH + 2 * 60_000);
+    expect((other.results[0]!.result as { random: number }).random).not.toBe(first.random);
+  });
+});

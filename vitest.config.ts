@@ -1,7 +1,13 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-/** One workerd project per configuration the Worker can run in. */
+/**
+ * One workerd project per configuration the Worker can run in. FARM_TEST_UNAUTHENTICATED lets these tests call
+ * admin routes without a header; `worldfarm start` and a deploy never set it. The SECURED files run as a farm
+ * really runs: with an admin token and the host names `worldfarm start` allows (the route walk runs in both modes).
+ */
+const OPEN = { FARM_TEST_UNAUTHENTICATED: "true" };
+const SECURED = ["test/admin-token.test.ts", "test/access.test.ts", "test/route-walk.test.ts"];
 const workerd = (name: string, include: string[], bindings: Record<string, string> = {}, exclude: string[] = []) => ({
   // StaticWorld has no binding: it is a facet class reached through ctx.exports, which the pool must be told of.
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, additionalExports: { StaticWorld: "DurableObject" }, miniflare: { bindings } })],
@@ -11,9 +17,11 @@ const workerd = (name: string, include: string[], bindings: Record<string, strin
 export default defineConfig({
   test: {
     projects: [
-      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], {}, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/browser/**"]),
-      workerd("workerd-static", ["test/static-mode.test.ts"], { RUNTIME_MODE: "static" }),
-      workerd("workerd-admin", ["test/admin-token.test.ts"], { FARM_ADMIN_TOKEN: "test-admin-token" }),
+      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], OPEN, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/access.test.ts", "test/instance-cap.test.ts", "test/browser/**"]),
+      workerd("workerd-static", ["test/static-mode.test.ts"], { ...OPEN, RUNTIME_MODE: "static" }),
+      workerd("workerd-admin", SECURED, { FARM_ADMIN_TOKEN: "test-admin-token", FARM_ALLOWED_HOSTS: "loopback,farm.test" }),
+      // A farm capped at a few live instances, so the cap is reached without building a thousand worlds.
+      workerd("workerd-limits", ["test/instance-cap.test.ts"], { ...OPEN, MAX_LIVE_INSTANCES: "3" }),
       // test/browser drives the dashboard in Chromium from Node, against a local farm.
       { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "test/browser/**/*.test.ts", "synth/**/*.test.ts", "trainer-bridge/**/*.test.ts"] } },
     ],

@@ -30,7 +30,7 @@ async function run(latencyMs: number): Promise<string> {
   const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
   const policy = await startFakePolicy({ latencyMs, script: tenTurns });
   try {
-    const client = new FarmClient(farm.url.toString());
+    const client = new FarmClient(farm.url.toString(), farm.token);
     const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((d) => buildEnv(join(ROOT, d))));
     for (const b of bundles) await client.upload(b);
     const all = bundles.flatMap((b) => b.manifest.tasks.map((t) => ({ env: b.manifest.name, taskId: t.id })));

@@ -40,7 +40,7 @@ try {
   const all = local.bundles.flatMap((b) => b.manifest.tasks.map((t) => ({ env: b.manifest.name, taskId: t.id })));
   const tasks = Array.from({ length: TASKS }, (_, i) => all[i % all.length]!);
   const live = countingFetch();
-  const farm = new Farm(local.url, { fetch: live.fetcher });
+  const farm = new Farm(local.url, { token: local.token, fetch: live.fetcher });
   const started = performance.now();
   const created = await farm.createBatch({ tasks, groupSize: GROUP, policy: { kind: "openai", baseUrl: local.policyUrl, model: "fake-policy", backoffMs: 50 }, maxTurns: 30 });
   const delays: number[] = [];
@@ -55,12 +55,12 @@ try {
   const replay = countingFetch();
   const replayStarted = performance.now();
   let replayed = 0;
-  for await (const _group of new Farm(local.url, { fetch: replay.fetcher }).groups(created.batchId)) replayed++;
+  for await (const _group of new Farm(local.url, { token: local.token, fetch: replay.fetcher }).groups(created.batchId)) replayed++;
   const replaySeconds = (performance.now() - replayStarted) / 1000;
 
   const rawStarted = performance.now();
   let rawBytes = 0;
-  const reader = (await fetch(`${local.url}/v1/batches/${created.batchId}/groups`)).body!.getReader();
+  const reader = (await fetch(`${local.url}/v1/batches/${created.batchId}/groups`, { headers: { authorization: `Bearer ${local.token}` } })).body!.getReader();
   for (let read = await reader.read(); !read.done; read = await reader.read()) rawBytes += read.value.byteLength;
   const rawSeconds = (performance.now() - rawStarted) / 1000;
 

@@ -39,7 +39,7 @@ const [inProcess, contained] = await Promise.all([
 try {
   const targets: Record<string, { url: string; token: string }> = {};
   for (const [name, farm] of [["in-process", inProcess], ["contained", contained]] as const) {
-    const client = new FarmClient(farm.url.toString());
+    const client = new FarmClient(farm.url.toString(), farm.token);
     await client.upload(shop);
     const i = await client.request<{ instanceId: string; token: string }>("POST", "/v1/envs/shop/instances", {});
     targets[name] = { url: new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url).toString(), token: i.token };

@@ -193,7 +193,7 @@ async function main() {
   const port = await freePort();
   const local = await startLocalFarm({ port, persistDir: join(dir, "farm") });
   const base = local.url.toString().replace(/\/$/, "");
-  const farm = new FarmClient(base);
+  const farm = new FarmClient(base, local.token);
   let awm: { url: string; proc: ChildProcess } | undefined;
   try {
     await farm.upload(env.bundle);
@@ -214,8 +214,9 @@ async function main() {
 
     // 2b. the same with wrk on one kept-alive connection: Node's fetch adds ~2-3 ms of its own to every request.
     //     (Each create here makes an instance, a few hundred of them; the memory run below counts only its own.)
-    results.wrkCreate = await wrk(`${base}/v1/envs/${name}/instances`, {}, {}, 1, 1, dir);
-    results.wrkReset = await wrk(`${base}/v1/instances/${target.instanceId}/reset`, {}, {}, 1, 1, dir);
+    const admin = { authorization: `Bearer ${local.token}` };
+    results.wrkCreate = await wrk(`${base}/v1/envs/${name}/instances`, {}, admin, 1, 1, dir);
+    results.wrkReset = await wrk(`${base}/v1/instances/${target.instanceId}/reset`, {}, admin, 1, 1, dir);
 
     // 3. tool calls, sequential from Node
     const auth = { authorization: `Bearer ${target.token}` };

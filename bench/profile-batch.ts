@@ -71,7 +71,7 @@ const dir = await mkdtemp(join(tmpdir(), "worldfarm-profile-"));
 const farm = await startLocalFarm({ port, persistDir: dir, inspectorPort });
 const policy = await startFakePolicy({ script: tenTurns });
 try {
-  const client = new FarmClient(farm.url.toString());
+  const client = new FarmClient(farm.url.toString(), farm.token);
   const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((d) => buildEnv(join(ROOT, d))));
   for (const b of bundles) await client.upload(b);
   const all = bundles.flatMap((b) => b.manifest.tasks.map((t) => ({ env: b.manifest.name, taskId: t.id })));

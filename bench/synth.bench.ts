@@ -45,7 +45,7 @@ try {
     const work = join(tmp, `c${concurrency}`);
     const ctx = contextFrom({
       work, envs: join(work, "envs"), seeds, "base-url": llm.url, model: "fake", "per-seed": "1", tasks: "3", "dedup-threshold": "2",
-      farm: farm.url.toString(), concurrency: String(concurrency), "farm-concurrency": String(concurrency),
+      farm: farm.url.toString(), "farm-token": farm.token, concurrency: String(concurrency), "farm-concurrency": String(concurrency),
     }, {});
     const times: Record<string, number> = {};
     const started = performance.now();

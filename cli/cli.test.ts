@@ -36,7 +36,7 @@ let policy: FakePolicy;
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], {
-      cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, NODE_NO_WARNINGS: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
+      cwd: ROOT, env: { ...process.env, WORLDFARM_URL: url, FARM_ADMIN_TOKEN: farm.token, NODE_NO_WARNINGS: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -56,7 +56,7 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   shop = await buildEnv(join(ROOT, "envs/shop"));
   // Uploaded here too, so each test stands on its own; the upload test uploads the same bundle again.
   await client.upload(shop);
@@ -286,10 +286,11 @@ describe("worldfarm dev", { timeout: 120_000 }, () => {
     };
     try {
       await until(() => out.includes(`worldfarm is running at http://127.0.0.1:${port}  (environments: lab)`), "the farm");
-      expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/`);
+      const token = (await readFile(join(state, "admin-token"), "utf8")).trim();
+      expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/#token=${token}`);
       // The fake vLLM that npm start offers beside the farm, so batches run without a GPU.
       expect(out).toContain(`Policy: a fake vLLM playing the example tasks (10% noise) at http://127.0.0.1:${port + 1}/v1`);
-      const devFarm = new FarmClient(`http://127.0.0.1:${port}`);
+      const devFarm = new FarmClient(`http://127.0.0.1:${port}`, token);
       const source = join(envDir, "index.ts");
       const original = await readFile(source, "utf8");
       await writeFile(source, original.replace("Test fixture: notes", "Edited fixture: notes"));

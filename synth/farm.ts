@@ -29,7 +29,7 @@ export function sharedFarm({ url, token, concurrency = 2 }: FarmOptions = {}) {
       await farm.dispose();
       await rm(persistDir, { recursive: true, force: true });
     };
-    return new FarmClient(farm.url.toString());
+    return new FarmClient(farm.url.toString(), farm.token);
   };
   return {
     /** The same path as `worldfarm validate`: build, upload, POST /v1/envs/:name/validate. */

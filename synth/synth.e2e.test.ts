@@ -85,7 +85,7 @@ describe("synth all from seed names, against recorded LLM responses", () => {
   });
 
   test("what it wrote validates, uploads and serves MCP", { timeout: 120_000 }, async () => {
-    const client = new FarmClient(farm.url.toString());
+    const client = new FarmClient(farm.url.toString(), farm.token);
     for (const name of ["evernote-notebooks", "todoist-projects"]) {
       const report = await validateOnFarm(client, join(envs(), name));
       expect(report.ok, JSON.stringify(report)).toBe(true);

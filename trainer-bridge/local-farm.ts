@@ -12,6 +12,8 @@ import { ROOT } from "../cli/paths.ts";
 export interface BridgeFarm {
   /** The farm's root, without a trailing slash. */
   url: string;
+  /** The farm's admin token, which the trainer clients send. */
+  token: string;
   /** The fake vLLM's base URL, up to and including /v1. */
   policyUrl: string;
   bundles: BuiltBundle[];
@@ -32,12 +34,13 @@ export async function startBridgeFarm(
   const farm = await startLocalFarm({ port: await freePort(), persistDir });
   const url = farm.url.toString().replace(/\/$/, "");
   try {
-    const client = new FarmClient(url);
+    const client = new FarmClient(url, farm.token);
     const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((dir) => buildEnv(join(ROOT, dir))));
     for (const bundle of bundles) await client.upload(bundle);
     const policy = await examplePolicy(bundles, { noise, ...(tokenizer ? { tokenizer } : {}), ...(record ? { record } : {}) });
     return {
       url,
+      token: farm.token,
       policyUrl: `${policy.url}/v1`,
       bundles,
       policy,

@@ -25,7 +25,7 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
 it("the Python client's unittest suite passes against a real local farm", async () => {
   const python = join(ROOT, "trainer-bridge/python");
   const { code, output } = await run("python3", ["-m", "unittest", "discover", "-s", join(python, "tests"), "-t", python, "-v"], {
-    WORLDFARM_URL: farm.url, WORLDFARM_POLICY_URL: farm.policyUrl, PYTHONDONTWRITEBYTECODE: "1",
+    WORLDFARM_URL: farm.url, FARM_ADMIN_TOKEN: farm.token, WORLDFARM_POLICY_URL: farm.policyUrl, PYTHONDONTWRITEBYTECODE: "1",
   });
   if (code !== 0) console.log(output);
   expect(code, output).toBe(0);

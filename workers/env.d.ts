@@ -1,5 +1,17 @@
-/** Secrets: set with `wrangler secret put`, locally in .dev.vars. `wrangler types` cannot see them. */
+/**
+ * Secrets (set with `wrangler secret put`, locally in .dev.vars) and optional settings; `wrangler types` cannot
+ * see them. docs/SECURITY.md says what each guards.
+ */
 interface Env {
+  /** The bearer token every admin route needs; without it a farm keeps them closed. */
   FARM_ADMIN_TOKEN?: string;
   FARM_SECRET?: string;
+  /** The public origin, e.g. https://farm.example.com: the base of every URL the farm returns. */
+  FARM_ORIGIN?: string;
+  /** Comma-separated host names the farm answers to, "loopback" for any loopback name; unset, any (deployed). */
+  FARM_ALLOWED_HOSTS?: string;
+  /** Comma-separated browser origins besides the farm's own that may call it (with CORS). */
+  FARM_ALLOWED_ORIGINS?: string;
+  /** Set only by vitest's workerd projects: a request without a bearer token is admin. */
+  FARM_TEST_UNAUTHENTICATED?: string;
 }

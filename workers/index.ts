@@ -5,6 +5,8 @@ import { envRoutes, instanceRoutes } from "./env-host/routes.ts";
 import { batchRoutes } from "./orchestrator/routes.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import { openapi } from "./http/openapi.ts";
+import { allowedOriginsCors, checkOrigin } from "./http/origin.ts";
+import { requireJsonBody } from "./http/content-type.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";
@@ -12,7 +14,9 @@ export { Rollout } from "./orchestrator/rollout/rollout-object.ts";
 export { Batch } from "./orchestrator/batch/batch-object.ts";
 export { StaticWorld } from "./env-host/runtime/static-world.ts";
 
+// Host, Origin and Content-Type are checked before any route runs, the dashboard's files included.
 const app = new Hono<{ Bindings: Env }>()
+  .use(checkOrigin(), allowedOriginsCors(), requireJsonBody())
   .route("/", envRoutes)
   .route("/", instanceRoutes)
   .route("/", batchRoutes)

@@ -1,5 +1,6 @@
 import type { BatchStatus } from "../../workers/shared/batch.ts";
 import { buildEnv } from "../build/bundle-env.ts";
+import { adminTokenFor } from "../farm/access.ts";
 import { FarmClient } from "../farm/client.ts";
 import { examplePolicy } from "../fake-policy/example-policy.ts";
 import type { Command } from "./command.ts";
@@ -31,7 +32,7 @@ over every task of the local environments, and prints the rewards.`,
     const format = (values.format as string | undefined) ?? "openai-tools";
     if (!Number.isInteger(group) || group < 1) throw new Error(`--group must be a positive integer, not "${values.group}"`);
     if (!(noise >= 0 && noise <= 1)) throw new Error(`--noise must be between 0 and 1, not "${values.noise}"`);
-    const farm = new FarmClient(url, (values.token as string | undefined) ?? process.env.FARM_ADMIN_TOKEN);
+    const farm = new FarmClient(url, adminTokenFor(url, values.token as string | undefined));
     const bundles = await Promise.all((await envDirs([])).map((dir) => buildEnv(dir)));
     const policy = await examplePolicy(bundles, { noise });
     try {

@@ -26,7 +26,7 @@ describe("progress", () => {
     const status: BatchStatus = {
       batchId: "b", state: "running", createdAt: "", finishedAt: null,
       counts: { pending: 4, running: 2, completed: 3, failed: 1, cancelled: 0 }, groups: { total: 5, done: 2 },
-      reward: { n: 3, mean: 0.6667, std: 0.4714 }, rewardByEnv: {}, stopReasons: {}, rolloutsPerSecond: 2.5, errors: [], deliveries: null,
+      reward: { n: 3, mean: 0.6667, std: 0.4714 }, rewardByEnv: {}, stopReasons: {}, rolloutsPerSecond: 2.5, errors: [], deliveries: null, expiresAt: null,
     };
     expect(progressLines(status, 10)).toEqual([
       `rollouts [${"#".repeat(12)}${"-".repeat(18)}]  4/10  running 2  failed 1`,

@@ -3,6 +3,8 @@ import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
 import { examplePolicy } from "../fake-policy/example-policy.ts";
 import { FarmClient } from "../farm/client.ts";
+import { isLoopbackHost } from "../../workers/shared/loopback.ts";
+import { DEFAULT_STATE_DIR } from "../farm/access.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import { ROOT } from "../paths.ts";
 import type { Command } from "./command.ts";
@@ -11,8 +13,8 @@ import { envDirs } from "./env-dirs.ts";
 
 const SERVE_OPTIONS = { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" }, state: { type: "string" } } as const;
 const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787); a fake vLLM-like policy server listens on the next one
-  --host H      listen address (default 127.0.0.1)
-  --state DIR   where Durable Object state persists (default .wrangler/state)
+  --host H      listen address (default 127.0.0.1); any other address is reachable from the network, with the token
+  --state DIR   where Durable Object state and the admin token persist (default $WORLDFARM_STATE, else .wrangler/state)
   --static      run the example environments compiled into the Worker (no Worker Loader)`;
 
 /** Re-uploads an environment whenever a file under its folder changes; a failed build is reported, not fatal. */
@@ -37,16 +39,32 @@ function watchEnvs(dirs: string[], client: FarmClient): () => void {
   };
 }
 
+/** What the Worker is told: the runtime mode, and the access settings a user set in the environment. */
+function farmVars(values: Record<string, string | boolean | undefined>): Record<string, string> {
+  const vars: Record<string, string> = values.static ? { RUNTIME_MODE: "static" } : {};
+  for (const name of ["FARM_ADMIN_TOKEN", "FARM_ORIGIN", "FARM_ALLOWED_ORIGINS"] as const) {
+    if (process.env[name]) vars[name] = process.env[name];
+  }
+  return vars;
+}
+
+/** Where the admin token came from, and who can reach the farm with it. */
+function tokenNote(token: string, persistDir: string, host: string): string {
+  const from = process.env.FARM_ADMIN_TOKEN ? "from FARM_ADMIN_TOKEN" : `kept in ${join(persistDir, "admin-token")}`;
+  const where = isLoopbackHost(host) ? "this machine only" : `every machine that reaches ${host}`;
+  const cli = persistDir === DEFAULT_STATE_DIR || process.env.FARM_ADMIN_TOKEN ? "the CLI finds it" : "pass it to the CLI as --token or FARM_ADMIN_TOKEN";
+  return `Admin token: ${token}  (${from}; ${cli}). Listening for ${where}: admin routes need the token.\n`;
+}
+
 /** Runs the farm with environments uploaded until SIGINT or SIGTERM; `dev` also rebuilds them on change. */
 async function serve(values: Record<string, string | boolean | undefined>, positionals: string[], { dev }: { dev: boolean }): Promise<number> {
   const port = intOption({ port: (values.port as string | undefined) ?? process.env.PORT }, "port", 8787, 1, 65535);
   const dirs = (await envDirs(positionals)).map((d) => resolve(d));
-  const farm = await startLocalFarm({
-    port, host: (values.host as string | undefined) ?? "127.0.0.1", persistDir: resolve((values.state as string | undefined) ?? join(ROOT, ".wrangler/state")),
-    ...(values.static ? { vars: { RUNTIME_MODE: "static" } } : {}),
-  });
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
+  const persistDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE_DIR);
+  const farm = await startLocalFarm({ port, host, persistDir, vars: farmVars(values) });
   const url = farm.url.toString().replace(/\/$/, "");
-  const client = new FarmClient(url);
+  const client = new FarmClient(url, farm.token);
   const bundles = await Promise.all(dirs.map((dir) => buildEnv(dir)));
   const names: string[] = [];
   for (const bundle of bundles) names.push((await client.upload(bundle)).name);
@@ -55,15 +73,15 @@ async function serve(values: Record<string, string | boolean | undefined>, posit
   const first = names[0] ?? "shop";
   console.log(`
 worldfarm is running at ${url}  (environments: ${names.join(", ")})
-
-Dashboard: ${url}/
-  curl -s ${url}/v1/envs
-  curl -s -X POST ${url}/v1/envs/${first}/instances          # -> { instanceId, mcpUrl, token }
+${tokenNote(farm.token, persistDir, host)}
+Dashboard: ${url}/#token=${farm.token}
+  curl -s ${url}/v1/envs -H "authorization: Bearer ${farm.token}"
+  curl -s -X POST ${url}/v1/envs/${first}/instances -H "authorization: Bearer ${farm.token}"   # -> { instanceId, mcpUrl, token }
   curl -s -X POST ${url}/v1/instances/<instanceId>/call -H "authorization: Bearer <token>" \\
        -H content-type:application/json -d '{"tool":"list_categories","args":{}}'
 
-MCP: point any MCP client at ${url}/v1/envs/${first}/mcp (a fresh world per session),
-     or at an instance's mcpUrl with its token as the bearer token.
+MCP: point any MCP client at ${url}/v1/envs/${first}/mcp with the admin token (a fresh world per session),
+     or at an instance's mcpUrl with its token as the bearer token (the agent's view: that instance's tools only).
 Policy: a fake vLLM playing the example tasks (10% noise) at ${policy.url}/v1   (policy {"kind":"openai","baseUrl":"${policy.url}/v1","model":"fake-policy"})
 CLI: npx worldfarm batch run --env ${first} --policy oracle --group 8 --watch
      npx worldfarm batch run --env ${first} --policy openai --base-url ${policy.url}/v1 --model fake-policy --watch

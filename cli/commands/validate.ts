@@ -30,7 +30,7 @@ export async function withThrowawayFarm<T>(use: (client: FarmClient) => Promise<
   const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-validate-"));
   const farm = await startLocalFarm({ port: await freePort(), persistDir });
   try {
-    return await use(new FarmClient(farm.url.toString()));
+    return await use(new FarmClient(farm.url.toString(), farm.token));
   } finally {
     await farm.dispose();
     await rm(persistDir, { recursive: true, force: true });

@@ -55,8 +55,10 @@ function requestFromPrompt(text: string): ChatRequest {
   const listed = /<tools>\n([\s\S]*?)\n<\/tools>/.exec(head)?.[1];
   const tools = listed?.split("\n").flatMap((line) => {
     try {
-      const tool = JSON.parse(line) as { function?: { name?: unknown } };
-      return typeof tool.function?.name === "string" ? [{ function: { name: tool.function.name } }] : [];
+      // The Qwen3 template lists whole tools, the toy one names only.
+      const tool = JSON.parse(line) as { name?: unknown; function?: { name?: unknown } };
+      const name = tool.function?.name ?? tool.name;
+      return typeof name === "string" ? [{ function: { name } }] : [];
     } catch {
       return [];
     }

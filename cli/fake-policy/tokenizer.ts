@@ -54,9 +54,14 @@ export function assistantText(message: Omit<TemplateMessage, "role">): string {
   return [contentText(message.content), ...calls].filter((part) => part !== "").join("\n");
 }
 
+function toolName(tool: unknown): unknown {
+  return (tool as { function?: { name?: unknown } } | null)?.function?.name;
+}
+
 /** The prompt for the next assistant turn, ending with the generation prompt when asked. */
 export function renderPrompt(messages: TemplateMessage[], options: TemplateOptions = { addGenerationPrompt: true }): string {
-  const tools = options.tools?.length ? `\n\n<tools>\n${options.tools.map((t) => JSON.stringify(t)).join("\n")}\n</tools>` : "";
+  // Names only: byte ids make every prompt token count, and a farm's tool schemas run to tens of kilobytes.
+  const tools = options.tools?.length ? `\n\n<tools>\n${options.tools.map((t) => JSON.stringify({ name: toolName(t) })).join("\n")}\n</tools>` : "";
   const withTools = tools && messages[0]?.role !== "system" ? [{ role: "system", content: "" }, ...messages] : messages;
   const body = withTools.map((m, i) =>
     `${IM_START}${m.role}\n${m.role === "assistant" ? assistantText(m) : `${contentText(m.content)}${i === 0 ? tools : ""}`}${IM_END}\n`);

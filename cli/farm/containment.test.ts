@@ -71,7 +71,7 @@ async function hostileStillWorks(old: Created): Promise<void> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "worldfarm-containment-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir: dir, stuckCpuMs: 3_000, heapMb: 256 });
-  client = new FarmClient(farm.url.toString());
+  client = new FarmClient(farm.url.toString(), farm.token);
   hostile = await buildEnv(HOSTILE);
   await client.upload(await buildEnv(join(import.meta.dirname, "../../envs/shop")));
   await client.upload(hostile);

@@ -8,6 +8,8 @@ import { Supervisor } from "./supervisor.ts";
 import { WorldProcess, taggedChildren } from "./world-process.ts";
 import { bundleWorker } from "./worker-bundle.ts";
 import { freePort } from "./free-port.ts";
+import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
+import { removeEmptyObjects } from "./empty-objects.ts";
 
 /**
  * Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would. Loaded on first
@@ -25,6 +27,7 @@ export interface LocalFarmOptions {
   host?: string;
   /** Where Durable Object state lives between runs; omit for a throwaway farm. */
   persistDir?: string;
+  /** FARM_ADMIN_TOKEN among them wins; without it the farm gets the state folder's own token (or a fresh one). */
   vars?: Record<string, string>;
   /** Opens the control workerd's V8 inspector on this port, for profiling. */
   inspectorPort?: number;
@@ -44,6 +47,8 @@ export interface LocalFarmOptions {
 
 export interface LocalFarm {
   url: URL;
+  /** The admin token every admin route needs. */
+  token: string;
   /** The process supervisor: which world hosts an environment, how often each was restarted. */
   supervisor: Supervisor;
   /** The pids of this farm's workerd processes now (control and worlds), for measuring what they use. */
@@ -89,7 +94,9 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const farmId = randomBytes(6).toString("hex");
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
-  const bindings = { ...worker.bindings, ...options.vars };
+  const token = options.vars?.FARM_ADMIN_TOKEN || (options.persistDir ? await stateAdminToken(options.persistDir) : newAdminToken());
+  const vars = { FARM_ALLOWED_HOSTS: allowedHosts(host), ...options.vars, FARM_ADMIN_TOKEN: token };
+  const bindings = { ...worker.bindings, ...vars };
   const sqlite = (className: string, scriptName?: string) => ({ className, useSQLite: true, ...(scriptName ? { scriptName } : {}) });
   const userFlags = process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "";
   const worldFlags = [userFlags, ...REGEXP_FLAGS, `--max-old-space-size=${heapMb}`].filter(Boolean).join(" ");
@@ -114,6 +121,9 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     const name = `world-${slot}`;
     const tag = `WORLDFARM_WORLD=${farmId}-${slot}`;
     const port = await freePort();
+    const dir = options.persistDir ? join(options.persistDir, "worlds", String(slot)) : undefined;
+    // What deleted objects left behind is removed while the world's workerd is stopped, before it opens anything.
+    if (dir) await removeEmptyObjects(dir);
     const world = await withFlags(worldFlags, () => new mf.Miniflare(mf.convertV4MiniflareOptions({
       ...worker,
       name,
@@ -129,7 +139,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
         ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout"),
         REGISTRY: sqlite("Registry", "worldfarm"), BATCH: sqlite("Batch", "worldfarm"),
       },
-      ...(options.persistDir ? { resourcePersistencePath: join(options.persistDir, "worlds", String(slot)) } : {}),
+      ...(dir ? { resourcePersistencePath: dir } : {}),
       unsafeDevRegistryPath: registryDir,
       unsafeRuntimeEnv: { WORLDFARM_WORLD: tag.split("=")[1]! },
       handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
@@ -180,6 +190,8 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   } as never)));
 
+  const sweep = () => (options.persistDir ? removeEmptyObjects(options.persistDir) : undefined);
+  await sweep();
   supervisor = makeSupervisor();
   let control = await makeControl();
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${options.port}/`);
@@ -188,12 +200,14 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   };
   return {
     url,
+    token,
     get supervisor() {
       return supervisor;
     },
     workerdPids: () => taggedChildren(`WORLDFARM_WORLD=${farmId}-`),
     async restart() {
       await stop();
+      await sweep();
       supervisor = makeSupervisor();
       control = await makeControl();
     },

@@ -34,13 +34,15 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-dashboard-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url);
+  client = new FarmClient(url, farm.token);
   const bundle = await buildEnv(join(ROOT, "envs/shop"));
   shop = bundle.manifest;
   await client.upload(bundle);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("pageerror", (err) => pageErrors.push(err.message));
+  // The URL `npm start` prints: the page keeps the farm's admin token for every visit after.
+  await page.goto(`${url}/#token=${farm.token}`);
 }, 120_000);
 
 // A script error in the page fails the test that caused it.
@@ -190,5 +192,31 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     await page.goto(`${url}/#/batches/b_${"0".repeat(24)}`);
     await page.locator("#error", { hasText: "batch_not_found" }).waitFor();
     await shot("09-error");
+  });
+
+  it("deletes a batch from its page after a confirmation; the run's curve keeps it", async () => {
+    await page.goto(`${url}/#/batches/${batchId}`);
+    await page.locator('[data-testid="batch-state"][data-state="done"]').waitFor();
+    // Asking, then thinking better of it, deletes nothing.
+    await page.locator('[data-testid="delete-start"]').click();
+    await page.locator('[data-testid="delete-confirm"]', { hasText: batchId }).waitFor();
+    await page.locator('[data-testid="delete-confirm"] button', { hasText: "Keep it" }).click();
+    await page.locator('[data-testid="delete-start"]').waitFor();
+    expect((await client.fetch("GET", `/v1/batches/${batchId}`)).status).toBe(200);
+
+    await page.locator('[data-testid="delete-start"]').click();
+    await shot("10-delete-confirm");
+    await page.locator('[data-testid="delete-confirmed"]').click();
+    await page.waitForURL(new RegExp(`#/batches\\?deleted=${batchId}$`));
+    await page.locator('[data-testid="deleted-notice"]', { hasText: batchId }).waitFor();
+    expect((await client.fetch("GET", `/v1/batches/${batchId}`)).status).toBe(410);
+    const row = page.locator(`[data-testid="batch-list"] tr[data-batch="${batchId}"]`);
+    await row.locator(".badge", { hasText: "deleted" }).waitFor();
+    expect(await row.locator("a").count()).toBe(0);
+    expect(await page.locator('[data-run="ui-run"] [data-testid="reward-curve"]').getAttribute("data-points")).toBe("2");
+    await shot("11-batch-deleted");
+
+    await page.goto(`${url}/#/batches/${batchId}`);
+    await page.locator("#error", { hasText: "batch_deleted" }).waitFor();
   });
 });

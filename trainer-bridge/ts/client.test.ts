@@ -57,7 +57,7 @@ function cuttingFetch(lines: number[]) {
 
 describe("the TypeScript trainer-bridge client", () => {
   it("streams every group once, in order; the adapters give one row per trajectory, leaving out split members", async () => {
-    const farm = new Farm(local.url);
+    const farm = new Farm(local.url, { token: local.token });
     const created = await farm.runBatch({ tasks: shop(4), groupSize: 3, policy: policy(), policyVersion: "step-1", maxTurns: 30, truncation: { keepTurns: 1 } });
     const groups = await collect(farm.groups(created.batchId));
     expect(groups.map((g) => g.seq)).toEqual([0, 1, 2, 3]);
@@ -84,29 +84,33 @@ describe("the TypeScript trainer-bridge client", () => {
       if (counted.length > 1) expect(counted.reduce((a, b) => a + b, 0) / counted.length).toBeCloseTo(group.stats.mean, 9);
     }
     expect(split).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it("gets every group exactly once through connections cut mid-line again and again", async () => {
-    const created = await new Farm(local.url).createBatch({ tasks: shop(10), groupSize: 2, concurrency: 4, policy: policy(), maxTurns: 30 });
+    const created = await new Farm(local.url, { token: local.token }).createBatch({ tasks: shop(10), groupSize: 2, concurrency: 4, policy: policy(), maxTurns: 30 });
     const cutting = cuttingFetch([1, 2, 1, 3].map((k) => k + 1));
-    const farm = new Farm(local.url, { fetch: cutting.fetcher, retries: 5, backoffMs: 10, maxBackoffMs: 50 });
+    const farm = new Farm(local.url, { token: local.token, fetch: cutting.fetcher, retries: 5, backoffMs: 10, maxBackoffMs: 50 });
     const ids = (await collect(farm.groups(created.batchId, { heartbeatMs: 200 }))).map((g) => g.group_id);
     expect([...ids].sort()).toEqual(Array.from({ length: 10 }, (_, n) => `${created.batchId}.g${n}`).sort());
     expect(cutting.connections()).toBeGreaterThanOrEqual(4);
-  });
+  }, 120_000);
 
   it("waits with heartbeats at a cursor beyond the end while the batch runs, then ends", async () => {
-    const farm = new Farm(local.url);
+    const farm = new Farm(local.url, { token: local.token });
     const created = await farm.createBatch({ tasks: shop(40), groupSize: 2, concurrency: 2, policy: policy(), maxTurns: 30 });
     const waiting = await collect(farm.lines(created.batchId, { cursor: 500, heartbeatMs: 100 }), 3);
     expect(waiting).toEqual(Array.from({ length: 3 }, () => ({ type: "heartbeat", cursor: 500, state: "running" })));
     await farm.cancel(created.batchId);
     const after: StreamLine[] = await collect(farm.lines(created.batchId, { cursor: 500, heartbeatMs: 100 }));
     expect(after.at(-1)).toEqual({ type: "end", cursor: 500, state: "cancelled" });
+    expect(await farm.deleteBatch(created.batchId)).toMatchObject({ batchId: created.batchId, summaryKept: true });
+    const gone = await farm.batch(created.batchId).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(FarmError);
+    expect(gone).toMatchObject({ status: 410, code: "batch_deleted" });
   });
 
   it("throws FarmError for an unknown batch and a bad spec, TransportError when the network stays down", async () => {
-    const farm = new Farm(local.url);
+    const farm = new Farm(local.url, { token: local.token });
     const unknown = await collect(farm.groups("b_doesnotexist000000000000")).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(FarmError);
     expect((unknown as FarmError).status).toBe(404);

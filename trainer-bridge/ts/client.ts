@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { BatchCreated, BatchSpec, BatchStatus } from "../../workers/shared/batch.ts";
+import type { BatchCreated, BatchDeleted, BatchSpec, BatchStatus } from "../../workers/shared/batch.ts";
 import { GROUP_SCHEMA, StreamLine, type Group } from "../../workers/shared/group.ts";
 import { FarmError, ProtocolError, TransportError } from "./errors.ts";
 
@@ -96,6 +96,14 @@ export class Farm {
 
   cancel(batchId: string): Promise<BatchStatus> {
     return this.request("POST", `${Farm.batchPath(batchId)}/cancel`);
+  }
+
+  /**
+   * Deletes a batch and its rollouts' storage (cancelling it if it runs); reading it afterwards is FarmError 410.
+   * The run keeps the batch's reward summary unless `keepSummary` is false.
+   */
+  deleteBatch(batchId: string, { keepSummary = true }: { keepSummary?: boolean } = {}): Promise<BatchDeleted> {
+    return this.request("DELETE", `${Farm.batchPath(batchId)}${keepSummary ? "" : "?summary=false"}`);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { BatchStatus } from "../shared/batch.ts";
 import { FarmError } from "../shared/errors.ts";
-import { RunQuery, runOf, type BatchSummary, type Run, type RunList } from "../shared/run.ts";
+import { RunQuery, batchSummary, runOf, type BatchSummary, type Run, type RunList } from "../shared/run.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { rpc } from "../http/rpc.ts";
 import { registry } from "../env-host/registry-client.ts";
@@ -20,16 +20,21 @@ const isFinal = (s: BatchSummary) => s.state !== "running" && s.counts.pending =
 async function runs(env: Env, limit: number): Promise<RunList> {
   const listed = await registry(env).batches(limit);
   const kept = (await registry(env).finalSummaries(listed.map((b) => b.id))) as Record<string, BatchSummary>;
-  const summaries = await Promise.all(listed.map(async (b): Promise<BatchSummary> => {
-    if (kept[b.id]) return kept[b.id];
-    const s = (await rpc(env.BATCH.getByName(b.id).status())) as BatchStatus;
-    const summary: BatchSummary = {
-      batchId: s.batchId, state: s.state, createdAt: s.createdAt, finishedAt: s.finishedAt, counts: s.counts,
-      reward: s.reward, rewardByEnv: s.rewardByEnv, policyVersion: b.policyVersion, rollouts: b.rollouts,
-    };
+  const found = await Promise.all(listed.map(async (b): Promise<BatchSummary | null> => {
+    if (kept[b.id]) return { ...kept[b.id], deletedAt: kept[b.id].deletedAt ?? null };
+    let s: BatchStatus;
+    try {
+      s = (await rpc(env.BATCH.getByName(b.id).status())) as BatchStatus;
+    } catch (err) {
+      // Deleted between the listing and this read, with its summary forgotten: not part of any run any more.
+      if (err instanceof FarmError && (err.code === "batch_deleted" || err.code === "batch_not_found")) return null;
+      throw err;
+    }
+    const summary = batchSummary(s, b);
     if (isFinal(summary)) await registry(env).keepFinalSummary(b.id, summary);
     return summary;
   }));
+  const summaries = found.filter((s) => s !== null);
   const byRun = new Map<string | null, BatchSummary[]>();
   // The registry lists newest first, so runs come out ordered by their newest batch.
   for (const s of summaries) byRun.set(runOf(s.policyVersion), [...(byRun.get(runOf(s.policyVersion)) ?? []), s]);

@@ -10,6 +10,7 @@ import { McpEndpoint } from "./mcp.ts";
 import { checkBundle } from "./bundle-check.ts";
 import type { BundleUpload } from "../shared/manifest.ts";
 import { hasWorlds, inWorld, instanceEnv, instanceNamespace } from "./worlds.ts";
+import { maxLiveInstances } from "../farm-vars.ts";
 
 interface Meta {
   instanceId: string;
@@ -170,6 +171,9 @@ export class EnvInstance extends DurableObject<Env> {
       instanceId: options.instanceId, env: options.env, bundleId: options.bundleId, seed: options.seed,
       ttlMs: options.ttlSeconds * 1000, createdAt: new Date().toISOString(),
     };
+    // The registry's list is how the farm finds and counts its live instances (a namespace cannot be listed); the
+    // place is taken before the world is built, so a farm at its cap builds nothing.
+    await registry(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env));
     this.host = new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
     try {
       if (restore) await this.host.restore(restore);
@@ -177,13 +181,12 @@ export class EnvInstance extends DurableObject<Env> {
     } catch (err) {
       this.host.destroy();
       this.host = undefined;
+      await registry(this.env).dropInstance(meta.instanceId);
       throw encodeFarmError(new FarmError("world_setup_failed", 400, `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`));
     }
     this.kv.put("meta", meta);
     this.kv.put("lastActive", Date.now());
     await this.ctx.storage.setAlarm(Date.now() + meta.ttlMs);
-    // The registry's list is how the farm finds its live instances; a Durable Object namespace cannot be listed.
-    await registry(this.env).addInstance(meta.instanceId, meta.env, meta.createdAt);
     return this.info();
   }
 

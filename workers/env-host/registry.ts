@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { BundleManifest, type EnvSummary } from "../shared/manifest.ts";
 import { FarmError, encodeFarmError } from "../shared/errors.ts";
+import type { BatchDeleted, BatchStatus } from "../shared/batch.ts";
+import { batchSummary } from "../shared/run.ts";
 
 /** Durable Object rows hold at most 2 MB; bundles are split below that. */
 const CHUNK_CHARS = 512 * 1024;
@@ -16,6 +18,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, env TEXT NOT NULL, created_at TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS instances_by_env ON instances (env)`,
   `CREATE TABLE IF NOT EXISTS batch_summaries (id TEXT PRIMARY KEY, summary TEXT NOT NULL)`,
+  // A deleted batch's storage is gone; this is how the farm still tells "deleted" (410) from "never was" (404).
+  `CREATE TABLE IF NOT EXISTS deleted_batches (id TEXT PRIMARY KEY, deleted_at TEXT NOT NULL, purged_at TEXT)`,
 ];
 
 /**
@@ -105,8 +109,46 @@ export class Registry extends DurableObject<Env> {
     return Object.fromEntries(rows.map((r) => [r.id, JSON.parse(r.summary)]));
   }
 
+  /** A final summary never changes, and one kept at deletion (with its deletedAt) is never overwritten. */
   keepFinalSummary(id: string, summary: unknown): void {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
+  }
+
+  /** Whether the farm knows a batch: "live", deleted (with when), or unknown. */
+  batchRecord(id: string): { state: "live" } | { state: "deleted"; deletedAt: string } | { state: "unknown" } {
+    const sql = this.ctx.storage.sql;
+    const deleted = sql.exec<{ deleted_at: string }>("SELECT deleted_at FROM deleted_batches WHERE id = ?", id).toArray()[0];
+    if (deleted) return { state: "deleted", deletedAt: deleted.deleted_at };
+    return sql.exec("SELECT 1 FROM batches WHERE id = ?", id).toArray().length ? { state: "live" } : { state: "unknown" };
+  }
+
+  /**
+   * Marks a batch deleted. The first time, `status` (its last) becomes the summary the run's reward curve keeps;
+   * `keepSummary` false forgets the batch in the listings instead, then or on a later call. Returns when it was
+   * first marked and whether its summary is kept.
+   */
+  markBatchDeleted(id: string, keepSummary: boolean, status: BatchStatus | null): Omit<BatchDeleted, "batchId"> {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      sql.exec("INSERT OR IGNORE INTO deleted_batches (id, deleted_at) VALUES (?, ?)", id, new Date().toISOString());
+      const { deleted_at: deletedAt, purged_at: purgedAt } = sql.exec<{ deleted_at: string; purged_at: string | null }>(
+        "SELECT deleted_at, purged_at FROM deleted_batches WHERE id = ?", id).one();
+      const listed = sql.exec<{ rollouts: number; policy_version: string | null }>("SELECT rollouts, policy_version FROM batches WHERE id = ?", id).toArray()[0];
+      if (!keepSummary) {
+        sql.exec("DELETE FROM batches WHERE id = ?", id);
+        sql.exec("DELETE FROM batch_summaries WHERE id = ?", id);
+      } else if (status && listed) {
+        const summary = batchSummary(status, { policyVersion: listed.policy_version, rollouts: listed.rollouts }, deletedAt);
+        sql.exec("INSERT OR REPLACE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
+      }
+      const summaryKept = sql.exec("SELECT 1 FROM batch_summaries WHERE id = ?", id).toArray().length > 0;
+      return { deletedAt, summaryKept, purgedAt };
+    });
+  }
+
+  /** The last wave of a batch's deletion has run: nothing of it or its rollouts is stored any more. */
+  markBatchPurged(id: string): void {
+    this.ctx.storage.sql.exec("UPDATE deleted_batches SET purged_at = ? WHERE id = ?", new Date().toISOString(), id);
   }
 
   /**
@@ -116,6 +158,20 @@ export class Registry extends DurableObject<Env> {
    */
   addInstance(id: string, env: string, createdAt: string): void {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO instances (id, env, created_at) VALUES (?, ?, ?)", id, env, createdAt);
+  }
+
+  /**
+   * Takes a place for a new instance under the farm's cap, before its world is built: every live world holds open
+   * SQLite files, and past the process's file limit workerd fails with SQLITE_CANTOPEN instead of answering.
+   */
+  reserveInstance(id: string, env: string, createdAt: string, cap: number): void {
+    const sql = this.ctx.storage.sql;
+    const live = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instances").one().n;
+    if (live >= cap) {
+      throw encodeFarmError(new FarmError("instance_cap", 429,
+        `the farm holds its limit of ${cap} live instances (MAX_LIVE_INSTANCES): delete some (DELETE /v1/instances/:id) or wait for idle ones to expire`));
+    }
+    this.addInstance(id, env, createdAt);
   }
 
   dropInstance(id: string): void {

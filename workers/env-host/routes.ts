@@ -5,15 +5,17 @@ import { FarmError } from "../shared/errors.ts";
 import { BundleUpload, EnvName, type BundleManifest } from "../shared/manifest.ts";
 import { CreateInstance, InstanceQuery, StateQuery, VerifyRequest, type InstanceCreated, type InstanceInfo, type InstanceList } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
-import { bearer, isAdmin, requireAdmin } from "../http/auth.ts";
+import { requireAdmin, requireInstanceAccess } from "../http/auth.ts";
+import { farmUrl } from "../http/origin.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
 import { validateEnv } from "./validate.ts";
 import { McpEndpoint, MAX_MCP_BODY, mcpFailure } from "./mcp.ts";
 import { currentManifest, registry } from "./registry-client.ts";
-import { instanceToken, isInstanceToken } from "./token.ts";
+import { instanceToken } from "./token.ts";
 import { checkUpload, instanceStub, toMessage, toResponse, type HttpMessage } from "./instance.ts";
 import { isWorldLimit, rememberInstance } from "./worlds.ts";
+import { mcpSessionTtlSeconds } from "../farm-vars.ts";
 
 type App = { Bindings: Env };
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
@@ -57,9 +59,7 @@ async function mcpExchange(env: Env, id: string, message: HttpMessage): Promise<
   }
 }
 
-function mcpUrl(c: Context<App>, id: string): string {
-  return new URL(`/v1/instances/${id}/mcp`, c.req.url).toString();
-}
+const mcpUrl = (c: Context<App>, id: string) => farmUrl(c, `/v1/instances/${id}/mcp`);
 
 /** Whether a JSON-RPC body opens a 2025-era session. */
 async function isInitialize(request: Request): Promise<boolean> {
@@ -110,7 +110,8 @@ export const envRoutes = new Hono<App>()
     const manifest = await currentManifest(c.env, name);
     const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
     if (legacyPost && (await isInitialize(c.req.raw))) {
-      const created = await createInstance(c, manifest, CreateInstance.parse({}));
+      // An MCP client that walks away never says so: its world goes after minutes idle, not the API's hour.
+      const created = await createInstance(c, manifest, { seed: 0, ttlSeconds: mcpSessionTtlSeconds(c.env) });
       const reply = await mcpExchange(c.env, created.instanceId, await toMessage(c.req.raw));
       reply.headers.push(["mcp-session-id", created.instanceId]);
       return toResponse(reply);
@@ -120,14 +121,6 @@ export const envRoutes = new Hono<App>()
     }
     return new McpEndpoint({ name, tools: manifest.tools }).serve(c.req.raw);
   });
-
-async function requireInstanceAccess(c: Context<App>, id: string): Promise<void> {
-  if (isAdmin(c)) return;
-  const token = bearer(c);
-  if (!token || !(await isInstanceToken(c.env, id, token))) {
-    throw new FarmError("unauthorized", 401, "this instance needs its token as a bearer token");
-  }
-}
 
 /** The registry's page of instance ids, each read from its own object; one found gone leaves the list. */
 async function listInstances(env: Env, query: InstanceQuery): Promise<InstanceList> {
@@ -153,11 +146,8 @@ export const instanceRoutes = new Hono<App>()
   })
   .all("/v1/instances/:id/mcp", bodyLimit({ maxSize: MAX_MCP_BODY, onError: tooLarge(MAX_MCP_BODY) }), async (c) => {
     const id = instanceId(c);
-    const token = bearer(c);
     // The agent under test holds the instance token, never the admin one: it opens the tools and nothing else.
-    if (!token || !((await isInstanceToken(c.env, id, token)) || (c.env.FARM_ADMIN_TOKEN && isAdmin(c)))) {
-      throw new FarmError("unauthorized", 401, "this MCP endpoint needs the instance token as a bearer token");
-    }
+    await requireInstanceAccess(c, id);
     return toResponse(await mcpExchange(c.env, id, await toMessage(c.req.raw)));
   })
   .post("/v1/instances/:id/call", bodyLimit({ maxSize: MAX_CALL_BODY, onError: tooLarge(MAX_CALL_BODY) }), async (c) => {

@@ -3,7 +3,7 @@ import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
 import { CreateInstance, InstanceCreated, InstanceInfo, InstanceList, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { ValidationReport } from "../shared/validation.ts";
-import { BatchCreated, BatchSpec, BatchStatus } from "../shared/batch.ts";
+import { BatchCreated, BatchDeleted, BatchSpec, BatchStatus, DeleteBatchQuery } from "../shared/batch.ts";
 import { RolloutList, RolloutView } from "../shared/rollout.ts";
 import { StreamLine } from "../shared/group.ts";
 import { RunList } from "../shared/run.ts";
@@ -13,9 +13,10 @@ const json = (s: z.ZodType) => ({ content: { "application/json": { schema: schem
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const errors = { default: { description: "error", ...json(ErrorBody) } };
 
-function op(summary: string, extra: { body?: z.ZodType; ok?: z.ZodType; status?: number } = {}) {
+function op(summary: string, extra: { body?: z.ZodType; ok?: z.ZodType; status?: number; open?: boolean } = {}) {
   return {
     summary,
+    ...(extra.open ? { security: [] } : {}),
     ...(extra.body ? { requestBody: { required: true, ...json(extra.body) } } : {}),
     responses: { [String(extra.status ?? 200)]: { description: "ok", ...(extra.ok ? json(extra.ok) : {}) }, ...errors },
   };
@@ -25,7 +26,12 @@ function op(summary: string, extra: { body?: z.ZodType; ok?: z.ZodType; status?:
 export function openapi() {
   return {
     openapi: "3.1.0",
-    info: { title: "worldfarm", version: "1.0.0", description: "Environment farm for agentic RL: SQLite worlds served over MCP." },
+    info: {
+      title: "worldfarm", version: "1.0.0",
+      description: "Environment farm for agentic RL: SQLite worlds served over MCP. Every route needs the admin token as a bearer token, " +
+        "except an instance's tools (mcp, call), which also take that instance's own token, and the open health check and this document. " +
+        "Browser requests from other origins are refused (403), and request bodies are JSON sent as Content-Type: application/json (415 otherwise).",
+    },
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     security: [{ bearer: [] }],
     paths: {
@@ -36,10 +42,18 @@ export function openapi() {
       },
       "/v1/envs/{env}/validate": { post: op("validate: world builds, tools answer, solutions pass, no-op fails", { ok: ValidationReport }) },
       "/v1/envs/{env}/instances": { post: op("new instance", { body: CreateInstance, ok: InstanceCreated, status: 201 }) },
-      "/v1/envs/{env}/mcp": { post: op("MCP Streamable HTTP; each 2025-era session gets a fresh instance") },
+      "/v1/envs/{env}/mcp": {
+        post: op("MCP Streamable HTTP; each 2025-era session gets a fresh instance"),
+        get: op("MCP Streamable HTTP: the server-to-client stream"),
+        delete: op("MCP Streamable HTTP: end the session (Mcp-Session-Id) and delete its instance", { status: 204 }),
+      },
       "/v1/instances": { get: op("live instances, newest first (?env=&offset=&limit=)", { ok: InstanceList }) },
       "/v1/instances/{id}": { get: op("instance info and counters", { ok: InstanceInfo }), delete: op("delete", { status: 204 }) },
-      "/v1/instances/{id}/mcp": { post: op("MCP Streamable HTTP for this instance (bearer = instance token)") },
+      "/v1/instances/{id}/mcp": {
+        post: op("MCP Streamable HTTP for this instance (bearer = instance token)"),
+        get: op("MCP Streamable HTTP: the server-to-client stream (bearer = instance token)"),
+        delete: op("MCP Streamable HTTP: end the session (bearer = instance token)"),
+      },
       "/v1/instances/{id}/call": { post: op("call one tool over plain HTTP (bearer = instance token); bodies over 1 MiB answer 413, JSON nested deeper than 128 levels 400", { body: ToolCall }) },
       "/v1/instances/{id}/reset": { post: op("reset to the initial snapshot", { ok: InstanceInfo }) },
       "/v1/instances/{id}/verify": { post: op("verify a task against the current state; a verifier that runs away answers 422 runaway, one still unfinished after 10 s 422 timeout", { body: VerifyRequest, ok: VerifyResponse }) },
@@ -50,7 +64,13 @@ export function openapi() {
         post: op("start a rollout batch: tasks x groupSize rollouts", { body: BatchSpec, ok: BatchCreated, status: 201 }),
         get: op("the farm's batches, newest first"),
       },
-      "/v1/batches/{id}": { get: op("progress and reward statistics", { ok: BatchStatus }) },
+      "/v1/batches/{id}": {
+        get: op("progress and reward statistics; 410 batch_deleted once deleted", { ok: BatchStatus }),
+        delete: {
+          ...op("delete the batch (cancelled first if it runs) and every rollout's storage, in waves; afterwards its reads answer 410 and held-open group streams end with state \"deleted\". /v1/runs keeps its reward summary unless ?summary=false", { ok: BatchDeleted, status: 202 }),
+          parameters: [{ name: "summary", in: "query", required: false, schema: schema(DeleteBatchQuery.shape.summary) }],
+        },
+      },
       "/v1/batches/{id}/cancel": { post: op("stop new work; running rollouts finish", { ok: BatchStatus }) },
       "/v1/batches/{id}/groups": {
         get: {
@@ -69,6 +89,8 @@ export function openapi() {
         get: op("the newest batches (?limit=, default 100) with reward statistics, grouped into runs by policyVersion: \"NAME@STEP\" belongs to run NAME, any other policyVersion is a run of its own name", { ok: RunList }),
       },
       "/v1/rollouts/{id}": { get: op("one rollout: its turns so far, its result once ended", { ok: RolloutView }) },
+      "/healthz": { get: op("whether the farm answers", { ok: z.object({ ok: z.literal(true) }), open: true }) },
+      "/openapi.json": { get: op("this document", { open: true }) },
       "/v1/rollouts/{id}/diff": { get: op("rows the rollout changed in its world", { ok: z.object({ tables: z.array(TableDiff) }) }) },
     },
   };

@@ -1,10 +1,11 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { BatchSpec, type BatchCreated, type BatchStatus } from "../shared/batch.ts";
+import { BatchSpec, DeleteBatchQuery, type BatchCreated, type BatchDeleted, type BatchStatus } from "../shared/batch.ts";
 import { RolloutRow, type RolloutList, type RolloutView } from "../shared/rollout.ts";
 import type { TableDiff } from "../shared/instance.ts";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
 import { requireAdmin } from "../http/auth.ts";
+import { farmUrl } from "../http/origin.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
 import { currentManifest, registry } from "../env-host/registry-client.ts";
@@ -64,9 +65,25 @@ async function rolloutStub(env: Env, id: string) {
   return (await rolloutNamespace(env, row.env)).getByName(id);
 }
 
-function rolloutId(c: Context<App>): string {
+/**
+ * A batch the farm knows and has not deleted. The registry answers, not the Batch object: asking a deleted object
+ * would bring back an empty database where its files were removed.
+ */
+async function liveBatch(env: Env, id: string): Promise<string> {
+  const record = await registry(env).batchRecord(id);
+  if (record.state === "unknown") throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
+  if (record.state === "deleted") {
+    throw new FarmError("batch_deleted", 410, `batch ${id} was deleted at ${record.deletedAt} with its rollouts; /v1/runs keeps its reward summary unless deleted with ?summary=false`);
+  }
+  return id;
+}
+
+/** A rollout of a live batch: a rollout id begins with its batch's id. */
+async function liveRollout(c: Context<App>): Promise<string> {
   const id = c.req.param("id") ?? "";
   if (!ROLLOUT_ID.test(id)) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
+  const record = await registry(c.env).batchRecord(id.slice(0, id.indexOf(".")));
+  if (record.state === "deleted") throw new FarmError("rollout_deleted", 410, `rollout ${id} was deleted with its batch at ${record.deletedAt}`);
   return id;
 }
 
@@ -85,14 +102,25 @@ export const batchRoutes = new Hono<App>()
     const rollouts = await plan(c.env, id, spec);
     await rpc(batch(c.env, id).create(id, spec, rollouts));
     await registry(c.env).addBatch(id, rollouts.length, spec.policyVersion);
-    const created: BatchCreated = { batchId: id, streamUrl: new URL(`/v1/batches/${id}/groups`, c.req.url).toString(), rollouts: rollouts.length };
+    const created: BatchCreated = { batchId: id, streamUrl: farmUrl(c, `/v1/batches/${id}/groups`), rollouts: rollouts.length };
     return c.json(created, 201);
   })
   .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await registry(c.env).batches(100) }))
-  .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).status())) as BatchStatus))
-  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, batchId(c)).cancel())) as BatchStatus))
-  .get("/v1/batches/:id/groups", requireAdmin(), async (c) => {
+  .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).status())) as BatchStatus))
+  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).cancel())) as BatchStatus))
+  .delete("/v1/batches/:id", requireAdmin(), async (c) => {
     const id = batchId(c);
+    const { summary } = query(c, DeleteBatchQuery);
+    const record = await registry(c.env).batchRecord(id);
+    if (record.state === "unknown") throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
+    // Deleting again only updates what the registry keeps: the batch's own deletion goes on from its alarms.
+    const deleted: BatchDeleted = record.state === "deleted"
+      ? { batchId: id, ...(await registry(c.env).markBatchDeleted(id, summary, null)) }
+      : await rpc(batch(c.env, id).delete(id, summary));
+    return c.json(deleted, 202);
+  })
+  .get("/v1/batches/:id/groups", requireAdmin(), async (c) => {
+    const id = await liveBatch(c.env, batchId(c));
     const q = query(c, StreamQuery);
     const format = q.format ?? (c.req.header("accept")?.includes("text/event-stream") ? "sse" : "ndjson");
     // An EventSource that reconnects sends the last id it saw; it resumes there, whatever cursor its URL still names.
@@ -103,9 +131,9 @@ export const batchRoutes = new Hono<App>()
     return groupStream(c.env, id, { ...q, cursor, format });
   })
   .get("/v1/batches/:id/rollouts", requireAdmin(), async (c) => {
-    const id = batchId(c);
+    const id = await liveBatch(c.env, batchId(c));
     return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);
   })
-  .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc((await rolloutStub(c.env, rolloutId(c))).view())) as RolloutView))
+  .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc((await rolloutStub(c.env, await liveRollout(c))).view())) as RolloutView))
   .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
-    c.json({ tables: (await rpc((await rolloutStub(c.env, rolloutId(c))).diff())) as TableDiff[] }));
+    c.json({ tables: (await rpc((await rolloutStub(c.env, await liveRollout(c))).diff())) as TableDiff[] }));

@@ -26,6 +26,12 @@ export const BatchSpec = z.object({
   policyVersion: z.string().max(200).optional(),
   /** Push each finished group to this URL as well; the stream serves them either way. */
   deliver: DeliverSpec.optional(),
+  /**
+   * How long the batch and its rollouts are kept after it ends, in seconds; then they delete themselves (the run's
+   * reward summary stays). Omitted: the farm's BATCH_RETAIN_SECONDS (7 days unless configured); null: kept until
+   * deleted by hand.
+   */
+  retainSeconds: z.number().int().min(60).max(10 * 365 * 86400).nullable().optional(),
 });
 export type BatchSpec = z.infer<typeof BatchSpec>;
 
@@ -48,5 +54,24 @@ export const BatchStatus = z.object({
   errors: z.array(z.object({ rolloutId: z.string(), error: z.string() })),
   /** Push delivery of finished groups, when the batch asked for it. */
   deliveries: z.object({ delivered: z.number(), pending: z.number(), attempts: z.number(), lastError: z.string().nullable() }).nullable(),
+  /** When retention deletes the batch: null while it runs or when it is kept until deleted by hand. */
+  expiresAt: z.string().nullable(),
 });
 export type BatchStatus = z.infer<typeof BatchStatus>;
+
+export const DeleteBatchQuery = z.object({
+  /** Keep the batch's reward summary for /v1/runs (the run's curve); `false` forgets the batch entirely. */
+  summary: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+});
+export type DeleteBatchQuery = z.infer<typeof DeleteBatchQuery>;
+
+/** What DELETE /v1/batches/:id answers: the batch is gone from the API at once; its storage goes in waves. */
+export const BatchDeleted = z.object({
+  batchId: z.string(),
+  deletedAt: z.string(),
+  /** Whether /v1/runs keeps the batch's reward summary. */
+  summaryKept: z.boolean(),
+  /** When the last of its storage and its rollouts' was deleted; null while the waves go on (DELETE again to see). */
+  purgedAt: z.string().nullable(),
+});
+export type BatchDeleted = z.infer<typeof BatchDeleted>;

@@ -94,8 +94,8 @@ export type Group = z.infer<typeof Group>;
 
 /** Sent while nothing new has finished, so idle connections stay open and the client sees where it is. */
 export const Heartbeat = z.object({ type: z.literal("heartbeat"), cursor: z.number().int(), state: z.enum(["running", "done", "cancelled"]) });
-/** The last line: the batch has ended and every one of its groups was sent. */
-export const StreamEnd = z.object({ type: z.literal("end"), cursor: z.number().int(), state: z.enum(["done", "cancelled"]) });
+/** The last line: the batch has ended and every one of its groups was sent, or it was deleted (nothing more to send). */
+export const StreamEnd = z.object({ type: z.literal("end"), cursor: z.number().int(), state: z.enum(["done", "cancelled", "deleted"]) });
 export const StreamLine = z.discriminatedUnion("type", [Group, Heartbeat, StreamEnd]);
 export type StreamLine = z.infer<typeof StreamLine>;
 

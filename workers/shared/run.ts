@@ -14,8 +14,20 @@ export function runOf(policyVersion: string | null | undefined): string | null {
 
 export const BatchSummary = BatchStatus.pick({
   batchId: true, state: true, createdAt: true, finishedAt: true, counts: true, reward: true, rewardByEnv: true,
-}).extend({ policyVersion: z.string().nullable(), rollouts: z.number().int() });
+}).extend({
+  policyVersion: z.string().nullable(),
+  rollouts: z.number().int(),
+  /** Set once the batch was deleted: its summary stays for the run's curve, its rollouts are gone. */
+  deletedAt: z.string().nullable(),
+});
 export type BatchSummary = z.infer<typeof BatchSummary>;
+
+export function batchSummary(s: BatchStatus, listed: { policyVersion: string | null; rollouts: number }, deletedAt: string | null = null): BatchSummary {
+  return {
+    batchId: s.batchId, state: s.state, createdAt: s.createdAt, finishedAt: s.finishedAt, counts: s.counts,
+    reward: s.reward, rewardByEnv: s.rewardByEnv, policyVersion: listed.policyVersion, rollouts: listed.rollouts, deletedAt,
+  };
+}
 
 export const Run = z.object({
   /** null for the batches that name no run. */

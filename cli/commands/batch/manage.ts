@@ -16,7 +16,7 @@ export const list: Command = {
     if (values.json) console.log(JSON.stringify(batches));
     else if (!batches.length) console.log("no batches yet: worldfarm batch run --env shop --watch");
     else console.log(renderTable(["batch", "state", "policy version", "rollouts", "settled", "mean", "std", "created"], batches.map((b) => [
-      b.batchId, b.state, b.policyVersion ?? "", b.rollouts, b.counts.completed + b.counts.failed + b.counts.cancelled,
+      b.batchId, b.deletedAt ? "deleted" : b.state, b.policyVersion ?? "", b.rollouts, b.counts.completed + b.counts.failed + b.counts.cancelled,
       b.reward.n ? fixed(b.reward.mean) : "–", b.reward.n ? fixed(b.reward.std) : "–", b.createdAt,
     ])));
     return 0;

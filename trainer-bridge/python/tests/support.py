@@ -20,11 +20,11 @@ FARM_URL = os.environ.get("WORLDFARM_URL", "")
 POLICY_URL = os.environ.get("WORLDFARM_POLICY_URL", "")
 
 
-def farm(**options: Any) -> Farm:
-    """A client of the test farm; skips the test when no farm was named."""
+def farm(url: Optional[str] = None, **options: Any) -> Farm:
+    """A client of the test farm (or of `url` in front of it), with its admin token; skips the test when no farm was named."""
     if not FARM_URL or not POLICY_URL:
         raise unittest.SkipTest("set WORLDFARM_URL and WORLDFARM_POLICY_URL to a running farm and its policy")
-    return Farm(FARM_URL, os.environ.get("FARM_ADMIN_TOKEN"), **options)
+    return Farm(url or FARM_URL, os.environ.get("FARM_ADMIN_TOKEN"), **options)
 
 
 def fake_policy(**extra: Any) -> Dict[str, Any]:

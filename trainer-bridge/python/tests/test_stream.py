@@ -31,7 +31,7 @@ class GroupStreamTest(unittest.TestCase):
         created = direct.create_batch(shop_tasks(10), fake_policy(), group_size=2, concurrency=4, max_turns=30)
         proxy = CuttingProxy(direct.base_url, lines_per_connection=[1, 2, 1, 3])
         try:
-            through_proxy = Farm(proxy.url, retries=5, backoff=0.01, max_backoff=0.05)
+            through_proxy = farm(proxy.url, retries=5, backoff=0.01, max_backoff=0.05)
             ids = [g["group_id"] for g in through_proxy.groups(created["batchId"], heartbeat_ms=200)]
         finally:
             proxy.close()
@@ -65,6 +65,18 @@ class GroupStreamTest(unittest.TestCase):
         with self.assertRaises(FarmError) as raised:
             client.batch("b_doesnotexist000000000000")
         self.assertEqual(raised.exception.status, 404)
+
+    def test_a_deleted_batch_is_a_410_farm_error(self) -> None:
+        client = farm()
+        created = client.create_batch(shop_tasks(1), fake_policy(), group_size=1, max_turns=30)
+        deleted = client.delete_batch(created["batchId"], keep_summary=False)
+        self.assertEqual((deleted["batchId"], deleted["summaryKept"]), (created["batchId"], False))
+        with self.assertRaises(FarmError) as raised:
+            client.batch(created["batchId"])
+        self.assertEqual((raised.exception.status, raised.exception.code), (410, "batch_deleted"))
+        with self.assertRaises(FarmError) as raised:
+            next(client.groups(created["batchId"]))
+        self.assertEqual(raised.exception.status, 410)
 
     def test_a_bad_spec_is_a_400_naming_the_field(self) -> None:
         with self.assertRaises(FarmError) as raised:
@@ -129,7 +141,7 @@ class TransportTest(unittest.TestCase):
         base = farm()
         created = base.create_batch(shop_tasks(2), fake_policy(), group_size=2, max_turns=30)
         transport = _FlakyTransport(failures=3)
-        client = Farm(base.base_url, transport=transport, retries=3, backoff=0.01)
+        client = farm(transport=transport, retries=3, backoff=0.01)
         self.assertEqual(len(list(client.groups(created["batchId"]))), 2)
         self.assertEqual(transport.opened, 4)
 

@@ -26,6 +26,7 @@ _SPEC_FIELDS = {
     "reward": "reward",
     "concurrency": "concurrency",
     "rollout_timeout_ms": "rolloutTimeoutMs",
+    "retain_seconds": "retainSeconds",
     "seed": "seed",
     "policy_version": "policyVersion",
     "deliver": "deliver",
@@ -53,8 +54,8 @@ class Farm:
 
     Args:
         base_url: the farm's root, e.g. "http://127.0.0.1:8787" (`npm start`).
-        token: the farm's FARM_ADMIN_TOKEN, sent as a bearer token; a local farm without
-            one answers loopback clients and needs none.
+        token: the farm's admin token, sent as a bearer token (`npm start` prints it and
+            keeps it in .wrangler/state/admin-token; deployed, the FARM_ADMIN_TOKEN secret).
         timeout: seconds a plain call may wait for the network.
         retries: stream breaks in a row `groups` survives before raising TransportError.
         backoff: first reconnect delay in seconds; it doubles per failure in a row, with jitter.
@@ -124,13 +125,15 @@ class Farm:
         seed: Optional[int] = None,
         policy_version: Optional[str] = None,
         deliver: Optional[Mapping[str, Any]] = None,
+        retain_seconds: Optional[int] = None,
     ) -> BatchCreated:
         """Starts a rollout batch: `group_size` rollouts of every task, one GRPO group each.
 
         The arguments are BatchSpec's fields (see /openapi.json) in snake_case; nested
         values (`policy`, `truncation`, `reward`, `deliver`) are sent as given, in the
         farm's camelCase, e.g. `policy={"kind": "openai", "baseUrl": ".../v1", "model": "m"}`.
-        Arguments left None take the farm's defaults. The farm checks the spec and answers
+        Arguments left None take the farm's defaults (`retain_seconds`: the farm's
+        BATCH_RETAIN_SECONDS, 7 days unless configured). The farm checks the spec and answers
         a bad one with FarmError 400 naming the field.
 
         Returns:
@@ -141,7 +144,7 @@ class Farm:
         spec: JSON = {"tasks": _task_selection(tasks), "policy": dict(policy)}
         given = dict(group_size=group_size, tool_format=tool_format, max_turns=max_turns, truncation=truncation, reward=reward,
                      concurrency=concurrency, rollout_timeout_ms=rollout_timeout_ms, seed=seed, policy_version=policy_version,
-                     deliver=deliver)
+                     deliver=deliver, retain_seconds=retain_seconds)
         spec.update({_SPEC_FIELDS[name]: value for name, value in given.items() if value is not None})
         return self._request("POST", "/v1/batches", spec)
 
@@ -159,6 +162,13 @@ class Farm:
     def cancel(self, batch_id: str) -> JSON:
         """Stops a batch: pending rollouts never start, running ones end as cancelled; returns its status."""
         return self._request("POST", f"{self._batch_path(batch_id)}/cancel")
+
+    def delete_batch(self, batch_id: str, *, keep_summary: bool = True) -> JSON:
+        """Deletes a batch and its rollouts' storage (cancelling it if it runs): reading it afterwards is a
+        FarmError 410. The run keeps its reward summary unless `keep_summary` is False.
+        Returns `{"batchId", "deletedAt", "summaryKept"}`."""
+        query = "" if keep_summary else "?summary=false"
+        return self._request("DELETE", f"{self._batch_path(batch_id)}{query}")
 
     def lines(self, batch_id: str, cursor: int = 0, *, heartbeat_ms: int = 5_000) -> Iterator[JSON]:
         """Every line of the batch's group stream from `cursor` on: each group once, the

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, gte, inArray, isNull, lte, min, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import type { BatchSpec, BatchStatus } from "../../shared/batch.ts";
+import type { BatchDeleted, BatchSpec, BatchStatus } from "../../shared/batch.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { rewardStats } from "./stats.ts";
@@ -9,6 +9,9 @@ import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 import { rolloutNamespace } from "../../env-host/worlds.ts";
+import { registry } from "../../env-host/registry-client.ts";
+import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
+import { expiresAt } from "./retention.ts";
 
 function reportOf({ rolloutId, status, stopReason, reward, error }: RolloutResult): RolloutReport {
   return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
@@ -68,6 +71,7 @@ export class Batch extends DurableObject<Env> {
   private meta(): Meta {
     const meta = this.ctx.storage.kv.get<Meta>("meta");
     if (!meta) throw encodeFarmError(new FarmError("batch_not_found", 404, "no such batch"));
+    if (isDeleting(this.ctx.storage)) throw encodeFarmError(new FarmError("batch_deleted", 410, `batch ${meta.batchId} was deleted with its rollouts`));
     return meta;
   }
 
@@ -88,8 +92,14 @@ export class Batch extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    if (isDeleting(this.ctx.storage)) return deleteWave(this.ctx.storage, this.env, this.db);
     const meta = this.ctx.storage.kv.get<Meta>("meta");
     if (!meta) return;
+    const expiry = expiresAt(meta, this.env);
+    if (expiry !== null && expiry <= Date.now()) {
+      await this.delete(meta.batchId, true);
+      return;
+    }
     await this.reclaimOverdue(meta);
     await this.sweep();
     if (this.meta().state === "running") await this.wave(this.meta());
@@ -138,6 +148,8 @@ export class Batch extends DurableObject<Env> {
     }
     const delivery = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
     if (delivery !== null && delivery !== undefined) times.push(delivery);
+    const expiry = expiresAt(this.ctx.storage.kv.get<Meta>("meta") ?? meta, this.env);
+    if (expiry !== null) times.push(expiry);
     if (times.length === 0) return;
     const next = Math.min(...times);
     const scheduled = await this.ctx.storage.getAlarm();
@@ -242,8 +254,12 @@ export class Batch extends DurableObject<Env> {
     };
   }
 
-  /** Like `log`, but while nothing is there yet and the batch goes on, waits up to `waitMs` for a group to finish. */
-  async waitLog(cursor: number, limit: number, waitMs: number): Promise<LogPage> {
+  /**
+   * Like `log`, but while nothing is there yet and the batch goes on, waits up to `waitMs` for a group to finish;
+   * null once the batch is being deleted, so a reader's stream ends.
+   */
+  async waitLog(cursor: number, limit: number, waitMs: number): Promise<LogPage | null> {
+    if (isDeleting(this.ctx.storage)) return null;
     const page = this.log(cursor, limit);
     if (page.entries.length || page.ended) return page;
     await new Promise<void>((resolve) => {
@@ -253,7 +269,7 @@ export class Batch extends DurableObject<Env> {
         resolve();
       });
     });
-    return this.log(cursor, limit);
+    return isDeleting(this.ctx.storage) ? null : this.log(cursor, limit);
   }
 
   /** Posts every due group to the batch's receiver; failures wait their backoff and come back on a later alarm. */
@@ -273,9 +289,11 @@ export class Batch extends DurableObject<Env> {
   }
 
   async report(report: RolloutReport): Promise<void> {
+    if (isDeleting(this.ctx.storage)) return;
     this.record(report);
     const meta = this.meta();
-    if (meta.state !== "running" && !meta.spec.deliver) return;
+    // An ended batch still needs its alarm: the one that deletes it when its retention is up.
+    if (meta.state !== "running" && !meta.spec.deliver) return this.scheduleNext(meta);
     // Reports arrive faster than waves run: one alarm due now serves all of them.
     const due = await this.ctx.storage.getAlarm();
     if (due === null || due > Date.now()) await this.ctx.storage.setAlarm(Date.now());
@@ -295,8 +313,26 @@ export class Batch extends DurableObject<Env> {
         this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "cancelled", finishedAt: Date.now() });
       });
       if (meta.spec.deliver) await this.ctx.storage.setAlarm(Date.now());
+      else await this.scheduleNext(this.meta());
     }
     return this.status();
+  }
+
+  /**
+   * Deletes the batch: cancels it if it runs, leaves the registry its final summary (unless `keepSummary` is false)
+   * and a tombstone, then deletes its rollouts' objects and its own storage in waves, from alarms (deletion.ts). From
+   * the first moment every read answers 410 and held-open group streams end.
+   */
+  async delete(batchId: string, keepSummary: boolean): Promise<BatchDeleted> {
+    const started = this.ctx.storage.kv.get<Meta>("meta") !== undefined && !isDeleting(this.ctx.storage);
+    const last = started ? await this.cancel() : null;
+    const marked = await registry(this.env).markBatchDeleted(batchId, keepSummary, last);
+    if (started) {
+      startDeleting(this.ctx.storage, batchId);
+      this.notify();
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+    return { batchId, ...marked };
   }
 
   /** The ledger in queue order, optionally one status or one group only. */
@@ -334,6 +370,7 @@ export class Batch extends DurableObject<Env> {
     const settled = counts.completed + counts.failed;
     const elapsed = ((meta.finishedAt ?? Date.now()) - meta.createdAt) / 1000;
     const groupCounts = this.db.select({ total: sql<number>`count(*)`, done: sql<number>`sum(finished_at IS NOT NULL)` }).from(groups).get()!;
+    const expiry = expiresAt(meta, this.env);
     return {
       batchId: meta.batchId, state: meta.state, createdAt: new Date(meta.createdAt).toISOString(),
       finishedAt: meta.finishedAt ? new Date(meta.finishedAt).toISOString() : null,
@@ -343,6 +380,7 @@ export class Batch extends DurableObject<Env> {
       stopReasons, rolloutsPerSecond: elapsed > 0 ? settled / elapsed : 0,
       errors: all.filter((r) => r.error).slice(0, 20).map((r) => ({ rolloutId: r.id, error: r.error! })),
       deliveries: meta.spec.deliver ? this.deliveryStatus() : null,
+      expiresAt: expiry === null ? null : new Date(expiry).toISOString(),
     };
   }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GROUP_SCHEMA, type Group, type StreamLine } from "../../shared/group.ts";
 import { rpc } from "../../http/rpc.ts";
+import { FarmError } from "../../shared/errors.ts";
 import { groupDocument } from "./group-document.ts";
 
 export const StreamQuery = z.object({
@@ -33,7 +34,16 @@ export function groupStream(env: Env, batchId: string, query: StreamQuery & { fo
   let cursor = query.cursor;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const page = await rpc(batch.waitLog(cursor, PAGE, query.heartbeatMs));
+      // null, or no batch at all where one was when the stream began: deleted while the reader waited.
+      const page = await rpc(batch.waitLog(cursor, PAGE, query.heartbeatMs)).catch((err: unknown) => {
+        if (err instanceof FarmError && err.code === "batch_not_found") return null;
+        throw err;
+      });
+      if (!page) {
+        controller.enqueue(frame(query.format, { type: "end", cursor, state: "deleted" }));
+        controller.close();
+        return;
+      }
       if (page.entries.length) {
         const groups = await Promise.all(page.entries.map((entry) => groupDocument(env, page, entry)));
         for (const group of groups) controller.enqueue(frame(query.format, group));

@@ -18,6 +18,9 @@ const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
 
 type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 
+/** How long a purge waits for a loop in flight to stop; one stuck in a tool call is not waited for. */
+const PURGE_WAIT_MS = 10_000;
+
 /**
  * One rollout, next to its own world: the world's facets live in this object, so a tool call is an in-process
  * call, not a hop. The loop runs from alarms and checkpoints after every turn; a restart resumes from the last
@@ -27,6 +30,8 @@ export class Rollout extends DurableObject<Env> {
   private host: WorldHost | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private readonly cancelling = new AbortController();
+  /** Its storage is being deleted: nothing may be written or reported after that. */
+  private purged = false;
 
   private get kv() {
     return this.ctx.storage.kv;
@@ -61,6 +66,7 @@ export class Rollout extends DurableObject<Env> {
    * the conversation.
    */
   private save(state: RolloutState): void {
+    if (this.purged) throw new Error("the rollout was deleted");
     const { turns, ...rest } = state;
     const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
     for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
@@ -95,6 +101,7 @@ export class Rollout extends DurableObject<Env> {
 
   /** Runs up to `turns` turns, checkpointing after each; finishes the rollout when it is done. */
   advance(turns = Number.POSITIVE_INFINITY): Promise<RolloutResult | null> {
+    if (this.purged) return Promise.resolve(null);
     // The alarm and a caller may both ask; turns must run one after another, never side by side on one state.
     const run = this.running.then(() => this.run(turns));
     this.running = run.catch(() => undefined);
@@ -131,7 +138,7 @@ export class Rollout extends DurableObject<Env> {
     const spec = this.kv.get<RolloutSpec>("spec");
     if (!spec) return;
     const result = await this.advance();
-    if (result && spec.batchId) {
+    if (result && spec.batchId && !this.purged) {
       const { rolloutId, status, stopReason, reward, error } = result;
       await this.env.BATCH.getByName(spec.batchId).report({ rolloutId, status, stopReason, reward, ...(error ? { error } : {}) });
     }
@@ -155,6 +162,19 @@ export class Rollout extends DurableObject<Env> {
     if (!this.kv.get("spec") || this.kv.get("result")) return;
     this.kv.put("cancelled", true);
     this.cancelling.abort();
+  }
+
+  /**
+   * Deletes everything the rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped,
+   * so no checkpoint lands after the deletion and nothing is left on disk.
+   */
+  async purge(): Promise<void> {
+    this.purged = true;
+    this.cancelling.abort();
+    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, PURGE_WAIT_MS))]);
+    this.host = undefined;
+    for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
+    await this.ctx.storage.deleteAll();
   }
 
   result(): RolloutResult | null {

@@ -2,7 +2,7 @@
 
 const TOKEN_KEY = "worldfarm.adminToken";
 
-/** A deployed farm needs its admin token; local development without one answers loopback browsers. */
+/** Every farm's admin routes need its admin token; `worldfarm start` hands it over in the URL it prints. */
 export const adminToken = {
   get: () => localStorage.getItem(TOKEN_KEY) ?? "",
   set: (value) => (value ? localStorage.setItem(TOKEN_KEY, value) : localStorage.removeItem(TOKEN_KEY)),

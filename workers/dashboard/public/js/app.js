@@ -69,6 +69,14 @@ async function render() {
   }
 }
 
+// `worldfarm start` prints the dashboard's URL as /#token=...: the page keeps the token and drops it from the
+// address bar and history, the way Jupyter hands over its token.
+const handed = /^#token=([^&]+)$/.exec(location.hash);
+if (handed) {
+  adminToken.set(decodeURIComponent(handed[1]));
+  history.replaceState(null, "", `${location.pathname}#/envs`);
+}
+
 const token = document.getElementById("token");
 token.value = adminToken.get();
 token.addEventListener("change", () => {

@@ -38,6 +38,29 @@ function rolloutTable(batchId, ctx) {
   return { node: h("div", {}, h("div", { class: "row" }, filter), body, pager), load };
 }
 
+/**
+ * Deleting asks first, in the page: what goes (every rollout's trajectory, checkpoints and world) and what stays (the
+ * run's reward summary). Built once, outside what polling redraws, so a pending confirmation survives a refresh.
+ */
+function deleteControl(batchId, ctx) {
+  const box = h("div", { class: "row", "data-testid": "delete-batch" });
+  const ask = () => fill(box,
+    h("div", { class: "card", "data-testid": "delete-confirm" },
+      h("p", {}, "Delete batch ", h("span", { class: "mono" }, batchId), "? Its rollouts' trajectories, checkpoints and worlds are removed ",
+        "for good (a running batch is cancelled first); the run keeps the batch's reward summary."),
+      h("button", { class: "danger", "data-testid": "delete-confirmed", onclick: () => ctx.guard(remove()) }, "Delete for good"), " ",
+      h("button", { onclick: idle }, "Keep it")));
+  function idle() {
+    fill(box, h("button", { class: "danger", "data-testid": "delete-start", onclick: ask }, "Delete batch…"));
+  }
+  async function remove() {
+    await api(`/v1/batches/${batchId}`, { method: "DELETE" });
+    location.hash = `#/batches?deleted=${batchId}`;
+  }
+  idle();
+  return box;
+}
+
 export async function batchDetail(root, ctx, batchId) {
   const head = h("div");
   const bar = h("div", { "data-testid": "batch-progress" });
@@ -47,7 +70,7 @@ export async function batchDetail(root, ctx, batchId) {
   const stops = h("div");
   const errors = h("div");
   const rollouts = rolloutTable(batchId, ctx);
-  root.append(head, section("Progress", bar), h("div", { class: "grid2" }, section("Reward", stats, stops), section("Reward histogram", hist)),
+  root.append(head, deleteControl(batchId, ctx), section("Progress", bar), h("div", { class: "grid2" }, section("Reward", stats, stops), section("Reward histogram", hist)),
     curve, errors, section("Rollouts", rollouts.node));
 
   let histogramFor = -1;
@@ -66,6 +89,7 @@ export async function batchDetail(root, ctx, batchId) {
     const cancel = () => ctx.guard(api(`/v1/batches/${batchId}/cancel`, { method: "POST" }).then(refresh));
     fill(head, h("h1", {}, "Batch ", h("span", { class: "mono" }, batchId), " ", state),
       h("p", { class: "muted" }, `created ${fmt.time(status.createdAt)} · finished ${fmt.time(status.finishedAt)} · `,
+        status.expiresAt ? h("span", { "data-testid": "expires" }, `deleted automatically ${fmt.time(status.expiresAt)} · `) : "",
         `groups ${status.groups.done}/${status.groups.total} · ${fmt.num(status.rolloutsPerSecond, 1)} rollouts/s · groups for a trainer: `,
         h("code", {}, `worldfarm batch stream ${batchId}`)),
       running ? h("button", { class: "danger", onclick: cancel }, "Cancel batch") : null);

@@ -54,8 +54,10 @@ function runCard(run) {
 }
 
 export async function batches(root, ctx) {
-  const preset = new URLSearchParams(location.hash.split("?")[1] ?? "").get("env");
-  root.append(await batchForm(ctx, preset));
+  const query = new URLSearchParams(location.hash.split("?")[1] ?? "");
+  const deleted = query.get("deleted");
+  if (deleted) root.append(h("p", { class: "card", "data-testid": "deleted-notice" }, `Batch ${deleted} deleted; its reward summary stays in its run.`));
+  root.append(await batchForm(ctx, query.get("env")));
   const runsBox = h("div", { class: "runs" });
   const listBox = h("div");
   root.append(section("Runs", h("p", { class: "muted" }, "Batches whose policyVersion is NAME@STEP form run NAME; mean reward ± std per batch, oldest first."), runsBox),
@@ -69,7 +71,9 @@ export async function batches(root, ctx) {
     fill(listBox, all.length === 0 ? h("p", { class: "muted" }, "No batches yet.") :
       table(["batch", "state", "policy version", "rollouts", "progress", "reward", "created"], all.map((b) =>
         h("tr", { "data-batch": b.batchId },
-          h("td", { class: "mono" }, link(`#/batches/${b.batchId}`, b.batchId)), h("td", {}, badge(b.state)),
+          // A deleted batch has no page any more; its row stays for the run's sake.
+          h("td", { class: "mono" }, b.deletedAt ? b.batchId : link(`#/batches/${b.batchId}`, b.batchId)),
+          h("td", {}, b.deletedAt ? badge("deleted") : badge(b.state)),
           h("td", {}, b.policyVersion ?? ""), h("td", { class: "num" }, b.rollouts), h("td", { class: "wide" }, progress(b.counts, { compact: true }),
             h("span", { class: "muted small" }, `${b.counts.completed + b.counts.failed + b.counts.cancelled}/${b.rollouts}`)),
           h("td", { class: "num" }, b.reward.n ? `${fmt.num(b.reward.mean)} ± ${fmt.num(b.reward.std)}` : "–"), h("td", {}, fmt.time(b.createdAt)))),

@@ -1,0 +1,125 @@
+/**
+ * `worldfarm batch delete` and `worldfarm batch prune` as a user runs them (child processes) against a real local
+ * farm in workerd; and what deleted objects leave on disk is gone once the farm restarts.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BatchDeleted, BatchStatus } from "../workers/shared/batch.ts";
+import { buildEnv } from "./build/bundle-env.ts";
+import { startFakePolicy, type FakePolicy } from "./fake-policy/server.ts";
+import { FarmClient } from "./farm/client.ts";
+import { freePort } from "./farm/free-port.ts";
+import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
+import { ROOT } from "./paths.ts";
+import { runCli, type CliRun } from "./run-cli.ts";
+
+let farm: LocalFarm;
+let client: FarmClient;
+let url: string;
+let persistDir: string;
+let slow: FakePolicy;
+
+const cli = (args: string[]) => runCli(url, args);
+const json = <T>(run: CliRun): T => {
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as T;
+};
+
+beforeAll(async () => {
+  persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-delete-"));
+  farm = await startLocalFarm({ port: await freePort(), persistDir });
+  url = farm.url.toString().replace(/\/$/, "");
+  client = new FarmClient(url);
+  await client.upload(await buildEnv(join(ROOT, "envs/shop")));
+  slow = await startFakePolicy({ latencyMs: 60_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await slow?.close();
+  await farm?.dispose();
+  if (persistDir) await rm(persistDir, { recursive: true, force: true });
+});
+
+async function oracleBatch(group = 2): Promise<string> {
+  const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", { tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: group, policy: { kind: "oracle" } });
+  for (;;) {
+    const s = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
+    if (s.state !== "running") return batchId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Files under the state folder's Rollout namespace whose names start with one of these objects' ids. */
+async function rolloutFiles(): Promise<string[]> {
+  return (await readdir(join(persistDir, "do/worldfarm-Rollout")).catch(() => [])).filter((f) => !f.startsWith("metadata"));
+}
+
+describe("worldfarm batch delete", { timeout: 120_000 }, () => {
+  it("deletes a batch; reading it afterwards fails with 410; a second farm start leaves no file of it", async () => {
+    const before = await rolloutFiles();
+    const batchId = await oracleBatch(3);
+    expect((await rolloutFiles()).length).toBeGreaterThan(before.length);
+    expect(json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"]))).toMatchObject({ batchId, summaryKept: true });
+    const status = await cli(["batch", "status", batchId]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/410 batch_deleted: batch b_[0-9a-f]{24} was deleted/);
+    const list = json<{ batchId: string; deletedAt: string | null }[]>(await cli(["batch", "list", "--json"]));
+    expect(list.find((b) => b.batchId === batchId)?.deletedAt).toEqual(expect.any(String));
+    expect((await cli(["batch", "list"])).stdout).toMatch(new RegExp(`^${batchId}\\s+deleted`, "m"));
+
+    // Deleting again says when the waves are done; each deleted object still leaves an empty database until the
+    // farm restarts, when the local farm removes them.
+    const purged = async () => json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"])).purgedAt;
+    await expect.poll(purged, { timeout: 60_000, interval: 500 }).toEqual(expect.any(String));
+    await farm.restart();
+    expect((await rolloutFiles()).sort()).toEqual(before.sort());
+  });
+
+  it("says what is wrong: no batch named, an unknown batch", async () => {
+    const none = await cli(["batch", "delete"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/name one batch: worldfarm batch delete <batchId>/);
+    const unknown = await cli(["batch", "delete", `b_${"0".repeat(24)}`]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("404 batch_not_found");
+  });
+});
+
+describe("worldfarm batch prune", { timeout: 120_000 }, () => {
+  it("deletes the batches that finished longer ago than --older-than, never a running one", async () => {
+    const old = await oracleBatch();
+    const { batchId: running } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+      tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
+    });
+    // --older-than counts from when a batch finished, to the second.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(json<{ batches: unknown[] }>(await cli(["batch", "prune", "--older-than", "2d", "--json"]))).toEqual({ dryRun: false, batches: [] });
+    const dry = json<{ dryRun: boolean; batches: { batchId: string }[] }>(await cli(["batch", "prune", "--older-than", "1s", "--dry-run", "--json"]));
+    expect(dry.dryRun).toBe(true);
+    expect(dry.batches.map((b) => b.batchId)).toContain(old);
+    expect(dry.batches.map((b) => b.batchId)).not.toContain(running);
+    expect((await client.fetch("GET", `/v1/batches/${old}`)).status).toBe(200);
+
+    const pruned = await cli(["batch", "prune", "--older-than", "1s", "--drop-summary"]);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toMatch(new RegExp(`^${old}\\s+done`, "m"));
+    expect(pruned.stdout).toMatch(/^deleted \d+ batch(es)?$/m);
+    expect((await client.fetch("GET", `/v1/batches/${old}`)).status).toBe(410);
+    expect((await client.fetch("GET", `/v1/batches/${running}`)).status).toBe(200);
+    const listed = json<{ batchId: string }[]>(await cli(["batch", "list", "--json"]));
+    expect(listed.map((b) => b.batchId)).not.toContain(old);
+    await client.request("POST", `/v1/batches/${running}/cancel`);
+  });
+
+  it.concurrent.each([
+    [["batch", "prune"], /say how old: worldfarm batch prune --older-than 2d/],
+    [["batch", "prune", "--older-than", "2w"], /--older-than takes a duration such as 30m, 12h or 2d/],
+    [["batch", "prune", "--older-than", "2d", "extra"], /batch prune takes options only/],
+  ])("exits 2 with the usage for bad input: %j", async (args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});

@@ -6,7 +6,6 @@ import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 import { DEFAULT_STATE_DIR } from "../farm/access.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import { lockState } from "../farm/state-lock.ts";
-import { watchFarm } from "../farm/watchdog.ts";
 import type { Command } from "./command.ts";
 import { intOption } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
@@ -79,15 +78,10 @@ async function serve(values: Record<string, string | boolean | undefined>, posit
   const cliFindsToken = persistDir === DEFAULT_STATE_DIR || Boolean(process.env.FARM_ADMIN_TOKEN);
   console.log(startBanner({ url, bundles, policy, dev, token: { value: farm.token, note: tokenNote(farm.token, persistDir, host), cliFindsIt: cliFindsToken } }));
   const unwatch = dev ? watchEnvs(dirs, client) : () => {};
-  const watchdog = watchFarm(url, async () => {
-    console.error("worldfarm: the runtime stopped answering; restarting it (durable state is kept)");
-    await farm.restart();
-  });
   await new Promise<void>((done) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
   });
   unwatch();
-  watchdog.stop();
   await policy.close();
   await farm.dispose();
   await lock.release();

@@ -1,8 +1,14 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../paths.ts";
-import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
+import { Supervisor } from "./supervisor.ts";
+import { WorldProcess, taggedChildren } from "./world-process.ts";
 import { bundleWorker } from "./worker-bundle.ts";
+import { freePort } from "./free-port.ts";
+import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
 import { removeEmptyObjects } from "./empty-objects.ts";
 
 /**
@@ -11,9 +17,9 @@ import { removeEmptyObjects } from "./empty-objects.ts";
  */
 async function runtime() {
   const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler"));
-  const { Miniflare, convertV4MiniflareOptions } = (await import(fromWrangler.resolve("miniflare"))) as typeof import("miniflare");
+  const miniflare = (await import(fromWrangler.resolve("miniflare"))) as typeof import("miniflare");
   const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
-  return { Miniflare, convertV4MiniflareOptions, unstable_getMiniflareWorkerOptions };
+  return { ...miniflare, unstable_getMiniflareWorkerOptions };
 }
 
 export interface LocalFarmOptions {
@@ -23,61 +29,191 @@ export interface LocalFarmOptions {
   persistDir?: string;
   /** FARM_ADMIN_TOKEN among them wins; without it the farm gets the state folder's own token (or a fresh one). */
   vars?: Record<string, string>;
-  /** Opens workerd's V8 inspector on this port, for profiling. */
+  /** Opens the control workerd's V8 inspector on this port, for profiling. */
   inspectorPort?: number;
+  /**
+   * How many world processes at most (default $WORLDFARM_WORLDS, else 8); more environments share them. 0 runs
+   * environment code in the control process, uncontained, as before worlds existed: for benchmarks only.
+   */
+  worlds?: number;
+  /**
+   * How much CPU (ms) a world may burn without answering a health check before it is stopped as stuck (default
+   * $WORLDFARM_STUCK_CPU_MS, else 5000).
+   */
+  stuckCpuMs?: number;
+  /** V8's old-space limit for each isolate in a world, in MB (default $WORLDFARM_HEAP_MB, else 512). */
+  heapMb?: number;
 }
 
 export interface LocalFarm {
   url: URL;
   /** The admin token every admin route needs. */
   token: string;
+  /** The process supervisor: which world hosts an environment, how often each was restarted. */
+  supervisor: Supervisor;
+  /** The pids of this farm's workerd processes now (control and worlds), for measuring what they use. */
+  workerdPids(): number[];
   restart(): Promise<void>;
   dispose(): Promise<void>;
 }
 
+const REGEXP_FLAGS = ["--enable-experimental-regexp-engine-on-excessive-backtracks", "--regexp-backtracks-before-fallback=100000"];
+
+function envNumber(name: string, fallback: number): number {
+  const n = Number(process.env[name]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
 /**
- * The Worker in local workerd through Miniflare's API, on workerd's own socket and without local observability:
- * the dev proxy in front of `wrangler dev` and its tail consumer cost more than the farm's own work. Clients reach
- * the Worker on a direct socket, skipping Miniflare's entry and asset router (~0.3 ms a request); the Worker serves
- * the dashboard's files itself through its ASSETS binding.
+ * The farm as local workerd processes, through Miniflare's API, on workerd's own sockets:
+ * - the control process holds the registry, the batches, the HTTP API and the dashboard, and runs no environment
+ *   code: it has no Worker Loader and no binding to EnvInstance or Rollout of its own;
+ * - world processes host the objects that run environment code (EnvInstance, Rollout and their facets), one per
+ *   environment up to `worlds`, each on its own state folder, started on first use by the supervisor, which stops
+ *   one that is stuck and names the limit to the call that caused it.
+ * Control reaches world N through Durable Object bindings over Miniflare's dev registry (ENV_INSTANCE_N,
+ * ROLLOUT_N), and worlds reach the registry and batches the same way; workers/env-host/worlds.ts picks the binding.
+ * Clients reach the control Worker on a direct socket, skipping Miniflare's entry and asset router (~0.3 ms a
+ * request); the Worker serves the dashboard's files itself through its ASSETS binding.
  */
 export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFarm> {
-  const { Miniflare, convertV4MiniflareOptions, unstable_getMiniflareWorkerOptions } = await runtime();
+  const mf = await runtime();
   const scriptPath = await bundleWorker();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")) as { workerOptions: Record<string, unknown> & { bindings?: Record<string, unknown> } };
-  // wrangler still describes a Worker in Miniflare 4's option shape; Miniflare 5 converts it.
-  // Our bundle is one self-contained module, so wrangler's module rules have nothing to match.
-  const { modulesRules: _rules, ...worker } = workerOptions;
+  const { workerOptions } = mf.unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")) as {
+    workerOptions: Record<string, unknown> & { bindings?: Record<string, unknown> };
+  };
+  // wrangler still describes a Worker in Miniflare 4's option shape; Miniflare 5 converts it. Our bundle is one
+  // self-contained module, so wrangler's module rules have nothing to match; the Durable Object bindings differ
+  // per process and are given below.
+  const { modulesRules: _rules, durableObjects: _objects, workerLoaders, assets, ...worker } = workerOptions;
   const host = options.host ?? "127.0.0.1";
+  const cap = options.worlds ?? envNumber("WORLDFARM_WORLDS", 8);
+  const contained = cap > 0;
+  const stuckCpuMs = options.stuckCpuMs ?? envNumber("WORLDFARM_STUCK_CPU_MS", 5_000);
+  const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 512);
+  const farmId = randomBytes(6).toString("hex");
+  // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
+  const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
   const token = options.vars?.FARM_ADMIN_TOKEN || (options.persistDir ? await stateAdminToken(options.persistDir) : newAdminToken());
   const vars = { FARM_ALLOWED_HOSTS: allowedHosts(host), ...options.vars, FARM_ADMIN_TOKEN: token };
-  const make = () => new Miniflare(convertV4MiniflareOptions({
+  const bindings = { ...worker.bindings, ...vars };
+  const sqlite = (className: string, scriptName?: string) => ({ className, useSQLite: true, ...(scriptName ? { scriptName } : {}) });
+  const userFlags = process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "";
+  const worldFlags = [userFlags, ...REGEXP_FLAGS, `--max-old-space-size=${heapMb}`].filter(Boolean).join(" ");
+  const controlFlags = [userFlags, ...REGEXP_FLAGS].filter(Boolean).join(" ");
+  /**
+   * Miniflare reads workerd's V8 flags from the environment when it builds a runtime's config. A world that
+   * crashes is restarted by Miniflare with whatever is set then, so the world flags are what stays set.
+   */
+  const withFlags = async <T extends { ready: Promise<URL> }>(flags: string, make: () => T): Promise<T> => {
+    process.env.MINIFLARE_WORKERD_V8_FLAGS = flags;
+    try {
+      const made = make();
+      await made.ready;
+      return made;
+    } finally {
+      process.env.MINIFLARE_WORKERD_V8_FLAGS = worldFlags;
+    }
+  };
+
+  let supervisor: Supervisor;
+  const startWorld = async (slot: number): Promise<WorldProcess> => {
+    const name = `world-${slot}`;
+    const tag = `WORLDFARM_WORLD=${farmId}-${slot}`;
+    const port = await freePort();
+    const dir = options.persistDir ? join(options.persistDir, "worlds", String(slot)) : undefined;
+    // What deleted objects left behind is removed while the world's workerd is stopped, before it opens anything.
+    if (dir) await removeEmptyObjects(dir);
+    const world = await withFlags(worldFlags, () => new mf.Miniflare(mf.convertV4MiniflareOptions({
+      ...worker,
+      name,
+      modules: true,
+      scriptPath,
+      bindings,
+      workerLoaders,
+      host: "127.0.0.1",
+      port: 0,
+      // The supervisor's health checks go straight to the Worker: fewer turns of a busy event loop to wait for.
+      unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+      durableObjects: {
+        ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout"),
+        REGISTRY: sqlite("Registry", "worldfarm"), BATCH: sqlite("Batch", "worldfarm"),
+      },
+      ...(dir ? { resourcePersistencePath: dir } : {}),
+      unsafeDevRegistryPath: registryDir,
+      unsafeRuntimeEnv: { WORLDFARM_WORLD: tag.split("=")[1]! },
+      handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
+        supervisor.log(slot, message);
+        if (level === "error" || level === "warn") console.error(message);
+        else console.log(message);
+      },
+    } as never)));
+    return new WorldProcess(slot, world, tag, new URL(`http://127.0.0.1:${port}/`));
+  };
+
+  const makeSupervisor = () => new Supervisor({
+    cap, stuckCpuMs, heapMb, everyMs: 500,
+    ...(options.persistDir ? { assignmentsFile: join(options.persistDir, "worlds", "assignments.json") } : {}),
+    start: startWorld,
+    onStop: (slot, stop) => console.error(`worldfarm: world-${slot} stopped (${stop.code}): ${stop.message}`),
+  });
+  const makeControl = () => withFlags(controlFlags, () => new mf.Miniflare(mf.convertV4MiniflareOptions({
     ...worker,
+    assets,
     name: "worldfarm",
     modules: true,
     scriptPath,
-    bindings: { ...worker.bindings, ...vars },
+    bindings,
     host: "127.0.0.1",
     port: 0,
     unsafeDirectSockets: [{ host, port: options.port }],
+    durableObjects: contained
+      ? {
+        REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"),
+        ...Object.fromEntries(Array.from({ length: cap }, (_, i) => [
+          [`ENV_INSTANCE_${i + 1}`, sqlite("EnvInstance", `world-${i + 1}`)],
+          [`ROLLOUT_${i + 1}`, sqlite("Rollout", `world-${i + 1}`)],
+        ]).flat()),
+      }
+      : { REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"), ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout") },
+    ...(contained ? {
+      serviceBindings: {
+        WORLDS: async (request: Request) => {
+          const { status, body } = await supervisor.handle(request);
+          return new mf.Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+        },
+      },
+    } : { workerLoaders }),
+    unsafeDevRegistryPath: registryDir,
+    unsafeRuntimeEnv: { WORLDFARM_WORLD: `${farmId}-control` },
     ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
-  } as never));
-  // What deleted objects left behind is removed while workerd is stopped, before it opens anything.
+  } as never)));
+
   const sweep = () => (options.persistDir ? removeEmptyObjects(options.persistDir) : undefined);
   await sweep();
-  let mf = make();
-  await mf.ready;
+  supervisor = makeSupervisor();
+  let control = await makeControl();
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${options.port}/`);
+  const stop = async () => {
+    await Promise.all([control.dispose().catch(() => undefined), supervisor.dispose()]);
+  };
   return {
     url,
     token,
-    async restart() {
-      await mf.dispose().catch(() => undefined);
-      await sweep();
-      mf = make();
-      await mf.ready;
+    get supervisor() {
+      return supervisor;
     },
-    dispose: () => mf.dispose(),
+    workerdPids: () => taggedChildren(`WORLDFARM_WORLD=${farmId}-`),
+    async restart() {
+      await stop();
+      await sweep();
+      supervisor = makeSupervisor();
+      control = await makeControl();
+    },
+    async dispose() {
+      await stop();
+      rmSync(registryDir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { FarmError, encodeFarmError } from "../shared/errors.ts";
+import { FarmError, decodeFarmError, encodeFarmError } from "../shared/errors.ts";
 import type { InstanceInfo, TableDiff, VerifyResponse } from "../shared/instance.ts";
 import type { ToolInfo } from "../shared/manifest.ts";
 import type { TableRows } from "./sdk/tables.ts";
@@ -7,6 +7,9 @@ import type { ToolOutcome } from "./sdk/world.ts";
 import { loadManifest, registry } from "./registry-client.ts";
 import { WorldHost, type WorldState } from "./runtime/host.ts";
 import { McpEndpoint } from "./mcp.ts";
+import { checkBundle } from "./bundle-check.ts";
+import type { BundleUpload } from "../shared/manifest.ts";
+import { hasWorlds, inWorld, instanceEnv, instanceNamespace } from "./worlds.ts";
 import { maxLiveInstances } from "../farm-vars.ts";
 
 interface Meta {
@@ -71,10 +74,39 @@ export interface InstanceRpc {
   diff(): Promise<TableDiff[]>;
   exportWorld(): Promise<ExportedWorld>;
   destroy(): Promise<void>;
+  checkUpload(name: string, upload: BundleUpload): Promise<string>;
 }
 
-export function instanceStub(env: Env, id: string): InstanceRpc {
-  return env.ENV_INSTANCE.getByName(id) as unknown as InstanceRpc;
+/**
+ * The instance's object, in whichever process hosts its environment (see worlds.ts). Name the environment where it
+ * is known; otherwise the registry says. Across processes every call goes through inWorld, which names the limit
+ * a call ran into when it brought its world down.
+ */
+export async function instanceStub(env: Env, id: string, name?: string): Promise<InstanceRpc> {
+  if (!hasWorlds(env)) return env.ENV_INSTANCE.getByName(id) as unknown as InstanceRpc;
+  const envName = name ?? (await instanceEnv(env, id));
+  const stub = (await instanceNamespace(env, envName)).getByName(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  return new Proxy({}, {
+    // `await` asks any object for `then`; this one is not a promise.
+    get: (_, method) => (method === "then" || typeof method !== "string" ? undefined : (...args: unknown[]) => inWorld(env, envName, () => stub[method]!(...args))),
+  }) as InstanceRpc;
+}
+
+/** The object of an environment's world that checks its uploads; instance ids are 32 hex digits, never this. */
+const UPLOAD_CHECK = "upload-check";
+
+/**
+ * Checking an upload loads it, which runs its code (module top level, describe): locally that happens in the
+ * environment's own world process, never in the one holding the registry and the API.
+ */
+export async function checkUpload(env: Env, name: string, upload: BundleUpload): Promise<string> {
+  if (!hasWorlds(env)) return checkBundle(env, name, upload);
+  const stub = (await instanceNamespace(env, name)).getByName(UPLOAD_CHECK) as unknown as InstanceRpc;
+  try {
+    return await inWorld(env, name, () => stub.checkUpload(name, upload));
+  } catch (err) {
+    throw decodeFarmError(err) ?? err;
+  }
 }
 
 /**
@@ -176,7 +208,11 @@ export class EnvInstance extends DurableObject<Env> {
     const meta = this.meta();
     await this.touch(meta);
     const start = performance.now();
-    const outcome = await this.world().call(name, args);
+    const outcome = await this.world().call(name, args).catch((err: unknown): ToolOutcome => ({
+      // The tool ran, but what it returned could not cross to this object (nested too deep to serialize, say).
+      ok: false, kind: "tool_error", internal: true,
+      message: `the tool's result could not be returned: ${err instanceof Error ? err.message : String(err)}`,
+    }));
     this.count(outcome.ok ? "ok" : "error", performance.now() - start);
     return outcome;
   }
@@ -233,6 +269,15 @@ export class EnvInstance extends DurableObject<Env> {
 
   async destroy(): Promise<void> {
     await this.wipe(this.meta());
+  }
+
+  /** See checkUpload: this object only lends the world process its isolate; it keeps nothing. */
+  async checkUpload(name: string, upload: BundleUpload): Promise<string> {
+    try {
+      return await checkBundle(this.env, name, upload);
+    } catch (err) {
+      throw err instanceof FarmError ? encodeFarmError(err) : err;
+    }
   }
 
   private async wipe(meta: Meta): Promise<void> {

@@ -43,6 +43,27 @@ function serverFor(target: McpTarget): Server {
 }
 
 /**
+ * The answer to an MCP request whose world went away while serving it: a tool call gets a tool error (the agent
+ * sees it, as it would any failed call), anything else a JSON-RPC error.
+ */
+export function mcpFailure(request: { url: string; method: string; body: string | null }, message: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(request.body ?? "null");
+  } catch {
+    parsed = null;
+  }
+  const one = (m: unknown) => {
+    const { id = null, method } = (m ?? {}) as { id?: unknown; method?: unknown };
+    return method === "tools/call"
+      ? { jsonrpc: "2.0", id, result: { content: [{ type: "text", text: message }], isError: true } }
+      : { jsonrpc: "2.0", id, error: { code: -32603, message } };
+  };
+  const body = Array.isArray(parsed) ? parsed.map(one) : one(parsed);
+  return { url: request.url, method: request.method, status: 200, headers: [["content-type", "application/json"]] as [string, string][], body: JSON.stringify(body) };
+}
+
+/**
  * Every request builds its server: MCP's stateless serving keeps nothing between requests, and the target world
  * rides in authInfo so the factory knows which it is. 2026-07-28 requests go to the SDK's handler as they are.
  */

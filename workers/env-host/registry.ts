@@ -178,6 +178,11 @@ export class Registry extends DurableObject<Env> {
     this.ctx.storage.sql.exec("DELETE FROM instances WHERE id = ?", id);
   }
 
+  /** Which environment a live instance belongs to: the local farm routes an instance's calls to that world. */
+  instanceEnv(id: string): string | null {
+    return this.ctx.storage.sql.exec<{ env: string }>("SELECT env FROM instances WHERE id = ?", id).toArray()[0]?.env ?? null;
+  }
+
   instances(env: string | undefined, offset: number, limit: number): { ids: string[]; total: number } {
     const sql = this.ctx.storage.sql;
     const where = env === undefined ? "" : "WHERE env = ?";

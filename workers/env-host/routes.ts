@@ -9,12 +9,12 @@ import { requireAdmin, requireInstanceAccess } from "../http/auth.ts";
 import { farmUrl } from "../http/origin.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
-import { checkBundle } from "./bundle-check.ts";
 import { validateEnv } from "./validate.ts";
-import { McpEndpoint, MAX_MCP_BODY } from "./mcp.ts";
+import { McpEndpoint, MAX_MCP_BODY, mcpFailure } from "./mcp.ts";
 import { currentManifest, registry } from "./registry-client.ts";
 import { instanceToken } from "./token.ts";
-import { instanceStub, toMessage, toResponse } from "./instance.ts";
+import { checkUpload, instanceStub, toMessage, toResponse, type HttpMessage } from "./instance.ts";
+import { isWorldLimit, rememberInstance } from "./worlds.ts";
 import { mcpSessionTtlSeconds } from "../farm-vars.ts";
 
 type App = { Bindings: Env };
@@ -44,8 +44,19 @@ const instance = instanceStub;
 async function createInstance(c: Context<App>, manifest: BundleManifest, options: CreateInstance): Promise<InstanceCreated> {
   const name = manifest.name;
   const id = crypto.randomUUID().replaceAll("-", "");
-  await rpc(instance(c.env, id).create({ instanceId: id, env: name, bundleId: manifest.bundleId, ...options }));
+  await rpc((await instance(c.env, id, name)).create({ instanceId: id, env: name, bundleId: manifest.bundleId, ...options }));
+  rememberInstance(id, name);
   return { instanceId: id, env: name, bundleId: manifest.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
+}
+
+/** One MCP exchange with an instance; a call that brought its world down is answered in MCP's own terms. */
+async function mcpExchange(env: Env, id: string, message: HttpMessage): Promise<HttpMessage> {
+  try {
+    return await rpc((await instance(env, id)).mcp(message));
+  } catch (err) {
+    if (err instanceof FarmError && isWorldLimit(err)) return mcpFailure(message, err.message);
+    throw err;
+  }
 }
 
 const mcpUrl = (c: Context<App>, id: string) => farmUrl(c, `/v1/instances/${id}/mcp`);
@@ -69,7 +80,7 @@ export const envRoutes = new Hono<App>()
   .put("/v1/envs/:env", requireAdmin(), bodyLimit({ maxSize: MAX_BUNDLE_BODY, onError: tooLarge(MAX_BUNDLE_BODY) }), async (c) => {
     const name = envName(c);
     const upload = await parseJson(c, BundleUpload);
-    const module = await checkBundle(c.env, name, upload);
+    const module = await checkUpload(c.env, name, upload);
     return c.json(await registry(c.env).put(upload.manifest, module), 201);
   })
   .get("/v1/envs/:env", requireAdmin(), async (c) => {
@@ -91,17 +102,17 @@ export const envRoutes = new Hono<App>()
     if (session) {
       if (!INSTANCE_ID.test(session)) return jsonRpcError(404, -32001, "unknown MCP session");
       if (c.req.method === "DELETE") {
-        await rpc(instance(c.env, session).destroy());
+        await rpc((await instance(c.env, session)).destroy());
         return c.body(null, 204);
       }
-      return toResponse(await rpc(instance(c.env, session).mcp(await toMessage(c.req.raw))));
+      return toResponse(await mcpExchange(c.env, session, await toMessage(c.req.raw)));
     }
     const manifest = await currentManifest(c.env, name);
     const legacyPost = c.req.method === "POST" && (await isLegacyRequest(c.req.raw));
     if (legacyPost && (await isInitialize(c.req.raw))) {
       // An MCP client that walks away never says so: its world goes after minutes idle, not the API's hour.
       const created = await createInstance(c, manifest, { seed: 0, ttlSeconds: mcpSessionTtlSeconds(c.env) });
-      const reply = await rpc(instance(c.env, created.instanceId).mcp(await toMessage(c.req.raw)));
+      const reply = await mcpExchange(c.env, created.instanceId, await toMessage(c.req.raw));
       reply.headers.push(["mcp-session-id", created.instanceId]);
       return toResponse(reply);
     }
@@ -116,7 +127,7 @@ async function listInstances(env: Env, query: InstanceQuery): Promise<InstanceLi
   const page = await registry(env).instances(query.env, query.offset, query.limit);
   const infos = await Promise.all(page.ids.map(async (id): Promise<InstanceInfo | undefined> => {
     try {
-      return await rpc(instance(env, id).info());
+      return await rpc((await instance(env, id)).info());
     } catch (err) {
       if (!(err instanceof FarmError && err.code === "instance_not_found")) throw err;
       await registry(env).dropInstance(id);
@@ -137,42 +148,43 @@ export const instanceRoutes = new Hono<App>()
     const id = instanceId(c);
     // The agent under test holds the instance token, never the admin one: it opens the tools and nothing else.
     await requireInstanceAccess(c, id);
-    return toResponse(await rpc(instance(c.env, id).mcp(await toMessage(c.req.raw))));
+    return toResponse(await mcpExchange(c.env, id, await toMessage(c.req.raw)));
   })
   .post("/v1/instances/:id/call", bodyLimit({ maxSize: MAX_CALL_BODY, onError: tooLarge(MAX_CALL_BODY) }), async (c) => {
     const id = instanceId(c);
     await requireInstanceAccess(c, id);
     const call = await parseJson(c, ToolCall);
-    return c.json(await rpc(instance(c.env, id).callTool(call.tool, call.args)));
+    return c.json(await rpc((await instance(c.env, id)).callTool(call.tool, call.args)));
   })
-  .get("/v1/instances/:id", requireAdmin(), async (c) => c.json(await rpc(instance(c.env, instanceId(c)).info())))
-  .post("/v1/instances/:id/reset", requireAdmin(), async (c) => c.json(await rpc(instance(c.env, instanceId(c)).reset())))
+  .get("/v1/instances/:id", requireAdmin(), async (c) => c.json(await rpc((await instance(c.env, instanceId(c))).info())))
+  .post("/v1/instances/:id/reset", requireAdmin(), async (c) => c.json(await rpc((await instance(c.env, instanceId(c))).reset())))
   .post("/v1/instances/:id/verify", requireAdmin(), async (c) => {
     const id = instanceId(c);
     const body = await parseJson(c, VerifyRequest);
-    return c.json(await rpc(instance(c.env, id).verify(body.taskId, body.answer)));
+    return c.json(await rpc((await instance(c.env, id)).verify(body.taskId, body.answer)));
   })
   .get("/v1/instances/:id/state", requireAdmin(), async (c) => {
     const id = instanceId(c);
     const query = StateQuery.safeParse(c.req.query());
     if (!query.success) throw new FarmError("invalid_request", 400, query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-    const stub = instance(c.env, id);
+    const stub = await instance(c.env, id);
     if (!query.data.table) return c.json({ tables: await rpc(stub.tables()) });
     return c.json(await rpc(stub.rows(query.data.table, query.data.offset, query.data.limit)));
   })
-  .get("/v1/instances/:id/diff", requireAdmin(), async (c) => c.json({ tables: await rpc(instance(c.env, instanceId(c)).diff()) }))
+  .get("/v1/instances/:id/diff", requireAdmin(), async (c) => c.json({ tables: await rpc((await instance(c.env, instanceId(c))).diff()) }))
   .post("/v1/instances/:id/fork", requireAdmin(), async (c) => {
-    const source = await rpc(instance(c.env, instanceId(c)).exportWorld());
+    const source = await rpc((await instance(c.env, instanceId(c))).exportWorld());
     const id = crypto.randomUUID().replaceAll("-", "");
     const { meta } = source;
-    await rpc(instance(c.env, id).create(
+    await rpc((await instance(c.env, id, meta.env)).create(
       { instanceId: id, env: meta.env, bundleId: meta.bundleId, seed: meta.seed, ttlSeconds: meta.ttlMs / 1000 },
       source.state,
     ));
+    rememberInstance(id, meta.env);
     const created: InstanceCreated = { instanceId: id, env: meta.env, bundleId: meta.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
     return c.json(created, 201);
   })
   .delete("/v1/instances/:id", requireAdmin(), async (c) => {
-    await rpc(instance(c.env, instanceId(c)).destroy());
+    await rpc((await instance(c.env, instanceId(c))).destroy());
     return c.body(null, 204);
   });

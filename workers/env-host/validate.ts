@@ -8,7 +8,7 @@ const PARALLEL = 4;
 
 async function fresh(env: Env, manifest: BundleManifest): Promise<InstanceRpc> {
   const id = crypto.randomUUID().replaceAll("-", "");
-  const stub = instanceStub(env, id);
+  const stub = await instanceStub(env, id, manifest.name);
   await stub.create({ instanceId: id, env: manifest.name, bundleId: manifest.bundleId, seed: 0, ttlSeconds: 600 });
   return stub;
 }

@@ -11,6 +11,7 @@ import { rpc } from "../http/rpc.ts";
 import { currentManifest, registry } from "../env-host/registry-client.ts";
 import type { PlannedRollout } from "./batch/batch-object.ts";
 import { StreamQuery, groupStream } from "./bridge/stream.ts";
+import { hasWorlds, rolloutNamespace } from "../env-host/worlds.ts";
 
 type App = { Bindings: Env };
 const BATCH_ID = /^b_[0-9a-f]{24}$/;
@@ -52,6 +53,16 @@ function batchId(c: Context<App>): string {
   const id = c.req.param("id") ?? "";
   if (!BATCH_ID.test(id)) throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
   return id;
+}
+
+/** A rollout's object, in the process of its environment's world: its batch's ledger says which environment. */
+async function rolloutStub(env: Env, id: string) {
+  if (!hasWorlds(env)) return env.ROLLOUT.getByName(id);
+  const groupId = id.slice(0, id.lastIndexOf("."));
+  const ledger = (await rpc(batch(env, id.slice(0, id.indexOf("."))).rollouts({ groupId, offset: 0, limit: 1000 }))) as RolloutList;
+  const row = ledger.rollouts.find((r) => r.rolloutId === id);
+  if (!row) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
+  return (await rolloutNamespace(env, row.env)).getByName(id);
 }
 
 /**
@@ -123,6 +134,6 @@ export const batchRoutes = new Hono<App>()
     const id = await liveBatch(c.env, batchId(c));
     return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);
   })
-  .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc(c.env.ROLLOUT.getByName(await liveRollout(c)).view())) as RolloutView))
+  .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc((await rolloutStub(c.env, await liveRollout(c))).view())) as RolloutView))
   .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
-    c.json({ tables: (await rpc(c.env.ROLLOUT.getByName(await liveRollout(c)).diff())) as TableDiff[] }));
+    c.json({ tables: (await rpc((await rolloutStub(c.env, await liveRollout(c))).diff())) as TableDiff[] }));

@@ -9,6 +9,7 @@ import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
+import { rolloutNamespace } from "../../env-host/worlds.ts";
 import { registry } from "../../env-host/registry-client.ts";
 import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
 import { expiresAt } from "./retention.ts";
@@ -137,7 +138,7 @@ export class Batch extends DurableObject<Env> {
     const overdue = this.db.select().from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, Date.now() - limit)))
       .orderBy(asc(rollouts.seq)).limit(RECLAIM_WAVE).all();
     await Promise.all(overdue.map(async (r) => {
-      const result = (await this.env.ROLLOUT.getByName(r.id).result().catch(() => null)) as RolloutResult | null;
+      const result = (await (await rolloutNamespace(this.env, r.env)).getByName(r.id).result().catch(() => null)) as RolloutResult | null;
       this.record(result ? reportOf(result) : { rolloutId: r.id, status: "failed", stopReason: "timeout", reward: 0, error: `no report within ${limit} ms of its start` });
     }));
   }
@@ -151,14 +152,14 @@ export class Batch extends DurableObject<Env> {
   private async probe(): Promise<void> {
     const now = Date.now();
     if (now < (this.ctx.storage.kv.get<number>("probeAt") ?? 0)) return;
-    const running = this.db.select({ id: rollouts.id }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
+    const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
     let woken = 0;
     let unreachable = 0;
     for (let i = 0; i < running.length; i += PROBE_WAVE) {
-      await Promise.all(running.slice(i, i + PROBE_WAVE).map(async ({ id }) => {
+      await Promise.all(running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
         let answer: Liveness;
         try {
-          answer = (await this.env.ROLLOUT.getByName(id).resume()) as Liveness;
+          answer = (await (await rolloutNamespace(this.env, env)).getByName(id).resume()) as Liveness;
         } catch {
           unreachable += 1;
           return;
@@ -220,7 +221,7 @@ export class Batch extends DurableObject<Env> {
     this.db.update(rollouts).set({ status: "running", startedAt: now })
       .where(and(eq(rollouts.status, "pending"), lte(rollouts.seq, wave.at(-1)!.seq))).run();
     const { spec } = meta;
-    const started = await Promise.allSettled(wave.map((r) => this.env.ROLLOUT.getByName(r.id).start({
+    const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
       timeoutMs: spec.rolloutTimeoutMs,
@@ -363,8 +364,8 @@ export class Batch extends DurableObject<Env> {
   async cancel(): Promise<BatchStatus> {
     const meta = this.meta();
     if (meta.state === "running") {
-      const running = this.db.select({ id: rollouts.id }).from(rollouts).where(eq(rollouts.status, "running")).all();
-      this.ctx.waitUntil(Promise.allSettled(running.map((r) => this.env.ROLLOUT.getByName(r.id).cancel())));
+      const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).all();
+      this.ctx.waitUntil(Promise.allSettled(running.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).cancel())));
       this.ctx.storage.transactionSync(() => {
         const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
         this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();

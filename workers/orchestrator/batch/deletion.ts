@@ -2,6 +2,7 @@ import { and, asc, gte, isNotNull } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { rollouts } from "./tables.ts";
 import { registry } from "../../env-host/registry-client.ts";
+import { rolloutNamespace } from "../../env-host/worlds.ts";
 
 /**
  * Rollout objects deleted per alarm, and the pause before the next wave. Local workerd runs SQLite on the thread
@@ -37,7 +38,7 @@ export function isDeleting(storage: DurableObjectStorage): boolean {
  */
 export async function deleteWave(storage: DurableObjectStorage, env: Env, db: DrizzleSqliteDODatabase): Promise<void> {
   const deleting = storage.kv.get<Deleting>("deleting")!;
-  const wave = db.select({ id: rollouts.id, seq: rollouts.seq }).from(rollouts)
+  const wave = db.select({ id: rollouts.id, seq: rollouts.seq, env: rollouts.env }).from(rollouts)
     .where(and(gte(rollouts.seq, deleting.nextSeq), isNotNull(rollouts.startedAt))).orderBy(asc(rollouts.seq)).limit(DELETE_WAVE).all();
   if (wave.length === 0) {
     // Marked first: a failed mark leaves the alarm to try both again. deleteAll takes the alarm with it (deleting
@@ -46,7 +47,7 @@ export async function deleteWave(storage: DurableObjectStorage, env: Env, db: Dr
     await storage.deleteAll();
     return;
   }
-  const outcomes = await Promise.allSettled(wave.map((r) => env.ROLLOUT.getByName(r.id).purge()));
+  const outcomes = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(env, r.env)).getByName(r.id).purge()));
   const failed = outcomes.findIndex((o) => o.status === "rejected");
   if (failed === -1 || deleting.retries >= RETRIES) {
     // A rollout that still cannot be deleted is passed over rather than holding the rest of the batch forever.

@@ -3,6 +3,7 @@ import type { PolicySpec } from "../../shared/policy-spec.ts";
 import type { RolloutResult, StopReason } from "../../shared/rollout.ts";
 import { decodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
+import { rolloutNamespace } from "../../env-host/worlds.ts";
 import { buildSamples } from "./samples.ts";
 
 /** A finished group as the Batch's log holds it: its ledger rows, not yet its trajectories. */
@@ -64,9 +65,9 @@ function trajectory(member: LogEntry["members"][number], result: TrainingResult 
 }
 
 /** A member that never started has no Rollout object; any other failure to read one must not pass for that. */
-async function memberResult(env: Env, id: string): Promise<TrainingResult | null> {
+async function memberResult(env: Env, envName: string, id: string): Promise<TrainingResult | null> {
   try {
-    return (await env.ROLLOUT.getByName(id).trajectory()) as TrainingResult | null;
+    return (await (await rolloutNamespace(env, envName)).getByName(id).trajectory()) as TrainingResult | null;
   } catch (err) {
     if (decodeFarmError(err)?.code === "rollout_not_found") return null;
     throw decodeFarmError(err) ?? err;
@@ -77,7 +78,7 @@ async function memberResult(env: Env, id: string): Promise<TrainingResult | null
 export async function groupDocument(env: Env, page: Pick<LogPage, "batchId" | "policy" | "policyVersion">, entry: LogEntry): Promise<Group> {
   const [manifest, ...results] = await Promise.all([
     loadManifest(env, entry.bundleId),
-    ...entry.members.map((m) => (m.status === "cancelled" ? Promise.resolve(null) : memberResult(env, m.id))),
+    ...entry.members.map((m) => (m.status === "cancelled" ? Promise.resolve(null) : memberResult(env, entry.env, m.id))),
   ]);
   const completed = entry.members.filter((m) => m.status === "completed").length;
   return {

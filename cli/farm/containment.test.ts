@@ -1,0 +1,177 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildEnv, type BuiltBundle } from "../build/bundle-env.ts";
+import { FarmClient } from "./client.ts";
+import { freePort } from "./free-port.ts";
+import { startLocalFarm, type LocalFarm } from "./local-farm.ts";
+
+/**
+ * The local farm runs hostile environment code in world processes of its own: each attack below escapes the loop
+ * guards (native code, SQLite, allocation), ends with an error naming the limit, and leaves every other
+ * environment answering. A shop instance is called without pause throughout; its world must never restart.
+ */
+
+const HOSTILE = join(import.meta.dirname, "../../test/fixtures/envs/hostile");
+let farm: LocalFarm;
+let client: FarmClient;
+let dir: string;
+let hostile: BuiltBundle;
+const control = { calls: 0, failures: [] as string[], latencies: [] as number[], stop: false, done: Promise.resolve() };
+const results: { attack: string; outcome: string; ms: number }[] = [];
+const record = (r: { attack: string; outcome: string; ms: number }) => {
+  results.push(r);
+  console.log(`containment: ${r.attack} -> ${r.outcome} in ${Math.round(r.ms)} ms`);
+};
+
+interface Created {
+  instanceId: string;
+  token: string;
+}
+
+const create = (env: string) => client.request<Created>("POST", `/v1/envs/${env}/instances`, {});
+
+/** A request whose failure is data: the attack's answer, whatever its status. */
+async function attempt(method: string, path: string, body?: unknown, bearer?: string): Promise<{ status: number; body: any; ms: number }> {
+  const started = performance.now();
+  const res = await client.fetch(method, path, { body, ...(bearer ? { bearer } : {}) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - started };
+}
+
+/** Calls the shop instance back to back until told to stop, recording every answer. */
+async function keepCallingShop(): Promise<void> {
+  const shop = await create("shop");
+  while (!control.stop) {
+    const started = performance.now();
+    try {
+      const res = await client.fetch("POST", `/v1/instances/${shop.instanceId}/call`, { body: { tool: "list_categories", args: {} }, bearer: shop.token });
+      const body = (await res.json()) as { ok?: boolean };
+      if (!res.ok || body.ok !== true) control.failures.push(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+    } catch (err) {
+      control.failures.push(String(err));
+    }
+    control.latencies.push(performance.now() - started);
+    control.calls += 1;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** After an attack the hostile environment works again: a fresh instance answers, and so does an old one. */
+async function hostileStillWorks(old: Created): Promise<void> {
+  const fresh = await create("hostile");
+  for (const i of [fresh, old]) {
+    const ping = await client.request<{ ok: boolean }>("POST", `/v1/instances/${i.instanceId}/call`, { tool: "ping", args: {} }, i.token);
+    expect(ping.ok).toBe(true);
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "worldfarm-containment-"));
+  farm = await startLocalFarm({ port: await freePort(), persistDir: dir, stuckCpuMs: 3_000, heapMb: 256 });
+  client = new FarmClient(farm.url.toString(), farm.token);
+  hostile = await buildEnv(HOSTILE);
+  await client.upload(await buildEnv(join(import.meta.dirname, "../../envs/shop")));
+  await client.upload(hostile);
+  await client.upload(await buildEnv(join(HOSTILE, "hostile-seed")));
+  control.done = keepCallingShop();
+  while (control.calls === 0) await new Promise((r) => setTimeout(r, 50));
+}, 180_000);
+
+afterAll(async () => {
+  control.stop = true;
+  await control.done;
+  const sorted = [...control.latencies].sort((a, b) => a - b);
+  const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(1);
+  console.log(`containment: shop answered ${control.calls} calls during the attacks, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`);
+  console.table(results.map((r) => ({ ...r, ms: Math.round(r.ms) })));
+  await farm?.dispose();
+  await rm(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe("containment", () => {
+  let victim: Created;
+  beforeAll(async () => {
+    victim = await create("hostile");
+  });
+
+  const toolAttacks: [string, string, Record<string, unknown>, string | RegExp][] = [
+    ["catastrophic regex /(a+)+$/", "regex_catastrophe", {}, "ok"],
+    ["backreference regex (native spin)", "regex_backreference", {}, "runaway"],
+    ["infinite recursive SQL CTE", "sql_endless", {}, "runaway"],
+    ["long but finite SQL query", "sql_long", {}, "runaway"],
+    // Filling a billion-slot dictionary array spins natively long before it allocates enough to run out.
+    ["new Array(1e9).fill(0)", "array_1e9", {}, /^(runaway|memory)$/],
+    ["arrays grown until the heap runs out", "heap_exhaust", {}, "memory"],
+    ["a huge string", "huge_string", {}, /^(runaway|memory|tool_error)$/],
+    ["a structure nested 1e6 deep", "deep_json", {}, /^(tool_error|memory|runaway)$/],
+  ];
+
+  for (const [attack, tool, args, expected] of toolAttacks) {
+    it(`${attack}: ends with a clear error, the farm and the environment keep working`, async () => {
+      const i = await create("hostile");
+      const r = await attempt("POST", `/v1/instances/${i.instanceId}/call`, { tool, args }, i.token);
+      // A world stopped under a call answers 422 {error:{code}}; a tool that failed inside a live world, 200 ToolOutcome.
+      const outcome = r.status === 422 ? r.body.error.code : r.body.ok ? "ok" : r.body.kind;
+      record({ attack, outcome: `${r.status} ${outcome}: ${(r.body.error?.message ?? r.body.message ?? "").slice(0, 90)}`, ms: r.ms });
+      expect(outcome).toMatch(expected instanceof RegExp ? expected : new RegExp(`^${expected}$`));
+      if (r.status === 422) expect(r.body.error.message).toMatch(/limit|memory/);
+      await hostileStillWorks(victim);
+    }, 120_000);
+  }
+
+  it("over MCP, a call that brings its world down is a tool result with isError, naming the limit", async () => {
+    const i = await create("hostile");
+    const started = performance.now();
+    const res = await fetch(new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${i.token}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "sql_endless", arguments: {} } }),
+    });
+    const reply = (await res.json()) as { id: number; result: { isError: boolean; content: { text: string }[] } };
+    record({ attack: "infinite SQL over MCP", outcome: `isError: ${reply.result.content[0]!.text.slice(0, 90)}`, ms: performance.now() - started });
+    expect(reply.id).toBe(7);
+    expect(reply.result.isError).toBe(true);
+    expect(reply.result.content[0]!.text).toMatch(/limit/);
+    await hostileStillWorks(victim);
+  }, 120_000);
+
+  it("a verifier that spins: verify answers 422 runaway", async () => {
+    const i = await create("hostile");
+    const r = await attempt("POST", `/v1/instances/${i.instanceId}/verify`, { taskId: "spin-verify" });
+    record({ attack: "a verifier that spins", outcome: `${r.status} ${r.body.error?.code}`, ms: r.ms });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe("runaway");
+    await hostileStillWorks(victim);
+  }, 120_000);
+
+  it("seed data that spins: creating an instance answers 422 runaway", async () => {
+    const r = await attempt("POST", "/v1/envs/hostile-seed/instances", {});
+    record({ attack: "seed data that spins", outcome: `${r.status} ${r.body.error?.code}`, ms: r.ms });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe("runaway");
+  }, 120_000);
+
+  it("a module whose top-level code spins: the upload answers 422 runaway", async () => {
+    // Prepended to a real bundle, so the spin runs when the farm loads the module to check it. (The CLI's build
+    // evaluates an environment in Node to describe it, so such a module cannot come from buildEnv.)
+    const module = `/^(a+)+\\1$/.test("${"a".repeat(34)}!");\n${hostile.module}`;
+    const bundleId = createHash("sha256").update(module).digest("hex");
+    const r = await attempt("PUT", "/v1/envs/hostile-import", { manifest: { ...hostile.manifest, name: "hostile-import", bundleId }, module });
+    record({ attack: "module top-level spin (upload)", outcome: `${r.status} ${r.body.error?.code}`, ms: r.ms });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe("runaway");
+    expect((await client.request<{ envs: { name: string }[] }>("GET", "/v1/envs")).envs.map((e) => e.name)).not.toContain("hostile-import");
+  }, 120_000);
+
+  it("the shop answered every call throughout, and its world was never restarted", () => {
+    expect(control.failures).toEqual([]);
+    expect(control.calls).toBeGreaterThan(10);
+    const shopSlot = farm.supervisor.slotOf("shop")!;
+    expect(shopSlot).not.toBe(farm.supervisor.slotOf("hostile"));
+    expect(farm.supervisor.restarts()[shopSlot]).toBe(0);
+    expect(farm.supervisor.restarts()[farm.supervisor.slotOf("hostile")!]).toBeGreaterThan(0);
+  });
+});

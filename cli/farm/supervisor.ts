@@ -1,0 +1,254 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** What the supervisor needs of a world process (cli/farm/world-process.ts). */
+export interface World {
+  workerd(): number | undefined;
+  cpuMs(): number | undefined;
+  kill(): boolean;
+  url(): Promise<URL>;
+  dispose(): Promise<void>;
+}
+
+export interface SupervisorOptions {
+  /** How many world processes at most; environments beyond that share the least crowded one. */
+  cap: number;
+  /**
+   * How much CPU (ms) a world may burn while a health check waits unanswered before it counts as stuck. CPU, not
+   * wall time: on a loaded machine a busy world answers late because it gets little CPU, and a spinning one gets
+   * as little; what tells them apart is that the busy one answers within a little CPU, the stuck one never does.
+   */
+  stuckCpuMs: number;
+  everyMs: number;
+  heapMb: number;
+  /** Where the environment-to-world assignment is kept, so a restarted farm finds each world's state again. */
+  assignmentsFile?: string;
+  start(slot: number): Promise<World>;
+  /** Called with each stop, for logs. */
+  onStop?(slot: number, stop: Stop): void;
+}
+
+export interface Stop {
+  at: number;
+  code: "runaway" | "memory" | "world_crashed";
+  message: string;
+}
+
+interface Slot {
+  world: Promise<World>;
+  probe?: { since: number; cpuAtStart: number | undefined };
+  /** workerd's pid while it runs; a change means Miniflare started a fresh one. */
+  pid?: number;
+  stops: Stop[];
+  restarts: number;
+  /** The last time the workerd printed a V8 heap-limit abort. */
+  oomAt?: number;
+  /** Set while this supervisor has killed the world and the fresh one has not answered yet. */
+  killedAt?: number;
+  ready: boolean;
+}
+
+/** How long a call waits for its world to come back; on a loaded 2-core machine a restart took over 10 s. */
+const RESTART_WAIT_MS = 60_000;
+
+const OOM = /heap limit|out of memory|Fatal JavaScript|Fatal process out of memory/i;
+
+/**
+ * Starts an environment's world process on first use, and stops one that is stuck: a health check still
+ * unanswered after the process burned stuckCpuMs of CPU is code spinning inside the runtime (nothing in workerd
+ * can interrupt it). A world that is busy answers after a little CPU, and one starved of CPU burns none, so neither
+ * is touched, however late it answers. A world that dies by itself (an out-of-memory abort) is restarted by Miniflare; either way
+ * the supervisor records why, so the call that caused it is answered with the limit it ran into.
+ */
+export class Supervisor {
+  private readonly slots = new Map<number, Slot>();
+  private readonly assignments: Record<string, number>;
+  private readonly timer: NodeJS.Timeout;
+  private readonly options: SupervisorOptions;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+    const file = options.assignmentsFile;
+    this.assignments = file && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, number>) : {};
+    this.timer = setInterval(() => this.tick(), options.everyMs);
+    this.timer.unref();
+    this.prewarm();
+  }
+
+  /**
+   * Keeps the next free world starting before any environment asks for it: a world takes seconds to start on a
+   * loaded machine, which the first upload of an environment would otherwise wait for.
+   */
+  private prewarm(): void {
+    const used = Object.values(this.assignments);
+    const next = Math.max(0, ...used) + 1;
+    if (next <= this.options.cap && !this.slots.has(next)) void this.world(next).catch(() => undefined);
+  }
+
+  /** The world slot of an environment, its process started and answering. */
+  async assign(env: string): Promise<number> {
+    let slot = this.assignments[env];
+    if (slot === undefined) {
+      const used = Object.values(this.assignments);
+      if (new Set(used).size < this.options.cap) slot = Math.max(0, ...used) + 1;
+      else {
+        const load = new Map<number, number>();
+        for (const s of used) load.set(s, (load.get(s) ?? 0) + 1);
+        slot = [...load].sort((a, b) => a[1] - b[1] || a[0] - b[0])[0]![0];
+      }
+      this.assignments[env] = slot;
+      this.save();
+      this.prewarm();
+    }
+    await this.world(slot);
+    return slot;
+  }
+
+  private save(): void {
+    const file = this.options.assignmentsFile;
+    if (!file) return;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(this.assignments, null, 2));
+  }
+
+  private world(slot: number): Promise<World> {
+    let s = this.slots.get(slot);
+    if (!s) {
+      const world = this.options.start(slot);
+      s = { world, stops: [], restarts: 0, ready: true };
+      this.slots.set(slot, s);
+      world.then((w) => (s!.pid = w.workerd()), () => this.slots.delete(slot));
+    }
+    return s.world;
+  }
+
+  /** Why a call into a world that started at `since` lost its connection, or that it should be sent again. */
+  async lost(slot: number, since: number): Promise<{ retry: true } | ({ retry: false } & Omit<Stop, "at">)> {
+    const s = this.slots.get(slot);
+    if (!s) return { retry: true };
+    const deadline = Date.now() + RESTART_WAIT_MS;
+    while (Date.now() < deadline) {
+      await this.check(slot, s);
+      // A little slack: workerd's clock and ours are the same clock, read at slightly different moments.
+      const stop = s.stops.findLast((x) => x.at >= since - 50);
+      if (stop) return { retry: false, code: stop.code, message: stop.message };
+      if (s.ready && s.killedAt === undefined) return { retry: true };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { retry: false, code: "world_crashed", message: `the environment's runtime went away and did not come back within ${RESTART_WAIT_MS / 1000} s` };
+  }
+
+  /** The counts the containment tests read: a world restarted is one whose calls were all cut. */
+  restarts(): Record<number, number> {
+    return Object.fromEntries([...this.slots].map(([slot, s]) => [slot, s.restarts]));
+  }
+
+  /** A world's own Miniflare entry, for measuring what serving its traffic there would save. */
+  async worldUrl(slot: number): Promise<URL | undefined> {
+    const s = this.slots.get(slot);
+    return s ? (await s.world).url() : undefined;
+  }
+
+  slotOf(env: string): number | undefined {
+    return this.assignments[env];
+  }
+
+  /** Lines the world's workerd printed; an out-of-memory abort is told apart from a kill by these. */
+  log(slot: number, message: string): void {
+    const s = this.slots.get(slot);
+    if (s && OOM.test(message)) s.oomAt = Date.now();
+  }
+
+  private stop(slot: number, s: Slot, stop: Stop): void {
+    s.stops.push(stop);
+    if (s.stops.length > 20) s.stops.shift();
+    s.restarts += 1;
+    s.ready = false;
+    s.probe = undefined;
+    this.options.onStop?.(slot, stop);
+  }
+
+  private tick(): void {
+    for (const [slot, s] of this.slots) void this.check(slot, s);
+  }
+
+  private async check(slot: number, s: Slot): Promise<void> {
+    let world: World;
+    try {
+      world = await s.world;
+    } catch {
+      return;
+    }
+    const pid = world.workerd();
+    if (s.pid !== undefined && pid !== s.pid && s.killedAt === undefined) {
+      // Its workerd died by itself. The abort's last words may still be in the pipe: read them before judging.
+      s.pid = undefined;
+      s.ready = false;
+      await new Promise((r) => setTimeout(r, 300));
+      const memory = s.oomAt !== undefined && Date.now() - s.oomAt < 30_000;
+      s.oomAt = undefined;
+      this.stop(slot, s, {
+        at: Date.now(),
+        code: memory ? "memory" : "world_crashed",
+        message: memory
+          ? `the environment's code ran out of memory (an isolate may hold ${this.options.heapMb} MB): its runtime aborted and was restarted`
+          : "the environment's runtime crashed and was restarted",
+      });
+      return;
+    }
+    s.pid = pid;
+    if (pid === undefined) return;
+    const now = Date.now();
+    if (!s.probe) {
+      const probe = { since: now, cpuAtStart: world.cpuMs() };
+      s.probe = probe;
+      void world.url().then((url) => fetch(new URL("/healthz", url))).then(
+        (res) => {
+          void res.body?.cancel();
+          if (s.probe === probe) s.probe = undefined;
+          if (res.ok) {
+            s.ready = true;
+            s.killedAt = undefined;
+          }
+        },
+        () => {
+          if (s.probe === probe) s.probe = undefined;
+        },
+      );
+      return;
+    }
+    const cpu = world.cpuMs();
+    if (cpu === undefined || s.probe.cpuAtStart === undefined) return;
+    const burnt = cpu - s.probe.cpuAtStart;
+    if (burnt < this.options.stuckCpuMs) return;
+    const waited = now - s.probe.since;
+    s.killedAt = now;
+    this.stop(slot, s, {
+      at: now,
+      code: "runaway",
+      message: `the environment's code ran ${(burnt / 1000).toFixed(1)} s of CPU (over ${(waited / 1000).toFixed(1)} s) without yielding, past the limit of ${this.options.stuckCpuMs / 1000} s: it was stopped and its runtime restarted`,
+    });
+    world.kill();
+  }
+
+  /** The WORLDS service the control process calls: `POST /assign?env=`, `POST /lost?slot=&since=`. */
+  async handle(request: Request): Promise<{ status: number; body: unknown }> {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === "/assign") return { status: 200, body: { slot: await this.assign(url.searchParams.get("env") ?? "") } };
+      if (url.pathname === "/lost") {
+        return { status: 200, body: await this.lost(Number(url.searchParams.get("slot")), Number(url.searchParams.get("since"))) };
+      }
+      return { status: 404, body: { error: { code: "not_found", message: url.pathname } } };
+    } catch (err) {
+      return { status: 503, body: { error: { code: "world_unavailable", message: `the environment's runtime could not start: ${err instanceof Error ? err.message : String(err)}` } } };
+    }
+  }
+
+  async dispose(): Promise<void> {
+    clearInterval(this.timer);
+    const worlds = [...this.slots.values()].map((s) => s.world);
+    this.slots.clear();
+    await Promise.all(worlds.map(async (w) => (await w.catch(() => undefined))?.dispose().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,118 @@
+import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { registry } from "./registry-client.ts";
+import type { EnvInstance } from "./instance.ts";
+import type { Rollout } from "../orchestrator/rollout/rollout-object.ts";
+
+/**
+ * Which namespace holds an environment's objects (its EnvInstances and Rollouts, the objects that run its code).
+ *
+ * Deployed and in the vitest pool one Worker holds them all: ENV_INSTANCE and ROLLOUT, and Cloudflare's per-isolate
+ * limits contain a runaway. Locally workerd enforces no limit, so the farm runs environment code in workerd
+ * processes of its own ("worlds", cli/farm/): the control process, which holds the registry, the batches and the
+ * HTTP API, has no binding to either class and no Worker Loader; it reaches world N through ENV_INSTANCE_N and
+ * ROLLOUT_N, and asks WORLDS, the supervisor, which world an environment lives in and why a world went away.
+ */
+
+/** The bindings only the local multi-process layout has. */
+interface WorldBindings {
+  WORLDS?: Fetcher;
+  [binding: `ENV_INSTANCE_${number}`]: DurableObjectNamespace<EnvInstance>;
+  [binding: `ROLLOUT_${number}`]: DurableObjectNamespace<Rollout>;
+}
+
+/** A stopped world's calls fail with workerd's own words; nothing else says the process went away. */
+const LOST = /Network connection lost|broken\.|disconnected|The Durable Object's code has been updated|not found\. Make sure it is running locally|Couldn't find a local dev session/i;
+
+/** How often a call that never reached its world is sent again: a world just started takes a moment to register. */
+const RESENDS = 30;
+
+/** Lost-world causes the supervisor names; each is the limit the environment's code ran into. */
+const CAUSES = new Set(["runaway", "memory", "world_crashed"]);
+
+const slots = new Map<string, Promise<number>>();
+const instanceEnvs = new Map<string, string>();
+
+function worlds(env: Env): Fetcher | undefined {
+  return (env as Env & WorldBindings).WORLDS;
+}
+
+/** Whether this process reaches environment code in other processes (true only in the local control process). */
+export function hasWorlds(env: Env): boolean {
+  return worlds(env) !== undefined;
+}
+
+async function ask<T>(env: Env, path: string): Promise<T> {
+  const res = await worlds(env)!.fetch(`http://worlds${path}`, { method: "POST" });
+  const body = (await res.json()) as T & { error?: { code: string; message: string } };
+  if (!res.ok) throw new FarmError(body.error?.code ?? "world_unavailable", 503, body.error?.message ?? `the world supervisor answered ${res.status}`);
+  return body;
+}
+
+/** The world an environment lives in; the supervisor starts it on first use. */
+function slotOf(env: Env, name: string): Promise<number> {
+  let slot = slots.get(name);
+  if (!slot) {
+    slot = ask<{ slot: number }>(env, `/assign?env=${encodeURIComponent(name)}`).then((a) => a.slot);
+    slot.catch(() => slots.delete(name));
+    slots.set(name, slot);
+  }
+  return slot;
+}
+
+export async function instanceNamespace(env: Env, name: string): Promise<DurableObjectNamespace<EnvInstance>> {
+  if (!hasWorlds(env)) return env.ENV_INSTANCE;
+  return (env as Env & WorldBindings)[`ENV_INSTANCE_${await slotOf(env, name)}`];
+}
+
+export async function rolloutNamespace(env: Env, name: string): Promise<DurableObjectNamespace<Rollout>> {
+  if (!hasWorlds(env)) return env.ROLLOUT;
+  return (env as Env & WorldBindings)[`ROLLOUT_${await slotOf(env, name)}`];
+}
+
+/** Remembers which environment an instance belongs to, so routes that name only the instance find its world. */
+export function rememberInstance(id: string, name: string): void {
+  if (instanceEnvs.size >= 50_000) instanceEnvs.clear();
+  instanceEnvs.set(id, name);
+}
+
+/** The environment of an instance named only by its id, from the registry's list of live instances. */
+export async function instanceEnv(env: Env, id: string): Promise<string> {
+  let name = instanceEnvs.get(id);
+  if (name === undefined) {
+    const found = await registry(env).instanceEnv(id);
+    if (found === null) throw new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)");
+    rememberInstance(id, found);
+    name = found;
+  }
+  return name;
+}
+
+/** Whether an error is a world brought down by the call (the limit it ran into is its code). */
+export function isWorldLimit(err: FarmError): boolean {
+  return CAUSES.has(err.code);
+}
+
+function isLost(err: unknown): boolean {
+  return !decodeFarmError(err) && err instanceof Error && LOST.test(err.message);
+}
+
+/**
+ * Runs one call into an environment's world. When the world's process went away during the call, the error names
+ * why (the supervisor stopped it for a runaway, or it ran out of memory); a call that only met the world down, and
+ * so never reached it, is sent again once the world is back.
+ */
+export async function inWorld<T>(env: Env, name: string, call: () => Promise<T>): Promise<T> {
+  if (!hasWorlds(env)) return call();
+  const slot = await slotOf(env, name);
+  for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    try {
+      return await call();
+    } catch (err) {
+      if (!isLost(err) || attempt === RESENDS) throw err;
+      const why = await ask<{ retry: true } | { retry: false; code: string; message: string }>(env, `/lost?slot=${slot}&since=${started}`);
+      if (!why.retry) throw new FarmError(CAUSES.has(why.code) ? why.code : "world_crashed", 422, why.message);
+      await scheduler.wait(Math.min(20 * 2 ** attempt, 200));
+    }
+  }
+}

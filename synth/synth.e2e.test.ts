@@ -40,7 +40,7 @@ afterAll(async () => {
 
 const context = (name: string, extra: Record<string, string> = {}) => contextFrom({
   work: join(tmp, name, "work"), envs: join(tmp, name, "envs"), "base-url": llm.url, model: "fake-model",
-  farm: farm.url.toString(), concurrency: "4", ...extra,
+  farm: farm.url.toString(), "farm-token": farm.token, concurrency: "4", ...extra,
 }, {});
 
 describe("synth all from seed names, against recorded LLM responses", () => {
@@ -92,7 +92,9 @@ describe("synth all from seed names, against recorded LLM responses", () => {
     }
     await client.upload(await buildEnv(join(envs(), "todoist-projects")));
     const mcp = new Client({ name: "synth-e2e", version: "1.0.0" });
-    await mcp.connect(new StreamableHTTPClientTransport(new URL("/v1/envs/todoist-projects/mcp", farm.url)));
+    await mcp.connect(new StreamableHTTPClientTransport(new URL("/v1/envs/todoist-projects/mcp", farm.url), {
+      requestInit: { headers: { authorization: `Bearer ${farm.token}` } },
+    }));
     try {
       const { tools } = await mcp.listTools();
       expect(tools.map((t) => t.name)).toContain("create_task");

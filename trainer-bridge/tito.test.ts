@@ -20,7 +20,7 @@ afterAll(() => local?.close());
 const TASKS = ["cheapest-headphones-in-stock", "track-hydro-flask-order", "add-sister-address"].map((taskId) => ({ env: "shop", taskId }));
 
 async function groups(policy: Record<string, unknown>): Promise<Group[]> {
-  const farm = new Farm(local.url);
+  const farm = new Farm(local.url, { token: local.token });
   const created = await farm.runBatch({ tasks: TASKS, groupSize: 2, maxTurns: 12, policy: { kind: "openai", baseUrl: local.policyUrl, model: "fake-policy", ...policy } });
   const out: Group[] = [];
   for await (const group of farm.groups(created.batchId)) out.push(group);

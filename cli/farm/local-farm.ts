@@ -10,6 +10,7 @@ import { bundleWorker } from "./worker-bundle.ts";
 import { freePort } from "./free-port.ts";
 import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
 import { removeEmptyObjects } from "./empty-objects.ts";
+import { wakeBatches } from "./wake-batches.ts";
 
 /**
  * Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would. Loaded on first
@@ -195,6 +196,11 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   supervisor = makeSupervisor();
   let control = await makeControl();
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${options.port}/`);
+  // A farm that cannot list its batches still serves; the batches then wait for the first client that opens them.
+  const wake = () => (options.persistDir
+    ? wakeBatches(host === "0.0.0.0" || host === "::" ? new URL(`http://127.0.0.1:${options.port}/`) : url, token).catch((err: unknown) => console.error(`worldfarm: could not reopen running batches: ${err instanceof Error ? err.message : String(err)}`))
+    : undefined);
+  await wake();
   const stop = async () => {
     await Promise.all([control.dispose().catch(() => undefined), supervisor.dispose()]);
   };
@@ -210,6 +216,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       await sweep();
       supervisor = makeSupervisor();
       control = await makeControl();
+      await wake();
     },
     async dispose() {
       await stop();

@@ -69,7 +69,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
       await route.continue();
     });
     try {
-      await held.goto(`${url}/`);
+      await held.goto(`${url}/#token=${farm.token}`);
       await held.locator("#view .loading", { hasText: "Loading" }).waitFor();
       expect(await held.locator("header nav a").allTextContents()).toEqual(["Environments", "Instances", "Batches", "Try it"]);
       await held.screenshot({ path: join(ARTIFACTS, "00-loading.png") });

@@ -7,29 +7,19 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import type { BatchDeleted, BatchStatus } from "../workers/shared/batch.ts";
+import type { BatchDeleted } from "../workers/shared/batch.ts";
 import type { RunList } from "../workers/shared/run.ts";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { DELETE_WAVE, deleteWave, startDeleting, type Deleting } from "../workers/orchestrator/batch/deletion.ts";
-import { farm, upload } from "./helpers.ts";
+import { farm, settled, startBatch, upload } from "./helpers.ts";
+
+const labBatch = (spec: Record<string, unknown>) => startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], policy: { kind: "oracle" }, ...spec });
 
 beforeAll(async () => {
   await upload("lab");
 });
 
-async function startBatch(spec: Record<string, unknown>): Promise<{ batchId: string; rollouts: number }> {
-  const res = await farm("/v1/batches", { method: "POST", json: { tasks: [{ env: "lab", taskId: "add-groceries" }], policy: { kind: "oracle" }, ...spec } });
-  if (res.status !== 201) throw new Error(`batch: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
-async function settled(id: string): Promise<BatchStatus> {
-  for (;;) {
-    const s = (await (await farm(`/v1/batches/${id}`)).json()) as BatchStatus;
-    if (s.state !== "running") return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function deleteBatch(id: string, query = ""): Promise<BatchDeleted> {
   const res = await farm(`/v1/batches/${id}${query}`, { method: "DELETE" });
@@ -69,7 +59,7 @@ const runs = async () => ((await (await farm("/v1/runs")).json()) as RunList).ru
 
 describe("DELETE /v1/batches/:id", () => {
   it("deletes a finished batch and every rollout's storage; reads answer 410; the run keeps its summary", async () => {
-    const { batchId } = await startBatch({ groupSize: 3, policyVersion: "gone-run@1" });
+    const { batchId } = await labBatch({ groupSize: 3, policyVersion: "gone-run@1" });
     const done = await settled(batchId);
     const ids = [0, 1, 2].map((k) => `${batchId}.g0.${k}`);
     expect((await stored(env.ROLLOUT.getByName(ids[0]!))).keys).toBeGreaterThan(0);
@@ -96,8 +86,8 @@ describe("DELETE /v1/batches/:id", () => {
   });
 
   it("forgets the batch's summary with ?summary=false, then or later", async () => {
-    const first = await startBatch({ groupSize: 1 });
-    const second = await startBatch({ groupSize: 1 });
+    const first = await labBatch({ groupSize: 1 });
+    const second = await labBatch({ groupSize: 1 });
     await settled(first.batchId);
     await settled(second.batchId);
     expect(await deleteBatch(first.batchId, "?summary=false")).toMatchObject({ summaryKept: false });
@@ -116,7 +106,7 @@ describe("DELETE /v1/batches/:id", () => {
 
   it("cancels a running batch, its policy requests in flight included, and ends a group stream a reader holds open", async () => {
     const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 };
-    const { batchId, rollouts } = await startBatch({ groupSize: 6, concurrency: 2, policy });
+    const { batchId, rollouts } = await labBatch({ groupSize: 6, concurrency: 2, policy });
     const stream = await farm(`/v1/batches/${batchId}/groups?heartbeatMs=100`);
     expect(stream.status).toBe(200);
     const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -139,7 +129,7 @@ describe("DELETE /v1/batches/:id", () => {
   });
 
   it("deletes rollouts in waves of DELETE_WAVE, one wave an alarm", async () => {
-    const { batchId, rollouts } = await startBatch({ groupSize: DELETE_WAVE + 1, policy: { kind: "scripted", replies: [{ content: "done" }] } });
+    const { batchId, rollouts } = await labBatch({ groupSize: DELETE_WAVE + 1, policy: { kind: "scripted", replies: [{ content: "done" }] } });
     await settled(batchId);
     // One wave run by hand: no alarm can come between its last storage write and the read that follows it.
     const progress = await runInDurableObject(env.BATCH.getByName(batchId), async (_batch, state) => {
@@ -160,7 +150,7 @@ describe("DELETE /v1/batches/:id", () => {
   it("answers 404 for an unknown batch and 400 for a bad query", async () => {
     expect((await farm(`/v1/batches/b_${"0".repeat(24)}`, { method: "DELETE" })).status).toBe(404);
     expect((await farm("/v1/batches/nope", { method: "DELETE" })).status).toBe(404);
-    const { batchId } = await startBatch({ groupSize: 1 });
+    const { batchId } = await labBatch({ groupSize: 1 });
     const bad = await farm(`/v1/batches/${batchId}?summary=maybe`, { method: "DELETE" });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/summary/);
@@ -178,7 +168,7 @@ describe("retention", () => {
   }
 
   it("deletes a batch by its alarm once retainSeconds have passed since it finished, keeping the run's summary", async () => {
-    const { batchId } = await startBatch({ groupSize: 2, retainSeconds: 60, policyVersion: "retained@3" });
+    const { batchId } = await labBatch({ groupSize: 2, retainSeconds: 60, policyVersion: "retained@3" });
     const done = await settled(batchId);
     const finishedAt = Date.parse(done.finishedAt!);
     expect(done.expiresAt).toBe(new Date(finishedAt + 60_000).toISOString());
@@ -198,8 +188,8 @@ describe("retention", () => {
   });
 
   it("keeps a batch for the farm's BATCH_RETAIN_SECONDS (7 days) by default, and forever with retainSeconds null", async () => {
-    const byDefault = await startBatch({ groupSize: 1 });
-    const forever = await startBatch({ groupSize: 1, retainSeconds: null });
+    const byDefault = await labBatch({ groupSize: 1 });
+    const forever = await labBatch({ groupSize: 1, retainSeconds: null });
     const a = await settled(byDefault.batchId);
     const b = await settled(forever.batchId);
     expect(Date.parse(a.expiresAt!) - Date.parse(a.finishedAt!)).toBe(7 * 86_400_000);

@@ -5,30 +5,17 @@ import { inject } from "vitest";
 import type { BatchStatus } from "../workers/shared/batch.ts";
 import type { TableDiff } from "../workers/shared/instance.ts";
 import type { RolloutList, RolloutView } from "../workers/shared/rollout.ts";
-import { farm, upload } from "./helpers.ts";
+import { farm, settled, startBatch, upload } from "./helpers.ts";
 
 beforeAll(async () => {
   for (const name of ["shop", "tracker", "lab"]) await upload(name);
 });
 
-async function startBatch(spec: unknown): Promise<{ batchId: string; rollouts: number; streamUrl: string }> {
-  const res = await farm("/v1/batches", { method: "POST", json: spec });
-  if (res.status !== 201) throw new Error(`batch: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 async function status(id: string): Promise<BatchStatus> {
   return (await farm(`/v1/batches/${id}`)).json();
 }
 
-async function settled(id: string, timeoutMs = 60_000): Promise<BatchStatus> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await status(id);
-    if (s.state !== "running" || Date.now() > until) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("a batch", () => {
   it("runs an oracle batch over every task of both example environments: every reward is 1", async () => {

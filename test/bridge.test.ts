@@ -2,25 +2,13 @@ import type {} from "./provided.ts";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { BatchStatus } from "../workers/shared/batch.ts";
 import { Group, StreamLine } from "../workers/shared/group.ts";
-import { farm, upload } from "./helpers.ts";
+import { farm, settled, startBatch, upload } from "./helpers.ts";
 
 beforeAll(async () => {
   for (const name of ["shop", "lab"]) await upload(name);
 });
 
-async function startBatch(spec: Record<string, unknown>): Promise<{ batchId: string; rollouts: number; streamUrl: string }> {
-  const res = await farm("/v1/batches", { method: "POST", json: spec });
-  if (res.status !== 201) throw new Error(`batch: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
-async function settled(id: string): Promise<BatchStatus> {
-  for (;;) {
-    const s = (await (await farm(`/v1/batches/${id}`)).json()) as BatchStatus;
-    if (s.state !== "running") return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Reads a stream line by line until `stop` says enough, then drops the connection. */
 async function readLines(res: Response, stop: (line: StreamLine, all: StreamLine[]) => boolean): Promise<StreamLine[]> {

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
+import type { BatchStatus } from "../workers/shared/batch.ts";
 
 export const BASE = "http://farm.test";
 
@@ -38,4 +39,20 @@ export async function createInstance(env: string, options: Record<string, unknow
 export async function call(created: Created, tool: string, args: Record<string, unknown> = {}) {
   const res = await farm(`/v1/instances/${created.instanceId}/call`, { method: "POST", json: { tool, args }, token: created.token });
   return (await res.json()) as { ok: boolean; result?: unknown; message?: string; kind?: string };
+}
+
+export async function startBatch(spec: unknown): Promise<{ batchId: string; rollouts: number; streamUrl: string }> {
+  const res = await farm("/v1/batches", { method: "POST", json: spec });
+  if (res.status !== 201) throw new Error(`batch: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** The batch's status once it stopped running, or as it is when the time is up. */
+export async function settled(id: string, timeoutMs = 60_000): Promise<BatchStatus> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = (await (await farm(`/v1/batches/${id}`)).json()) as BatchStatus;
+    if (s.state !== "running" || Date.now() > until) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

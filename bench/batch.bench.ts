@@ -51,7 +51,9 @@ async function run(latencyMs: number): Promise<string> {
     }
     const wall = (performance.now() - started) / 1000;
     const steps = ROLLOUTS * (TURNS - 1);
-    return `| ${ROLLOUTS} | ${latencyMs} | ${wall.toFixed(1)} | ${(steps / wall).toFixed(0)} | ${(policy.requests / wall).toFixed(0)} | ${peak.toFixed(0)} | ${status.counts.failed} | ${status.counts.completed} |`;
+    // A runtime stopped by the supervisor during an honest batch would be a busy world taken for a stuck one.
+    const restarts = Object.values(farm.supervisor.restarts()).reduce((sum, n) => sum + n, 0);
+    return `| ${ROLLOUTS} | ${latencyMs} | ${wall.toFixed(1)} | ${(steps / wall).toFixed(0)} | ${(policy.requests / wall).toFixed(0)} | ${peak.toFixed(0)} | ${status.counts.failed} | ${status.counts.completed} | ${restarts} |`;
   } finally {
     await policy.close();
     await farm.dispose();
@@ -70,6 +72,6 @@ await appendFile(join(ROOT, "bench/BATCH-RESULTS.md"), [
   "", `## ${new Date().toISOString()}`, "",
   `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
   `Command: \`${process.env.BENCH_NO_TOKENS ? "BENCH_NO_TOKENS=1 " : ""}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, concurrency 512.`,
-  "", "| rollouts | policy latency ms | wall s | tool steps/s | policy requests/s | peak workerd RSS MiB | failed | completed |", "|---|---|---|---|---|---|---|---|",
+  "", "| rollouts | policy latency ms | wall s | tool steps/s | policy requests/s | peak workerd RSS MiB | failed | completed | world restarts |", "|---|---|---|---|---|---|---|---|---|",
   ...rows, "",
 ].join("\n"));

@@ -52,8 +52,14 @@ async function oracleBatch(group = 2): Promise<string> {
 }
 
 /** Files under the state folder's Rollout namespace whose names start with one of these objects' ids. */
+/** Rollout objects live in the world process of their environment: `<state>/worlds/N/do/world-N-Rollout/`. */
 async function rolloutFiles(): Promise<string[]> {
-  return (await readdir(join(persistDir, "do/worldfarm-Rollout")).catch(() => [])).filter((f) => !f.startsWith("metadata"));
+  const worlds = await readdir(join(persistDir, "worlds"), { withFileTypes: true }).catch(() => []);
+  const files = await Promise.all(worlds.filter((w) => w.isDirectory()).map(async (w) => {
+    const dir = join(persistDir, "worlds", w.name, "do", `world-${w.name}-Rollout`);
+    return (await readdir(dir).catch(() => [])).map((f) => `${w.name}/${f}`);
+  }));
+  return files.flat().filter((f) => !f.split("/")[1]!.startsWith("metadata"));
 }
 
 describe("worldfarm batch delete", { timeout: 120_000 }, () => {

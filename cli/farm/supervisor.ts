@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 export interface World {
   workerd(): number | undefined;
   cpuMs(): number | undefined;
+  syscalls(): number | undefined;
   kill(): boolean;
   url(): Promise<URL>;
   dispose(): Promise<void>;
@@ -36,13 +37,15 @@ export interface Stop {
 
 interface Slot {
   world: Promise<World>;
-  probe?: { since: number; cpuAtStart: number | undefined };
+  probe?: { since: number; cpuAtStart: number | undefined; syscallsAtLastCheck: number | undefined };
   /** workerd's pid while it runs; a change means Miniflare started a fresh one. */
   pid?: number;
   stops: Stop[];
   restarts: number;
   /** The last time the workerd printed a V8 heap-limit abort. */
   oomAt?: number;
+  /** The last check that found its workerd running. */
+  aliveAt?: number;
   /** Set while this supervisor has killed the world and the fresh one has not answered yet. */
   killedAt?: number;
   ready: boolean;
@@ -53,11 +56,15 @@ const RESTART_WAIT_MS = 60_000;
 
 const OOM = /heap limit|out of memory|Fatal JavaScript|Fatal process out of memory/i;
 
+/** System calls between two checks (500 ms apart) that show a runtime at work rather than spinning. */
+const BUSY_SYSCALLS = 20;
+
 /**
  * Starts an environment's world process on first use, and stops one that is stuck: a health check still
  * unanswered after the process burned stuckCpuMs of CPU is code spinning inside the runtime (nothing in workerd
- * can interrupt it). A world that is busy answers after a little CPU, and one starved of CPU burns none, so neither
- * is touched, however late it answers. A world that dies by itself (an out-of-memory abort) is restarted by Miniflare; either way
+ * can interrupt it) and making no system call. A world that is busy answers after a little CPU or keeps reading and
+ * writing while it works through its queue, and one starved of CPU burns none, so none of them is touched, however
+ * late it answers. A world that dies by itself (an out-of-memory abort) is restarted by Miniflare; either way
  * the supervisor records why, so the call that caused it is answered with the limit it ran into.
  */
 export class Supervisor {
@@ -186,9 +193,12 @@ export class Supervisor {
       s.ready = false;
       await new Promise((r) => setTimeout(r, 300));
       const memory = s.oomAt !== undefined && Date.now() - s.oomAt < 30_000;
+      // Dated by the first sign of death, not by when it was noticed: a call that began after the abort only found
+      // the world down, and is sent again rather than blamed for it.
+      const at = memory ? s.oomAt! : (s.aliveAt ?? Date.now());
       s.oomAt = undefined;
       this.stop(slot, s, {
-        at: Date.now(),
+        at,
         code: memory ? "memory" : "world_crashed",
         message: memory
           ? `the environment's code ran out of memory (an isolate may hold ${this.options.heapMb} MB): its runtime aborted and was restarted`
@@ -198,9 +208,10 @@ export class Supervisor {
     }
     s.pid = pid;
     if (pid === undefined) return;
+    s.aliveAt = Date.now();
     const now = Date.now();
     if (!s.probe) {
-      const probe = { since: now, cpuAtStart: world.cpuMs() };
+      const probe = { since: now, cpuAtStart: world.cpuMs(), syscallsAtLastCheck: world.syscalls() };
       s.probe = probe;
       void world.url().then((url) => fetch(new URL("/healthz", url))).then(
         (res) => {
@@ -219,6 +230,16 @@ export class Supervisor {
     }
     const cpu = world.cpuMs();
     if (cpu === undefined || s.probe.cpuAtStart === undefined) return;
+    // A runtime with thousands of rollouts queued may take seconds of CPU to reach a health check, but it reads and
+    // writes sockets and files all the while; code spinning inside it makes no system call at all. Measured: a
+    // 1,024-rollout batch on a loaded machine had a world burn 5.1 s of CPU before answering, and was stopped.
+    const syscalls = world.syscalls();
+    const working = syscalls !== undefined && s.probe.syscallsAtLastCheck !== undefined && syscalls - s.probe.syscallsAtLastCheck > BUSY_SYSCALLS;
+    s.probe.syscallsAtLastCheck = syscalls;
+    if (working) {
+      s.probe.cpuAtStart = cpu;
+      return;
+    }
     const burnt = cpu - s.probe.cpuAtStart;
     if (burnt < this.options.stuckCpuMs) return;
     const waited = now - s.probe.since;

@@ -27,6 +27,16 @@ export function taggedChildren(prefix: string): number[] {
   });
 }
 
+/** Read and write system calls a process has made so far (sockets and files alike), from /proc/<pid>/io. */
+export function syscallsOf(pid: number): number | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    return Number(io.match(/^syscr: (\d+)$/m)?.[1]) + Number(io.match(/^syscw: (\d+)$/m)?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** utime + stime of a process, in ms. */
 export function cpuMsOf(pid: number): number | undefined {
   try {
@@ -78,6 +88,12 @@ export class WorldProcess {
   cpuMs(): number | undefined {
     const pid = this.workerd();
     return pid === undefined ? undefined : cpuMsOf(pid);
+  }
+
+  /** Read and write system calls the current workerd has made, or undefined when it is gone. */
+  syscalls(): number | undefined {
+    const pid = this.workerd();
+    return pid === undefined ? undefined : syscallsOf(pid);
   }
 
   /** Stops the runtime at once; Miniflare starts a fresh one on the same folder and ports. */

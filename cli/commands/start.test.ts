@@ -100,7 +100,7 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
     }
     const [oracle, openai, demo] = runs as [Run, Run, Run];
     expect(oracle.stdout).toMatch(/160 rollouts .*batch done/);
-    expect(openai.stdout).toMatch(/160 rollouts .*batch done/);
+    expect(openai.stdout).toMatch(/80 rollouts .*batch done/);
     expect(demo.stdout).toMatch(/batch \w+: 156 rollouts against the fake policy/);
     // All three batches ran on this farm.
     const batches = await sh(`npx worldfarm batch list --json${cli[0]!.slice(cli[0]!.indexOf(" --url"))}`);

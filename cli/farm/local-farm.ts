@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -191,7 +191,13 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   } as never)));
 
-  const sweep = () => (options.persistDir ? removeEmptyObjects(options.persistDir) : undefined);
+  // Control's folder and every world's, while no workerd has them open: a world starts again only on first use.
+  const sweep = async () => {
+    if (!options.persistDir) return;
+    const worlds = join(options.persistDir, "worlds");
+    const slots = existsSync(worlds) ? readdirSync(worlds, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+    for (const dir of [options.persistDir, ...slots.map((d) => join(worlds, d.name))]) await removeEmptyObjects(dir);
+  };
   await sweep();
   supervisor = makeSupervisor();
   let control = await makeControl();

@@ -136,8 +136,10 @@ export class Supervisor {
     const deadline = Date.now() + RESTART_WAIT_MS;
     while (Date.now() < deadline) {
       await this.check(slot, s);
-      // A little slack: workerd's clock and ours are the same clock, read at slightly different moments.
-      const stop = s.stops.findLast((x) => x.at >= since - 50);
+      // Only a stop after the call began is its fault: a client that sends its next call the moment the last one
+      // failed must find the world coming back, not be blamed too. (`since` is read right after an await, so
+      // workerd's clock, which moves only with I/O, is current.)
+      const stop = s.stops.findLast((x) => x.at > since);
       if (stop) return { retry: false, code: stop.code, message: stop.message };
       if (s.ready && s.killedAt === undefined) return { retry: true };
       await new Promise((r) => setTimeout(r, 100));

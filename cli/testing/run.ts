@@ -11,6 +11,7 @@ export function runToExit(command: string, args: string[], options: { cwd: strin
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    // "close", not "exit": a process may exit before its pipes are drained, and its last words would be lost.
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
 }

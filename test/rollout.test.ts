@@ -6,6 +6,7 @@ import { inject } from "vitest";
 import type { z } from "zod";
 import type { RolloutResult, RolloutSpec } from "../workers/shared/rollout.ts";
 import type { RolloutState } from "../workers/orchestrator/rollout/engine.ts";
+import { fnv1a } from "../workers/orchestrator/rollout/fnv.ts";
 import { upload } from "./helpers.ts";
 
 type SpecInput = z.input<typeof RolloutSpec>;
@@ -165,22 +166,61 @@ describe("a rollout restarted mid-way", () => {
     expect(diff[0]!.inserted).toHaveLength(1);
   });
 
-  it("ends env_error, without running it again, when a tool call was running as its runtime stopped", async () => {
+  const addNote = (title: string, body: string) => ({
+    content: null, tool_calls: [{ id: "c1", type: "function" as const, function: { name: "add_note", arguments: JSON.stringify({ title, body }) } }],
+  });
+  const scripted = (title: string, body: string) => ({ kind: "scripted" as const, replies: [addNote(title, body), { content: "done" }] });
+  const stepId = (id: string, title: string, body: string) => `${id}:0:0:${fnv1a(`add_note\0${JSON.stringify({ title, body })}`).toString(16)}`;
+
+  it.each([
+    ["after the call took effect", true],
+    ["before the call reached the world", false],
+  ])("runs a call that was running as its runtime stopped once more, with the same reply, taking effect once (%s)", async (_when, tookEffect) => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
-    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
-    // What the loop leaves behind when its runtime dies inside the first call: the call's marker, no checkpoint of it.
-    await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.put("call", { turn: 0, tool: "add_note" }));
+    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("groceries", "milk, eggs") });
+    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+      const before = ctx.storage.kv.get<RolloutState>("state");
+      if (tookEffect) await o.advance(1);
+      // What a runtime that died inside the call leaves: the last checkpoint, the call's marker and the turn's reply.
+      // The policy would now answer otherwise: the replay must not ask it.
+      ctx.storage.kv.put("state", before);
+      ctx.storage.kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), attempt: 1 });
+      ctx.storage.kv.put("reply", { turn: 0, policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 } });
+      ctx.storage.kv.put("spec", { ...ctx.storage.kv.get<object>("spec"), policy: scripted("draft", "x") });
+    });
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ status: "completed", reward: 1, stopReason: "answered", numTurns: 2 });
+    expect(result.turns[0]!.reply).toEqual(addNote("groceries", "milk, eggs"));
+    const diff = (await stub.diff()) as { table: string; inserted: unknown[][] }[];
+    expect(diff[0]!.inserted).toHaveLength(1);
+    expect(await runInDurableObject(stub, (_o, ctx) => [ctx.storage.kv.get("call"), ctx.storage.kv.get("reply")])).toEqual([undefined, undefined]);
+  });
+
+  it.each([
+    ["its replay was running too", { attempt: 2 }, /^runtime_stopped: the runtime stopped again while the tool call add_note of turn 0 was being run a second time/],
+    ["the marker predates replays", {}, /^runtime_stopped: the runtime stopped while the tool call add_note of turn 0 was running/],
+  ])("ends env_error, without running the call again, when %s", async (_why, marker, error) => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("groceries", "milk, eggs") });
+    await runInDurableObject(stub, (_o, ctx) => {
+      ctx.storage.kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), ...marker });
+      ctx.storage.kv.put("reply", { turn: 0, policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 } });
+    });
     const result = (await stub.advance()) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0, reward: 0, numTurns: 0 });
-    expect(result.error).toMatch(/^runtime_stopped: .*add_note of turn 0/);
+    expect(result.error).toMatch(error);
     expect(result.turns).toEqual([]);
     expect(result.messages.map((m) => m.role)).toEqual(["system", "user"]);
     expect(await stub.diff()).toEqual([]);
     expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
   });
 
-  it("ends env_error, without verifying again, when its verifier was running as its runtime stopped", async () => {
+  it.each([
+    [1, { status: "completed", stopReason: "answered", reward: 1, lossWeight: 1 }],
+    [2, { status: "failed", stopReason: "env_error", lossWeight: 0, rewardComponents: { verifier: null } }],
+  ])("after its verifier was running as its runtime stopped (attempt %i), verifies once more or ends env_error", async (attempt, expected) => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
     await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
@@ -188,11 +228,11 @@ describe("a rollout restarted mid-way", () => {
       await o.advance(1);
       const state = ctx.storage.kv.get<RolloutState>("state")!;
       ctx.storage.kv.put("state", { ...state, done: { stopReason: "answered", answer: "done" } });
-      ctx.storage.kv.put("call", { turn: 1, tool: "the verifier" });
+      ctx.storage.kv.put("call", { turn: 1, tool: "the verifier", key: "the verifier", attempt });
     });
     const result = (await stub.advance()) as unknown as RolloutResult;
-    expect(result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0, numTurns: 1, rewardComponents: { verifier: null } });
-    expect(result.error).toMatch(/^runtime_stopped: the runtime stopped while the verifier was running/);
+    expect(result).toMatchObject({ numTurns: 1, ...expected });
+    if (attempt === 2) expect(result.error).toMatch(/^runtime_stopped: the runtime stopped again while the verifier was being run a second time/);
   });
 
   it("clears a call's marker with the checkpoint that records its turn", async () => {
@@ -207,10 +247,6 @@ describe("a rollout restarted mid-way", () => {
   it("runs a replayed turn's call when the policy answers it differently, and records that call's own result", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
-    const addNote = (title: string, body: string) => ({
-      content: null, tool_calls: [{ id: "c1", type: "function" as const, function: { name: "add_note", arguments: JSON.stringify({ title, body }) } }],
-    });
-    const scripted = (title: string, body: string) => ({ kind: "scripted" as const, replies: [addNote(title, body), { content: "done" }] });
     await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("draft", "x") });
     const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
     await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {

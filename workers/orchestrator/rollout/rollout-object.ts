@@ -11,6 +11,8 @@ import { toolFormat } from "../tool-format/registry.ts";
 import type { TrainingResult } from "../bridge/group-document.ts";
 import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
 import { fnv1a } from "./fnv.ts";
+import { CallGate } from "./call-gate.ts";
+import type { PolicyTurn } from "../policy/policy.ts";
 import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
 
 /** A 32-bit seed from a rollout id: stable across restarts, different for each member of a group. */
@@ -22,14 +24,36 @@ type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
 const PURGE_WAIT_MS = 10_000;
 
 /**
- * Written, and made durable, before a tool call reaches the world; the checkpoint that records the call's turn
- * clears it. Found by a loop starting after a restart, it says the call was running when the runtime died: the
- * call may be what brought the runtime down, so it is not run again.
+ * Written, and made durable, before a call into environment code (a tool call or the verifier); the checkpoint that
+ * records the call's turn clears it. Found by a loop starting after a restart, it names the call that was running when
+ * the runtime died. Most such calls are innocent (a runtime runs many rollouts' calls at once), so the call is run
+ * once more, alone in its runtime (call-gate.ts), its step id keeping it from taking effect twice. Found again after
+ * that replay, the call is taken to be what stopped the runtime (a runaway or an out-of-memory abort) and is not run
+ * a third time.
  */
 interface RunningCall {
   turn: number;
   tool: string;
+  /** The call's step id; the verifier's is VERIFIER. */
+  key: string;
+  /** 1 for the call, 2 for its replay. Markers written before replays existed have none: they are not replayed. */
+  attempt?: number;
 }
+
+/** How often a call may be started before a runtime death during it ends the rollout. */
+const ATTEMPTS = 2;
+
+/**
+ * The policy's reply whose calls the turn in progress runs, stored with the turn's first call marker: a replay runs
+ * the same calls again rather than asking the policy anew, whose different answer would leave the first call's effect
+ * in the world and not in the trajectory.
+ */
+interface ReplyInFlight {
+  turn: number;
+  policyTurn: PolicyTurn;
+}
+
+const gate = new CallGate();
 
 /** What a rollout answers its batch when asked whether its loop is alive. */
 export type Liveness =
@@ -53,11 +77,19 @@ const VERIFIER = "the verifier";
 /** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
 function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
   const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
+  const when = call.attempt === ATTEMPTS ? `again while ${what} was being run a second time, alone` : `while ${what} was running`;
   return {
     stopReason: "env_error", answer: null,
-    error: `runtime_stopped: the runtime stopped while ${what} was running ` +
+    error: `runtime_stopped: the runtime stopped ${when} ` +
       "(a crash, an out-of-memory abort, or a supervisor stopping a runaway); the call is not run again",
   };
+}
+
+/** Whether a call found running after a restart is run once more: its first run, and (for a tool) its reply is kept. */
+function replayable(call: RunningCall, reply: ReplyInFlight | undefined, state: RolloutState): boolean {
+  if (call.attempt === undefined || call.attempt >= ATTEMPTS) return false;
+  if (call.tool === VERIFIER) return state.done !== undefined;
+  return !state.done && call.turn === state.turns.length && reply?.turn === call.turn;
 }
 
 /**
@@ -117,6 +149,7 @@ export class Rollout extends DurableObject<Env> {
     for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
     this.kv.put<Checkpoint>("state", { ...rest, turnCount: turns.length });
     this.kv.delete("call");
+    this.kv.delete("reply");
   }
 
   private load(): RolloutState {
@@ -163,25 +196,52 @@ export class Rollout extends DurableObject<Env> {
     const spec = this.spec();
     const existing = this.finished();
     if (existing) return existing;
-    const setup = await this.setup(spec);
     const host = this.world(spec);
     let state = this.load();
+    const died = this.kv.get<RunningCall>("call");
+    let reply = this.kv.get<ReplyInFlight>("reply");
+    let replaying: RunningCall | undefined;
+    if (died && (!state.done || died.tool === VERIFIER)) {
+      if (replayable(died, reply, state)) replaying = died;
+      else {
+        state = { ...state, done: stoppedCall(died) };
+        this.save(state);
+      }
+    }
+    const asked = await this.setup(spec);
+    let storedTurn = reply?.turn;
+    // The turn being replayed gets its stored reply back; every other turn asks the policy.
+    const setup: RolloutSetup = {
+      ...asked,
+      policy: {
+        next: async (request) => {
+          if (replaying && reply?.turn === request.turn) return reply.policyTurn;
+          const policyTurn = await asked.policy.next(request);
+          reply = { turn: request.turn, policyTurn };
+          return policyTurn;
+        },
+      },
+    };
     // Environment code runs in tool calls and in the verifier; either may be what stops the runtime.
-    const marked = async <T>(tool: string, run: () => Promise<T>): Promise<T> => {
-      if (this.purged) throw new Error("the rollout was deleted");
-      this.kv.put<RunningCall>("call", { turn: state.turns.length, tool });
-      await this.ctx.storage.sync();
-      return run();
+    const marked = <T>(tool: string, key: string, run: () => Promise<T>): Promise<T> => {
+      const turn = state.turns.length;
+      const attempt = replaying?.key === key && replaying.turn === turn ? replaying.attempt! + 1 : 1;
+      const go = async () => {
+        if (this.purged) throw new Error("the rollout was deleted");
+        this.kv.put<RunningCall>("call", { turn, tool, key, attempt });
+        if (tool !== VERIFIER && storedTurn !== turn && reply?.turn === turn) {
+          this.kv.put<ReplyInFlight>("reply", reply);
+          storedTurn = turn;
+        }
+        await this.ctx.storage.sync();
+        return run();
+      };
+      return attempt > 1 ? gate.alone(go) : gate.shared(go);
     };
     const world: RolloutWorld = {
-      call: (tool, args, stepId) => marked(tool, () => host.call(tool, args, stepId)),
-      verify: (taskId, answer) => marked(VERIFIER, () => host.verify(taskId, answer)),
+      call: (tool, args, stepId) => marked(tool, stepId, () => host.call(tool, args, stepId)),
+      verify: (taskId, answer) => marked(VERIFIER, VERIFIER, () => host.verify(taskId, answer)),
     };
-    const died = this.kv.get<RunningCall>("call");
-    if (died && (!state.done || died.tool === VERIFIER)) {
-      state = { ...state, done: stoppedCall(died) };
-      this.save(state);
-    }
     const deadline = this.kv.get<number>("deadline")!;
     for (let i = 0; i < turns && !state.done; i++) {
       if (this.kv.get("cancelled")) state = { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };

@@ -6,7 +6,7 @@ import itertools
 import unittest
 from typing import Any, List, Mapping, Optional
 
-from worldfarm import GROUP_SCHEMA, Farm, FarmError, HttpTransport, ProtocolError, TransportError
+from worldfarm import GROUP_SCHEMA, KEEP_FOREVER, Farm, FarmError, HttpTransport, ProtocolError, TransportError
 
 from .support import CuttingProxy, SilentPolicy, fake_policy, farm, shop_tasks
 
@@ -77,6 +77,21 @@ class GroupStreamTest(unittest.TestCase):
         with self.assertRaises(FarmError) as raised:
             next(client.groups(created["batchId"]))
         self.assertEqual(raised.exception.status, 410)
+
+    def test_retain_seconds_sets_when_a_finished_batch_expires_or_keeps_it_forever(self) -> None:
+        client = farm()
+        expiry = {}
+        for label, retain in (("forever", KEEP_FOREVER), ("an hour", 3600), ("the farm's default", None)):
+            created = client.create_batch(shop_tasks(1), fake_policy(), group_size=1, max_turns=30, retain_seconds=retain)
+            list(client.groups(created["batchId"]))
+            expiry[label] = client.batch(created["batchId"])["expiresAt"]
+        self.assertIsNone(expiry["forever"])
+        self.assertIsInstance(expiry["an hour"], str)
+        self.assertIsInstance(expiry["the farm's default"], str)
+        # The farm's default is 7 days unless configured: later than an hour from now.
+        self.assertGreater(expiry["the farm's default"], expiry["an hour"])
+        with self.assertRaises(ValueError):
+            client.create_batch(shop_tasks(1), fake_policy(), retain_seconds="never")
 
     def test_a_bad_spec_is_a_400_naming_the_field(self) -> None:
         with self.assertRaises(FarmError) as raised:

@@ -17,7 +17,7 @@ from ._adapters import to_trl, to_verl, verl_output
 from ._advantages import CONVENTIONS, grpo_advantages
 from ._rows import Row, trajectory_row
 from ._tasks import task_list
-from ._client import Farm, TaskList
+from ._client import KEEP_FOREVER, Farm, TaskList
 from ._errors import FarmError, ProtocolError, TransportError, WorldfarmError
 from ._stream import GROUP_SCHEMA
 from ._transport import HttpTransport, Response, Transport
@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Farm",
     "TaskList",
+    "KEEP_FOREVER",
     "GROUP_SCHEMA",
     "grpo_advantages",
     "CONVENTIONS",

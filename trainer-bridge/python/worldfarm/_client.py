@@ -11,7 +11,11 @@ from ._stream import _NETWORK_ERRORS, stream_lines
 from ._transport import HttpTransport, Transport, raise_for_status
 from ._types import JSON, BatchCreated, Group
 
-__all__ = ["Farm", "TaskList"]
+__all__ = ["Farm", "TaskList", "KEEP_FOREVER"]
+
+#: `create_batch(..., retain_seconds=KEEP_FOREVER)`: the batch and its rollouts are kept until deleted by hand
+#: (the spec's `retainSeconds: null`). None, the default, means the farm's BATCH_RETAIN_SECONDS instead.
+KEEP_FOREVER = "forever"
 
 #: `{"shop": "all", "tracker": ["t1", "t2"]}`, or a list of `{"env", "taskId"}` dicts or
 #: `(env, task_id)` pairs (a task may repeat: each occurrence is its own group).
@@ -125,7 +129,7 @@ class Farm:
         seed: Optional[int] = None,
         policy_version: Optional[str] = None,
         deliver: Optional[Mapping[str, Any]] = None,
-        retain_seconds: Optional[int] = None,
+        retain_seconds: Union[int, str, None] = None,
     ) -> BatchCreated:
         """Starts a rollout batch: `group_size` rollouts of every task, one GRPO group each.
 
@@ -133,19 +137,24 @@ class Farm:
         values (`policy`, `truncation`, `reward`, `deliver`) are sent as given, in the
         farm's camelCase, e.g. `policy={"kind": "openai", "baseUrl": ".../v1", "model": "m"}`.
         Arguments left None take the farm's defaults (`retain_seconds`: the farm's
-        BATCH_RETAIN_SECONDS, 7 days unless configured). The farm checks the spec and answers
-        a bad one with FarmError 400 naming the field.
+        BATCH_RETAIN_SECONDS, 7 days unless configured; `retain_seconds=KEEP_FOREVER` keeps the
+        batch until `delete_batch`). The farm checks the spec and answers a bad one with
+        FarmError 400 naming the field.
 
         Returns:
             {"batchId", "streamUrl", "rollouts"}.
         """
         if not isinstance(policy, Mapping) or "kind" not in policy:
             raise TypeError('policy must be a dict with a "kind": "oracle", "random" or "openai"')
+        if isinstance(retain_seconds, str) and retain_seconds != KEEP_FOREVER:
+            raise ValueError(f"retain_seconds must be a number of seconds, None (the farm's default) or KEEP_FOREVER, not {retain_seconds!r}")
         spec: JSON = {"tasks": _task_selection(tasks), "policy": dict(policy)}
         given = dict(group_size=group_size, tool_format=tool_format, max_turns=max_turns, truncation=truncation, reward=reward,
                      concurrency=concurrency, rollout_timeout_ms=rollout_timeout_ms, seed=seed, policy_version=policy_version,
-                     deliver=deliver, retain_seconds=retain_seconds)
+                     deliver=deliver, retain_seconds=None if retain_seconds == KEEP_FOREVER else retain_seconds)
         spec.update({_SPEC_FIELDS[name]: value for name, value in given.items() if value is not None})
+        if retain_seconds == KEEP_FOREVER:
+            spec["retainSeconds"] = None
         return self._request("POST", "/v1/batches", spec)
 
     #: The name the architecture page uses: a batch runs as soon as it is created.

@@ -1,6 +1,6 @@
 /**
  * `worldfarm batch delete` and `worldfarm batch prune` as a user runs them (child processes) against a real local
- * farm in workerd; and what deleted objects leave on disk is gone once the farm restarts.
+ * farm in workerd; and what deleted objects leave on disk goes while the farm runs, a live rollout's files staying.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -63,10 +63,17 @@ async function rolloutFiles(): Promise<string[]> {
 }
 
 describe("worldfarm batch delete", { timeout: 120_000 }, () => {
-  it("deletes a batch; reading it afterwards fails with 410; a second farm start leaves no file of it", async () => {
+  it("deletes a batch; reading it afterwards fails with 410; no file of it stays, without a restart", async () => {
     const before = await rolloutFiles();
     const batchId = await oracleBatch(3);
-    expect((await rolloutFiles()).length).toBeGreaterThan(before.length);
+    const withDeleted = await rolloutFiles();
+    expect(withDeleted.length).toBeGreaterThan(before.length);
+    // A rollout still running while the other batch is deleted: its object is live, its files must stay.
+    const { batchId: running } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+      tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
+    });
+    await expect.poll(async () => (await client.request<BatchStatus>("GET", `/v1/batches/${running}`)).counts.running, { timeout: 60_000 }).toBe(1);
+    const withLive = await rolloutFiles();
     expect(json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"]))).toMatchObject({ batchId, summaryKept: true });
     const status = await cli(["batch", "status", batchId]);
     expect(status.code).toBe(1);
@@ -75,13 +82,22 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
     expect(list.find((b) => b.batchId === batchId)?.deletedAt).toEqual(expect.any(String));
     expect((await cli(["batch", "list"])).stdout).toMatch(new RegExp(`^${batchId}\\s+deleted`, "m"));
 
-    // Deleting again says when the waves are done; each deleted object still leaves an empty database until the
-    // farm restarts, when the local farm removes them.
+    // Deleting again says when the waves are done; the empty databases workerd leaves of the deleted objects are
+    // removed once workerd lets them go, while the farm runs; the live rollout's files are all still there.
     const purged = async () => json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"])).purgedAt;
     await expect.poll(purged, { timeout: 60_000, interval: 500 }).toEqual(expect.any(String));
-    await farm.restart();
-    expect((await rolloutFiles()).sort()).toEqual(before.sort());
-  });
+    // The live rollout's files: every file of an object that was not there before and is still running.
+    const liveObjects = withLive.filter((f) => !withDeleted.includes(f) && f.endsWith(".sqlite")).map((f) => f.slice(0, -".sqlite".length));
+    const isLive = (f: string) => liveObjects.some((o) => f.startsWith(`${o}.`));
+    const leftOfDeleted = async () => (await rolloutFiles()).filter((f) => !before.includes(f) && !isLive(f));
+    await expect.poll(leftOfDeleted, { timeout: 120_000, interval: 1_000 }).toEqual([]);
+    // Every database the live rollout had is still there (its world may have added more since).
+    const liveDbs = withLive.filter((f) => f.endsWith(".sqlite") && isLive(f));
+    expect(liveDbs.length).toBeGreaterThan(0);
+    expect((await rolloutFiles()).filter((f) => liveDbs.includes(f)).sort()).toEqual(liveDbs.sort());
+    expect((await client.request<BatchStatus>("GET", `/v1/batches/${running}`)).state).toBe("running");
+    await client.request("POST", `/v1/batches/${running}/cancel`);
+  }, 300_000);
 
   it("says what is wrong: no batch named, an unknown batch", async () => {
     const none = await cli(["batch", "delete"]);

@@ -22,10 +22,29 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /**
+ * Removes one object's files from its namespace folder if its database is empty and closed: one page, no write-ahead
+ * log (an object workerd has open keeps one). Its facets (id.N.sqlite...) and facet list go with it: a deleted
+ * object's facets were deleted first. Answers the files removed, or null when the object is not empty or not closed.
+ */
+export async function removeIfEmpty(dir: string, id: string, names?: string[]): Promise<{ files: number; bytes: number } | null> {
+  const db = join(dir, `${id}.sqlite`);
+  const size = await sizeOf(db);
+  if ((await sizeOf(`${db}-wal`)) > 0 || (await pageCount(db, size)) > 1) return null;
+  const removed = { files: 0, bytes: 0 };
+  for (const own of (names ?? (await readdir(dir).catch(() => []))).filter((n) => n.startsWith(`${id}.`))) {
+    removed.bytes += await sizeOf(join(dir, own));
+    await rm(join(dir, own), { force: true });
+    removed.files += 1;
+  }
+  return removed;
+}
+
+/**
  * Removes what local workerd leaves of deleted Durable Objects. Deployed, an object whose storage was deleted is
  * gone; locally deleteAll leaves an empty one-page database (and a facet list, if it had facets) for every object,
  * ~8 KB on disk and two files each: 10,000 deleted rollouts would keep 20,000 files. A database of one page and no
- * write-ahead log has no tables, so nothing is lost; run only while workerd is stopped, when no object has it open.
+ * write-ahead log has no tables, so nothing is lost; run only while workerd is stopped, when no object has it open
+ * (deleted-objects.ts removes the objects known deleted while the farm runs).
  */
 export async function removeEmptyObjects(persistDir: string): Promise<{ objects: number; files: number; bytes: number }> {
   const removed = { objects: 0, files: 0, bytes: 0 };
@@ -37,14 +56,10 @@ export async function removeEmptyObjects(persistDir: string): Promise<{ objects:
     for (const name of names) {
       const id = OBJECT_DB.exec(name)?.[1];
       if (!id) continue;
-      const size = await sizeOf(join(dir, name));
-      if ((await sizeOf(join(dir, `${name}-wal`))) > 0 || (await pageCount(join(dir, name), size)) > 1) continue;
-      // Its facets (id.N.sqlite...) and facet list go with it: a deleted object's facets were deleted first.
-      for (const own of names.filter((n) => n.startsWith(`${id}.`))) {
-        removed.bytes += await sizeOf(join(dir, own));
-        await rm(join(dir, own), { force: true });
-        removed.files += 1;
-      }
+      const gone = await removeIfEmpty(dir, id, names);
+      if (!gone) continue;
+      removed.files += gone.files;
+      removed.bytes += gone.bytes;
       removed.objects += 1;
     }
   }

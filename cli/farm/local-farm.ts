@@ -10,6 +10,7 @@ import { bundleWorker } from "./worker-bundle.ts";
 import { freePort } from "./free-port.ts";
 import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
 import { removeEmptyObjects } from "./empty-objects.ts";
+import { DeletedObjects } from "./deleted-objects.ts";
 import { wakeBatches } from "./wake-batches.ts";
 
 /**
@@ -118,6 +119,9 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   };
 
   let supervisor: Supervisor;
+  // Told by control which objects a batch deletion removed, it takes their files away without a restart.
+  const persistDir = options.persistDir;
+  const deleted = persistDir ? new DeletedObjects((slot) => join(persistDir, "worlds", String(slot))) : undefined;
   const startWorld = async (slot: number): Promise<WorldProcess> => {
     const name = `world-${slot}`;
     const tag = `WORLDFARM_WORLD=${farmId}-${slot}`;
@@ -180,7 +184,8 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     ...(contained ? {
       serviceBindings: {
         WORLDS: async (request: Request) => {
-          const { status, body } = await supervisor.handle(request);
+          const deletion = new URL(request.url).pathname === "/deleted";
+          const { status, body } = deletion ? (await deleted?.handle(request)) ?? { status: 202, body: { pending: 0 } } : await supervisor.handle(request);
           return new mf.Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
         },
       },
@@ -225,6 +230,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       await wake();
     },
     async dispose() {
+      deleted?.dispose();
       await stop();
       rmSync(registryDir, { recursive: true, force: true });
     },

@@ -41,8 +41,10 @@ export function hasWorlds(env: Env): boolean {
   return worlds(env) !== undefined;
 }
 
-async function ask<T>(env: Env, path: string): Promise<T> {
-  const res = await worlds(env)!.fetch(`http://worlds${path}`, { method: "POST" });
+async function ask<T>(env: Env, path: string, payload?: unknown): Promise<T> {
+  const res = await worlds(env)!.fetch(`http://worlds${path}`, {
+    method: "POST", ...(payload === undefined ? {} : { body: JSON.stringify(payload), headers: { "content-type": "application/json" } }),
+  });
   const body = (await res.json()) as T & { error?: { code: string; message: string } };
   if (!res.ok) throw new FarmError(body.error?.code ?? "world_unavailable", 503, body.error?.message ?? `the world supervisor answered ${res.status}`);
   return body;
@@ -85,6 +87,15 @@ export async function instanceEnv(env: Env, id: string): Promise<string> {
     name = found;
   }
   return name;
+}
+
+/**
+ * Tells the local farm which of an environment's objects had their storage deleted, so it removes the empty files
+ * local workerd leaves of them without waiting for a restart. Deployed (no worlds) a deleted object leaves nothing.
+ */
+export async function reportDeleted(env: Env, name: string, ids: readonly string[]): Promise<void> {
+  if (!hasWorlds(env) || ids.length === 0) return;
+  await ask(env, "/deleted", { slot: await slotOf(env, name), ids });
 }
 
 /** Whether an error is a world brought down by the call (the limit it ran into is its code). */

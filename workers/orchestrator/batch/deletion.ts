@@ -2,7 +2,7 @@ import { and, asc, gte, isNotNull } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { rollouts } from "./tables.ts";
 import { registry } from "../../env-host/registry-client.ts";
-import { rolloutNamespace } from "../../env-host/worlds.ts";
+import { reportDeleted, rolloutNamespace } from "../../env-host/worlds.ts";
 
 /**
  * Rollout objects deleted per alarm, and the pause before the next wave. Local workerd runs SQLite on the thread
@@ -48,6 +48,10 @@ export async function deleteWave(storage: DurableObjectStorage, env: Env, db: Dr
     return;
   }
   const outcomes = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(env, r.env)).getByName(r.id).purge()));
+  const purged = new Map<string, string[]>();
+  for (const [i, o] of outcomes.entries()) if (o.status === "fulfilled") purged.set(wave[i]!.env, [...(purged.get(wave[i]!.env) ?? []), o.value]);
+  // Best effort: what a local farm is not told of, its next start removes.
+  await Promise.allSettled([...purged].map(([name, ids]) => reportDeleted(env, name, ids)));
   const failed = outcomes.findIndex((o) => o.status === "rejected");
   if (failed === -1 || deleting.retries >= RETRIES) {
     // A rollout that still cannot be deleted is passed over rather than holding the rest of the batch forever.

@@ -315,15 +315,17 @@ export class Rollout extends DurableObject<Env> {
 
   /**
    * Deletes everything the rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped,
-   * so no checkpoint lands after the deletion and nothing of it stays stored.
+   * so no checkpoint lands after the deletion and nothing of it stays stored. Answers the object's id, which names
+   * its files on a local farm.
    */
-  async purge(): Promise<void> {
+  async purge(): Promise<string> {
     this.purged = true;
     this.cancelling.abort();
     await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, PURGE_WAIT_MS))]);
     this.host = undefined;
     for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
     await this.ctx.storage.deleteAll();
+    return this.ctx.id.toString();
   }
 
   result(): RolloutResult | null {

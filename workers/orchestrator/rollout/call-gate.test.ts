@@ -82,4 +82,18 @@ describe("CallGate", () => {
     after.answer();
     await next;
   });
+
+  it("goes ahead without a call that hangs: a replay after the calls in flight, a call after a replay", async () => {
+    const gate = new CallGate(20);
+    const log: string[] = [];
+    const hung = held(log, "hung");
+    void gate.shared(hung.run);
+    expect(await gate.alone(async () => "replay ran")).toBe("replay ran");
+    const hungReplay = held(log, "hung replay");
+    void gate.alone(hungReplay.run);
+    await settle();
+    expect(await gate.shared(async () => "call ran")).toBe("call ran");
+    hung.answer();
+    hungReplay.answer();
+  });
 });

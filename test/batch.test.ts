@@ -121,6 +121,24 @@ describe("a rollout that never reports", () => {
     await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" });
   });
 
+  it("starts again a rollout it counted as started whose object never stored its start", async () => {
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m" };
+    const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, concurrency: 1, policy });
+    await expect.poll(async () => (await status(batchId)).counts, { timeout: 20_000 }).toMatchObject({ running: 1, pending: 1 });
+    const stub = env.BATCH.getByName(batchId);
+    // What a runtime that died between the batch recording a start and the rollout storing it leaves: a row that says
+    // running, and an object with nothing in it. Nothing would ever wake it.
+    await runInDurableObject(stub, (_batch, state) => {
+      state.storage.sql.exec("UPDATE rollouts SET status = 'running', started_at = ? WHERE id = ?", Date.now(), `${batchId}.g0.1`);
+      state.storage.kv.put("probeAt", 0);
+      return state.storage.setAlarm(Date.now());
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // Back to pending, waiting for a free slot (concurrency 1) to be started for real.
+    expect((await status(batchId)).counts).toMatchObject({ running: 1, pending: 1 });
+    await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" });
+  });
+
   it("is failed with stop reason timeout when its object has nothing to say", async () => {
     const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, policy: { kind: "oracle" }, rolloutTimeoutMs: 1_000 });
     await settled(batchId);

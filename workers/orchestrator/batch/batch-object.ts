@@ -73,6 +73,8 @@ export class Batch extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase;
   /** Streams waiting for the next group to finish. */
   private waiters = new Set<() => void>();
+  /** Rollouts whose start() this instance is waiting on: a probe finding them without a spec is not a lost start. */
+  private readonly starting = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -155,6 +157,7 @@ export class Batch extends DurableObject<Env> {
     const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
     let woken = 0;
     let unreachable = 0;
+    const lost: string[] = [];
     for (let i = 0; i < running.length; i += PROBE_WAVE) {
       await Promise.all(running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
         let answer: Liveness;
@@ -166,7 +169,16 @@ export class Batch extends DurableObject<Env> {
         }
         if (answer.state === "finished") this.record(answer.report);
         else if (answer.state === "woken") woken += 1;
+        else if (answer.state === "unknown" && !this.starting.has(id)) lost.push(id);
       }));
+    }
+    // Counted as started, but its object never stored its spec: the runtime died between this batch recording the
+    // start and the rollout storing it (this instance is not starting it). start() is idempotent: the next wave.
+    for (const id of lost) this.db.update(rollouts).set({ status: "pending", startedAt: null }).where(and(eq(rollouts.id, id), eq(rollouts.status, "running"))).run();
+    if (lost.length) {
+      this.db.insert(events).values({ at: Date.now(), kind: "probe", detail: `${lost.length} rollouts whose start was lost with its runtime started again` }).run();
+      const scheduled = await this.ctx.storage.getAlarm();
+      if (scheduled === null || scheduled > Date.now()) await this.ctx.storage.setAlarm(Date.now());
     }
     this.ctx.storage.kv.put("probedAt", now);
     // A runtime still coming back is asked again soon, not in a full period.
@@ -221,11 +233,13 @@ export class Batch extends DurableObject<Env> {
     this.db.update(rollouts).set({ status: "running", startedAt: now })
       .where(and(eq(rollouts.status, "pending"), lte(rollouts.seq, wave.at(-1)!.seq))).run();
     const { spec } = meta;
+    for (const r of wave) this.starting.add(r.id);
     const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
       timeoutMs: spec.rolloutTimeoutMs,
     })));
+    for (const r of wave) this.starting.delete(r.id);
     let lost = false;
     for (const [i, outcome] of started.entries()) {
       if (outcome.status === "fulfilled") continue;

@@ -9,7 +9,7 @@ import { migrate, schemaVersion } from "../workers/storage/migrate.ts";
 import type { RunList } from "../workers/shared/run.ts";
 import { BATCH_V0, REGISTRY_V0, wipeTables } from "./fixtures/schema-v0/ddl.ts";
 import { farm, upload } from "./helpers.ts";
-import { Batch } from "../workers/index.ts";
+import { Batch, Registry } from "../workers/index.ts";
 
 type Storage = DurableObjectStorage;
 
@@ -105,7 +105,7 @@ describe("the farm index", () => {
       counts: { pending: 0, running: 0, completed: 4, failed: 0, cancelled: 0 }, reward: null, rewardByEnv: {},
       policyVersion: batchId === "b_000000000000000000000001" ? "old@1" : "old@2", rollouts: 4, deletedAt,
     });
-    await runInDurableObject(registry, (_registry, state) => {
+    await runInDurableObject(registry, async (_registry, state) => {
       // The previous farm's Registry: the same bundle tables, the index's tables beside them, no schema version.
       for (const statement of REGISTRY_V0) state.storage.sql.exec(statement);
       state.storage.sql.exec("DROP TABLE schema_version");
@@ -117,6 +117,11 @@ describe("the farm index", () => {
       sql.exec("INSERT INTO batch_summaries VALUES ('b_000000000000000000000002', ?)", JSON.stringify(summary("b_000000000000000000000002", "2026-11-03T00:00:00.000Z")));
       sql.exec("INSERT INTO deleted_batches VALUES ('b_000000000000000000000002', '2026-11-03T00:00:00.000Z', '2026-11-03T00:00:01.000Z')");
       sql.exec("INSERT INTO instances VALUES ('older', 'lab', '2026-11-01T00:00:00.000Z'), ('newer', 'lab', '2026-11-01T00:00:00.000Z')");
+      // The Registry's own start on that storage versions it and leaves every table where it is, for the index to adopt.
+      new Registry(state, env);
+      await state.blockConcurrencyWhile(async () => undefined);
+      expect(schemaVersion(state.storage)).toBe(1);
+      expect(rows(state.storage, "SELECT count(*) AS n FROM instances")).toEqual([{ n: 2 }]);
     });
 
     const listed = (await (await farm("/v1/batches")).json()) as { batches: { id: string }[] };

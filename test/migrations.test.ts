@@ -9,7 +9,7 @@ import { migrate, schemaVersion } from "../workers/storage/migrate.ts";
 import type { RunList } from "../workers/shared/run.ts";
 import { BATCH_V0, REGISTRY_V0, wipeTables } from "./fixtures/schema-v0/ddl.ts";
 import { farm, upload } from "./helpers.ts";
-import { Batch, Registry } from "../workers/index.ts";
+import { Batch, FarmIndex, Registry } from "../workers/index.ts";
 
 type Storage = DurableObjectStorage;
 
@@ -143,5 +143,24 @@ describe("the farm index", () => {
     });
     // The bundles stayed where they were: the adopted farm still creates instances of them.
     expect((await farm("/v1/envs/lab/instances", { method: "POST", json: {} })).status).toBe(201);
+  });
+
+  it("stopped between copying and the Registry's drop, finishes the drop on its next start without copying again", async () => {
+    const registry = env.REGISTRY.getByName("registry");
+    const index = env.FARM_INDEX.getByName("interrupted");
+    // Started once, before the Registry held anything to adopt.
+    await runInDurableObject(index, (_index, state) => expect(state.storage.kv.get("legacy-index")).toBe("done"));
+    await runInDurableObject(registry, (_registry, state) => {
+      for (const statement of REGISTRY_V0) state.storage.sql.exec(statement);
+      state.storage.sql.exec("INSERT INTO batches VALUES ('b_000000000000000000000009', '2026-11-01T00:00:00.000Z', 1, NULL)");
+    });
+    await runInDurableObject(index, async (_index, state) => {
+      state.storage.kv.put("legacy-index", "copied");
+      const started = new FarmIndex(state, env);
+      await state.blockConcurrencyWhile(async () => undefined);
+      expect(state.storage.kv.get("legacy-index")).toBe("done");
+      expect(started.batchRecord("b_000000000000000000000009")).toEqual({ state: "unknown" });
+    });
+    await runInDurableObject(registry, (registryObject) => expect(registryObject.legacyIndex()).toBeNull());
   });
 });

@@ -1,4 +1,4 @@
-import type { Json, ReadDb, VerifyResult } from "../../../workers/env-host/sdk/index.ts";
+import type { Json, ReadDb, VerifyResult } from "worldfarm/sdk";
 
 /** The world's first day: tasks that speak of "today" or "overdue" mean this date. */
 export const TODAY = "2026-01-15";

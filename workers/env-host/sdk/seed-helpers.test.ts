@@ -39,7 +39,7 @@ describe("fixedRandom", () => {
     const items = Object.freeze([1, 2, 3, 4, 5, 6, 7, 8]);
     const shuffled = r.shuffle(items);
     expect([...shuffled].sort()).toEqual([...items]);
-    expect(Array.from({ length: 20 }, () => r.shuffle(items).join())).toContain(shuffled.join());
+    expect(new Set(Array.from({ length: 20 }, () => r.shuffle(items).join())).size).toBeGreaterThan(1);
     expect(new Set(Array.from({ length: 200 }, () => r.pick(items)))).toEqual(new Set(items));
   });
 

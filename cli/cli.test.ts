@@ -311,7 +311,7 @@ describe("worldfarm dev", { timeout: 120_000 }, () => {
       await until(async () => (await devFarm.request<{ description: string }>("GET", "/v1/envs/lab")).description.startsWith("Edited fixture"), "the rebuilt environment");
       await until(() => /lab rebuilt and uploaded: bundle [0-9a-f]{12}/.test(out), "the rebuild's log line");
       await writeFile(source, original.replace("defineEnv({", "defineEnv({ ("));
-      await until(() => /  lab: .*(error|Expected)/i.test(out), "the build error");
+      await until(() => / {2}lab: .*(error|Expected)/i.test(out), "the build error");
       expect((await devFarm.request<{ description: string }>("GET", "/v1/envs/lab")).description).toMatch(/^Edited fixture/);
     } finally {
       child.kill("SIGINT");

@@ -170,7 +170,7 @@ describe("instance MCP auth", () => {
     const inst = await createInstance("lab");
     const reply = await legacyRpc(inst, listTools);
     expect(reply.status).toBe(200);
-    expect((reply.body.result?.tools as unknown[]).length).toBe(LAB_TOOLS.length);
+    expect(reply.body.result?.tools).toHaveLength(LAB_TOOLS.length);
   });
 
   it("answers 404 to a deleted instance's own (still valid) token", async () => {

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
  */
 const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/];
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /** The lines of `output` that report such a fault. */

@@ -33,18 +33,21 @@ export function seed(db: Db): void {
   // the very same world. A fixed seed keeps the filler varied but identical everywhere.
   const rng = fixedRandom(20260115);
 
-  ["backlog", "todo", "in_progress", "in_review", "done", "cancelled"].forEach((status, i) =>
-    insertRow(db, "workflow_statuses", { status, category: i < 2 ? "todo" : i < 4 ? "in_progress" : "done", position: i + 1 }));
+  for (const [i, status] of ["backlog", "todo", "in_progress", "in_review", "done", "cancelled"].entries()) {
+    insertRow(db, "workflow_statuses", { status, category: i < 2 ? "todo" : i < 4 ? "in_progress" : "done", position: i + 1 });
+  }
   for (const [from_status, to_status, name] of TRANSITIONS) insertRow(db, "workflow_transitions", { from_status, to_status, name });
-  USERS.forEach(([username, name, title, timezone, active], i) =>
+  for (const [i, [username, name, title, timezone, active]] of USERS.entries()) {
     insertRow(db, "users", { username, name, email: `${username}@lumen.io`, title, timezone, active,
-      created_at: iso(ms("2024-03-04T15:00:00Z") + i * 23 * DAY) }));
+      created_at: iso(ms("2024-03-04T15:00:00Z") + i * 23 * DAY) });
+  }
   const teamIds = new Map<string, number>();
   TEAMS.forEach(([key, name, description, members], i) => {
     const created = ms("2024-06-03T12:00:00Z") + i * 40 * DAY;
     teamIds.set(key, insertRow(db, "teams", { key, name, description, created_at: iso(created) }));
-    members.forEach(([user_id, role], j) =>
-      insertRow(db, "team_members", { team_id: teamIds.get(key)!, user_id, role, joined_at: iso(created + (j + 1) * 9 * DAY) }));
+    for (const [j, [user_id, role]] of members.entries()) {
+      insertRow(db, "team_members", { team_id: teamIds.get(key)!, user_id, role, joined_at: iso(created + (j + 1) * 9 * DAY) });
+    }
   });
   const labelIds = new Map(LABELS.map(([name, color, description]) => [name, insertRow(db, "labels", { name, color, description })]));
 
@@ -79,7 +82,7 @@ export function seed(db: Db): void {
       created_at: iso(Math.min(ms(s.start) - 10 * DAY + 14 * 3_600_000, LAST_SEEDED)),
     });
     const ids: Partial<Record<Bucket, number>> = {};
-    done.forEach((s, i) => (ids[`done${i}` as Bucket] = add(s, "completed")));
+    for (const [i, s] of done.entries()) ids[`done${i}` as Bucket] = add(s, "completed");
     if (active) ids.active = add(active, "active");
     if (next) ids.next = add(next, "planned");
     return ids;

@@ -92,8 +92,6 @@ describe("environments and instances", { timeout: 120_000 }, () => {
     for (const t of shop.manifest.tasks) expect(shown.stdout).toContain(t.id);
     const validated = await cli(["envs", "validate", "envs/tracker", "--json"]);
     expect(json<{ env: string; ok: boolean }>(validated)).toMatchObject({ env: "tracker", ok: true });
-    // The command from before `envs` grouped them still answers.
-    expect((await cli(["upload", "envs/shop"])).stdout).toContain(`shop         ${shop.manifest.bundleId.slice(0, 12)}  uploaded`);
   });
 
   it("creates an instance, calls its tools, lists it and deletes it", async () => {

@@ -43,6 +43,8 @@ describe("versioned migrations", () => {
       expect(schemaVersion(state.storage)).toBe(BATCH_MIGRATIONS.length);
       expect(rows(state.storage, "SELECT id, status, reward FROM rollouts")).toEqual([{ id: "r1", status: "completed", reward: 0.5 }]);
       expect(rows(state.storage, "SELECT id, done FROM groups")).toEqual([{ id: "g0", done: 1 }]);
+      // v2 dropped the events table the old code wrote and nothing read.
+      expect(rows(state.storage, "SELECT name FROM sqlite_master WHERE name = 'events'")).toEqual([]);
     });
   });
 

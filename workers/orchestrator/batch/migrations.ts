@@ -22,4 +22,6 @@ export const BATCH_MIGRATIONS: readonly Migration[] = [
     "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (delivered_at, next_at)",
     "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT)",
   ],
+  // v2: the events table was written and never read.
+  ["DROP TABLE IF EXISTS events"],
 ];

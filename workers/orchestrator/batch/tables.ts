@@ -45,11 +45,3 @@ export const deliveries = sqliteTable("deliveries", {
   deliveredAt: integer("delivered_at"),
   lastError: text("last_error"),
 });
-
-/** What happened, in order: created, cancelled, errors. */
-export const events = sqliteTable("events", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  at: integer("at").notNull(),
-  kind: text("kind").notNull(),
-  detail: text("detail"),
-});

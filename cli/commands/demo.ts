@@ -40,11 +40,11 @@ ${FARM_OPTIONS_USAGE}`,
     // The example environments this farm serves: a farm started with some of envs/ runs a demo of those.
     const served = new Set((await farm.request<{ envs: EnvSummary[] }>("GET", "/v1/envs")).envs.map((e) => e.name));
     const bundles = (await Promise.all((await envDirs([])).map((dir) => buildEnv(dir)))).filter((b) => served.has(b.manifest.name));
-    if (!bundles.length) throw new Error(`the farm at ${farm.url} serves none of the example environments in envs/: upload them (worldfarm envs upload)`);
+    if (!bundles.length) throw new Error(`the farm at ${farm.baseUrl} serves none of the example environments in envs/: upload them (worldfarm envs upload)`);
     const policy = await examplePolicy(bundles, { noise });
     try {
-      const created = await farm.request<{ batchId: string; rollouts: number }>("POST", "/v1/batches", {
-        tasks: Object.fromEntries(bundles.map((b) => [b.manifest.name, "all"])), groupSize: group, toolFormat: format,
+      const created = await farm.createBatch({
+        tasks: Object.fromEntries(bundles.map((b) => [b.manifest.name, "all"])), groupSize: group, toolFormat: format as ToolFormatName,
         policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "fake-policy", backoffMs: 50 }, maxTurns: 30, policyVersion: "demo",
       });
       if (!values.json) console.log(`batch ${created.batchId}: ${created.rollouts} rollouts against the fake policy at ${policy.url}`);

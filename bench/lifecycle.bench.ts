@@ -9,7 +9,6 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promis
 import { cpus, loadavg, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BatchDeleted, BatchStatus } from "../workers/shared/batch.ts";
-import type { InstanceCreated } from "../workers/shared/instance.ts";
 import { buildEnv } from "../cli/build/bundle-env.ts";
 import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";

@@ -22,7 +22,7 @@ function print(report: ValidationReport): void {
 export async function validateOnFarm(client: Farm, dir: string): Promise<ValidationReport> {
   const bundle = await buildEnv(dir);
   await client.uploadEnv(bundle);
-  return client.request<ValidationReport>("POST", `/v1/envs/${bundle.manifest.name}/validate`);
+  return client.validateEnv(bundle.manifest.name);
 }
 
 /** A local farm in real workerd for the length of `use`, its state thrown away after. */

@@ -1,5 +1,5 @@
 import type { BatchStatus } from "../../../workers/shared/batch.ts";
-import type { RolloutList, RolloutRow } from "../../../workers/shared/rollout.ts";
+import type { RolloutRow } from "../../../workers/shared/rollout.ts";
 import type { Farm } from "../../../trainer-bridge/ts/index.ts";
 import { bar, fixed, renderTable } from "../render.ts";
 
@@ -27,7 +27,7 @@ export async function watchBatch(client: Farm, batchId: string, { quiet = false,
   let lastLine = "";
   let lastPrinted = 0;
   for (;;) {
-    const status = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
+    const status = await client.batch(batchId);
     const c = status.counts;
     const total = c.pending + c.running + c.completed + c.failed + c.cancelled;
     const done = status.state !== "running";
@@ -51,7 +51,7 @@ export async function watchBatch(client: Farm, batchId: string, { quiet = false,
 async function allRollouts(client: Farm, batchId: string): Promise<RolloutRow[]> {
   const out: RolloutRow[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await client.request<RolloutList>("GET", `/v1/batches/${batchId}/rollouts?offset=${offset}&limit=1000`);
+    const page = await client.rollouts(batchId, { offset, limit: 1000 });
     out.push(...page.rollouts);
     if (out.length >= page.total || !page.rollouts.length) return out;
   }

@@ -41,7 +41,7 @@ try {
   for (const [name, farm] of [["in-process", inProcess], ["contained", contained]] as const) {
     const client = new Farm(farm.url.toString(), { token: farm.token });
     await client.uploadEnv(shop);
-    const i = await client.request<{ instanceId: string; token: string }>("POST", "/v1/envs/shop/instances", {});
+    const i = await client.createInstance("shop");
     targets[name] = { url: new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url).toString(), token: i.token };
     if (name === "contained") {
       const world = await contained.supervisor.worldUrl(contained.supervisor.slotOf("shop")!);

@@ -52,7 +52,7 @@ try {
   const instance = await client.createInstance("shop");
   const callMs = async () => {
     const started = performance.now();
-    await client.request("POST", `/v1/instances/${instance.instanceId}/call`, { body: { tool: "view_cart", args: {} }, bearer: instance.token });
+    await client.callTool(instance.instanceId, "view_cart", {}, instance.token);
     return performance.now() - started;
   };
   const idle: number[] = [];

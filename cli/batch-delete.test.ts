@@ -116,7 +116,7 @@ describe("worldfarm batch prune", { timeout: 120_000 }, () => {
     expect((await client.send("GET", `/v1/batches/${running}`)).status).toBe(200);
     const listed = json<{ batchId: string }[]>(await cli(["batch", "list", "--json"]));
     expect(listed.map((b) => b.batchId)).not.toContain(old);
-    await client.request("POST", `/v1/batches/${running}/cancel`);
+    await client.cancel(running);
   });
 
   it.concurrent.each([

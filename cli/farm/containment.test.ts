@@ -63,7 +63,7 @@ async function keepCallingShop(): Promise<void> {
 async function hostileStillWorks(old: Created): Promise<void> {
   const fresh = await create("hostile");
   for (const i of [fresh, old]) {
-    const ping = await client.request<{ ok: boolean }>("POST", `/v1/instances/${i.instanceId}/call`, { body: { tool: "ping", args: {} }, bearer: i.token });
+    const ping = await client.callTool(i.instanceId, "ping", {}, i.token);
     expect(ping.ok).toBe(true);
   }
 }

@@ -83,7 +83,7 @@ describe("the group stream", () => {
 describe("requests", () => {
   it("throws the Worker's own FarmError (code, status, message), its message naming the call", async () => {
     const { fetcher } = scripted([{ status: 400, body: JSON.stringify({ error: { code: "invalid_request", message: "groupSize: too big" } }) }]);
-    const err = await farmWith(fetcher).createBatch({ tasks: [{ env: "shop", taskId: "t" }], groupSize: 999 }).catch((e: unknown) => e);
+    const err = await farmWith(fetcher).createBatch({ tasks: [{ env: "shop", taskId: "t" }], groupSize: 999, policy: { kind: "oracle" } }).catch((e: unknown) => e);
     expect(FarmError).toBe(WorkerFarmError);
     expect(err).toBeInstanceOf(WorkerFarmError);
     expect(err).toMatchObject({ code: "invalid_request", status: 400, message: "POST /v1/batches -> 400 invalid_request: groupSize: too big" });

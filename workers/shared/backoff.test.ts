@@ -33,6 +33,8 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("120", NOW)).toBe(120_000);
     expect(parseRetryAfter(" 2 ", NOW)).toBe(2_000);
     expect(parseRetryAfter("1.5", NOW)).toBe(1_500);
+    // Digits are seconds, though Date.parse would read them as a year.
+    expect(parseRetryAfter("2030", NOW)).toBe(2_030_000);
   });
 
   it("reads an HTTP date as the time left until it, and a past date as 0", () => {
@@ -53,7 +55,7 @@ describe("parseRetryAfter", () => {
     ["hex", "0x10"],
     ["Infinity", "Infinity"],
     ["NaN", "NaN"],
-    ["a bare year Date.parse would read", "2030"],
+    ["an ISO date, which HTTP does not send", "2030-01-01T00:00:00Z"],
     ["two values", "5, 6"],
     ["words", "soon please"],
     ["a date-like lie", "Mon, 99 Foo 2026 99:99:99 GMT"],

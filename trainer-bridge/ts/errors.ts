@@ -8,6 +8,8 @@ import { FarmError } from "../../workers/shared/errors.ts";
  *                    own class (workers/shared/errors.ts), so client and farm agree on its fields.
  *   TransportError   code farm_unreachable: the farm could not be reached, or a stream kept breaking after every retry
  *   ProtocolError    code protocol_error: the farm sent something that breaks the wire contract
+ *
+ * Bad arguments to the client's own methods throw TypeError or RangeError before anything is sent.
  */
 export { FarmError };
 

@@ -212,7 +212,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
 
   it("names once, with its count, a failure many rollouts share: a policy URL nobody serves", async () => {
     const policyUrl = `http://127.0.0.1:${await freePort()}/v1`;
-    const down = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const down = await client.createBatch({
       tasks: { shop: ["update-phone-number"] }, groupSize: 3, policy: { kind: "openai", baseUrl: policyUrl, model: "m" },
     });
     await page.goto(`${url}/#/batches/${down.batchId}`);

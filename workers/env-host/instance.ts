@@ -134,7 +134,7 @@ export class EnvInstance extends DurableObject<Env> {
 
   private world(): WorldHost {
     const meta = this.meta();
-    this.host ??= new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
+    this.host ??= new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
     return this.host;
   }
 
@@ -175,7 +175,7 @@ export class EnvInstance extends DurableObject<Env> {
     // The farm index's list is how the farm finds and counts its live instances (a namespace cannot be listed); the
     // place is taken before the world is built, so a farm at its cap builds nothing.
     await farmIndex(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env));
-    this.host = new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
+    this.host = new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
     try {
       if (restore) await this.host.restore(restore);
       else await this.host.create(options.seed);

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { FarmError, encodeFarmError } from "../shared/errors.ts";
-import type { BatchDeleted, BatchStatus } from "../shared/batch.ts";
+import type { BatchDeleted, BatchListing, BatchStatus } from "../shared/batch.ts";
 import { batchSummary } from "../shared/run.ts";
 import { migrate } from "../storage/migrate.ts";
 import { registry } from "../env-host/registry-client.ts";
@@ -48,12 +48,12 @@ export class FarmIndex extends DurableObject<Env> {
       id, new Date().toISOString(), rollouts, policyVersion ?? null);
   }
 
-  batches(limit: number): { id: string; createdAt: string; rollouts: number; policyVersion: string | null }[] {
+  batches(limit: number): BatchListing[] {
     return this.ctx.storage.sql
       .exec<{ id: string; created_at: string; rollouts: number; policy_version: string | null }>(
         "SELECT id, created_at, rollouts, policy_version FROM batches ORDER BY created_at DESC, id LIMIT ?", limit)
       .toArray()
-      .map((r) => ({ id: r.id, createdAt: r.created_at, rollouts: r.rollouts, policyVersion: r.policy_version }));
+      .map((r) => ({ batchId: r.id, createdAt: r.created_at, rollouts: r.rollouts, policyVersion: r.policy_version }));
   }
 
   /** Summaries of batches that can no longer change, so listing runs need not ask each finished Batch again. */

@@ -15,19 +15,19 @@ const isFinal = (s: BatchSummary) => s.state !== "running" && s.counts.pending =
 export async function runs(env: Env, limit: number): Promise<RunList> {
   const index = farmIndex(env);
   const listed = await index.batches(limit);
-  const kept = (await index.finalSummaries(listed.map((b) => b.id))) as Record<string, BatchSummary>;
+  const kept = (await index.finalSummaries(listed.map((b) => b.batchId))) as Record<string, BatchSummary>;
   const found = await Promise.all(listed.map(async (b): Promise<BatchSummary | null> => {
-    if (kept[b.id]) return { ...kept[b.id], deletedAt: kept[b.id].deletedAt ?? null };
+    if (kept[b.batchId]) return { ...kept[b.batchId], deletedAt: kept[b.batchId].deletedAt ?? null };
     let s: BatchStatus;
     try {
-      s = (await rpc(env.BATCH.getByName(b.id).status())) as BatchStatus;
+      s = (await rpc(env.BATCH.getByName(b.batchId).status())) as BatchStatus;
     } catch (err) {
       // Deleted between the listing and this read, with its summary forgotten: not part of any run any more.
       if (err instanceof FarmError && (err.code === "batch_deleted" || err.code === "batch_not_found")) return null;
       throw err;
     }
     const summary = batchSummary(s, b);
-    if (isFinal(summary)) await index.keepFinalSummary(b.id, summary);
+    if (isFinal(summary)) await index.keepFinalSummary(b.batchId, summary);
     return summary;
   }));
   const byRun = new Map<string | null, BatchSummary[]>();

@@ -220,7 +220,7 @@ export class Batch extends DurableObject<Env> {
     const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
-      timeoutMs: spec.rolloutTimeoutMs,
+      rolloutTimeoutMs: spec.rolloutTimeoutMs,
     })));
     let lost = false;
     for (const [i, outcome] of started.entries()) {

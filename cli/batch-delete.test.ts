@@ -6,17 +6,18 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BatchDeleted, BatchStatus } from "../workers/shared/batch.ts";
+import type { BatchDeleted } from "../workers/shared/batch.ts";
 import { buildEnv } from "./build/bundle-env.ts";
 import { startFakePolicy, type FakePolicy } from "./fake-policy/server.ts";
-import { FarmClient } from "./farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
 import { runCli, type CliRun } from "./run-cli.ts";
+import { settled, startBatch } from "./testing/batches.ts";
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let url: string;
 let persistDir: string;
 let slow: FakePolicy;
@@ -31,8 +32,8 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-delete-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url, farm.token);
-  await client.upload(await buildEnv(join(ROOT, "envs/shop")));
+  client = new Farm(url, { token: farm.token });
+  await client.uploadEnv(await buildEnv(join(ROOT, "envs/shop")));
   slow = await startFakePolicy({ latencyMs: 60_000 });
 }, 120_000);
 
@@ -43,12 +44,9 @@ afterAll(async () => {
 });
 
 async function oracleBatch(group = 2): Promise<string> {
-  const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", { tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: group, policy: { kind: "oracle" } });
-  for (;;) {
-    const s = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
-    if (s.state !== "running") return batchId;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { batchId } = await startBatch(client, { tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: group, policy: { kind: "oracle" } });
+  await settled(client, batchId, 240_000);
+  return batchId;
 }
 
 /** Files under the state folder's Rollout namespace whose names start with one of these objects' ids. */
@@ -69,10 +67,10 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
     const withDeleted = await rolloutFiles();
     expect(withDeleted.length).toBeGreaterThan(before.length);
     // A rollout still running while the other batch is deleted: its object is live, its files must stay.
-    const { batchId: running } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const { batchId: running } = await client.createBatch({
       tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
     });
-    await expect.poll(async () => (await client.request<BatchStatus>("GET", `/v1/batches/${running}`)).counts.running, { timeout: 60_000 }).toBe(1);
+    await expect.poll(async () => (await client.batch(running)).counts.running, { timeout: 60_000 }).toBe(1);
     const withLive = await rolloutFiles();
     expect(json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"]))).toMatchObject({ batchId, summaryKept: true });
     const status = await cli(["batch", "status", batchId]);
@@ -95,8 +93,8 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
     const liveDbs = withLive.filter((f) => f.endsWith(".sqlite") && isLive(f));
     expect(liveDbs.length).toBeGreaterThan(0);
     expect((await rolloutFiles()).filter((f) => liveDbs.includes(f)).sort()).toEqual(liveDbs.sort());
-    expect((await client.request<BatchStatus>("GET", `/v1/batches/${running}`)).state).toBe("running");
-    await client.request("POST", `/v1/batches/${running}/cancel`);
+    expect((await client.batch(running)).state).toBe("running");
+    await client.cancel(running);
   }, 300_000);
 
   it("says what is wrong: no batch named, an unknown batch", async () => {
@@ -112,7 +110,7 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
 describe("worldfarm batch prune", { timeout: 120_000 }, () => {
   it("deletes the batches that finished longer ago than --older-than, never a running one", async () => {
     const old = await oracleBatch();
-    const { batchId: running } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const { batchId: running } = await client.createBatch({
       tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
     });
     // --older-than counts from when a batch finished, to the second.
@@ -122,17 +120,17 @@ describe("worldfarm batch prune", { timeout: 120_000 }, () => {
     expect(dry.dryRun).toBe(true);
     expect(dry.batches.map((b) => b.batchId)).toContain(old);
     expect(dry.batches.map((b) => b.batchId)).not.toContain(running);
-    expect((await client.fetch("GET", `/v1/batches/${old}`)).status).toBe(200);
+    expect((await client.send("GET", `/v1/batches/${old}`)).status).toBe(200);
 
     const pruned = await cli(["batch", "prune", "--older-than", "1s", "--drop-summary"]);
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toMatch(new RegExp(`^${old}\\s+done`, "m"));
     expect(pruned.stdout).toMatch(/^deleted \d+ batch(es)?$/m);
-    expect((await client.fetch("GET", `/v1/batches/${old}`)).status).toBe(410);
-    expect((await client.fetch("GET", `/v1/batches/${running}`)).status).toBe(200);
+    expect((await client.send("GET", `/v1/batches/${old}`)).status).toBe(410);
+    expect((await client.send("GET", `/v1/batches/${running}`)).status).toBe(200);
     const listed = json<{ batchId: string }[]>(await cli(["batch", "list", "--json"]));
     expect(listed.map((b) => b.batchId)).not.toContain(old);
-    await client.request("POST", `/v1/batches/${running}/cancel`);
+    await client.cancel(running);
   });
 
   it.concurrent.each([

@@ -18,14 +18,14 @@ import { buildEnv, type BuiltBundle } from "./build/bundle-env.ts";
 import { commands } from "./commands/index.ts";
 import { isGroup } from "./commands/command.ts";
 import { startFakePolicy, type FakePolicy, type Solution } from "./fake-policy/server.ts";
-import { FarmClient } from "./farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
 import { runToExit, type Run } from "./testing/run.ts";
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let url: string;
 let persistDir: string;
 let shop: BuiltBundle;
@@ -45,10 +45,10 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url, farm.token);
+  client = new Farm(url, { token: farm.token });
   shop = await buildEnv(join(ROOT, "envs/shop"));
   // Uploaded here too, so each test stands on its own; the upload test uploads the same bundle again.
-  await client.upload(shop);
+  await client.uploadEnv(shop);
   const solutions: Record<string, Solution> = Object.fromEntries(shop.manifest.tasks.map((t) =>
     [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }]));
   policy = await startFakePolicy({ solutions, latencyMs: 20 });
@@ -92,8 +92,6 @@ describe("environments and instances", { timeout: 120_000 }, () => {
     for (const t of shop.manifest.tasks) expect(shown.stdout).toContain(t.id);
     const validated = await cli(["envs", "validate", "envs/tracker", "--json"]);
     expect(json<{ env: string; ok: boolean }>(validated)).toMatchObject({ env: "tracker", ok: true });
-    // The command from before `envs` grouped them still answers.
-    expect((await cli(["upload", "envs/shop"])).stdout).toContain(`shop         ${shop.manifest.bundleId.slice(0, 12)}  uploaded`);
   });
 
   it("creates an instance, calls its tools, lists it and deletes it", async () => {
@@ -304,14 +302,14 @@ describe("worldfarm dev", { timeout: 120_000 }, () => {
       expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/#token=${token}`);
       // The fake vLLM that npm start offers beside the farm, so batches run without a GPU.
       expect(out).toContain(`Policy: a fake vLLM playing the example tasks (10% noise) at http://127.0.0.1:${port + 1}/v1`);
-      const devFarm = new FarmClient(`http://127.0.0.1:${port}`, token);
+      const devFarm = new Farm(`http://127.0.0.1:${port}`, { token });
       const source = join(envDir, "index.ts");
       const original = await readFile(source, "utf8");
       await writeFile(source, original.replace("Test fixture: notes", "Edited fixture: notes"));
       await until(async () => (await devFarm.request<{ description: string }>("GET", "/v1/envs/lab")).description.startsWith("Edited fixture"), "the rebuilt environment");
       await until(() => /lab rebuilt and uploaded: bundle [0-9a-f]{12}/.test(out), "the rebuild's log line");
       await writeFile(source, original.replace("defineEnv({", "defineEnv({ ("));
-      await until(() => /  lab: .*(error|Expected)/i.test(out), "the build error");
+      await until(() => / {2}lab: .*(error|Expected)/i.test(out), "the build error");
       expect((await devFarm.request<{ description: string }>("GET", "/v1/envs/lab")).description).toMatch(/^Edited fixture/);
     } finally {
       child.kill("SIGINT");

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildEnv } from "../cli/build/bundle-env.ts";
 import { validateOnFarm } from "../cli/commands/validate.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../cli/farm/local-farm.ts";
 import { ROOT } from "../cli/paths.ts";
@@ -79,18 +79,21 @@ describe("synth all from seed names, against recorded LLM responses", () => {
     const validated = await readJsonl(work().validate, ValidateRecord);
     expect(validated.map((v) => [v.env, v.status, v.report?.tasks.length]).sort()).toEqual([["evernote-notebooks", "ok", 3], ["todoist-projects", "ok", 2]]);
     expect(await readdir(join(envs(), "todoist-projects", "tasks"))).not.toContain("complete-task.ts");
+    // The one environment layout, importing the SDK by its package name from outside the repository.
+    expect((await readdir(join(envs(), "todoist-projects"))).sort()).toEqual(["index.ts", "schema.ts", "seed", "tasks", "tools"]);
+    expect(await readFile(join(envs(), "todoist-projects", "tools", "index.ts"), "utf8")).toMatch(/^import \{[^}]*\} from "worldfarm\/sdk";/);
     const report = await readFile(work().report, "utf8");
     expect(report).toContain("complete-task");
     expect(report).toContain("weather-forecasts");
   });
 
   test("what it wrote validates, uploads and serves MCP", { timeout: 120_000 }, async () => {
-    const client = new FarmClient(farm.url.toString(), farm.token);
+    const client = new Farm(farm.url.toString(), { token: farm.token });
     for (const name of ["evernote-notebooks", "todoist-projects"]) {
       const report = await validateOnFarm(client, join(envs(), name));
       expect(report.ok, JSON.stringify(report)).toBe(true);
     }
-    await client.upload(await buildEnv(join(envs(), "todoist-projects")));
+    await client.uploadEnv(await buildEnv(join(envs(), "todoist-projects")));
     const mcp = new Client({ name: "synth-e2e", version: "1.0.0" });
     await mcp.connect(new StreamableHTTPClientTransport(new URL("/v1/envs/todoist-projects/mcp", farm.url), {
       requestInit: { headers: { authorization: `Bearer ${farm.token}` } },

@@ -5,12 +5,14 @@ import type { BatchDeleted, BatchSpec, BatchStatus } from "../../shared/batch.ts
 import { FarmError, decodeFarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { problems, rewardStats } from "./stats.ts";
-import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts";
+import { deliveries, groupLog, groups, rollouts } from "./tables.ts";
+import { BATCH_MIGRATIONS } from "./migrations.ts";
+import { migrate } from "../../storage/migrate.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
 import { rolloutNamespace } from "../../env-host/worlds.ts";
-import { registry } from "../../env-host/registry-client.ts";
+import { farmIndex } from "../../farm-index/client.ts";
 import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
 import { expiresAt } from "./retention.ts";
 
@@ -80,7 +82,7 @@ export class Batch extends DurableObject<Env> {
     super(ctx, env);
     this.db = drizzle(ctx.storage);
     ctx.blockConcurrencyWhile(async () => {
-      for (const statement of DDL) ctx.storage.sql.exec(statement);
+      migrate(ctx.storage, BATCH_MIGRATIONS);
       // A running batch that is being instantiated lost its memory, most likely with its runtime; its rollouts may
       // have lost theirs too, so they are asked at once rather than at the next periodic probe.
       if (ctx.storage.kv.get<Meta>("meta")?.state === "running") {
@@ -107,7 +109,6 @@ export class Batch extends DurableObject<Env> {
         sizes.set(r.groupId, { ...r, size: (g?.size ?? 0) + 1 });
       }
       for (const g of sizes.values()) this.db.insert(groups).values({ id: g.groupId, env: g.env, taskId: g.taskId, size: g.size }).run();
-      this.db.insert(events).values({ at: Date.now(), kind: "created", detail: `${plan.length} rollouts` }).run();
       this.ctx.storage.kv.put<Meta>("meta", { batchId, spec, createdAt: Date.now(), state: "running", finishedAt: null });
       this.ctx.storage.kv.put("probeAt", Date.now() + PROBE_MS);
     });
@@ -155,7 +156,6 @@ export class Batch extends DurableObject<Env> {
     const now = Date.now();
     if (now < (this.ctx.storage.kv.get<number>("probeAt") ?? 0)) return;
     const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
-    let woken = 0;
     let unreachable = 0;
     const lost: string[] = [];
     for (let i = 0; i < running.length; i += PROBE_WAVE) {
@@ -168,7 +168,6 @@ export class Batch extends DurableObject<Env> {
           return;
         }
         if (answer.state === "finished") this.record(answer.report);
-        else if (answer.state === "woken") woken += 1;
         else if (answer.state === "unknown" && !this.starting.has(id)) lost.push(id);
       }));
     }
@@ -176,16 +175,12 @@ export class Batch extends DurableObject<Env> {
     // start and the rollout storing it (this instance is not starting it). start() is idempotent: the next wave.
     for (const id of lost) this.db.update(rollouts).set({ status: "pending", startedAt: null }).where(and(eq(rollouts.id, id), eq(rollouts.status, "running"))).run();
     if (lost.length) {
-      this.db.insert(events).values({ at: Date.now(), kind: "probe", detail: `${lost.length} rollouts whose start was lost with its runtime started again` }).run();
       const scheduled = await this.ctx.storage.getAlarm();
       if (scheduled === null || scheduled > Date.now()) await this.ctx.storage.setAlarm(Date.now());
     }
     this.ctx.storage.kv.put("probedAt", now);
     // A runtime still coming back is asked again soon, not in a full period.
     this.ctx.storage.kv.put("probeAt", Date.now() + (unreachable ? PROBE_GAP_MS : PROBE_MS));
-    if (woken || unreachable) {
-      this.db.insert(events).values({ at: Date.now(), kind: "probe", detail: `${woken} stalled rollouts woken, ${unreachable} unreachable, of ${running.length} running` }).run();
-    }
   }
 
   /** Brings the next probe forward to now, or as soon after the last as the gap allows. */
@@ -237,7 +232,7 @@ export class Batch extends DurableObject<Env> {
     const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
-      timeoutMs: spec.rolloutTimeoutMs,
+      rolloutTimeoutMs: spec.rolloutTimeoutMs,
     })));
     for (const r of wave) this.starting.delete(r.id);
     let lost = false;
@@ -267,7 +262,6 @@ export class Batch extends DurableObject<Env> {
         status: cancelled ? "cancelled" : report.status, stopReason: report.stopReason, reward: report.reward,
         error: cancelled ? null : (report.error ?? null), finishedAt: Date.now(),
       }).where(eq(rollouts.id, report.rolloutId)).run();
-      if (report.error && !cancelled) this.db.insert(events).values({ at: Date.now(), kind: "rollout_failed", detail: `${report.rolloutId}: ${report.error}` }).run();
       this.settleGroup(row.groupId);
       const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
       const meta = this.meta();
@@ -384,7 +378,6 @@ export class Batch extends DurableObject<Env> {
         const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
         this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();
         for (const groupId of new Set(pending.map((p) => p.groupId))) this.settleGroup(groupId);
-        this.db.insert(events).values({ at: Date.now(), kind: "cancelled", detail: `${pending.length} waiting rollouts cancelled` }).run();
         this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "cancelled", finishedAt: Date.now() });
       });
       if (meta.spec.deliver) await this.ctx.storage.setAlarm(Date.now());
@@ -394,14 +387,14 @@ export class Batch extends DurableObject<Env> {
   }
 
   /**
-   * Deletes the batch: cancels it if it runs, leaves the registry its final summary (unless `keepSummary` is false)
+   * Deletes the batch: cancels it if it runs, leaves the farm index its final summary (unless `keepSummary` is false)
    * and a tombstone, then deletes its rollouts' objects and its own storage in waves, from alarms (deletion.ts). From
    * the first moment every read answers 410 and held-open group streams end.
    */
   async delete(batchId: string, keepSummary: boolean): Promise<BatchDeleted> {
     const started = this.ctx.storage.kv.get<Meta>("meta") !== undefined && !isDeleting(this.ctx.storage);
     const last = started ? await this.cancel() : null;
-    const marked = await registry(this.env).markBatchDeleted(batchId, keepSummary, last);
+    const marked = await farmIndex(this.env).markBatchDeleted(batchId, keepSummary, last);
     if (started) {
       startDeleting(this.ctx.storage, batchId);
       this.notify();

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import { RolloutSpec, type RolloutResult, type RolloutView, type TurnRecord } from "../../shared/rollout.ts";
+import { RolloutSpec, type RolloutResult, type RolloutView } from "../../shared/rollout.ts";
 import type { TableDiff } from "../../shared/instance.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
@@ -121,7 +121,7 @@ export class Rollout extends DurableObject<Env> {
   }
 
   private world(spec: RolloutSpec): WorldHost {
-    this.host ??= new WorldHost(this.ctx, this.env, { env: spec.env, bundleId: spec.bundleId });
+    this.host ??= new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
     return this.host;
   }
 
@@ -132,7 +132,7 @@ export class Rollout extends DurableObject<Env> {
     const format = toolFormat(spec.toolFormat);
     return {
       rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
-      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.timeoutMs,
+      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.rolloutTimeoutMs,
       signal: this.cancelling.signal,
     };
   }
@@ -178,7 +178,7 @@ export class Rollout extends DurableObject<Env> {
       await host.create(spec.seed);
     });
     this.kv.put("spec", spec);
-    this.kv.put("deadline", Date.now() + spec.timeoutMs);
+    this.kv.put("deadline", Date.now() + spec.rolloutTimeoutMs);
     this.save(startRollout(setup));
     await this.ctx.storage.setAlarm(Date.now());
   }

@@ -24,6 +24,8 @@ import { ROOT } from "../cli/paths.ts";
 
 const ROLLOUTS = Number(process.argv[2] ?? 1024);
 const LATENCIES = (process.argv[3] ?? "0,200").split(",").map(Number);
+/** Rollouts in flight at once (BENCH_CONCURRENCY, default 512). */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 512);
 
 /**
  * RSS of the farm's own workerd processes (other farms on a shared machine are not counted), read from /proc: a
@@ -72,7 +74,7 @@ async function run(latencyMs: number): Promise<string> {
     const cpuBefore = cpuNow(farm);
     const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
       tasks, groupSize: 4, policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50, ...(process.env.BENCH_NO_TOKENS ? { logprobs: false, returnTokenIds: false } : {}) },
-      maxTurns: TURNS, concurrency: 512,
+      maxTurns: TURNS, concurrency: CONCURRENCY,
     });
     let peak = 0;
     let status: BatchStatus;
@@ -105,7 +107,7 @@ const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$
 await appendFile(join(ROOT, "bench/BATCH-RESULTS.md"), [
   "", `## ${new Date().toISOString()}`, "",
   `Machine: ${cpus().length} cores (${availableParallelism()} allowed to this run), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
-  `Command: \`${Object.entries(process.env).filter(([k]) => k === "BENCH_NO_TOKENS" || k.startsWith("WORLDFARM_")).map(([k, v]) => `${k}=${v} `).join("")}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, concurrency 512.`,
+  `Command: \`${Object.entries(process.env).filter(([k]) => k === "BENCH_NO_TOKENS" || k === "BENCH_CONCURRENCY" || k.startsWith("WORLDFARM_")).map(([k, v]) => `${k}=${v} `).join("")}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, concurrency ${CONCURRENCY}.`,
   "", "| rollouts | policy latency ms | wall s | tool steps/s | policy requests/s | peak workerd RSS MiB | failed | completed | world restarts | CPU ms/rollout | workerd CPU ms/rollout | node CPU ms/rollout |", "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ...rows, "",
 ].join("\n"));

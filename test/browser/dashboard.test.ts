@@ -16,6 +16,7 @@ import { FarmClient } from "../../cli/farm/client.ts";
 import { freePort } from "../../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../../cli/farm/local-farm.ts";
 import { ROOT } from "../../cli/paths.ts";
+import { settled, startBatch } from "../../cli/testing/batches.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts/dashboard");
@@ -160,13 +161,10 @@ describe("the dashboard", { timeout: 120_000 }, () => {
   });
 
   it("charts reward across the successive batches of a run", async () => {
-    const second = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const second = await startBatch(client, {
       tasks: { shop: ["update-phone-number"] }, groupSize: 2, policy: { kind: "scripted", replies: [{ content: "No." }] }, policyVersion: "ui-run@2",
     });
-    for (let s = await client.request<BatchStatus>("GET", `/v1/batches/${second.batchId}`); s.state === "running";) {
-      await new Promise((r) => setTimeout(r, 200));
-      s = await client.request<BatchStatus>("GET", `/v1/batches/${second.batchId}`);
-    }
+    await settled(client, second.batchId);
     await page.goto(`${url}/#/batches`);
     const curve = page.locator('[data-run="ui-run"] [data-testid="reward-curve"]');
     await curve.waitFor();

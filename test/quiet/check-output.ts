@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 /** workerd's words for each such fault; "not disposed" covers both an RPC result and an RPC stub. */
 const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/, /was not disposed properly/];
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /** The lines of `output` that report such a fault. */

@@ -58,6 +58,18 @@ export interface LocalFarm {
   dispose(): Promise<void>;
 }
 
+/** What one world's evaluated module code retains, in MB (runtime.ts in workers/env-host/loader measures it). */
+const WORLD_MODULE_MB = 1.6;
+
+/**
+ * How many worlds of a bundle keep their evaluated module code in a world process: as many as half its isolate's
+ * heap holds. The deployed cap (32, for 128 MB) made rollouts running side by side in one world push each other's
+ * modules out, so every tool call of a 512-rollout batch evaluated its bundle again (~10 ms each).
+ */
+export function worldModules(heapMb: number): number {
+  return Math.max(32, Math.floor(heapMb / 2 / WORLD_MODULE_MB));
+}
+
 const REGEXP_FLAGS = ["--enable-experimental-regexp-engine-on-excessive-backtracks", "--regexp-backtracks-before-fallback=100000"];
 
 function envNumber(name: string, fallback: number): number {
@@ -93,6 +105,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const contained = cap > 0;
   const stuckCpuMs = options.stuckCpuMs ?? envNumber("WORLDFARM_STUCK_CPU_MS", 5_000);
   const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 512);
+  const modules = envNumber("WORLDFARM_WORLD_MODULES", worldModules(heapMb));
   const farmId = randomBytes(6).toString("hex");
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
@@ -131,7 +144,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       name,
       modules: true,
       scriptPath,
-      bindings,
+      bindings: { FARM_WORLD_MODULES: String(modules), ...bindings },
       workerLoaders,
       host: "127.0.0.1",
       port: 0,

@@ -179,6 +179,31 @@ describe("worlds of one bundle share nothing", () => {
   });
 });
 
+describe("what a tool or verifier returns is capped at 1 MiB", () => {
+  it("refuses a 100 MB tool result with a tool_error naming the limit, keeps none of the call's writes, and the instance answers on", async () => {
+    const inst = await createInstance("memo");
+    const huge = await call(inst, "huge_result", { size: 100_000_000, title: "from the huge call" });
+    expect(huge).toMatchObject({ ok: false, kind: "tool_error" });
+    expect(huge.message).toMatch(/tool huge_result's result is at least 100000\d+ bytes of JSON, over the 1 MiB limit/);
+    expect(await call(inst, "huge_result", { size: 1000, title: "small" })).toMatchObject({ ok: true });
+    const notes = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=notes`)).json()) as { rows: unknown[][] };
+    expect(JSON.stringify(notes.rows)).not.toContain("from the huge call");
+    expect(notes.rows).toHaveLength(1);
+    // Just under the cap passes: the limit is on the JSON, not on a rounder number.
+    expect(await call(inst, "huge_result", { size: 1024 * 1024 - 20, title: "at the cap" })).toMatchObject({ ok: true });
+  });
+
+  it("answers a verifier's 100 MB result with 422 verifier_error naming the limit", async () => {
+    const inst = await createInstance("memo");
+    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: "huge-info" } });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("verifier_error");
+    expect(body.error.message).toMatch(/the verifier's result is at least \d+ bytes of JSON, over the 1 MiB limit/);
+    expect(await call(inst, "recall")).toMatchObject({ ok: true });
+  });
+});
+
 describe("built-in objects are frozen before environment code runs", () => {
   it("refuses one world's stash or override on a shared built-in, and another world sees none of it", async () => {
     const a = await createInstance("memo");

@@ -42,9 +42,7 @@ function enableOverride(holder: object, key: PropertyKey, d: PropertyDescriptor)
   if (!("value" in d) || !d.writable || !d.configurable) return;
   const value: unknown = d.value;
   Object.defineProperty(holder, key, {
-    get: function () {
-      return value;
-    },
+    get: () => value,
     set: function (this: unknown, next: unknown) {
       if (this === holder) throw new TypeError(`Cannot assign to read only property '${String(key)}' of a built-in object`);
       if (typeof this !== "object" && typeof this !== "function") return;
@@ -73,7 +71,7 @@ function hiddenIntrinsics(): object[] {
     Object.getPrototypeOf(generator()),
     Object.getPrototypeOf(asyncGenerator),
     Object.getPrototypeOf(asyncGenerator()),
-    Object.getPrototypeOf(async function () {}),
+    Object.getPrototypeOf(async () => {}),
     Object.getPrototypeOf(Uint8Array),
   ];
 }

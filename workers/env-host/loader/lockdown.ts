@@ -5,6 +5,7 @@
  */
 export function lockdown(): void {
   tameDateConstructor();
+  const overridable = new Set<object>([Object.prototype, Function.prototype, ...ERRORS.map((e) => e.prototype)]);
   const seen = new Set<object>();
   const pending: object[] = [...hiddenIntrinsics()];
   for (const name of Reflect.ownKeys(globalThis)) {
@@ -19,7 +20,7 @@ export function lockdown(): void {
     for (const key of Reflect.ownKeys(next)) {
       const d = Reflect.getOwnPropertyDescriptor(next, key)!;
       pending.push(...valuesOf(d));
-      if (OVERRIDABLE.has(key)) enableOverride(next, key, d);
+      if (OVERRIDABLE.has(key) && overridable.has(next)) enableOverride(next, key, d);
     }
     Object.freeze(next);
   }
@@ -28,15 +29,18 @@ export function lockdown(): void {
 }
 
 /**
- * Names ordinary code assigns on its own objects (`this.name = "MyError"`, `obj.toString = f`): with the prototype
- * that holds them frozen, such an assignment would throw in strict code (the "override mistake"). On a frozen
- * object each becomes an accessor whose setter defines the property on the object assigned to instead. The list is
- * the names such code uses, not every property: an accessor on a hot method (`push`) would slow every call of it.
+ * Names ordinary code assigns on its own objects (`this.name = "MyError"`, `obj.toString = f`,
+ * `Legacy.prototype.constructor = Legacy`): with the prototype that holds them frozen, such an assignment would
+ * throw in strict code (the "override mistake"). On Object.prototype, Function.prototype and the errors' prototypes
+ * each becomes an accessor whose setter defines the property on the object assigned to instead. Only there: V8
+ * keeps its fast paths for arrays and promises only while `Array.prototype.constructor`, `Promise.prototype.then`
+ * and the like are untouched data properties (a run with accessors there too measured tool calls ~20 % slower, on a loaded machine: bench/GUARDS-RESULTS.md).
  */
 const OVERRIDABLE = new Set<PropertyKey>([
-  "constructor", "name", "message", "stack", "toString", "toLocaleString", "valueOf", "toJSON",
-  "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "then", "catch", "finally",
+  "constructor", "name", "message", "stack", "toString", "toLocaleString", "valueOf",
+  "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
 ]);
+const ERRORS = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, AggregateError];
 
 function enableOverride(holder: object, key: PropertyKey, d: PropertyDescriptor): void {
   if (!("value" in d) || !d.writable || !d.configurable) return;

@@ -12,6 +12,11 @@ interface Env {
   FARM_ALLOWED_HOSTS?: string;
   /** Comma-separated browser origins besides the farm's own that may call it (with CORS). */
   FARM_ALLOWED_ORIGINS?: string;
+  /**
+   * Set by a local contained farm in its control process: the port of each world's socket, slot 1 first. An
+   * instance's mcpUrl is then on its world's port (workers/env-host/mcp-url.ts).
+   */
+  FARM_WORLD_PORTS?: string;
   /** Set only by vitest's workerd projects: a request without a bearer token is admin. */
   FARM_TEST_UNAUTHENTICATED?: string;
 }

@@ -3,6 +3,7 @@
  * - in-process: environment code in the process that serves the API (`worlds: 0`, the layout before containment);
  * - contained, control route: `/v1/instances/:id/mcp` on the farm's port, one Durable Object hop to the world;
  * - contained, mcpUrl: the URL the farm hands out, the instance's world's own socket (no hop);
+ * - contained, mcpUrl, via the SDK: the same call sent as a batch of one, which skips the direct tools/call path;
  * - AWM-style FastAPI + SQLAlchemy (bench/awm_baseline) serving the same tool over the same rows, POST /call.
  * CPU per call is utime+stime of the serving processes (every workerd of that farm; the Python process), over each
  * wrk run, divided by its requests: on a machine others load, the fairer measure.
@@ -107,12 +108,16 @@ try {
       if (i.mcpUrl === control) throw new Error("the contained farm handed out the control route as mcpUrl");
       targets["contained, control route"] = { url: control, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
       targets["contained, mcpUrl (world)"] = { url: i.mcpUrl, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
+      // The same call as a batch of one, which the SDK's transport and server answer: what the direct path saves.
+      targets["contained, mcpUrl, via the SDK"] = { url: i.mcpUrl, body: [mcpBody], headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
       awm = await startAwm(dir, client, i.instanceId);
       const pid = awm.proc.pid!;
       targets["AWM FastAPI /call"] = { url: `${awm.url}/call`, body: { tool: "list_categories", args: {} }, headers: {}, cpu: () => cpuMsOf(pid) ?? 0 };
       answer = ((await post(i.mcpUrl, mcpBody, mcpHeaders(i.token))) as { result: { content: { text: string }[] } }).result.content[0]!.text;
     }
   }
+  const sdkReply = (await post(targets["contained, mcpUrl, via the SDK"]!.url, [mcpBody], targets["contained, mcpUrl, via the SDK"]!.headers)) as { result: { content: { text: string }[] } };
+  if (sdkReply.result.content[0]!.text !== answer) throw new Error("the SDK's answer differs from the direct path's");
   const awmAnswer = JSON.stringify(await post(targets["AWM FastAPI /call"]!.url, targets["AWM FastAPI /call"]!.body, {}));
   const sameAnswer = JSON.stringify(JSON.parse(answer)) === awmAnswer;
   for (const t of Object.values(targets)) for (let i = 0; i < 100; i++) await post(t.url, t.body, t.headers); // warm-up

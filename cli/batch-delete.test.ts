@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BatchDeleted, BatchStatus } from "../workers/shared/batch.ts";
+import type { BatchDeleted } from "../workers/shared/batch.ts";
 import { buildEnv } from "./build/bundle-env.ts";
 import { startFakePolicy, type FakePolicy } from "./fake-policy/server.ts";
 import { FarmClient } from "./farm/client.ts";
@@ -14,6 +14,7 @@ import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
 import { runCli, type CliRun } from "./run-cli.ts";
+import { settled, startBatch } from "./testing/batches.ts";
 
 let farm: LocalFarm;
 let client: FarmClient;
@@ -43,12 +44,9 @@ afterAll(async () => {
 });
 
 async function oracleBatch(group = 2): Promise<string> {
-  const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", { tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: group, policy: { kind: "oracle" } });
-  for (;;) {
-    const s = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
-    if (s.state !== "running") return batchId;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { batchId } = await startBatch(client, { tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: group, policy: { kind: "oracle" } });
+  await settled(client, batchId, 240_000);
+  return batchId;
 }
 
 /** Files under the state folder's Rollout namespace whose names start with one of these objects' ids. */

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { aliases, commands } from "./commands/index.ts";
+import { commands } from "./commands/index.ts";
 import { isGroup, UsageError, type Command, type CommandGroup } from "./commands/command.ts";
 
 const list = (entries: Record<string, { summary: string }>) =>
@@ -25,7 +25,7 @@ function resolve(argv: string[]): { command: Command; label: string; rest: strin
     console.log(USAGE);
     return { exit: name ? 0 : 2 };
   }
-  const node = commands[name] ?? aliases[name];
+  const node = commands[name];
   if (!node) {
     console.error(`worldfarm: unknown command "${name}"\n\n${USAGE}`);
     return { exit: 2 };

@@ -32,7 +32,7 @@ export function sharedFarm({ url, token, concurrency = 2 }: FarmOptions = {}) {
     return new FarmClient(farm.url.toString(), farm.token);
   };
   return {
-    /** The same path as `worldfarm validate`: build, upload, POST /v1/envs/:name/validate. */
+    /** The same path as `worldfarm envs validate`: build, upload, POST /v1/envs/:name/validate. */
     async validate(dir: string): Promise<ValidationReport> {
       client ??= start();
       const farm = await client;

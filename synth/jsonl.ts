@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 
@@ -31,9 +31,4 @@ export async function readJsonl<S extends z.ZodType>(file: string, schema: S): P
 export async function appendJsonl(file: string, record: unknown): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await appendFile(file, JSON.stringify(record) + "\n");
-}
-
-export async function writeJsonl(file: string, records: unknown[]): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, records.map((r) => JSON.stringify(r) + "\n").join(""));
 }

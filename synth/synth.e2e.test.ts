@@ -79,6 +79,9 @@ describe("synth all from seed names, against recorded LLM responses", () => {
     const validated = await readJsonl(work().validate, ValidateRecord);
     expect(validated.map((v) => [v.env, v.status, v.report?.tasks.length]).sort()).toEqual([["evernote-notebooks", "ok", 3], ["todoist-projects", "ok", 2]]);
     expect(await readdir(join(envs(), "todoist-projects", "tasks"))).not.toContain("complete-task.ts");
+    // The one environment layout, importing the SDK by its package name from outside the repository.
+    expect((await readdir(join(envs(), "todoist-projects"))).sort()).toEqual(["index.ts", "schema.ts", "seed", "tasks", "tools"]);
+    expect(await readFile(join(envs(), "todoist-projects", "tools", "index.ts"), "utf8")).toMatch(/^import \{[^}]*\} from "worldfarm\/sdk";/);
     const report = await readFile(work().report, "utf8");
     expect(report).toContain("complete-task");
     expect(report).toContain("weather-forecasts");

@@ -1,10 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import type { BatchStatus } from "../workers/shared/batch.ts";
 import type { RunList } from "../workers/shared/run.ts";
 import { runOf } from "../workers/shared/run.ts";
-import { farm, upload } from "./helpers.ts";
+import { farm, settled, startBatch, upload } from "./helpers.ts";
 
 beforeAll(async () => {
   await upload("lab");
@@ -12,17 +11,9 @@ beforeAll(async () => {
 
 async function batch(policyVersion?: string, replies?: { content: string }[]): Promise<string> {
   const policy = replies ? { kind: "scripted", replies } : { kind: "oracle" };
-  const res = await farm("/v1/batches", {
-    method: "POST", json: { tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, policy, ...(policyVersion ? { policyVersion } : {}) },
-  });
-  expect(res.status).toBe(201);
-  const { batchId } = (await res.json()) as { batchId: string };
-  for (const until = Date.now() + 30_000; Date.now() < until;) {
-    const s = (await (await farm(`/v1/batches/${batchId}`)).json()) as BatchStatus;
-    if (s.state !== "running") return batchId;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`batch ${batchId} did not finish`);
+  const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, policy, ...(policyVersion ? { policyVersion } : {}) });
+  await settled(batchId, { timeoutMs: 30_000 });
+  return batchId;
 }
 
 describe("runOf", () => {

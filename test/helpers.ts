@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
-import type { BatchStatus } from "../workers/shared/batch.ts";
+import { type FarmApi, settled as settledWith, startBatch as startBatchWith } from "../cli/testing/batches.ts";
 
 export const BASE = "http://farm.test";
 
@@ -41,18 +41,19 @@ export async function call(created: Created, tool: string, args: Record<string, 
   return (await res.json()) as { ok: boolean; result?: unknown; message?: string; kind?: string };
 }
 
-export async function startBatch(spec: unknown): Promise<{ batchId: string; rollouts: number; streamUrl: string }> {
-  const res = await farm("/v1/batches", { method: "POST", json: spec });
-  if (res.status !== 201) throw new Error(`batch: ${res.status} ${await res.text()}`);
-  return res.json();
+/** The farm's JSON API through the Worker's own fetch, for the helpers shared with the Node tests. */
+export function farmApi(token?: string): FarmApi {
+  return {
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await farm(path, { method, ...(body !== undefined ? { json: body } : {}), ...(token ? { token } : {}) });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+  };
 }
 
-/** The batch's status once it stopped running, or as it is when the time is up. */
-export async function settled(id: string, timeoutMs = 60_000): Promise<BatchStatus> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const s = (await (await farm(`/v1/batches/${id}`)).json()) as BatchStatus;
-    if (s.state !== "running" || Date.now() > until) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export const startBatch = (spec: unknown, token?: string) => startBatchWith(farmApi(token), spec);
+
+/** The batch's status once it stopped running (an error if it is still running after timeoutMs). */
+export const settled = (batchId: string, options: { timeoutMs?: number; token?: string } = {}) =>
+  settledWith(farmApi(options.token), batchId, options.timeoutMs);

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
@@ -204,13 +204,19 @@ describe("lifecycle", () => {
     const inst = await createInstance("lab", { ttlSeconds: 10 });
     const stub = env.ENV_INSTANCE.getByName(inst.instanceId);
     // Not yet idle long enough: the alarm only moves on.
-    await runDurableObjectAlarm(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await farm(`/v1/instances/${inst.instanceId}`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 10_500));
-    // The alarm may already have fired on its own; running it again is then a no-op.
-    await runDurableObjectAlarm(stub);
+    // Idle for 11 s as the instance sees it: its last activity is moved back instead of the test waiting.
+    await runInDurableObject(stub, (instance, state) => {
+      const past = Date.now() - 11_000;
+      state.storage.kv.put("lastActive", past);
+      Object.assign(instance, { lastActive: past });
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await farm(`/v1/instances/${inst.instanceId}`)).status).toBe(404);
-  }, 30_000);
+    expect(await runInDurableObject(stub, async (_, state) => [[...state.storage.kv.list()].length, await state.storage.getAlarm()]))
+      .toEqual([0, null]);
+  });
 
   it("answers 404 for unknown and malformed instance ids", async () => {
     expect((await farm(`/v1/instances/${"0".repeat(32)}`)).status).toBe(404);

@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE, createInstance, farm, upload, type Created } from "./helpers.ts";
-import { json, legacySession, modernSession, revisions, text, type Session, type ToolListing } from "./mcp-clients.ts";
 import { directToolCall } from "../workers/env-host/mcp.ts";
+import { json, legacySession, modernSession, revisions, text, type Session } from "./mcp-clients.ts";
 
 beforeAll(async () => {
   await upload("lab");
@@ -171,7 +171,7 @@ describe("instance MCP auth", () => {
     const inst = await createInstance("lab");
     const reply = await legacyRpc(inst, listTools);
     expect(reply.status).toBe(200);
-    expect((reply.body.result?.tools as unknown[]).length).toBe(LAB_TOOLS.length);
+    expect(reply.body.result?.tools).toHaveLength(LAB_TOOLS.length);
   });
 
   it("answers 404 to a deleted instance's own (still valid) token", async () => {
@@ -439,10 +439,6 @@ describe("MCP bad input", () => {
     await otherSession.close();
   });
 
-  // Product gap (see report): with the runtime's 20M-step guard budget, unbounded recursion overflows the stack
-  // long before the guard trips, so the agent sees "Maximum call stack size exceeded" rather than the runaway message
-  // that cli/build/guard-instrument.test.ts ("stops infinite recursion with a GuardError rather than a stack overflow")
-  // promises.
   it("reports recurse as a probable infinite loop, like spin", async () => {
     const inst = await createInstance("lab");
     const session = await legacySession(inst.mcpUrl, { token: inst.token });

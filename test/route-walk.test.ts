@@ -8,7 +8,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../workers/index.ts";
-import { farm, upload, type Created } from "./helpers.ts";
+import { farm, settled, startBatch, upload, type Created } from "./helpers.ts";
 
 const vars = env as Env;
 const ADMIN = vars.FARM_ADMIN_TOKEN;
@@ -36,15 +36,10 @@ beforeAll(async () => {
   await upload("lab", ADMIN);
   own = await created<Created>(admin("/v1/envs/lab/instances", { method: "POST", json: {} }));
   other = await created<Created>(admin("/v1/envs/lab/instances", { method: "POST", json: {} }));
-  ({ batchId } = await created<{ batchId: string }>(admin("/v1/batches", {
-    method: "POST", json: { tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } },
-  })));
+  ({ batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy: { kind: "oracle" } }, ADMIN));
   rolloutId = `${batchId}.g0.0`;
   // Ended, so its group stream answers and closes instead of staying open.
-  for (const until = Date.now() + 30_000; Date.now() < until;) {
-    if (((await (await admin(`/v1/batches/${batchId}`)).json()) as { state: string }).state !== "running") break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await settled(batchId, { timeoutMs: 30_000, ...(ADMIN ? { token: ADMIN } : {}) });
   doc = (await (await farm("/openapi.json")).json()) as Doc;
 });
 

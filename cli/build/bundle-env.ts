@@ -7,7 +7,19 @@ import * as esbuild from "esbuild";
 import { BundleManifest } from "../../workers/shared/manifest.ts";
 
 import { ROOT } from "../paths.ts";
+
 const SDK = join(ROOT, "workers/env-host/sdk");
+
+/**
+ * `worldfarm/sdk` is the SDK of the farm doing the build, wherever the environment folder is: a folder outside this
+ * repository needs no node_modules of its own to be built.
+ */
+const sdkPackage: esbuild.Plugin = {
+  name: "worldfarm-sdk",
+  setup(build) {
+    build.onResolve({ filter: /^worldfarm\/sdk$/ }, () => ({ path: join(SDK, "index.ts") }));
+  },
+};
 
 export interface BuiltBundle {
   manifest: BundleManifest;
@@ -27,7 +39,7 @@ async function bundleWorker(envDir: string): Promise<string> {
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "bundle-entry.js", loader: "js" },
     bundle: true, format: "esm", platform: "browser", conditions: ["workerd", "worker", "browser"],
     target: "es2022", minifySyntax: true, minifyWhitespace: true, keepNames: true,
-    legalComments: "none", write: false, logLevel: "silent",
+    legalComments: "none", write: false, logLevel: "silent", plugins: [sdkPackage],
   });
   return out.outputFiles[0]!.text;
 }
@@ -42,7 +54,7 @@ async function describe(envDir: string): Promise<Record<string, unknown>> {
         contents: `import def from ${JSON.stringify(join(envDir, "index.ts"))};\nimport { describeEnv } from ${JSON.stringify(join(SDK, "describe.ts"))};\nexport default { ...describeEnv(def), schema: def.schema };`,
         resolveDir: ROOT, loader: "js",
       },
-      bundle: true, format: "esm", platform: "node", outfile: file, logLevel: "silent",
+      bundle: true, format: "esm", platform: "node", outfile: file, logLevel: "silent", plugins: [sdkPackage],
     });
     return (await import(pathToFileURL(file).href)).default;
   } finally {

@@ -1,17 +1,22 @@
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { buildEnv, writeBundle } from "../build/bundle-env.ts";
-import type { Command } from "./command.ts";
+import { UsageError, type Command } from "./command.ts";
 import { envDirs } from "./env-dirs.ts";
 
 export const build: Command = {
-  summary: "bundle environments into dist/envs/<name>/ (bundle.js + manifest.json)",
-  usage: "worldfarm build [envs/<name> ...] [--json]\n\nBundles each environment folder (all of envs/ when none is named).",
-  options: { json: { type: "boolean" } },
+  summary: "bundle environment folders into <out>/<name>/ (bundle.js + manifest.json; out: dist/envs)",
+  usage:
+    "worldfarm build [<dir> ...] [--out DIR] [--json]\n\n" +
+    "Bundles each environment folder (all of envs/ when none is named), from anywhere: `worldfarm/sdk` is this\n" +
+    "farm's SDK. Writes DIR/<name>/bundle.js and manifest.json (DIR defaults to dist/envs).",
+  options: { out: { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
+    if (values.out === "") throw new UsageError("--out needs a folder");
+    const outRoot = typeof values.out === "string" ? resolve(values.out) : undefined;
     const results = [];
     for (const dir of await envDirs(positionals)) {
       const bundle = await buildEnv(dir);
-      const out = await writeBundle(bundle);
+      const out = await writeBundle(bundle, outRoot);
       results.push({ name: bundle.manifest.name, bundleId: bundle.manifest.bundleId, bytes: bundle.module.length, out: relative(process.cwd(), out) });
     }
     if (values.json) console.log(JSON.stringify(results, null, 2));

@@ -5,7 +5,7 @@ import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "./farm-options.ts";
 
 export const upload: Command = {
   summary: "build and upload environments to a farm",
-  usage: `worldfarm envs upload [envs/<name> ...] [--url URL] [--token TOKEN] [--json]   (also: worldfarm upload)
+  usage: `worldfarm envs upload [envs/<name> ...] [--url URL] [--token TOKEN] [--json]
 
 Builds each environment folder (all of envs/ when none is named) and uploads it.
 ${FARM_OPTIONS_USAGE}`,

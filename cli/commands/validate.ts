@@ -39,7 +39,7 @@ export async function withThrowawayFarm<T>(use: (client: FarmClient) => Promise<
 
 export const validate: Command = {
   summary: "prove environments work, in real workerd: world builds, tools answer, solutions pass, no-op fails",
-  usage: `worldfarm envs validate [envs/<name> ...] [--json]   (also: worldfarm validate)
+  usage: `worldfarm envs validate [envs/<name> ...] [--json]
 
 Starts a throwaway local farm, uploads each environment (all of envs/ when none is named) and validates it:
 its world builds, every tool answers, every task's reference solution passes its verifier and doing nothing

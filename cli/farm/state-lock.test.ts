@@ -58,6 +58,27 @@ describe("the state-folder lock", () => {
     await lock.release();
   });
 
+  it("goes to exactly one of several farms taking over a dead farm's lock at once", async () => {
+    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), url: "http://127.0.0.1:8787", since: "earlier" }));
+    // Each says whether it got the lock and keeps it until told to go, so no farm finds the folder free because
+    // the winner has already left.
+    const script = `const { lockState } = await import(${JSON.stringify(new URL("./state-lock.ts", import.meta.url).href)});
+      try { await lockState(process.argv[1], "http://127.0.0.1:" + process.argv[2]); console.log("held"); }
+      catch (err) { console.log(err.name); }
+      process.stdin.resume(); process.stdin.on("end", () => process.exit(0));`;
+    const children = Array.from({ length: 6 }, (_, i) => spawn(process.execPath, ["--input-type=module", "-e", script, dir, String(9000 + i)], { stdio: ["pipe", "pipe", "inherit"] }));
+    const racers = children.map((child) => new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => (out += d) && out.includes("\n") && resolve(out.trim()));
+      child.once("error", reject);
+      child.once("close", () => resolve(out.trim()));
+    }));
+    const said = await Promise.all(racers);
+    for (const child of children) child.stdin.end();
+    expect(said.filter((s) => s === "held")).toHaveLength(1);
+    expect(said.filter((s) => s === "StateInUseError")).toHaveLength(5);
+  }, 60_000);
+
   it("is taken over from an unreadable lock file", async () => {
     await writeFile(join(dir, LOCK_FILE), "not json");
     const lock = await lockState(dir, "http://127.0.0.1:8797");

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
@@ -68,40 +68,64 @@ export async function lockState(dir: string, url: string): Promise<StateLock> {
   const path = join(dir, LOCK_FILE);
   const started = startTime(process.pid);
   const mine: Holder = { pid: process.pid, ...(started ? { started } : {}), url, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const file = await open(path, "wx");
-      await file.writeFile(JSON.stringify(mine) + "\n");
-      await file.close();
-      // Only our own lock: another farm may have taken over a folder we were wrongly judged dead in.
-      const ours = () => {
-        try {
-          const holder = JSON.parse(readFileSync(path, "utf8")) as Holder;
-          return holder.pid === mine.pid && holder.since === mine.since;
-        } catch {
-          return false;
-        }
-      };
-      // Miniflare's own signal handler may end the process before `release` is awaited.
-      const onExit = () => ours() && rmSync(path, { force: true });
-      process.once("exit", onExit);
-      return {
-        async release() {
-          process.off("exit", onExit);
-          if (ours()) await rm(path, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  // Written whole beside the lock, then linked into place: link fails if the lock exists, so no farm ever reads a
+  // half-written lock, and of two farms racing for a free folder exactly one gets it.
+  const draft = `${path}.${process.pid}`;
+  await writeFile(draft, JSON.stringify(mine) + "\n");
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await link(draft, path);
+        return held(path, mine);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      const holder = await readHolder(path);
+      if (holder && holder.pid !== process.pid && alive(holder)) throw new StateInUseError(dir, holder);
+      await takeOver(path, holder);
     }
-    const holder = await readHolder(path);
-    // A holder still writing its lock reads as unreadable for a moment: look again before taking it over.
-    if (holder === undefined && attempt === 0) {
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    if (holder && holder.pid !== process.pid && alive(holder)) throw new StateInUseError(dir, holder);
-    await rm(path, { force: true });
+  } finally {
+    await rm(draft, { force: true });
   }
   throw new Error(`could not take the lock ${path}: other processes keep taking it`);
+}
+
+/**
+ * Moves a dead farm's lock out of the way. Two farms may judge the same lock dead at once: each moves the lock
+ * aside under a name of its own (a rename is atomic) and deletes it only if it is still the lock it judged, so
+ * neither deletes a lock the other has just taken; a live one moved by mistake is put back.
+ */
+async function takeOver(path: string, judged: Holder | undefined): Promise<void> {
+  const aside = `${path}.${process.pid}.dead`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  const moved = await readHolder(aside);
+  const same = judged === undefined ? moved === undefined : moved?.pid === judged.pid && moved.since === judged.since;
+  if (!same) await link(aside, path).catch(() => {});
+  await rm(aside, { force: true });
+}
+
+function held(path: string, mine: Holder): StateLock {
+  // Only our own lock: another farm may have taken over a folder we were wrongly judged dead in.
+  const ours = () => {
+    try {
+      const holder = JSON.parse(readFileSync(path, "utf8")) as Holder;
+      return holder.pid === mine.pid && holder.since === mine.since;
+    } catch {
+      return false;
+    }
+  };
+  // Miniflare's own signal handler may end the process before `release` is awaited.
+  const onExit = () => ours() && rmSync(path, { force: true });
+  process.once("exit", onExit);
+  return {
+    async release() {
+      process.off("exit", onExit);
+      if (ours()) await rm(path, { force: true });
+    },
+  };
 }

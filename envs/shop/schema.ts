@@ -1,4 +1,4 @@
-import { sql } from "../../workers/env-host/sdk/index.ts";
+import { sql } from "worldfarm/sdk";
 
 export const schema = sql`
 CREATE TABLE users (

@@ -1,6 +1,6 @@
-import { defineEnv } from "../../workers/env-host/sdk/index.ts";
+import { defineEnv } from "worldfarm/sdk";
 import { schema } from "./schema.ts";
-import { seed } from "./seed.ts";
+import { seed } from "./seed/index.ts";
 import { tasks } from "./tasks/index.ts";
 import { tools } from "./tools/index.ts";
 

@@ -1,4 +1,4 @@
-import { sql } from "../../workers/env-host/sdk/index.ts";
+import { sql } from "worldfarm/sdk";
 
 // Join tables are cleaned up explicitly by the tools, so behaviour is the same whether or not
 // the host enforces foreign keys. activity_log keeps issue_key so history survives a deletion.

@@ -1,5 +1,6 @@
 import { join, relative, resolve } from "node:path";
 import ts from "typescript";
+import { ROOT } from "../../cli/paths.ts";
 
 const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -13,13 +14,15 @@ const OPTIONS: ts.CompilerOptions = {
   allowImportingTsExtensions: true,
   verbatimModuleSyntax: true,
   isolatedModules: true,
+  // The folder may be anywhere (synth writes outside the repository): `worldfarm/sdk` is this checkout's SDK.
+  paths: { "worldfarm/sdk": [join(ROOT, "workers/env-host/sdk/index.ts")] },
 };
 
 /** Parsed files outside the environment (the SDK, zod's types, the lib) are the same every time: parse them once. */
 const shared = new Map<string, ts.SourceFile>();
 
 /**
- * Type errors in an environment folder, grouped by file relative to it ("tools.ts", "tasks/x.ts"); an empty map
+ * Type errors in an environment folder, grouped by file relative to it ("tools/index.ts", "tasks/x.ts"); an empty map
  * means it compiles. Only the environment's own files are reported: the SDK is not the model's to fix.
  */
 export function typecheckEnv(dir: string): Map<string, string[]> {

@@ -1,6 +1,5 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-import { ROOT } from "../../cli/paths.ts";
+import { join } from "node:path";
 import type { TaskCode } from "../records.ts";
 
 export interface EnvSources {
@@ -8,7 +7,7 @@ export interface EnvSources {
   description: string;
   ddl: string;
   seedSql: string;
-  /** The tools module as the model wrote it: `export const tools = {...}`, importing from "./sdk.ts". */
+  /** The tools module as the model wrote it: `export const tools = {...}`, importing from "worldfarm/sdk". */
   toolsCode: string;
   tasks: TaskCode[];
 }
@@ -18,7 +17,7 @@ const literal = (text: string) => "`" + text.replace(/\\/g, "\\\\").replace(/`/g
 
 export function taskFile(t: TaskCode): string {
   return [
-    `import { task } from "../sdk.ts";`,
+    `import { task } from "worldfarm/sdk";`,
     ``,
     `export default task({`,
     `  id: ${JSON.stringify(t.id)},`,
@@ -32,20 +31,19 @@ export function taskFile(t: TaskCode): string {
 }
 
 /**
- * Writes an environment folder in the layout of envs/shop: index.ts assembling schema, seed, tools and one file
- * per task. Generated code imports the SDK through sdk.ts, so the model never needs to know where the folder is.
+ * Writes an environment folder in the one layout every environment has (README, "Writing an environment"):
+ * index.ts assembling schema.ts, seed/, tools/ and tasks/, one file per task. Everything imports the SDK as
+ * `worldfarm/sdk`, so the folder can live anywhere.
  */
 export async function writeEnv(dir: string, src: EnvSources): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, "tasks"), { recursive: true });
-  const sdk = relative(dir, join(ROOT, "workers/env-host/sdk/index.ts"));
+  await Promise.all(["seed", "tools", "tasks"].map((sub) => mkdir(join(dir, sub), { recursive: true })));
   const ids = src.tasks.map((t) => t.id);
   const ident = (id: string) => "task_" + id.replace(/-/g, "_");
   const files: Record<string, string> = {
-    "sdk.ts": `export * from ${JSON.stringify(sdk.startsWith(".") ? sdk : `./${sdk}`)};\n`,
     "schema.ts": `export const schema = ${literal(src.ddl.trim())};\n`,
-    "seed.ts": `export const seed = ${literal(src.seedSql.trim())};\n`,
-    "tools.ts": src.toolsCode.trim() + "\n",
+    "seed/index.ts": `export const seed = ${literal(src.seedSql.trim())};\n`,
+    "tools/index.ts": src.toolsCode.trim() + "\n",
     "tasks/index.ts": [
       ...ids.map((id) => `import ${ident(id)} from "./${id}.ts";`),
       ``,
@@ -53,11 +51,11 @@ export async function writeEnv(dir: string, src: EnvSources): Promise<void> {
       ``,
     ].join("\n"),
     "index.ts": [
-      `import { defineEnv } from "./sdk.ts";`,
+      `import { defineEnv } from "worldfarm/sdk";`,
       `import { schema } from "./schema.ts";`,
-      `import { seed } from "./seed.ts";`,
+      `import { seed } from "./seed/index.ts";`,
       `import { tasks } from "./tasks/index.ts";`,
-      `import { tools } from "./tools.ts";`,
+      `import { tools } from "./tools/index.ts";`,
       ``,
       `export default defineEnv({`,
       `  name: ${JSON.stringify(src.name)},`,

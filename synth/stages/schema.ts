@@ -2,7 +2,7 @@ import { files, type SynthContext } from "../context.ts";
 import { checkSql } from "../env/sqlite.ts";
 import { converge, Dialogue } from "../llm/dialogue.ts";
 import { renderPrompt } from "../prompts/render.ts";
-import { ScenarioRecord, SchemaRecord, TasksRecord } from "../records.ts";
+import { ScenarioRecord, type SchemaRecord, TasksRecord } from "../records.ts";
 import { SchemaReply } from "../responses.ts";
 import { okRecords, runStage } from "../stage.ts";
 import { taskList } from "./tasks.ts";

@@ -1,7 +1,7 @@
 import { files, type SynthContext } from "../context.ts";
 import { converge, Dialogue } from "../llm/dialogue.ts";
 import { renderPrompt } from "../prompts/render.ts";
-import { ScenarioRecord, type TaskSpec, TasksRecord } from "../records.ts";
+import { ScenarioRecord, type TaskSpec, type TasksRecord } from "../records.ts";
 import { TasksReply } from "../responses.ts";
 import { okRecords, runStage } from "../stage.ts";
 

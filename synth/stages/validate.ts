@@ -13,7 +13,7 @@ import { envInputs, reportProblems } from "./inputs.ts";
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 /**
- * The gate: each environment, whole, validated in workerd the way `worldfarm validate` does it. Tasks that fail
+ * The gate: each environment, whole, validated in workerd the way `worldfarm envs validate` does it. Tasks that fail
  * are dropped and the rest validated again; only an environment that then passes is written to the envs folder,
  * and its bundle there must be the one that passed.
  */

@@ -16,6 +16,7 @@ import { FarmClient } from "../../cli/farm/client.ts";
 import { freePort } from "../../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../../cli/farm/local-farm.ts";
 import { ROOT } from "../../cli/paths.ts";
+import { settled, startBatch } from "../../cli/testing/batches.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts/dashboard");
@@ -160,13 +161,10 @@ describe("the dashboard", { timeout: 120_000 }, () => {
   });
 
   it("charts reward across the successive batches of a run", async () => {
-    const second = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const second = await startBatch(client, {
       tasks: { shop: ["update-phone-number"] }, groupSize: 2, policy: { kind: "scripted", replies: [{ content: "No." }] }, policyVersion: "ui-run@2",
     });
-    for (let s = await client.request<BatchStatus>("GET", `/v1/batches/${second.batchId}`); s.state === "running";) {
-      await new Promise((r) => setTimeout(r, 200));
-      s = await client.request<BatchStatus>("GET", `/v1/batches/${second.batchId}`);
-    }
+    await settled(client, second.batchId);
     await page.goto(`${url}/#/batches`);
     const curve = page.locator('[data-run="ui-run"] [data-testid="reward-curve"]');
     await curve.waitFor();
@@ -210,10 +208,25 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     await row.waitFor({ state: "detached" });
   });
 
+  it("names once, with its count, a failure many rollouts share: a policy URL nobody serves", async () => {
+    const policyUrl = `http://127.0.0.1:${await freePort()}/v1`;
+    const down = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+      tasks: { shop: ["update-phone-number"] }, groupSize: 3, policy: { kind: "openai", baseUrl: policyUrl, model: "m" },
+    });
+    await page.goto(`${url}/#/batches/${down.batchId}`);
+    await page.locator('[data-testid="batch-state"][data-state="done"]').waitFor({ timeout: 60_000 });
+    const problems = page.locator('[data-testid="problems"] tr', { hasText: `Nothing answers at ${policyUrl}/chat/completions` });
+    await problems.waitFor();
+    expect(await problems.count()).toBe(1);
+    expect(await problems.locator("td.num").textContent()).toBe("3");
+    expect(await page.locator('[data-testid="problem-rollouts"] a').count()).toBe(3);
+    await shot("09-problems");
+  });
+
   it("says what went wrong when the API refuses", async () => {
     await page.goto(`${url}/#/batches/b_${"0".repeat(24)}`);
     await page.locator("#error", { hasText: "batch_not_found" }).waitFor();
-    await shot("09-error");
+    await shot("10-error");
   });
 
   it("deletes a batch from its page after a confirmation; the run's curve keeps it", async () => {
@@ -227,7 +240,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     expect((await client.fetch("GET", `/v1/batches/${batchId}`)).status).toBe(200);
 
     await page.locator('[data-testid="delete-start"]').click();
-    await shot("10-delete-confirm");
+    await shot("11-delete-confirm");
     await page.locator('[data-testid="delete-confirmed"]').click();
     await page.waitForURL(new RegExp(`#/batches\\?deleted=${batchId}$`));
     await page.locator('[data-testid="deleted-notice"]', { hasText: batchId }).waitFor();
@@ -236,7 +249,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     await row.locator(".badge", { hasText: "deleted" }).waitFor();
     expect(await row.locator("a").count()).toBe(0);
     expect(await page.locator('[data-run="ui-run"] [data-testid="reward-curve"]').getAttribute("data-points")).toBe("2");
-    await shot("11-batch-deleted");
+    await shot("12-batch-deleted");
 
     await page.goto(`${url}/#/batches/${batchId}`);
     await page.locator("#error", { hasText: "batch_deleted" }).waitFor();

@@ -8,13 +8,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/**
- * "An RPC result was not disposed" is shown, not failed on, for now: the verify time limit abandons the RPC of a
- * verifier that never settles, and workerd warns when its garbage collector gets to it (2 of 3 full runs, always
- * after test/request-bounds.test.ts). An open fault, named in the closing note of issue 17.
- */
-const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/];
+/** workerd's words for each such fault; "not disposed" covers both an RPC result and an RPC stub. */
+const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/, /was not disposed properly/];
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /** The lines of `output` that report such a fault. */

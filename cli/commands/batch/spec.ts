@@ -38,7 +38,6 @@ function policy(values: Values): z.input<typeof PolicySpec> {
 export function specFromFlags(values: Values, envFlags: string[]): BatchSpec {
   const envs = [...new Set(envFlags)];
   if (!envs.length && !(typeof values.tasks === "string" && values.tasks.includes(":"))) throw new UsageError("name an environment: --env shop (repeat --env for several)");
-  const format = (values.format as string | undefined) ?? "openai-tools";
   // Flags not given are left out, so the farm's schema supplies the defaults.
   const int = (flag: string, field: string, min: number, max: number) =>
     values[flag] === undefined ? {} : { [field]: intOption(values, flag, 0, min, max) };

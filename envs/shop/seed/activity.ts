@@ -1,7 +1,7 @@
-import type { Db } from "../../../workers/env-host/sdk/index.ts";
+import type { Db, SeedRandom } from "worldfarm/sdk";
 import { findProduct } from "./catalog.ts";
 import { USERS } from "./people.ts";
-import { at, type Rng } from "./rng.ts";
+import { at } from "./time.ts";
 
 type Product = { id: number; name: string; brand: string; rating: number; created_at: string; stock: number };
 
@@ -62,7 +62,7 @@ function products(db: Db): Product[] {
   );
 }
 
-export function insertReviews(db: Db, rng: Rng): void {
+export function insertReviews(db: Db, rng: SeedRandom): void {
   const insert = (productId: number, userId: number, rating: number, title: string, body: string, verified: boolean, votes: number, when: string) =>
     db.run(
       `INSERT INTO product_reviews (product_id, user_id, rating, title, body, verified_purchase, helpful_votes, created_at)
@@ -101,7 +101,7 @@ const ALEX_WISHLIST: [string, string][] = [
 ];
 
 /** Every customer has a cart; Alex's and a few others' hold items. */
-export function insertCarts(db: Db, rng: Rng): void {
+export function insertCarts(db: Db, rng: SeedRandom): void {
   const all = products(db).filter((p) => p.stock > 0);
   for (let user = 1; user <= USERS.length; user++) {
     const items: [number, number, string][] =
@@ -121,7 +121,7 @@ export function insertCarts(db: Db, rng: Rng): void {
   }
 }
 
-export function insertWishlists(db: Db, rng: Rng): void {
+export function insertWishlists(db: Db, rng: SeedRandom): void {
   const all = products(db);
   for (const [name, when] of ALEX_WISHLIST) {
     db.run("INSERT INTO wishlist_items (user_id, product_id, added_at) VALUES (1, ?, ?)", [

@@ -1,9 +1,9 @@
-import type { Db } from "../../../workers/env-host/sdk/index.ts";
-import { DELIVERY_DAYS, addDays, evaluateCoupon, orderTotals, refundCents, type Coupon, type ShippingSpeed } from "../pricing.ts";
-import { ADDRESS_COLUMNS, COUPON_SELECT, PRODUCT_SELECT, type AddressRow, type ProductRow } from "../queries.ts";
+import type { Db, SeedRandom } from "worldfarm/sdk";
+import { DELIVERY_DAYS, addDays, evaluateCoupon, orderTotals, refundCents, type Coupon, type ShippingSpeed } from "../lib/pricing.ts";
+import { ADDRESS_COLUMNS, COUPON_SELECT, PRODUCT_SELECT, type AddressRow, type ProductRow } from "../lib/queries.ts";
 import { findProduct } from "./catalog.ts";
 import { ADDRESSES, CARDS, USERS } from "./people.ts";
-import { at, type Rng } from "./rng.ts";
+import { at } from "./time.ts";
 
 type Status = "pending" | "processing" | "shipped" | "delivered" | "cancelled";
 
@@ -89,7 +89,7 @@ const CARRIERS = ["UPS", "USPS", "FedEx", "Amazon Logistics"];
 const HUBS = ["Oakland, CA", "Salt Lake City, UT", "Denver, CO", "Memphis, TN", "Louisville, KY", "Chicago, IL"];
 
 /** A few orders for every other customer, so best-sellers and reviews have some history behind them. */
-function otherOrders(rng: Rng, products: ProductRow[]): OrderSpec[] {
+function otherOrders(rng: SeedRandom, products: ProductRow[]): OrderSpec[] {
   const specs: OrderSpec[] = [];
   const inStock = products.filter((p) => p.stock > 0);
   for (let user = 2; user <= USERS.length; user++) {
@@ -118,7 +118,7 @@ function otherOrders(rng: Rng, products: ProductRow[]): OrderSpec[] {
   return specs;
 }
 
-function trackingNumber(rng: Rng, carrier: string): string {
+function trackingNumber(rng: SeedRandom, carrier: string): string {
   const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join("");
   const alnum = (n: number) => Array.from({ length: n }, () => rng.pick([..."ABCDEFGHJKLMNPRSTUVWXY0123456789"])).join("");
   if (carrier === "UPS") return `1Z${alnum(6)}${digits(10)}`;
@@ -127,7 +127,7 @@ function trackingNumber(rng: Rng, carrier: string): string {
   return `TBA${digits(12)}`;
 }
 
-export function insertOrders(db: Db, rng: Rng): void {
+export function insertOrders(db: Db, rng: SeedRandom): void {
   const products = db.query<ProductRow>(PRODUCT_SELECT);
   const specs = [...ALEX_ORDERS, ...otherOrders(rng, products)].sort((a, b) => Date.parse(a.placed) - Date.parse(b.placed));
 

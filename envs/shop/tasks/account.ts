@@ -1,6 +1,6 @@
 /** Account upkeep: addresses, cards and profile. */
-import { task } from "../../../workers/env-host/sdk/index.ts";
-import { cardExpired } from "../pricing.ts";
+import { task } from "worldfarm/sdk";
+import { cardExpired } from "../lib/pricing.ts";
 import { EPOCH_DAY, defaultAddressId, plain } from "./helpers.ts";
 
 type Address = {

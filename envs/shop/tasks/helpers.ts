@@ -1,5 +1,5 @@
 /** What the verifiers share: reading orders and carts out of a snapshot, and matching facts in a free-text answer. */
-import type { ReadDb, VerifyResult } from "../../../workers/env-host/sdk/index.ts";
+import type { ReadDb, VerifyResult } from "worldfarm/sdk";
 
 /** Where the world's clock starts; verifiers judge dates (coupon windows, card expiry) as of this day. */
 export const EPOCH = "2026-01-15T09:00:00.000Z";

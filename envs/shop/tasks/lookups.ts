@@ -1,5 +1,5 @@
 /** Questions the agent must answer from what the tools show; each expected value is read from the initial state. */
-import { task } from "../../../workers/env-host/sdk/index.ts";
+import { task } from "worldfarm/sdk";
 import { mentions, mentionsMoney, mentionsProduct, missing, productKey } from "./helpers.ts";
 
 export const lookupTasks = [

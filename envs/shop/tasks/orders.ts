@@ -1,6 +1,6 @@
 /** After the purchase: cancelling, returning and reviewing. */
-import { task } from "../../../workers/env-host/sdk/index.ts";
-import type { ReadDb } from "../../../workers/env-host/sdk/index.ts";
+import { task } from "worldfarm/sdk";
+import type { ReadDb } from "worldfarm/sdk";
 import { missing, plain } from "./helpers.ts";
 
 const stock = async (db: ReadDb, productId: number): Promise<number> =>

@@ -1,7 +1,7 @@
 /** Cart, wishlist, coupon and checkout workflows. */
-import { task } from "../../../workers/env-host/sdk/index.ts";
-import { evaluateCoupon, type Coupon, type PricedLine } from "../pricing.ts";
-import { COUPON_SELECT } from "../queries.ts";
+import { task } from "worldfarm/sdk";
+import { evaluateCoupon, type Coupon, type PricedLine } from "../lib/pricing.ts";
+import { COUPON_SELECT } from "../lib/queries.ts";
 import {
   EPOCH_DAY, cartItems, checkSingleOrder, defaultAddressId, defaultCardId, missing, orderItems, type Items,
 } from "./helpers.ts";

@@ -1,6 +1,6 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import type { Db } from "../../../workers/env-host/sdk/index.ts";
-import { ADDRESS_COLUMNS, addressView, cardSummary, requireAddress, userCards, type AddressRow } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import type { Db } from "worldfarm/sdk";
+import { ADDRESS_COLUMNS, addressView, cardSummary, requireAddress, userCards, type AddressRow } from "../lib/queries.ts";
 
 const addressFields = {
   label: z.string().min(1).max(40).describe("A short name for the address, e.g. 'Home', 'Office'."),

@@ -1,6 +1,6 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { addToCart, cartOf, cartView, requireProduct, requireStock, touchCart } from "../queries.ts";
-import type { Db } from "../../../workers/env-host/sdk/index.ts";
+import { tool, z } from "worldfarm/sdk";
+import { addToCart, cartOf, cartView, requireProduct, requireStock, touchCart } from "../lib/queries.ts";
+import type { Db } from "worldfarm/sdk";
 
 const productId = z.number().int().describe("The product's id.");
 

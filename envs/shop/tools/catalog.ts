@@ -1,6 +1,6 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { dollars } from "../pricing.ts";
-import { PRODUCT_SELECT, productCard, requireProduct, type ProductRow } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import { dollars } from "../lib/pricing.ts";
+import { PRODUCT_SELECT, productCard, requireProduct, type ProductRow } from "../lib/queries.ts";
 
 const READ = { readOnly: true, destructive: false, idempotent: true };
 

@@ -1,8 +1,8 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { DELIVERY_DAYS, SHIPPING_SPEEDS, addDays, cardExpired, orderTotals } from "../pricing.ts";
+import { tool, z } from "worldfarm/sdk";
+import { DELIVERY_DAYS, SHIPPING_SPEEDS, addDays, cardExpired, orderTotals } from "../lib/pricing.ts";
 import {
   addOrderEvent, cardSummary, cartDiscount, cartLines, cartOf, defaultAddress, defaultCard, requireAddress, requireCard,
-} from "../queries.ts";
+} from "../lib/queries.ts";
 import { orderDetail } from "./orders.ts";
 
 export const checkoutTools = {

@@ -1,6 +1,6 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { dollars, evaluateCoupon, type Coupon } from "../pricing.ts";
-import { COUPON_SELECT, cartLines, cartOf, cartView, couponUsedBy } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import { dollars, evaluateCoupon, type Coupon } from "../lib/pricing.ts";
+import { COUPON_SELECT, cartLines, cartOf, cartView, couponUsedBy } from "../lib/queries.ts";
 
 export const couponTools = {
   list_coupons: tool({

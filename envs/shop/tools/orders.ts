@@ -1,7 +1,7 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import type { Db } from "../../../workers/env-host/sdk/index.ts";
-import { RETURN_WINDOW_DAYS, addDays, dollars } from "../pricing.ts";
-import { addOrderEvent, addToCart, cartOf, cartView, formatAddress, requireAddress, requireOrder, requireProduct } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import type { Db } from "worldfarm/sdk";
+import { RETURN_WINDOW_DAYS, addDays, dollars } from "../lib/pricing.ts";
+import { addOrderEvent, addToCart, cartOf, cartView, formatAddress, requireAddress, requireOrder, requireProduct } from "../lib/queries.ts";
 
 const orderId = z.number().int().describe("The order's id (from list_orders), not its order number.");
 const OPEN = ["pending", "processing"];

@@ -1,7 +1,7 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import type { Db } from "../../../workers/env-host/sdk/index.ts";
-import { cardExpired } from "../pricing.ts";
-import { cardSummary, requireCard, userCards, type CardRow } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import type { Db } from "worldfarm/sdk";
+import { cardExpired } from "../lib/pricing.ts";
+import { cardSummary, requireCard, userCards, type CardRow } from "../lib/queries.ts";
 
 const cardId = z.number().int().describe("The payment method's id (see list_payment_methods).");
 

@@ -1,6 +1,6 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { RETURN_WINDOW_DAYS, addDays, dollars, refundCents } from "../pricing.ts";
-import { requireOrder } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import { RETURN_WINDOW_DAYS, addDays, dollars, refundCents } from "../lib/pricing.ts";
+import { requireOrder } from "../lib/queries.ts";
 
 const REASONS = ["damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other"] as const;
 

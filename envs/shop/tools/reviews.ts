@@ -1,5 +1,5 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { requireProduct } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import { requireProduct } from "../lib/queries.ts";
 
 const REVIEW_SORTS = {
   most_helpful: "r.helpful_votes DESC, r.created_at DESC",

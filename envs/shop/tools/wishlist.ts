@@ -1,5 +1,5 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { PRODUCT_SELECT, addToCart, cartOf, productCard, requireProduct, type ProductRow } from "../queries.ts";
+import { tool, z } from "worldfarm/sdk";
+import { PRODUCT_SELECT, addToCart, cartOf, productCard, requireProduct, type ProductRow } from "../lib/queries.ts";
 
 const productId = z.number().int().describe("The product's id.");
 

@@ -1,4 +1,4 @@
-import type { Json, ReadDb, VerifyResult } from "../../../workers/env-host/sdk/index.ts";
+import type { Json, ReadDb, VerifyResult } from "worldfarm/sdk";
 
 /** The world's first day: tasks that speak of "today" or "overdue" mean this date. */
 export const TODAY = "2026-01-15";
@@ -19,12 +19,12 @@ export class Checks {
   }
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Whether the answer names an issue key, a number or a name as a whole token (WEB-2 does not match WEB-25). */
 export function mentions(answer: string | null, value: string | number): boolean {
   if (answer === null) return false;
-  return new RegExp(`(^|[^A-Za-z0-9.-])${escape(String(value))}($|[^A-Za-z0-9-]|\\.(?!\\d))`, "i").test(answer);
+  return new RegExp(`(^|[^A-Za-z0-9.-])${escapeRegExp(String(value))}($|[^A-Za-z0-9-]|\\.(?!\\d))`, "i").test(answer);
 }
 
 export type IssueFacts = {

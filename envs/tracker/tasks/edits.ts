@@ -1,4 +1,4 @@
-import { task } from "../../../workers/env-host/sdk/index.ts";
+import { task } from "worldfarm/sdk";
 import { Checks, issueByKey, issueByTitle, issuesWhere, labelNames, maxId, userId as idOf } from "./check.ts";
 
 /** Tasks that change one issue, or a few, in a couple of steps. */

@@ -1,4 +1,4 @@
-import { task } from "../../../workers/env-host/sdk/index.ts";
+import { task } from "worldfarm/sdk";
 import { Checks, TODAY, issueByTitle, issuesWhere, mentions, teamLoad } from "./check.ts";
 
 /** Question tasks: the answer must carry the value computed from the initial state. */

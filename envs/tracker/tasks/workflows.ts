@@ -1,4 +1,4 @@
-import { task, type ReadDb, type SolutionStep } from "../../../workers/env-host/sdk/index.ts";
+import { task, type ReadDb, type SolutionStep } from "worldfarm/sdk";
 import { Checks, issueByKey, issuesWhere, labelNames, maxId, teamLoad, userId as idOf } from "./check.ts";
 
 const PRIORITY_RANK: Record<string, number> = { urgent: 0, high: 1, medium: 2, low: 3, none: 4 };

@@ -1,5 +1,5 @@
-import { tool, z, type Db } from "../../../workers/env-host/sdk/index.ts";
-import { findIssue, touch } from "../lib.ts";
+import { tool, z, type Db } from "worldfarm/sdk";
+import { findIssue, touch } from "../lib/index.ts";
 
 type CommentRow = { id: number; issue_id: number; author_id: number; body: string; created_at: string; updated_at: string };
 

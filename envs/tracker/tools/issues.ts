@@ -1,10 +1,10 @@
-import { tool, z, type Db } from "../../../workers/env-host/sdk/index.ts";
+import { tool, z, type Db } from "worldfarm/sdk";
 import {
   DATE, ISSUE_TYPES, PRIORITIES, STATUSES, addWatcher, findIssue, findLabel, findProject, findSprint, findUser,
   issueSummaries, logActivity, openSql, priorityRankSql, requireAssignable, touch, usernameOf,
   type IssueRow, type ProjectRow,
-} from "../lib.ts";
-import { issueDetail } from "../views.ts";
+} from "../lib/index.ts";
+import { issueDetail } from "../lib/views.ts";
 
 const key = z.string().describe('Issue key, e.g. "WEB-42".');
 const dueDate = z.string().regex(DATE).describe("Due date as YYYY-MM-DD.");

@@ -1,5 +1,5 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { findIssue, findLabel, logActivity, touch } from "../lib.ts";
+import { tool, z } from "worldfarm/sdk";
+import { findIssue, findLabel, logActivity, touch } from "../lib/index.ts";
 
 const key = z.string().describe('Issue key, e.g. "WEB-42".');
 const label = z.string().describe('Label name, e.g. "security".');

@@ -1,5 +1,5 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { findIssue, logActivity } from "../lib.ts";
+import { tool, z } from "worldfarm/sdk";
+import { findIssue, logActivity } from "../lib/index.ts";
 
 /** Inward phrasings are stored the other way round, so each relation has one row. */
 const LINK_TYPES = {

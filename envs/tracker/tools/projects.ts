@@ -1,5 +1,5 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { findProject, findUser, openSql } from "../lib.ts";
+import { tool, z } from "worldfarm/sdk";
+import { findProject, findUser, openSql } from "../lib/index.ts";
 
 export const projectTools = {
   list_projects: tool({

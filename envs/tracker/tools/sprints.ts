@@ -1,8 +1,8 @@
-import { tool, z, type Db } from "../../../workers/env-host/sdk/index.ts";
+import { tool, z, type Db } from "worldfarm/sdk";
 import {
   DATE, findIssue, findProject, findSprint, issueSummaries, logActivity, openSql, priorityRankSql,
   type IssueRow, type SprintRow,
-} from "../lib.ts";
+} from "../lib/index.ts";
 
 const sprintId = z.number().int().describe("Sprint id (see list_sprints).");
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
-import { tool, z, type Db } from "../../../workers/env-host/sdk/index.ts";
-import { findUser, openSql, type UserRow } from "../lib.ts";
+import { tool, z, type Db } from "worldfarm/sdk";
+import { findUser, openSql, type UserRow } from "../lib/index.ts";
 
 type TeamRow = { id: number; key: string; name: string; description: string };
 

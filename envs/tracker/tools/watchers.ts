@@ -1,5 +1,5 @@
-import { tool, z } from "../../../workers/env-host/sdk/index.ts";
-import { addWatcher, findIssue, findUser } from "../lib.ts";
+import { tool, z } from "worldfarm/sdk";
+import { addWatcher, findIssue, findUser } from "../lib/index.ts";
 
 const key = z.string().describe('Issue key, e.g. "WEB-42".');
 const user = z.string().optional().describe('Username, email or full name; default "me".');

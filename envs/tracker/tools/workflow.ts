@@ -1,8 +1,8 @@
-import { tool, z, type Db } from "../../../workers/env-host/sdk/index.ts";
+import { tool, z, type Db } from "worldfarm/sdk";
 import {
   RESOLUTIONS, STATUSES, addWatcher, findIssue, findUser, isClosed, logActivity, requireAssignable, usernameOf,
   type ProjectRow,
-} from "../lib.ts";
+} from "../lib/index.ts";
 
 const key = z.string().describe('Issue key, e.g. "WEB-42".');
 

@@ -3,6 +3,7 @@ import type { Row, SqlValue } from "../sdk/define.ts";
 import type { TableRows } from "../sdk/tables.ts";
 import type { SetupOptions, ToolOutcome, VerifyOutcome, WorldBase } from "../sdk/world.ts";
 import type { TableDiff } from "../../shared/instance.ts";
+import { received } from "../../shared/received.ts";
 import { diffTables } from "./diff.ts";
 import { runtimeMode, worldClass, type WorldSpec } from "./world-class.ts";
 
@@ -35,7 +36,7 @@ class InitialReader extends RpcTarget {
     super();
   }
   read(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
-    return this.world.read(sql, params);
+    return received(this.world.read(sql, params));
   }
 }
 
@@ -67,7 +68,7 @@ export class WorldHost {
   }
 
   async create(seed: number): Promise<{ tables: number; rows: number }> {
-    const made = await this.facet("live").setup(this.setupOptions(seed));
+    const made = await received(this.facet("live").setup(this.setupOptions(seed)));
     this.ctx.facets.clone("live", "initial");
     return made;
   }
@@ -79,13 +80,13 @@ export class WorldHost {
   }
 
   async exportState(): Promise<{ initial: WorldState; live: WorldState }> {
-    const [initial, live] = await Promise.all([this.facet("initial").exportState(), this.facet("live").exportState()]);
+    const [initial, live] = await Promise.all([received(this.facet("initial").exportState()), received(this.facet("live").exportState())]);
     return { initial, live };
   }
 
   /** With a step id the call takes effect at most once, however often it is replayed. */
   call(tool: string, args: unknown, stepId?: string): Promise<ToolOutcome> {
-    return this.facet("live").call(tool, args, stepId);
+    return received(this.facet("live").call(tool, args, stepId));
   }
 
   reset(): void {
@@ -102,18 +103,18 @@ export class WorldHost {
       }), VERIFY_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial"))), timedOut]);
+      return await Promise.race([received(this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")))), timedOut]);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
   }
 
   tables(): Promise<{ name: string; rows: number }[]> {
-    return this.facet("live").tables();
+    return received(this.facet("live").tables());
   }
 
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
-    return this.facet("live").rows(table, offset, limit);
+    return received(this.facet("live").rows(table, offset, limit));
   }
 
   async diff(): Promise<TableDiff[]> {
@@ -121,7 +122,7 @@ export class WorldHost {
     // than the rest of finishing them.
     const [initialWrites, liveWrites] = await Promise.all([this.facet("initial").writes(), this.facet("live").writes()]);
     if (initialWrites === liveWrites) return [];
-    const [before, after] = await Promise.all([this.facet("initial").snapshot(), this.facet("live").snapshot()]);
+    const [before, after] = await Promise.all([received(this.facet("initial").snapshot()), received(this.facet("live").snapshot())]);
     return diffTables(before, after);
   }
 

@@ -3,4 +3,6 @@ export type {
   Db, ReadDb, Row, SqlValue, Clock, Random, ToolContext, ToolDef, ToolAnnotations,
   TaskDef, EnvDef, VerifyInput, VerifyResult, SolutionStep, Json,
 } from "./define.ts";
+export { fixedRandom, type SeedRandom } from "./random.ts";
+export { insertRow } from "./rows.ts";
 export { z } from "zod";

@@ -5,7 +5,7 @@ import type { BatchDeleted, BatchSpec, BatchStatus } from "../../shared/batch.ts
 import { FarmError, decodeFarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { problems, rewardStats } from "./stats.ts";
-import { DDL, deliveries, events, groupLog, groups, rollouts } from "./tables.ts";
+import { DDL, deliveries, groupLog, groups, rollouts } from "./tables.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
@@ -105,7 +105,6 @@ export class Batch extends DurableObject<Env> {
         sizes.set(r.groupId, { ...r, size: (g?.size ?? 0) + 1 });
       }
       for (const g of sizes.values()) this.db.insert(groups).values({ id: g.groupId, env: g.env, taskId: g.taskId, size: g.size }).run();
-      this.db.insert(events).values({ at: Date.now(), kind: "created", detail: `${plan.length} rollouts` }).run();
       this.ctx.storage.kv.put<Meta>("meta", { batchId, spec, createdAt: Date.now(), state: "running", finishedAt: null });
       this.ctx.storage.kv.put("probeAt", Date.now() + PROBE_MS);
     });
@@ -153,7 +152,6 @@ export class Batch extends DurableObject<Env> {
     const now = Date.now();
     if (now < (this.ctx.storage.kv.get<number>("probeAt") ?? 0)) return;
     const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
-    let woken = 0;
     let unreachable = 0;
     for (let i = 0; i < running.length; i += PROBE_WAVE) {
       await Promise.all(running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
@@ -165,15 +163,11 @@ export class Batch extends DurableObject<Env> {
           return;
         }
         if (answer.state === "finished") this.record(answer.report);
-        else if (answer.state === "woken") woken += 1;
       }));
     }
     this.ctx.storage.kv.put("probedAt", now);
     // A runtime still coming back is asked again soon, not in a full period.
     this.ctx.storage.kv.put("probeAt", Date.now() + (unreachable ? PROBE_GAP_MS : PROBE_MS));
-    if (woken || unreachable) {
-      this.db.insert(events).values({ at: Date.now(), kind: "probe", detail: `${woken} stalled rollouts woken, ${unreachable} unreachable, of ${running.length} running` }).run();
-    }
   }
 
   /** Brings the next probe forward to now, or as soon after the last as the gap allows. */
@@ -253,7 +247,6 @@ export class Batch extends DurableObject<Env> {
         status: cancelled ? "cancelled" : report.status, stopReason: report.stopReason, reward: report.reward,
         error: cancelled ? null : (report.error ?? null), finishedAt: Date.now(),
       }).where(eq(rollouts.id, report.rolloutId)).run();
-      if (report.error && !cancelled) this.db.insert(events).values({ at: Date.now(), kind: "rollout_failed", detail: `${report.rolloutId}: ${report.error}` }).run();
       this.settleGroup(row.groupId);
       const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
       const meta = this.meta();
@@ -370,7 +363,6 @@ export class Batch extends DurableObject<Env> {
         const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
         this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();
         for (const groupId of new Set(pending.map((p) => p.groupId))) this.settleGroup(groupId);
-        this.db.insert(events).values({ at: Date.now(), kind: "cancelled", detail: `${pending.length} waiting rollouts cancelled` }).run();
         this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "cancelled", finishedAt: Date.now() });
       });
       if (meta.spec.deliver) await this.ctx.storage.setAlarm(Date.now());

@@ -44,14 +44,6 @@ export const deliveries = sqliteTable("deliveries", {
   lastError: text("last_error"),
 });
 
-/** What happened, in order: created, cancelled, errors. */
-export const events = sqliteTable("events", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  at: integer("at").notNull(),
-  kind: text("kind").notNull(),
-  detail: text("detail"),
-});
-
 export const DDL = [
   `CREATE TABLE IF NOT EXISTS rollouts (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, group_id TEXT NOT NULL, env TEXT NOT NULL,
      bundle_id TEXT NOT NULL, task_id TEXT NOT NULL, status TEXT NOT NULL, stop_reason TEXT, reward REAL, error TEXT,
@@ -65,5 +57,4 @@ export const DDL = [
   `CREATE TABLE IF NOT EXISTS deliveries (seq INTEGER PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
      delivered_at INTEGER, last_error TEXT)`,
   "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (delivered_at, next_at)",
-  "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT)",
 ];

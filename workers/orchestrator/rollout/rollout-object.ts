@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import { RolloutSpec, type RolloutResult, type RolloutView, type TurnRecord } from "../../shared/rollout.ts";
+import { RolloutSpec, type RolloutResult, type RolloutView } from "../../shared/rollout.ts";
 import type { TableDiff } from "../../shared/instance.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";

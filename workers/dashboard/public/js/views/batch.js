@@ -97,8 +97,12 @@ export async function batchDetail(root, ctx, batchId) {
     fill(stats, rewardTable(status));
     fill(stops, h("h3", {}, "Stop reasons"), table(["reason", "rollouts"], Object.entries(status.stopReasons).map(([k, v]) =>
       h("tr", {}, h("td", {}, k), h("td", { class: "num" }, v)))));
-    fill(errors, status.errors.length ? section("Errors", h("ul", {}, status.errors.map((e) =>
-      h("li", {}, link(`#/rollouts/${e.rolloutId}`, e.rolloutId), ": ", h("span", { class: "mono" }, e.error))))) : "");
+    // The same failure across many rollouts (a policy server that is down, say) reads once, with its count.
+    fill(errors, status.problems.length ? section("Problems",
+      h("div", { "data-testid": "problems" }, table(["error", "rollouts"], status.problems.map((p) =>
+        h("tr", {}, h("td", { class: "mono" }, p.error), h("td", { class: "num" }, p.rollouts))))),
+      h("p", { "data-testid": "problem-rollouts" }, "Rollouts to open: ", ...status.errors.flatMap((e, i) =>
+        [i ? ", " : "", link(`#/rollouts/${e.rolloutId}`, e.rolloutId)]))) : "");
     // Rewards only change when rollouts complete; reading the whole ledger on every tick would not scale.
     if (status.counts.completed !== histogramFor) {
       histogramFor = status.counts.completed;

@@ -1,33 +1,10 @@
-import type { Db } from "../../workers/env-host/sdk/index.ts";
-import { isClosed, type IssueType, type Priority, type Status } from "./lib.ts";
+import { fixedRandom, insertRow, type Db, type SeedRandom as Rng } from "worldfarm/sdk";
+import { isClosed, type IssueType, type Priority, type Status } from "../lib/index.ts";
 import {
   COMMENTS, LABELS, PROJECTS, TEAMS, TRANSITIONS, USERS,
   type Bucket, type IssueSpec, type ProjectSpec, type SprintSpec,
-} from "./seed-data.ts";
+} from "./data.ts";
 
-/**
- * The seed ignores the instance's random source on purpose: task solutions name issue keys and
- * ids, so every instance must start from the very same world. A fixed-seed generator keeps the
- * filler varied but identical everywhere.
- */
-function fixedRandom(seed: number) {
-  let state = seed | 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
-  const weighted = <T>(options: [T, number][]): T => {
-    let roll = next() * options.reduce((sum, [, w]) => sum + w, 0);
-    for (const [value, w] of options) if ((roll -= w) < 0) return value;
-    return options[options.length - 1][0];
-  };
-  return { next, int, pick, weighted };
-}
-type Rng = ReturnType<typeof fixedRandom>;
 
 const DAY = 86_400_000;
 const ms = (iso: string) => new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso).getTime();
@@ -52,34 +29,34 @@ function sprintOf(project: ProjectSpec, bucket: Bucket): SprintSpec | undefined 
 }
 
 export function seed(db: Db): void {
+  // Not the instance's random source: task solutions name issue keys and ids, so every instance must start from
+  // the very same world. A fixed seed keeps the filler varied but identical everywhere.
   const rng = fixedRandom(20260115);
-  const insert = (table: string, row: Record<string, string | number | null>) => {
-    const cols = Object.keys(row);
-    return db.run(`INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
-      Object.values(row)).lastRowId;
-  };
 
-  ["backlog", "todo", "in_progress", "in_review", "done", "cancelled"].forEach((status, i) =>
-    insert("workflow_statuses", { status, category: i < 2 ? "todo" : i < 4 ? "in_progress" : "done", position: i + 1 }));
-  for (const [from_status, to_status, name] of TRANSITIONS) insert("workflow_transitions", { from_status, to_status, name });
-  USERS.forEach(([username, name, title, timezone, active], i) =>
-    insert("users", { username, name, email: `${username}@lumen.io`, title, timezone, active,
-      created_at: iso(ms("2024-03-04T15:00:00Z") + i * 23 * DAY) }));
+  for (const [i, status] of ["backlog", "todo", "in_progress", "in_review", "done", "cancelled"].entries()) {
+    insertRow(db, "workflow_statuses", { status, category: i < 2 ? "todo" : i < 4 ? "in_progress" : "done", position: i + 1 });
+  }
+  for (const [from_status, to_status, name] of TRANSITIONS) insertRow(db, "workflow_transitions", { from_status, to_status, name });
+  for (const [i, [username, name, title, timezone, active]] of USERS.entries()) {
+    insertRow(db, "users", { username, name, email: `${username}@lumen.io`, title, timezone, active,
+      created_at: iso(ms("2024-03-04T15:00:00Z") + i * 23 * DAY) });
+  }
   const teamIds = new Map<string, number>();
   TEAMS.forEach(([key, name, description, members], i) => {
     const created = ms("2024-06-03T12:00:00Z") + i * 40 * DAY;
-    teamIds.set(key, insert("teams", { key, name, description, created_at: iso(created) }));
-    members.forEach(([user_id, role], j) =>
-      insert("team_members", { team_id: teamIds.get(key)!, user_id, role, joined_at: iso(created + (j + 1) * 9 * DAY) }));
+    teamIds.set(key, insertRow(db, "teams", { key, name, description, created_at: iso(created) }));
+    for (const [j, [user_id, role]] of members.entries()) {
+      insertRow(db, "team_members", { team_id: teamIds.get(key)!, user_id, role, joined_at: iso(created + (j + 1) * 9 * DAY) });
+    }
   });
-  const labelIds = new Map(LABELS.map(([name, color, description]) => [name, insert("labels", { name, color, description })]));
+  const labelIds = new Map(LABELS.map(([name, color, description]) => [name, insertRow(db, "labels", { name, color, description })]));
 
   const teamMembers = (key: string) => TEAMS.find(([k]) => k === key)![3].map(([id]) => id);
   const byTitle = new Map<string, number>();
   const sprintIds: number[] = [];
 
   for (const project of PROJECTS) {
-    const projectId = insert("projects", {
+    const projectId = insertRow(db, "projects", {
       key: project.key, name: project.name, description: project.description, team_id: teamIds.get(project.team)!,
       lead_id: project.lead, board: project.board, created_at: iso(ms(project.created)),
     });
@@ -98,14 +75,14 @@ export function seed(db: Db): void {
 
   function insertSprints(project: ProjectSpec, projectId: number): Partial<Record<Bucket, number>> {
     const { done, active, next } = project.sprints;
-    const add = (s: SprintSpec, state: string) => insert("sprints", {
+    const add = (s: SprintSpec, state: string) => insertRow(db, "sprints", {
       project_id: projectId, name: s.name, goal: s.goal, state, start_date: s.start, end_date: s.end,
       started_at: state === "planned" ? null : iso(ms(s.start) + 9.5 * 3_600_000),
       completed_at: state === "completed" ? iso(ms(s.end) + 16 * 3_600_000) : null,
       created_at: iso(Math.min(ms(s.start) - 10 * DAY + 14 * 3_600_000, LAST_SEEDED)),
     });
     const ids: Partial<Record<Bucket, number>> = {};
-    done.forEach((s, i) => (ids[`done${i}` as Bucket] = add(s, "completed")));
+    for (const [i, s] of done.entries()) ids[`done${i}` as Bucket] = add(s, "completed");
     if (active) ids.active = add(active, "active");
     if (next) ids.next = add(next, "planned");
     return ids;
@@ -132,7 +109,7 @@ export function seed(db: Db): void {
       : null;
     p.assignee = assignee;
     const key = `${project.key}-${number}`;
-    const id = insert("issues", {
+    const id = insertRow(db, "issues", {
       project_id: projectId, number, key, type: spec.type, title: spec.title,
       description: spec.description ?? describe(rng, spec.type, spec.title, p.parent?.spec.title),
       status, priority: spec.priority ?? randomPriority(rng, spec.type),
@@ -141,10 +118,10 @@ export function seed(db: Db): void {
       due_date: due, parent_id: (p.parent ?? p.epic)?.id ?? null, sprint_id: sprintId,
       created_at: iso(p.created), updated_at: iso(updated), resolved_at: resolved === null ? null : iso(resolved),
     });
-    for (const label of spec.labels) insert("issue_labels", { issue_id: id, label_id: labelIds.get(label)! });
+    for (const label of spec.labels) insertRow(db, "issue_labels", { issue_id: id, label_id: labelIds.get(label)! });
 
     const log = (action: string, at: number, actor: number, field: string | null = null, oldV: string | null = null,
-      newV: string | null = null) => insert("activity_log", {
+      newV: string | null = null) => insertRow(db, "activity_log", {
       issue_id: id, issue_key: key, actor_id: actor, action, field, old_value: oldV, new_value: newV, created_at: iso(at),
     });
     log("created", p.created, reporter);
@@ -156,14 +133,14 @@ export function seed(db: Db): void {
     }
     const extra = rng.int(0, 2);
     for (let i = 0; i < extra; i++) watchers.add(rng.pick(members));
-    for (const user of watchers) insert("watchers", { issue_id: id, user_id: user, created_at: iso(p.created) });
+    for (const user of watchers) insertRow(db, "watchers", { issue_id: id, user_id: user, created_at: iso(p.created) });
 
     const commentCount = rng.weighted([[0, 35], [1, 35], [2, 20], [3, 10]]);
     const talkers = [...watchers].filter((u) => USERS[u - 1][4] === 1);
     let at = p.created;
     for (let i = 0; i < commentCount; i++) {
       at = between(rng, at + 3_600_000, resolved ?? LAST_SEEDED);
-      insert("comments", { issue_id: id, author_id: rng.pick(talkers), body: rng.pick(COMMENTS), created_at: iso(at), updated_at: iso(at) });
+      insertRow(db, "comments", { issue_id: id, author_id: rng.pick(talkers), body: rng.pick(COMMENTS), created_at: iso(at), updated_at: iso(at) });
     }
     return id;
   }
@@ -184,7 +161,7 @@ export function seed(db: Db): void {
     for (const [from, link_type, to] of links) {
       const rows = db.query<{ reporter_id: number; created_at: string }>(
         "SELECT reporter_id, created_at FROM issues WHERE id IN (?, ?) ORDER BY created_at DESC", [ids.get(from)!, ids.get(to)!]);
-      insert("issue_links", { source_id: ids.get(from)!, target_id: ids.get(to)!, link_type,
+      insertRow(db, "issue_links", { source_id: ids.get(from)!, target_id: ids.get(to)!, link_type,
         created_by: rows[1].reporter_id, created_at: iso(Math.min(ms(rows[0].created_at) + DAY, LAST_SEEDED)) });
     }
   }

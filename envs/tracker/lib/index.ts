@@ -1,4 +1,4 @@
-import type { Db } from "../../workers/env-host/sdk/index.ts";
+import type { Db } from "worldfarm/sdk";
 
 export const STATUSES = ["backlog", "todo", "in_progress", "in_review", "done", "cancelled"] as const;
 export const PRIORITIES = ["urgent", "high", "medium", "low", "none"] as const;

@@ -1,5 +1,5 @@
-import type { Db, Json } from "../../workers/env-host/sdk/index.ts";
-import { issueSummaries, type IssueRow } from "./lib.ts";
+import type { Db, Json } from "worldfarm/sdk";
+import { issueSummaries, type IssueRow } from "./index.ts";
 
 const LINK_PHRASES: Record<string, [outward: string, inward: string]> = {
   blocks: ["blocks", "is blocked by"],

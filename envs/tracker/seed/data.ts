@@ -1,4 +1,4 @@
-import type { IssueType, Priority, Status } from "./lib.ts";
+import type { IssueType, Priority, Status } from "../lib/index.ts";
 
 /** Where a generated issue lives: a completed sprint (0 = older), the active or next sprint, or no sprint. */
 export type Bucket = "done0" | "done1" | "active" | "next" | "backlog";

@@ -1,5 +1,5 @@
 /** Reads and checks several tools share. Every helper scopes by user where the data is personal. */
-import type { Db } from "../../workers/env-host/sdk/index.ts";
+import type { Db } from "worldfarm/sdk";
 import { dollars, evaluateCoupon, lineTotal, orderTotals, totalsInDollars, type Coupon, type PricedLine } from "./pricing.ts";
 
 export type ProductRow = {

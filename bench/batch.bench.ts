@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import type { BatchStatus } from "../workers/shared/batch.ts";
 import { buildEnv } from "../cli/build/bundle-env.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { startFakePolicy } from "../cli/fake-policy/server.ts";
@@ -30,14 +30,14 @@ async function run(latencyMs: number): Promise<string> {
   const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
   const policy = await startFakePolicy({ latencyMs, script: tenTurns });
   try {
-    const client = new FarmClient(farm.url.toString(), farm.token);
+    const client = new Farm(farm.url.toString(), { token: farm.token });
     const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((d) => buildEnv(join(ROOT, d))));
-    for (const b of bundles) await client.upload(b);
+    for (const b of bundles) await client.uploadEnv(b);
     const all = bundles.flatMap((b) => b.manifest.tasks.map((t) => ({ env: b.manifest.name, taskId: t.id })));
     const groups = ROLLOUTS / 4;
     const tasks = Array.from({ length: groups }, (_, i) => all[i % all.length]!);
     const started = performance.now();
-    const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const { batchId } = await client.createBatch({
       tasks, groupSize: 4, policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50, ...(process.env.BENCH_NO_TOKENS ? { logprobs: false, returnTokenIds: false } : {}) },
       maxTurns: TURNS, concurrency: 512,
     });

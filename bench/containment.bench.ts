@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { buildEnv } from "../cli/build/bundle-env.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { cpuMsOf } from "../cli/farm/world-process.ts";
@@ -39,9 +39,9 @@ const [inProcess, contained] = await Promise.all([
 try {
   const targets: Record<string, { url: string; token: string }> = {};
   for (const [name, farm] of [["in-process", inProcess], ["contained", contained]] as const) {
-    const client = new FarmClient(farm.url.toString(), farm.token);
-    await client.upload(shop);
-    const i = await client.request<{ instanceId: string; token: string }>("POST", "/v1/envs/shop/instances", {});
+    const client = new Farm(farm.url.toString(), { token: farm.token });
+    await client.uploadEnv(shop);
+    const i = await client.createInstance("shop");
     targets[name] = { url: new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url).toString(), token: i.token };
     if (name === "contained") {
       const world = await contained.supervisor.worldUrl(contained.supervisor.slotOf("shop")!);

@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildEnv } from "../cli/build/bundle-env.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { ROOT } from "../cli/paths.ts";
 
@@ -156,7 +156,7 @@ async function pickEnv() {
 }
 
 /** The farm's state route, normalised to columns + row arrays for the Python seeder. */
-async function exportTable(farm: FarmClient, id: string, table: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+async function exportTable(farm: Farm, id: string, table: string): Promise<{ columns: string[]; rows: unknown[][] }> {
   const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>("GET", `/v1/instances/${id}/state?table=${table}&limit=1000`);
   const first = res.rows[0];
   if (first && !Array.isArray(first)) {
@@ -193,12 +193,12 @@ async function main() {
   const port = await freePort();
   const local = await startLocalFarm({ port, persistDir: join(dir, "farm") });
   const base = local.url.toString().replace(/\/$/, "");
-  const farm = new FarmClient(base, local.token);
+  const farm = new Farm(base, { token: local.token });
   let awm: { url: string; proc: ChildProcess } | undefined;
   try {
-    await farm.upload(env.bundle);
+    await farm.uploadEnv(env.bundle);
     const name = env.bundle.manifest.name;
-    const create = () => farm.request<Instance>("POST", `/v1/envs/${name}/instances`, {});
+    const create = () => farm.createInstance(name);
     const rssIdle = rssMiB(workerdPids());
     const results: Record<string, unknown> = { loadavgStart: loadavg(), env: name, tool: env.tool, wrkSeconds: WRK_SECONDS, workerdRssIdleMiB: rssIdle };
 
@@ -210,7 +210,7 @@ async function main() {
 
     // 2. resets, on one instance
     const target = instances[0]!;
-    results.reset = stats(await timeEach(RESETS, () => farm.request("POST", `/v1/instances/${target.instanceId}/reset`, {})));
+    results.reset = stats(await timeEach(RESETS, () => farm.request("POST", `/v1/instances/${target.instanceId}/reset`, { body: {} })));
 
     // 2b. the same with wrk on one kept-alive connection: Node's fetch adds ~2-3 ms of its own to every request.
     //     (Each create here makes an instance, a few hundred of them; the memory run below counts only its own.)

@@ -9,9 +9,8 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promis
 import { cpus, loadavg, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BatchDeleted, BatchStatus } from "../workers/shared/batch.ts";
-import type { InstanceCreated } from "../workers/shared/instance.ts";
 import { buildEnv } from "../cli/build/bundle-env.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { ROOT } from "../cli/paths.ts";
@@ -46,14 +45,14 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-lifecycle-bench-"));
 const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
-const client = new FarmClient(farm.url.toString(), farm.token);
+const client = new Farm(farm.url.toString(), { token: farm.token });
 try {
   const shop = await buildEnv(join(ROOT, "envs/shop"));
-  await client.upload(shop);
-  const instance = await client.request<InstanceCreated>("POST", "/v1/envs/shop/instances", {});
+  await client.uploadEnv(shop);
+  const instance = await client.createInstance("shop");
   const callMs = async () => {
     const started = performance.now();
-    await client.request("POST", `/v1/instances/${instance.instanceId}/call`, { tool: "view_cart", args: {} }, instance.token);
+    await client.callTool(instance.instanceId, "view_cart", {}, instance.token);
     return performance.now() - started;
   };
   const idle: number[] = [];
@@ -62,7 +61,7 @@ try {
 
   const tasks = Array.from({ length: Math.ceil(ROLLOUTS / GROUP) }, (_, i) => ({ env: "shop", taskId: shop.manifest.tasks[i % shop.manifest.tasks.length]!.id }));
   const started = performance.now();
-  const { batchId, rollouts } = await client.request<{ batchId: string; rollouts: number }>("POST", "/v1/batches", {
+  const { batchId, rollouts } = await client.createBatch({
     tasks, groupSize: GROUP, policy: { kind: "oracle" }, maxTurns: 30, concurrency: 256,
   });
   let status: BatchStatus;

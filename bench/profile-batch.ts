@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BatchStatus } from "../workers/shared/batch.ts";
 import { buildEnv } from "../cli/build/bundle-env.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { startFakePolicy } from "../cli/fake-policy/server.ts";
@@ -71,9 +71,9 @@ const dir = await mkdtemp(join(tmpdir(), "worldfarm-profile-"));
 const farm = await startLocalFarm({ port, persistDir: dir, inspectorPort });
 const policy = await startFakePolicy({ script: tenTurns });
 try {
-  const client = new FarmClient(farm.url.toString(), farm.token);
+  const client = new Farm(farm.url.toString(), { token: farm.token });
   const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((d) => buildEnv(join(ROOT, d))));
-  for (const b of bundles) await client.upload(b);
+  for (const b of bundles) await client.uploadEnv(b);
   const all = bundles.flatMap((b) => b.manifest.tasks.map((t) => ({ env: b.manifest.name, taskId: t.id })));
   const tasks = Array.from({ length: ROLLOUTS / 4 }, (_, i) => all[i % all.length]!);
   const session = await inspector(inspectorPort);
@@ -84,7 +84,7 @@ try {
   const spec = KIND === "oracle"
     ? { tasks, groupSize: 4, policy: { kind: "oracle" }, maxTurns: 30, concurrency: 512 }
     : { tasks, groupSize: 4, policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50 }, maxTurns: TURNS, concurrency: 512 };
-  const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", spec);
+  const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", { body: spec });
   let status: BatchStatus;
   do {
     await new Promise((r) => setTimeout(r, Number(process.env.POLL_MS ?? 500)));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchDeleted } from "../workers/shared/batch.ts";
 import { buildEnv } from "./build/bundle-env.ts";
 import { startFakePolicy, type FakePolicy } from "./fake-policy/server.ts";
-import { FarmClient } from "./farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
@@ -17,7 +17,7 @@ import { runCli, type CliRun } from "./run-cli.ts";
 import { settled, startBatch } from "./testing/batches.ts";
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let url: string;
 let persistDir: string;
 let slow: FakePolicy;
@@ -32,8 +32,8 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-delete-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url, farm.token);
-  await client.upload(await buildEnv(join(ROOT, "envs/shop")));
+  client = new Farm(url, { token: farm.token });
+  await client.uploadEnv(await buildEnv(join(ROOT, "envs/shop")));
   slow = await startFakePolicy({ latencyMs: 60_000 });
 }, 120_000);
 
@@ -94,7 +94,7 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
 describe("worldfarm batch prune", { timeout: 120_000 }, () => {
   it("deletes the batches that finished longer ago than --older-than, never a running one", async () => {
     const old = await oracleBatch();
-    const { batchId: running } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const { batchId: running } = await client.createBatch({
       tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
     });
     // --older-than counts from when a batch finished, to the second.
@@ -104,17 +104,17 @@ describe("worldfarm batch prune", { timeout: 120_000 }, () => {
     expect(dry.dryRun).toBe(true);
     expect(dry.batches.map((b) => b.batchId)).toContain(old);
     expect(dry.batches.map((b) => b.batchId)).not.toContain(running);
-    expect((await client.fetch("GET", `/v1/batches/${old}`)).status).toBe(200);
+    expect((await client.send("GET", `/v1/batches/${old}`)).status).toBe(200);
 
     const pruned = await cli(["batch", "prune", "--older-than", "1s", "--drop-summary"]);
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toMatch(new RegExp(`^${old}\\s+done`, "m"));
     expect(pruned.stdout).toMatch(/^deleted \d+ batch(es)?$/m);
-    expect((await client.fetch("GET", `/v1/batches/${old}`)).status).toBe(410);
-    expect((await client.fetch("GET", `/v1/batches/${running}`)).status).toBe(200);
+    expect((await client.send("GET", `/v1/batches/${old}`)).status).toBe(410);
+    expect((await client.send("GET", `/v1/batches/${running}`)).status).toBe(200);
     const listed = json<{ batchId: string }[]>(await cli(["batch", "list", "--json"]));
     expect(listed.map((b) => b.batchId)).not.toContain(old);
-    await client.request("POST", `/v1/batches/${running}/cancel`);
+    await client.cancel(running);
   });
 
   it.concurrent.each([

@@ -18,14 +18,14 @@ import { buildEnv, type BuiltBundle } from "./build/bundle-env.ts";
 import { commands } from "./commands/index.ts";
 import { isGroup } from "./commands/command.ts";
 import { startFakePolicy, type FakePolicy, type Solution } from "./fake-policy/server.ts";
-import { FarmClient } from "./farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { ROOT } from "./paths.ts";
 import { runToExit, type Run } from "./testing/run.ts";
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let url: string;
 let persistDir: string;
 let shop: BuiltBundle;
@@ -45,10 +45,10 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-cli-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url, farm.token);
+  client = new Farm(url, { token: farm.token });
   shop = await buildEnv(join(ROOT, "envs/shop"));
   // Uploaded here too, so each test stands on its own; the upload test uploads the same bundle again.
-  await client.upload(shop);
+  await client.uploadEnv(shop);
   const solutions: Record<string, Solution> = Object.fromEntries(shop.manifest.tasks.map((t) =>
     [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }]));
   policy = await startFakePolicy({ solutions, latencyMs: 20 });
@@ -303,7 +303,7 @@ describe("worldfarm dev", { timeout: 120_000 }, () => {
       expect(out).toContain(`Dashboard: http://127.0.0.1:${port}/#token=${token}`);
       // The fake vLLM that npm start offers beside the farm, so batches run without a GPU.
       expect(out).toContain(`Policy: a fake vLLM playing the example tasks (10% noise) at http://127.0.0.1:${port + 1}/v1`);
-      const devFarm = new FarmClient(`http://127.0.0.1:${port}`, token);
+      const devFarm = new Farm(`http://127.0.0.1:${port}`, { token });
       const source = join(envDir, "index.ts");
       const original = await readFile(source, "utf8");
       await writeFile(source, original.replace("Test fixture: notes", "Edited fixture: notes"));

@@ -7,7 +7,7 @@ import type { BatchStatus } from "../workers/shared/batch.ts";
 import type { Group } from "../workers/shared/group.ts";
 import type { RolloutView } from "../workers/shared/rollout.ts";
 import { buildEnv } from "./build/bundle-env.ts";
-import { FarmClient } from "./farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "./farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./farm/local-farm.ts";
 import { startFakePolicy, type FakePolicy, type Reply } from "./fake-policy/server.ts";
@@ -29,7 +29,7 @@ const SECRET = "recovery-test-secret-0123456789";
 
 let dir: string;
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let policy: FakePolicy;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 /** Set by the test: the next rollout at its second turn is told to call the tool that freezes its runtime. */
@@ -41,8 +41,8 @@ const call = (name: string, args: unknown): Reply => ({ content: null, tool_call
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "worldfarm-recovery-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
-  client = new FarmClient(farm.url.toString(), farm.token);
-  await client.upload(await buildEnv(join(ROOT, "test/fixtures/envs/recovery")));
+  client = new Farm(farm.url.toString(), { token: farm.token });
+  await client.uploadEnv(await buildEnv(join(ROOT, "test/fixtures/envs/recovery")));
   receiver = await startWebhookReceiver(0);
   policy = await startFakePolicy({
     latencyMs: 200,
@@ -117,7 +117,7 @@ function disagreements(view: RolloutView): string[] {
 describe("a batch whose runtime dies", () => {
   it("finishes every rollout after kills at start, mid-request, mid-call and a farm restart; the call that froze the runtime is not run again", async () => {
     await fetch(`${receiver.url}/recovery`, { method: "PUT", body: SECRET });
-    const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const { batchId } = await client.createBatch({
       tasks: Array.from({ length: GROUPS }, () => ({ env: "recovery", taskId: "add-two" })), groupSize: SIZE, concurrency: ROLLOUTS,
       policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "m", backoffMs: 50 },
       maxTurns: 5, rolloutTimeoutMs: 600_000, deliver: { url: `${receiver.url}/recovery`, secret: SECRET, backoffMs: 100 },

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildEnv } from "../cli/build/bundle-env.ts";
 import { validateOnFarm } from "../cli/commands/validate.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../cli/farm/local-farm.ts";
 import { ROOT } from "../cli/paths.ts";
@@ -88,12 +88,12 @@ describe("synth all from seed names, against recorded LLM responses", () => {
   });
 
   test("what it wrote validates, uploads and serves MCP", { timeout: 120_000 }, async () => {
-    const client = new FarmClient(farm.url.toString(), farm.token);
+    const client = new Farm(farm.url.toString(), { token: farm.token });
     for (const name of ["evernote-notebooks", "todoist-projects"]) {
       const report = await validateOnFarm(client, join(envs(), name));
       expect(report.ok, JSON.stringify(report)).toBe(true);
     }
-    await client.upload(await buildEnv(join(envs(), "todoist-projects")));
+    await client.uploadEnv(await buildEnv(join(envs(), "todoist-projects")));
     const mcp = new Client({ name: "synth-e2e", version: "1.0.0" });
     await mcp.connect(new StreamableHTTPClientTransport(new URL("/v1/envs/todoist-projects/mcp", farm.url), {
       requestInit: { headers: { authorization: `Bearer ${farm.token}` } },

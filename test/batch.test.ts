@@ -2,7 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import type { BatchStatus } from "../workers/shared/batch.ts";
+import { z } from "zod";
+import { BatchListing, type BatchStatus } from "../workers/shared/batch.ts";
 import type { TableDiff } from "../workers/shared/instance.ts";
 import type { RolloutList, RolloutView } from "../workers/shared/rollout.ts";
 import { farm, settled, startBatch, upload } from "./helpers.ts";
@@ -28,8 +29,8 @@ describe("a batch", () => {
     expect(Object.keys(done.rewardByEnv).sort()).toEqual(["shop", "tracker"]);
     expect(done.groups).toEqual({ total: tasks, done: tasks });
     expect(done.stopReasons).toEqual({ answered: rollouts });
-    const listed = (await (await farm("/v1/batches")).json()) as { batches: { id: string }[] };
-    expect(listed.batches.map((b) => b.id)).toContain(batchId);
+    const listed = z.object({ batches: z.array(BatchListing.strict()) }).parse(await (await farm("/v1/batches")).json());
+    expect(listed.batches.map((b) => b.batchId)).toContain(batchId);
   });
 
   it("runs waves of more rollouts than a statement has parameters", async () => {

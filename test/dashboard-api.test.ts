@@ -56,7 +56,7 @@ describe("GET /v1/runs", () => {
 });
 
 describe("final batch summaries", () => {
-  const kept = () => runInDurableObject(env.REGISTRY.getByName("registry"), (_registry, state) =>
+  const kept = () => runInDurableObject(env.FARM_INDEX.getByName("index"), (_index, state) =>
     state.storage.sql.exec<{ id: string }>("SELECT id FROM batch_summaries").toArray().map((r) => r.id));
 
   it("are kept once a batch can no longer change, and never while it runs", async () => {
@@ -69,7 +69,7 @@ describe("final batch summaries", () => {
     expect(run.batches.map((b) => [b.batchId, b.state])).toEqual([[finished, "done"], [running, "running"]]);
     expect(await kept()).toContain(finished);
     expect(await kept()).not.toContain(running);
-    // Served from the registry the second time, and the same.
+    // Served from the farm index the second time, and the same.
     const again = ((await (await farm("/v1/runs")).json()) as RunList).runs.find((r) => r.run === "kept")!;
     expect(again.batches[0]).toEqual(run.batches[0]);
     await farm(`/v1/batches/${running}/cancel`, { method: "POST" });

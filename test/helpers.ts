@@ -44,7 +44,7 @@ export async function call(created: Created, tool: string, args: Record<string, 
 /** The farm's JSON API through the Worker's own fetch, for the helpers shared with the Node tests. */
 export function farmApi(token?: string): FarmApi {
   return {
-    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async request<T>(method: string, path: string, { body }: { body?: unknown } = {}): Promise<T> {
       const res = await farm(path, { method, ...(body !== undefined ? { json: body } : {}), ...(token ? { token } : {}) });
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;

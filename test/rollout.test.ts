@@ -73,7 +73,7 @@ describe("rollout scoring", () => {
   it("stops at its wall-clock limit while waiting for a slow policy, without waiting out the request", async () => {
     const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 } as const;
     const started = Date.now();
-    const { result } = await rollout({ env: "lab", taskId: task, policy, timeoutMs: 400 });
+    const { result } = await rollout({ env: "lab", taskId: task, policy, rolloutTimeoutMs: 400 });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result).toMatchObject({ stopReason: "timeout", status: "completed", numTurns: 0, reward: 0 });
     expect(result.error).toBeUndefined();
@@ -83,7 +83,7 @@ describe("rollout scoring", () => {
     // Each spin call runs its whole step budget before the guard stops it: 200 of them take far longer than 300 ms.
     const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "spin", arguments: "{}" } }] };
     const started = Date.now();
-    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 200, timeoutMs: 300 });
+    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 200, rolloutTimeoutMs: 300 });
     expect(result).toMatchObject({ stopReason: "timeout", status: "completed", reward: 0 });
     expect(result.rewardComponents.verifier).toMatchObject({ complete: false });
     expect(result.numTurns).toBeLessThan(200);

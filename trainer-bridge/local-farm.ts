@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildEnv, type BuiltBundle } from "../cli/build/bundle-env.ts";
 import { examplePolicy } from "../cli/fake-policy/example-policy.ts";
 import type { FakePolicy, FakePolicyOptions } from "../cli/fake-policy/server.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "./ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { ROOT } from "../cli/paths.ts";
@@ -34,9 +34,9 @@ export async function startBridgeFarm(
   const farm = await startLocalFarm({ port: await freePort(), persistDir });
   const url = farm.url.toString().replace(/\/$/, "");
   try {
-    const client = new FarmClient(url, farm.token);
+    const client = new Farm(url, { token: farm.token });
     const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((dir) => buildEnv(join(ROOT, dir))));
-    for (const bundle of bundles) await client.upload(bundle);
+    for (const bundle of bundles) await client.uploadEnv(bundle);
     const policy = await examplePolicy(bundles, { noise, ...(tokenizer ? { tokenizer } : {}), ...(record ? { record } : {}) });
     return {
       url,

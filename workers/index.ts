@@ -3,7 +3,6 @@ import { errorResponse } from "./http/errors.ts";
 import { FarmError } from "./shared/errors.ts";
 import { envRoutes, instanceRoutes } from "./env-host/routes.ts";
 import { batchRoutes } from "./orchestrator/routes.ts";
-import { dashboardRoutes } from "./dashboard/routes.ts";
 import { openapi } from "./http/openapi.ts";
 import { allowedOriginsCors, checkOrigin } from "./http/origin.ts";
 import { requireJsonBody } from "./http/content-type.ts";
@@ -11,6 +10,7 @@ import "./report-unhandled.ts";
 
 export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";
+export { FarmIndex } from "./farm-index/farm-index.ts";
 export { Rollout } from "./orchestrator/rollout/rollout-object.ts";
 export { Batch } from "./orchestrator/batch/batch-object.ts";
 export { StaticWorld } from "./env-host/runtime/static-world.ts";
@@ -21,7 +21,6 @@ const app = new Hono<{ Bindings: Env }>()
   .route("/", envRoutes)
   .route("/", instanceRoutes)
   .route("/", batchRoutes)
-  .route("/", dashboardRoutes)
   .get("/openapi.json", (c) => c.json(openapi()))
   .get("/healthz", (c) => c.json({ ok: true }))
   .notFound((c) => {

@@ -1,6 +1,5 @@
 import type { BatchStatus } from "../../workers/shared/batch.ts";
 import { buildEnv } from "../build/bundle-env.ts";
-import type { EnvSummary } from "../../workers/shared/manifest.ts";
 import { ToolFormatName } from "../../workers/shared/rollout.ts";
 import { examplePolicy } from "../fake-policy/example-policy.ts";
 import type { Command } from "./command.ts";
@@ -38,19 +37,19 @@ ${FARM_OPTIONS_USAGE}`,
     if (!ToolFormatName.safeParse(format).success) throw new UsageError(`--format is one of ${ToolFormatName.options.join(", ")}, not "${format}"`);
     const farm = farmFrom(values);
     // The example environments this farm serves: a farm started with some of envs/ runs a demo of those.
-    const served = new Set((await farm.request<{ envs: EnvSummary[] }>("GET", "/v1/envs")).envs.map((e) => e.name));
+    const served = new Set((await farm.envs()).map((e) => e.name));
     const bundles = (await Promise.all((await envDirs([])).map((dir) => buildEnv(dir)))).filter((b) => served.has(b.manifest.name));
-    if (!bundles.length) throw new Error(`the farm at ${farm.url} serves none of the example environments in envs/: upload them (worldfarm envs upload)`);
+    if (!bundles.length) throw new Error(`the farm at ${farm.baseUrl} serves none of the example environments in envs/: upload them (worldfarm envs upload)`);
     const policy = await examplePolicy(bundles, { noise });
     try {
-      const created = await farm.request<{ batchId: string; rollouts: number }>("POST", "/v1/batches", {
-        tasks: Object.fromEntries(bundles.map((b) => [b.manifest.name, "all"])), groupSize: group, toolFormat: format,
+      const created = await farm.createBatch({
+        tasks: Object.fromEntries(bundles.map((b) => [b.manifest.name, "all"])), groupSize: group, toolFormat: format as ToolFormatName,
         policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "fake-policy", backoffMs: 50 }, maxTurns: 30, policyVersion: "demo",
       });
       if (!values.json) console.log(`batch ${created.batchId}: ${created.rollouts} rollouts against the fake policy at ${policy.url}`);
       let status: BatchStatus;
       for (;;) {
-        status = await farm.request<BatchStatus>("GET", `/v1/batches/${created.batchId}`);
+        status = await farm.batch(created.batchId);
         const c = status.counts;
         if (!values.json) process.stdout.write(`\r  running ${c.running}  done ${c.completed + c.failed}/${created.rollouts}  mean reward ${status.reward.mean.toFixed(3)}   `);
         if (status.state !== "running") break;

@@ -1,4 +1,3 @@
-import type { EnvSummary, ToolInfo } from "../../workers/shared/manifest.ts";
 import type { Command, CommandGroup } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "./farm-options.ts";
@@ -6,21 +5,13 @@ import { renderTable } from "./render.ts";
 import { upload } from "./upload.ts";
 import { validate } from "./validate.ts";
 
-interface EnvDetail {
-  name: string;
-  bundleId: string;
-  description: string;
-  tools: ToolInfo[];
-  tasks: { id: string; prompt: string }[];
-}
-
 const list: Command = {
   summary: "list the farm's environments",
   usage: `worldfarm envs list [--url URL] [--token TOKEN] [--json]\n\n${FARM_OPTIONS_USAGE}`,
   options: { ...farmOptions, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length) throw new UsageError(`envs list takes no arguments, not "${positionals.join(" ")}"`);
-    const { envs } = await farmFrom(values).request<{ envs: EnvSummary[] }>("GET", "/v1/envs");
+    const envs = await farmFrom(values).envs();
     if (values.json) console.log(JSON.stringify(envs));
     else if (!envs.length) console.log("no environments: worldfarm envs upload");
     else console.log(renderTable(["name", "tools", "tasks", "bundle", "description"],
@@ -35,7 +26,7 @@ const show: Command = {
   options: { ...farmOptions, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one environment: worldfarm envs show <env>");
-    const env = await farmFrom(values).request<EnvDetail>("GET", `/v1/envs/${encodeURIComponent(positionals[0]!)}`);
+    const env = await farmFrom(values).env(positionals[0]!);
     if (values.json) {
       console.log(JSON.stringify(env));
       return 0;

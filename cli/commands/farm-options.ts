@@ -1,5 +1,5 @@
 import { adminTokenFor } from "../farm/access.ts";
-import { FarmClient } from "../farm/client.ts";
+import { Farm, type FarmOptions } from "../../trainer-bridge/ts/index.ts";
 
 export const DEFAULT_FARM_URL = "http://127.0.0.1:8787";
 
@@ -11,7 +11,9 @@ export const FARM_OPTIONS_USAGE = `  --url URL       the farm (default $WORLDFAR
                   one npm start keeps in its default state folder: $WORLDFARM_STATE, else .wrangler/state)
   --json          machine-readable output`;
 
-export function farmFrom(values: Record<string, string | boolean | undefined>): FarmClient {
+/** The farm --url and --token name; `options` tunes the client (a stream's reconnects). */
+export function farmFrom(values: Record<string, string | boolean | undefined>, options: Omit<FarmOptions, "token"> = {}): Farm {
   const url = (values.url as string | undefined) ?? process.env.WORLDFARM_URL ?? DEFAULT_FARM_URL;
-  return new FarmClient(url, adminTokenFor(url, values.token as string | undefined));
+  const token = adminTokenFor(url, values.token as string | undefined);
+  return new Farm(url, { ...options, ...(token ? { token } : {}) });
 }

@@ -1,4 +1,4 @@
-import type { InstanceCreated, InstanceInfo, InstanceList } from "../../workers/shared/instance.ts";
+import type { InstanceInfo } from "../../workers/shared/instance.ts";
 import type { Command, CommandGroup } from "./command.ts";
 import { intOption, UsageError } from "./command.ts";
 import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "./farm-options.ts";
@@ -15,7 +15,7 @@ ${FARM_OPTIONS_USAGE}`,
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one environment: worldfarm instance create <env>");
     const body = { seed: intOption(values, "seed", 0, Number.MIN_SAFE_INTEGER), ttlSeconds: intOption(values, "ttl", 3600, 10, 7 * 86400) };
-    const created = await farmFrom(values).request<InstanceCreated>("POST", `/v1/envs/${encodeURIComponent(positionals[0]!)}/instances`, body);
+    const created = await farmFrom(values).createInstance(positionals[0]!, body);
     if (values.json) console.log(JSON.stringify(created));
     else console.log(`instance ${created.instanceId} (${created.env})\n  MCP URL  ${created.mcpUrl}\n  token    ${created.token}`);
     return 0;
@@ -28,8 +28,7 @@ const list: Command = {
   options: { ...farmOptions, env: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length) throw new UsageError(`instance list takes no arguments, not "${positionals.join(" ")}"`);
-    const q = new URLSearchParams({ limit: String(intOption(values, "limit", 50, 1, 200)), ...(values.env ? { env: values.env as string } : {}) });
-    const page = await farmFrom(values).request<InstanceList>("GET", `/v1/instances?${q}`);
+    const page = await farmFrom(values).instances({ limit: intOption(values, "limit", 50, 1, 200), ...(values.env ? { envName: values.env as string } : {}) });
     if (values.json) console.log(JSON.stringify(page));
     else if (!page.instances.length) console.log("no live instances");
     else console.log(renderTable(["instance", "env", "calls", "errors", "created", "expires"], page.instances.map((i: InstanceInfo) =>
@@ -58,8 +57,7 @@ ${FARM_OPTIONS_USAGE}`,
     } catch {
       throw new UsageError(`the tool arguments are not JSON: ${argsText}`);
     }
-    const outcome = await farmFrom(values).request<{ ok: boolean; result?: unknown; kind?: string; message?: string }>(
-      "POST", `/v1/instances/${id}/call`, { tool, args }, values["instance-token"] as string | undefined);
+    const outcome = await farmFrom(values).callTool(id, tool, args, values["instance-token"] as string | undefined);
     if (outcome.ok) console.log(values.json ? JSON.stringify(outcome) : JSON.stringify(outcome.result, null, 2));
     // A tool's refusal is an error like any other: on stderr, as {"error":{code,message}} with --json.
     else if (values.json) console.error(JSON.stringify({ error: { code: outcome.kind ?? "tool_error", message: `${tool}: ${outcome.message}` } }));
@@ -74,7 +72,7 @@ const remove: Command = {
   options: { ...farmOptions, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one instance: worldfarm instance delete <instanceId>");
-    await farmFrom(values).request("DELETE", `/v1/instances/${positionals[0]}`);
+    await farmFrom(values).deleteInstance(positionals[0]!);
     console.log(values.json ? JSON.stringify({ deleted: positionals[0] }) : `deleted ${positionals[0]}`);
     return 0;
   },

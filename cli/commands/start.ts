@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
-import { FarmClient } from "../farm/client.ts";
+import { Farm } from "../../trainer-bridge/ts/index.ts";
 import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 import { DEFAULT_STATE_DIR } from "../farm/access.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
@@ -20,11 +20,11 @@ const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787); a f
   --static      run the example environments compiled into the Worker (no Worker Loader)`;
 
 /** Re-uploads an environment whenever a file under its folder changes; a failed build is reported, not fatal. */
-function watchEnvs(dirs: string[], client: FarmClient): () => void {
+function watchEnvs(dirs: string[], client: Farm): () => void {
   const timers = new Map<string, NodeJS.Timeout>();
   const rebuild = async (dir: string) => {
     try {
-      const stored = await client.upload(await buildEnv(dir));
+      const stored = await client.uploadEnv(await buildEnv(dir));
       console.log(`${new Date().toLocaleTimeString()}  ${stored.name} rebuilt and uploaded: bundle ${stored.bundleId.slice(0, 12)}`);
     } catch (err) {
       console.error(`${new Date().toLocaleTimeString()}  ${basename(dir)}: ${err instanceof Error ? err.message : String(err)}`);
@@ -70,9 +70,9 @@ async function serve(values: Record<string, string | boolean | undefined>, posit
     throw err;
   });
   const url = farm.url.toString().replace(/\/$/, "");
-  const client = new FarmClient(url, farm.token);
+  const client = new Farm(url, { token: farm.token });
   const bundles = await Promise.all(dirs.map((dir) => buildEnv(dir)));
-  for (const bundle of bundles) await client.upload(bundle);
+  for (const bundle of bundles) await client.uploadEnv(bundle);
   // A stand-in for vLLM next to the farm, so batches and the trainer-bridge examples run without a GPU.
   const policy = await fakePolicyNextTo(bundles, port);
   const cliFindsToken = persistDir === DEFAULT_STATE_DIR || Boolean(process.env.FARM_ADMIN_TOKEN);

@@ -13,8 +13,8 @@ ${FARM_OPTIONS_USAGE}`,
   async run(values, positionals) {
     const client = farmFrom(values);
     for (const dir of await envDirs(positionals)) {
-      const stored = await client.upload(await buildEnv(dir));
-      console.log(values.json ? JSON.stringify(stored) : `${stored.name.padEnd(12)} ${stored.bundleId.slice(0, 12)}  uploaded to ${client.url}`);
+      const stored = await client.uploadEnv(await buildEnv(dir));
+      console.log(values.json ? JSON.stringify(stored) : `${stored.name.padEnd(12)} ${stored.bundleId.slice(0, 12)}  uploaded to ${client.baseUrl}`);
     }
     return 0;
   },

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
-import { FarmClient } from "../farm/client.ts";
+import { Farm } from "../../trainer-bridge/ts/index.ts";
 import { startLocalFarm } from "../farm/local-farm.ts";
 import type { ValidationReport } from "../../workers/shared/validation.ts";
 import type { Command } from "./command.ts";
@@ -19,18 +19,18 @@ function print(report: ValidationReport): void {
 }
 
 /** Builds and uploads one environment folder, then has the farm prove it: the code path every validation takes. */
-export async function validateOnFarm(client: FarmClient, dir: string): Promise<ValidationReport> {
+export async function validateOnFarm(client: Farm, dir: string): Promise<ValidationReport> {
   const bundle = await buildEnv(dir);
-  await client.upload(bundle);
-  return client.request<ValidationReport>("POST", `/v1/envs/${bundle.manifest.name}/validate`);
+  await client.uploadEnv(bundle);
+  return client.validateEnv(bundle.manifest.name);
 }
 
 /** A local farm in real workerd for the length of `use`, its state thrown away after. */
-export async function withThrowawayFarm<T>(use: (client: FarmClient) => Promise<T>): Promise<T> {
+export async function withThrowawayFarm<T>(use: (client: Farm) => Promise<T>): Promise<T> {
   const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-validate-"));
   const farm = await startLocalFarm({ port: await freePort(), persistDir });
   try {
-    return await use(new FarmClient(farm.url.toString(), farm.token));
+    return await use(new Farm(farm.url.toString(), { token: farm.token }));
   } finally {
     await farm.dispose();
     await rm(persistDir, { recursive: true, force: true });

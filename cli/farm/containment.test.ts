@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEnv, type BuiltBundle } from "../build/bundle-env.ts";
-import { FarmClient } from "./client.ts";
+import { Farm } from "../../trainer-bridge/ts/index.ts";
 import { freePort } from "./free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./local-farm.ts";
 
@@ -16,7 +16,7 @@ import { startLocalFarm, type LocalFarm } from "./local-farm.ts";
 
 const HOSTILE = join(import.meta.dirname, "../../test/fixtures/envs/hostile");
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let dir: string;
 let hostile: BuiltBundle;
 const control = { calls: 0, failures: [] as string[], latencies: [] as number[], stop: false, done: Promise.resolve() };
@@ -31,12 +31,12 @@ interface Created {
   token: string;
 }
 
-const create = (env: string) => client.request<Created>("POST", `/v1/envs/${env}/instances`, {});
+const create = (env: string) => client.createInstance(env);
 
 /** A request whose failure is data: the attack's answer, whatever its status. */
 async function attempt(method: string, path: string, body?: unknown, bearer?: string): Promise<{ status: number; body: any; ms: number }> {
   const started = performance.now();
-  const res = await client.fetch(method, path, { body, ...(bearer ? { bearer } : {}) });
+  const res = await client.send(method, path, { body, ...(bearer ? { bearer } : {}) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - started };
 }
@@ -47,7 +47,7 @@ async function keepCallingShop(): Promise<void> {
   while (!control.stop) {
     const started = performance.now();
     try {
-      const res = await client.fetch("POST", `/v1/instances/${shop.instanceId}/call`, { body: { tool: "list_categories", args: {} }, bearer: shop.token });
+      const res = await client.send("POST", `/v1/instances/${shop.instanceId}/call`, { body: { tool: "list_categories", args: {} }, bearer: shop.token });
       const body = (await res.json()) as { ok?: boolean };
       if (!res.ok || body.ok !== true) control.failures.push(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
     } catch (err) {
@@ -63,7 +63,7 @@ async function keepCallingShop(): Promise<void> {
 async function hostileStillWorks(old: Created): Promise<void> {
   const fresh = await create("hostile");
   for (const i of [fresh, old]) {
-    const ping = await client.request<{ ok: boolean }>("POST", `/v1/instances/${i.instanceId}/call`, { tool: "ping", args: {} }, i.token);
+    const ping = await client.callTool(i.instanceId, "ping", {}, i.token);
     expect(ping.ok).toBe(true);
   }
 }
@@ -71,11 +71,11 @@ async function hostileStillWorks(old: Created): Promise<void> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "worldfarm-containment-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir: dir, stuckCpuMs: 3_000, heapMb: 256 });
-  client = new FarmClient(farm.url.toString(), farm.token);
+  client = new Farm(farm.url.toString(), { token: farm.token });
   hostile = await buildEnv(HOSTILE);
-  await client.upload(await buildEnv(join(import.meta.dirname, "../../envs/shop")));
-  await client.upload(hostile);
-  await client.upload(await buildEnv(join(HOSTILE, "hostile-seed")));
+  await client.uploadEnv(await buildEnv(join(import.meta.dirname, "../../envs/shop")));
+  await client.uploadEnv(hostile);
+  await client.uploadEnv(await buildEnv(join(HOSTILE, "hostile-seed")));
   control.done = keepCallingShop();
   while (control.calls === 0) await new Promise((r) => setTimeout(r, 50));
 }, 180_000);

@@ -68,13 +68,14 @@ function envNumber(name: string, fallback: number): number {
 
 /**
  * The farm as local workerd processes, through Miniflare's API, on workerd's own sockets:
- * - the control process holds the registry, the batches, the HTTP API and the dashboard, and runs no environment
- *   code: it has no Worker Loader and no binding to EnvInstance or Rollout of its own;
+ * - the control process holds the registry, the farm index, the batches, the HTTP API and the dashboard, and runs
+ *   no environment code: it has no Worker Loader and no binding to EnvInstance or Rollout of its own;
  * - world processes host the objects that run environment code (EnvInstance, Rollout and their facets), one per
  *   environment up to `worlds`, each on its own state folder, started on first use by the supervisor, which stops
  *   one that is stuck and names the limit to the call that caused it.
  * Control reaches world N through Durable Object bindings over Miniflare's dev registry (ENV_INSTANCE_N,
- * ROLLOUT_N), and worlds reach the registry and batches the same way; workers/env-host/worlds.ts picks the binding.
+ * ROLLOUT_N), and worlds reach the registry, the farm index and the batches the same way; workers/env-host/worlds.ts
+ * picks the binding.
  * Clients reach the control Worker on a direct socket, skipping Miniflare's entry and asset router (~0.3 ms a
  * request); the Worker serves the dashboard's files itself through its ASSETS binding. An instance's `mcpUrl` is
  * on its world's own socket (FARM_WORLD_PORTS tells control the ports), where the same Worker serves it with the
@@ -149,7 +150,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       unsafeDirectSockets: [{ host: wildcard ? host : worldHost, port }],
       durableObjects: {
         ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout"),
-        REGISTRY: sqlite("Registry", "worldfarm"), BATCH: sqlite("Batch", "worldfarm"),
+        REGISTRY: sqlite("Registry", "worldfarm"), FARM_INDEX: sqlite("FarmIndex", "worldfarm"), BATCH: sqlite("Batch", "worldfarm"),
       },
       ...(dir ? { resourcePersistencePath: dir } : {}),
       unsafeDevRegistryPath: registryDir,
@@ -181,13 +182,13 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     unsafeDirectSockets: [{ host, port: options.port }],
     durableObjects: contained
       ? {
-        REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"),
+        REGISTRY: sqlite("Registry"), FARM_INDEX: sqlite("FarmIndex"), BATCH: sqlite("Batch"),
         ...Object.fromEntries(Array.from({ length: cap }, (_, i) => [
           [`ENV_INSTANCE_${i + 1}`, sqlite("EnvInstance", `world-${i + 1}`)],
           [`ROLLOUT_${i + 1}`, sqlite("Rollout", `world-${i + 1}`)],
         ]).flat()),
       }
-      : { REGISTRY: sqlite("Registry"), BATCH: sqlite("Batch"), ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout") },
+      : { REGISTRY: sqlite("Registry"), FARM_INDEX: sqlite("FarmIndex"), BATCH: sqlite("Batch"), ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout") },
     ...(contained ? {
       serviceBindings: {
         WORLDS: async (request: Request) => {

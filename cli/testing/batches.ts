@@ -1,12 +1,12 @@
 import type { BatchCreated, BatchStatus } from "../../workers/shared/batch.ts";
 
-/** What the helpers need of a farm: its JSON API. A FarmClient is one; workerd tests wrap the Worker's own fetch. */
+/** What the helpers need of a farm: its JSON API. The client's Farm is one; workerd tests wrap the Worker's own fetch. */
 export interface FarmApi {
-  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+  request<T>(method: string, path: string, options?: { body?: unknown }): Promise<T>;
 }
 
 export function startBatch(api: FarmApi, spec: unknown): Promise<BatchCreated> {
-  return api.request<BatchCreated>("POST", "/v1/batches", spec);
+  return api.request<BatchCreated>("POST", "/v1/batches", { body: spec });
 }
 
 /** The batch's status once it stopped running; past the deadline, an error naming the batch and its counts. */

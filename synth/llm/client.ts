@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseRetryAfter } from "../../workers/shared/backoff.ts";
 import { DryRun, HttpError } from "../errors.ts";
 import { ResponseCache } from "./cache.ts";
 import { createLimit } from "./limit.ts";
@@ -57,8 +58,7 @@ export function createLlmClient({
       });
       const text = await res.text();
       if (!res.ok) {
-        const after = Number(res.headers.get("retry-after"));
-        throw new HttpError(res.status, `${path} -> ${res.status}: ${text.slice(0, 500)}`, Number.isFinite(after) && res.headers.has("retry-after") ? after * 1000 : undefined);
+        throw new HttpError(res.status, `${path} -> ${res.status}: ${text.slice(0, 500)}`, parseRetryAfter(res.headers.get("retry-after")));
       }
       return JSON.parse(text);
     }, { retries, baseMs: backoffMs });

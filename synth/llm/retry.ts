@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay } from "../../workers/shared/backoff.ts";
 import { HttpError } from "../errors.ts";
 
 export interface RetryOptions {
@@ -21,8 +22,7 @@ export async function withRetries<T>(fn: () => Promise<T>, { retries = 4, baseMs
       return await fn();
     } catch (err) {
       if (attempt >= retries || !retryable(err)) throw err;
-      const backoff = Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-      const delay = err instanceof HttpError && err.retryAfterMs !== undefined ? Math.min(maxMs, err.retryAfterMs) : backoff;
+      const delay = backoffDelay(attempt, { baseMs, capMs: maxMs, jitter: "equal" }, err instanceof HttpError ? err.retryAfterMs : undefined);
       onRetry?.(err, attempt + 1, delay);
       await sleep(delay);
     }

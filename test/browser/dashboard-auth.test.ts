@@ -12,7 +12,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceList } from "../../workers/shared/instance.ts";
 import { buildEnv } from "../../cli/build/bundle-env.ts";
-import { FarmClient } from "../../cli/farm/client.ts";
+import { Farm } from "../../trainer-bridge/ts/index.ts";
 import { freePort } from "../../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../../cli/farm/local-farm.ts";
 import { ROOT } from "../../cli/paths.ts";
@@ -20,7 +20,7 @@ import { ROOT } from "../../cli/paths.ts";
 const ARTIFACTS = join(ROOT, "test-artifacts/dashboard");
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let persistDir: string;
 let browser: Browser;
 let url: string;
@@ -32,8 +32,8 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-dashboard-auth-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url, farm.token);
-  await client.upload(await buildEnv(join(ROOT, "envs/tracker")));
+  client = new Farm(url, { token: farm.token });
+  await client.uploadEnv(await buildEnv(join(ROOT, "envs/tracker")));
   // Another origin on the same machine: what a page the user happens to open could be.
   otherSite = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"));
   await new Promise<void>((r) => otherSite.listen(0, "127.0.0.1", r));

@@ -12,7 +12,7 @@ import type { BatchStatus } from "../../workers/shared/batch.ts";
 import type { BundleManifest } from "../../workers/shared/manifest.ts";
 import type { TableDiff } from "../../workers/shared/instance.ts";
 import { buildEnv } from "../../cli/build/bundle-env.ts";
-import { FarmClient } from "../../cli/farm/client.ts";
+import { Farm } from "../../trainer-bridge/ts/index.ts";
 import { freePort } from "../../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../../cli/farm/local-farm.ts";
 import { ROOT } from "../../cli/paths.ts";
@@ -22,7 +22,7 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts/dashboard");
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let persistDir: string;
 let browser: Browser;
 let page: Page;
@@ -35,10 +35,10 @@ beforeAll(async () => {
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-dashboard-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
   url = farm.url.toString().replace(/\/$/, "");
-  client = new FarmClient(url, farm.token);
+  client = new Farm(url, { token: farm.token });
   const bundle = await buildEnv(join(ROOT, "envs/shop"));
   shop = bundle.manifest;
-  await client.upload(bundle);
+  await client.uploadEnv(bundle);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("pageerror", (err) => pageErrors.push(err.message));
@@ -210,7 +210,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
 
   it("names once, with its count, a failure many rollouts share: a policy URL nobody serves", async () => {
     const policyUrl = `http://127.0.0.1:${await freePort()}/v1`;
-    const down = await client.request<{ batchId: string }>("POST", "/v1/batches", {
+    const down = await client.createBatch({
       tasks: { shop: ["update-phone-number"] }, groupSize: 3, policy: { kind: "openai", baseUrl: policyUrl, model: "m" },
     });
     await page.goto(`${url}/#/batches/${down.batchId}`);
@@ -237,14 +237,14 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     await page.locator('[data-testid="delete-confirm"]', { hasText: batchId }).waitFor();
     await page.locator('[data-testid="delete-confirm"] button', { hasText: "Keep it" }).click();
     await page.locator('[data-testid="delete-start"]').waitFor();
-    expect((await client.fetch("GET", `/v1/batches/${batchId}`)).status).toBe(200);
+    expect((await client.send("GET", `/v1/batches/${batchId}`)).status).toBe(200);
 
     await page.locator('[data-testid="delete-start"]').click();
     await shot("11-delete-confirm");
     await page.locator('[data-testid="delete-confirmed"]').click();
     await page.waitForURL(new RegExp(`#/batches\\?deleted=${batchId}$`));
     await page.locator('[data-testid="deleted-notice"]', { hasText: batchId }).waitFor();
-    expect((await client.fetch("GET", `/v1/batches/${batchId}`)).status).toBe(410);
+    expect((await client.send("GET", `/v1/batches/${batchId}`)).status).toBe(410);
     const row = page.locator(`[data-testid="batch-list"] tr[data-batch="${batchId}"]`);
     await row.locator(".badge", { hasText: "deleted" }).waitFor();
     expect(await row.locator("a").count()).toBe(0);

@@ -62,7 +62,7 @@ describe("the TypeScript trainer-bridge client", () => {
     const groups = await collect(farm.groups(created.batchId));
     expect(groups.map((g) => g.seq)).toEqual([0, 1, 2, 3]);
     expect((await farm.batch(created.batchId)).state).toBe("done");
-    expect((await farm.batches()).map((b) => b.id)).toContain(created.batchId);
+    expect((await farm.batches()).map((b) => b.batchId)).toContain(created.batchId);
     let split = 0;
     for (const group of groups) {
       expect(group.policy.policy_version).toBe("step-1");

@@ -1,7 +1,15 @@
 import type { z } from "zod";
-import type { BatchCreated, BatchDeleted, BatchSpec, BatchStatus } from "../../workers/shared/batch.ts";
-import { GROUP_SCHEMA, StreamLine, type Group } from "../../workers/shared/group.ts";
-import { FarmError, ProtocolError, TransportError } from "./errors.ts";
+import { backoffDelay } from "../../workers/shared/backoff.ts";
+import type { BatchCreated, BatchDeleted, BatchListing, BatchSpec, BatchStatus } from "../../workers/shared/batch.ts";
+import type { StreamLine, Group } from "../../workers/shared/group.ts";
+import type { CreateInstance, InstanceCreated, InstanceList } from "../../workers/shared/instance.ts";
+import type { BundleUpload, EnvSummary } from "../../workers/shared/manifest.ts";
+import type { RolloutList, RolloutView } from "../../workers/shared/rollout.ts";
+import type { RunList } from "../../workers/shared/run.ts";
+import type { ValidationReport } from "../../workers/shared/validation.ts";
+import type { ToolOutcome } from "../../workers/shared/tool-call.ts";
+import { FarmError, ProtocolError, TransportError, farmErrorFrom } from "./errors.ts";
+import { Cut, ndjson, type StreamRecord } from "./ndjson.ts";
 
 export interface FarmOptions {
   /** The farm's FARM_ADMIN_TOKEN; a local farm without one answers loopback clients and needs none. */
@@ -23,10 +31,21 @@ export interface StreamOptions {
   signal?: AbortSignal;
 }
 
-export interface BatchSummary { id: string; createdAt: string; rollouts: number; policyVersion: string | null }
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent instead of the admin token: an instance's token, to call as its agent would. */
+  bearer?: string;
+  signal?: AbortSignal;
+}
 
-/** A line the stream cut off before its newline, or a body that ended before the end line. */
-class Cut extends Error {}
+/** An environment as `GET /v1/envs/{name}` describes it. */
+export interface EnvDetail {
+  name: string;
+  bundleId: string;
+  description: string;
+  tools: BundleUpload["manifest"]["tools"];
+  tasks: { id: string; prompt: string }[];
+}
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
   const timer = setTimeout(resolve, ms);
@@ -36,14 +55,22 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, 
   }, { once: true });
 });
 
-/** A worldfarm deployment: start rollout batches, stream their finished GRPO groups. The Python client's `Farm`. */
+const segment = (what: string, value: string) => {
+  if (typeof value !== "string" || !value) throw new TypeError(`${what} must be a non-empty string, not ${JSON.stringify(value)}`);
+  return encodeURIComponent(value);
+};
+
+/**
+ * A worldfarm deployment: environments, instances, rollout batches and their finished GRPO groups. The one
+ * TypeScript client (the CLI, the benchmarks and synth use it too); the Python client's `Farm`.
+ */
 export class Farm {
   readonly baseUrl: string;
   private readonly headers: Record<string, string>;
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly fetcher: typeof globalThis.fetch;
 
   constructor(baseUrl: string, { token, retries = 8, backoffMs = 250, maxBackoffMs = 5_000, fetch = globalThis.fetch }: FarmOptions = {}) {
     if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw new TypeError(`baseUrl must be an http(s) URL such as http://127.0.0.1:8787, not "${baseUrl}"`);
@@ -53,32 +80,86 @@ export class Farm {
     this.retries = retries;
     this.backoffMs = backoffMs;
     this.maxBackoffMs = maxBackoffMs;
-    this.fetch = fetch;
+    this.fetcher = fetch;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  /** One request, its response as it came (any status); a farm that cannot be reached is a TransportError. */
+  async send(method: string, path: string, { body, bearer, signal }: RequestOptions = {}): Promise<Response> {
     try {
-      res = await this.fetch(this.baseUrl + path, {
+      return await this.fetcher(this.baseUrl + path, {
         method,
-        headers: { ...this.headers, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : this.headers),
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      throw new TransportError(`${method} ${this.baseUrl}${path} failed: ${(err as Error).message}`, 1, err);
+      if (signal?.aborted) throw err;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new TransportError(`cannot reach the farm at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`, 1, err);
     }
-    if (!res.ok) throw await FarmError.from(res);
-    return (await res.json()) as T;
+  }
+
+  /** A request's JSON answer (undefined for an empty one); an error answer is a FarmError. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, options);
+    if (!res.ok) throw await farmErrorFrom(res, method, path);
+    const text = await res.text();
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ProtocolError(`${method} ${path} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
   }
 
   private static batchPath(batchId: string): string {
-    if (typeof batchId !== "string" || !batchId) throw new TypeError(`batchId must be a non-empty string, not ${JSON.stringify(batchId)}`);
-    return `/v1/batches/${encodeURIComponent(batchId)}`;
+    return `/v1/batches/${segment("batchId", batchId)}`;
+  }
+
+  async envs(): Promise<EnvSummary[]> {
+    return (await this.request<{ envs: EnvSummary[] }>("GET", "/v1/envs")).envs;
+  }
+
+  env(envName: string): Promise<EnvDetail> {
+    return this.request("GET", `/v1/envs/${segment("envName", envName)}`);
+  }
+
+  /** Uploads a built environment (`worldfarm build`'s bundle); the farm serves it under its manifest's name. */
+  uploadEnv(bundle: BundleUpload): Promise<{ name: string; bundleId: string }> {
+    return this.request("PUT", `/v1/envs/${segment("envName", bundle.manifest.name)}`, { body: bundle });
+  }
+
+  validateEnv(envName: string): Promise<ValidationReport> {
+    return this.request("POST", `/v1/envs/${segment("envName", envName)}/validate`);
+  }
+
+  createInstance(envName: string, options: z.input<typeof CreateInstance> = {}): Promise<InstanceCreated> {
+    return this.request("POST", `/v1/envs/${segment("envName", envName)}/instances`, { body: options });
+  }
+
+  instances({ envName, offset, limit }: { envName?: string; offset?: number; limit?: number } = {}): Promise<InstanceList> {
+    const query = new URLSearchParams({
+      ...(envName ? { env: envName } : {}), ...(offset === undefined ? {} : { offset: String(offset) }), ...(limit === undefined ? {} : { limit: String(limit) }),
+    });
+    return this.request("GET", `/v1/instances${query.size ? `?${query}` : ""}`);
+  }
+
+  /** Calls one tool as the instance's agent would (with `instanceToken`), else as the farm's admin. */
+  callTool(instanceId: string, tool: string, args: unknown, instanceToken?: string): Promise<ToolOutcome> {
+    return this.request("POST", `/v1/instances/${segment("instanceId", instanceId)}/call`, { body: { tool, args }, ...(instanceToken ? { bearer: instanceToken } : {}) });
+  }
+
+  async deleteInstance(instanceId: string): Promise<void> {
+    await this.request("DELETE", `/v1/instances/${segment("instanceId", instanceId)}`);
   }
 
   /** Starts a rollout batch (the farm checks the spec and answers a bad one with FarmError 400). */
   createBatch(spec: z.input<typeof BatchSpec>): Promise<BatchCreated> {
-    return this.request("POST", "/v1/batches", spec);
+    return this.request("POST", "/v1/batches", { body: spec });
   }
 
   /** The architecture page's name for `createBatch`: a batch runs as soon as it exists. */
@@ -90,8 +171,23 @@ export class Farm {
     return this.request("GET", Farm.batchPath(batchId));
   }
 
-  async batches(): Promise<BatchSummary[]> {
-    return (await this.request<{ batches: BatchSummary[] }>("GET", "/v1/batches")).batches;
+  /** The farm's newest batches (up to 100), without their statistics: `runs()` has those. */
+  async batches(): Promise<BatchListing[]> {
+    return (await this.request<{ batches: BatchListing[] }>("GET", "/v1/batches")).batches;
+  }
+
+  /** The newest `limit` batches with reward statistics, grouped into runs by policyVersion. */
+  runs(limit?: number): Promise<RunList> {
+    return this.request("GET", `/v1/runs${limit === undefined ? "" : `?limit=${limit}`}`);
+  }
+
+  rollouts(batchId: string, query: { status?: string; groupId?: string; offset?: number; limit?: number } = {}): Promise<RolloutList> {
+    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    return this.request("GET", `${Farm.batchPath(batchId)}/rollouts${q.size ? `?${q}` : ""}`);
+  }
+
+  rollout(rolloutId: string): Promise<RolloutView> {
+    return this.request("GET", `/v1/rollouts/${segment("rolloutId", rolloutId)}`);
   }
 
   cancel(batchId: string): Promise<BatchStatus> {
@@ -107,11 +203,12 @@ export class Farm {
   }
 
   /**
-   * Every line of the batch's stream from `cursor` on: each group once, the heartbeats sent while nothing finishes,
-   * and last the end line. After a network error, a cut connection or a 429/5xx it reconnects (exponential backoff,
-   * full jitter) from the last group's seq + 1 and drops group ids it already yielded. A 4xx throws FarmError.
+   * Every line of the batch's stream from `cursor` on with the text the farm sent: each group once, the heartbeats
+   * sent while nothing finishes, and last the end line. After a network error, a cut connection or a 429/5xx it
+   * reconnects (exponential backoff, full jitter) from the last group's seq + 1 and drops group ids it already
+   * yielded. A 4xx throws FarmError.
    */
-  async *lines(batchId: string, { cursor = 0, heartbeatMs = 5_000, signal }: StreamOptions = {}): AsyncGenerator<StreamLine> {
+  async *records(batchId: string, { cursor = 0, heartbeatMs = 5_000, signal }: StreamOptions = {}): AsyncGenerator<StreamRecord> {
     const path = Farm.batchPath(batchId);
     if (!Number.isSafeInteger(cursor) || cursor < 0) throw new RangeError(`cursor must be a non-negative integer, not ${cursor}`);
     if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000) throw new RangeError(`heartbeatMs must be an integer from 100 to 60000, not ${heartbeatMs}`);
@@ -119,7 +216,8 @@ export class Farm {
     let failures = 0;
     for (;;) {
       try {
-        const res = await this.fetch(`${this.baseUrl}${path}/groups?cursor=${cursor}&heartbeatMs=${heartbeatMs}`, {
+        const query = `${path}/groups?cursor=${cursor}&heartbeatMs=${heartbeatMs}`;
+        const res = await this.fetcher(this.baseUrl + query, {
           headers: { ...this.headers, accept: "application/x-ndjson" },
           ...(signal ? { signal } : {}),
         });
@@ -127,69 +225,34 @@ export class Farm {
           await res.body?.cancel();
           throw new Cut(`the farm answered ${res.status}`);
         }
-        if (!res.ok) throw await FarmError.from(res);
-        for await (const line of ndjson(res.body!)) {
+        if (!res.ok) throw await farmErrorFrom(res, "GET", query);
+        for await (const record of ndjson(res.body!)) {
           failures = 0;
+          const { line } = record;
           if (line.type === "group") {
             if (seen.has(line.group_id) || line.seq < cursor) continue;
             seen.add(line.group_id);
             cursor = line.seq + 1;
           }
-          yield line;
+          yield record;
           if (line.type === "end") return;
         }
         throw new Cut("the stream ended before its end line");
       } catch (err) {
         if (err instanceof FarmError || err instanceof ProtocolError || signal?.aborted) throw err;
-        if (++failures > this.retries) throw new TransportError(`the group stream broke ${failures} times in a row (last: ${(err as Error).message})`, failures, err);
-        await sleep(Math.random() * Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (failures - 1)), signal);
+        if (++failures > this.retries) throw new TransportError(`the group stream of ${batchId} broke ${failures} times in a row (last: ${(err as Error).message})`, failures, err);
+        await sleep(backoffDelay(failures - 1, { baseMs: this.backoffMs, capMs: this.maxBackoffMs }), signal);
       }
     }
+  }
+
+  /** `records()` without the text: the checked lines. */
+  async *lines(batchId: string, options: StreamOptions = {}): AsyncGenerator<StreamLine> {
+    for await (const { line } of this.records(batchId, options)) yield line;
   }
 
   /** The batch's finished groups in log order from `cursor` on, each exactly once, until the batch has ended. */
   async *groups(batchId: string, options: StreamOptions = {}): AsyncGenerator<Group> {
     for await (const line of this.lines(batchId, options)) if (line.type === "group") yield line;
   }
-}
-
-/** NDJSON lines as they arrive, checked against the wire schema; a last line without its newline is a cut. */
-async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamLine> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) {
-        if (buffered) throw new Cut("the connection was cut in the middle of a line");
-        return;
-      }
-      buffered += decoder.decode(value, { stream: true });
-      let newline;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const text = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        yield parseLine(text);
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-}
-
-function parseLine(text: string): StreamLine {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ProtocolError(`the stream sent a line that is not JSON: ${text.slice(0, 200)}`);
-  }
-  const kind = (json as { type?: unknown; schema?: unknown } | null)?.type;
-  if (kind === "group" && (json as { schema?: unknown }).schema !== GROUP_SCHEMA) {
-    throw new ProtocolError(`the stream sent schema ${JSON.stringify((json as { schema?: unknown }).schema)}; this client reads ${GROUP_SCHEMA}`);
-  }
-  const parsed = StreamLine.safeParse(json);
-  if (!parsed.success) throw new ProtocolError(`the stream sent a line that is not a ${GROUP_SCHEMA} stream line: ${parsed.error.message.slice(0, 300)}`);
-  return parsed.data;
 }

@@ -4,7 +4,8 @@ import type { InstanceInfo, TableDiff, VerifyResponse } from "../shared/instance
 import type { ToolInfo } from "../shared/manifest.ts";
 import type { TableRows } from "./sdk/tables.ts";
 import type { ToolOutcome } from "./sdk/world.ts";
-import { loadManifest, registry } from "./registry-client.ts";
+import { loadManifest } from "./registry-client.ts";
+import { farmIndex } from "../farm-index/client.ts";
 import { WorldHost, type WorldState } from "./runtime/host.ts";
 import { McpEndpoint } from "./mcp.ts";
 import { checkBundle } from "./bundle-check.ts";
@@ -79,7 +80,7 @@ export interface InstanceRpc {
 
 /**
  * The instance's object, in whichever process hosts its environment (see worlds.ts). Name the environment where it
- * is known; otherwise the registry says. Across processes every call goes through inWorld, which names the limit
+ * is known; otherwise the farm index says. Across processes every call goes through inWorld, which names the limit
  * a call ran into when it brought its world down.
  */
 export async function instanceStub(env: Env, id: string, name?: string): Promise<InstanceRpc> {
@@ -97,7 +98,7 @@ const UPLOAD_CHECK = "upload-check";
 
 /**
  * Checking an upload loads it, which runs its code (module top level, describe): locally that happens in the
- * environment's own world process, never in the one holding the registry and the API.
+ * environment's own world process, never in the one holding the registry, the farm index and the API.
  */
 export async function checkUpload(env: Env, name: string, upload: BundleUpload): Promise<string> {
   if (!hasWorlds(env)) return checkBundle(env, name, upload);
@@ -133,7 +134,7 @@ export class EnvInstance extends DurableObject<Env> {
 
   private world(): WorldHost {
     const meta = this.meta();
-    this.host ??= new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
+    this.host ??= new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
     return this.host;
   }
 
@@ -171,17 +172,17 @@ export class EnvInstance extends DurableObject<Env> {
       instanceId: options.instanceId, env: options.env, bundleId: options.bundleId, seed: options.seed,
       ttlMs: options.ttlSeconds * 1000, createdAt: new Date().toISOString(),
     };
-    // The registry's list is how the farm finds and counts its live instances (a namespace cannot be listed); the
+    // The farm index's list is how the farm finds and counts its live instances (a namespace cannot be listed); the
     // place is taken before the world is built, so a farm at its cap builds nothing.
-    await registry(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env));
-    this.host = new WorldHost(this.ctx, this.env, { env: meta.env, bundleId: meta.bundleId });
+    await farmIndex(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env));
+    this.host = new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
     try {
       if (restore) await this.host.restore(restore);
       else await this.host.create(options.seed);
     } catch (err) {
       this.host.destroy();
       this.host = undefined;
-      await registry(this.env).dropInstance(meta.instanceId);
+      await farmIndex(this.env).dropInstance(meta.instanceId);
       throw encodeFarmError(new FarmError("world_setup_failed", 400, `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`));
     }
     this.kv.put("meta", meta);
@@ -286,7 +287,7 @@ export class EnvInstance extends DurableObject<Env> {
     this.endpoint = undefined;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    await registry(this.env).dropInstance(meta.instanceId);
+    await farmIndex(this.env).dropInstance(meta.instanceId);
   }
 
   override async alarm(): Promise<void> {

@@ -5,7 +5,6 @@ import { PREPARED_MARK, prepareBundle } from "./loader/bundle-prepare.ts";
 /** Bundles are immutable, so what an isolate has read once it may keep. */
 const modules = new Map<string, Promise<string>>();
 const manifests = new Map<string, Promise<BundleManifest>>();
-let secret: Promise<string> | undefined;
 
 export function registry(env: Env) {
   return env.REGISTRY.getByName("registry");
@@ -48,13 +47,4 @@ export async function currentManifest(env: Env, name: string): Promise<BundleMan
   } catch (err) {
     throw decodeFarmError(err) ?? err;
   }
-}
-
-export function instanceSecret(env: Env): Promise<string> {
-  if (env.FARM_SECRET) return Promise.resolve(env.FARM_SECRET);
-  secret ??= registry(env).secret().catch((err: unknown) => {
-    secret = undefined;
-    throw err;
-  });
-  return secret;
 }

@@ -12,6 +12,7 @@ import { rpc } from "../http/rpc.ts";
 import { validateEnv } from "./validate.ts";
 import { McpEndpoint, MAX_MCP_BODY, mcpFailure } from "./mcp.ts";
 import { currentManifest, registry } from "./registry-client.ts";
+import { farmIndex } from "../farm-index/client.ts";
 import { instanceToken } from "./token.ts";
 import { checkUpload, instanceStub, toMessage, toResponse, type HttpMessage } from "./instance.ts";
 import { isWorldLimit, rememberInstance } from "./worlds.ts";
@@ -120,15 +121,15 @@ export const envRoutes = new Hono<App>()
     return new McpEndpoint({ name, tools: manifest.tools }).serve(c.req.raw);
   });
 
-/** The registry's page of instance ids, each read from its own object; one found gone leaves the list. */
+/** The farm index's page of instance ids, each read from its own object; one found gone leaves the list. */
 async function listInstances(env: Env, query: InstanceQuery): Promise<InstanceList> {
-  const page = await registry(env).instances(query.env, query.offset, query.limit);
+  const page = await farmIndex(env).instances(query.env, query.offset, query.limit);
   const infos = await Promise.all(page.ids.map(async (id): Promise<InstanceInfo | undefined> => {
     try {
       return await rpc((await instance(env, id)).info());
     } catch (err) {
       if (!(err instanceof FarmError && err.code === "instance_not_found")) throw err;
-      await registry(env).dropInstance(id);
+      await farmIndex(env).dropInstance(id);
       return undefined;
     }
   }));

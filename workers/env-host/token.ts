@@ -1,4 +1,4 @@
-import { instanceSecret } from "./registry-client.ts";
+import { instanceSecret } from "../farm-index/client.ts";
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();

@@ -1,5 +1,5 @@
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
-import { registry } from "./registry-client.ts";
+import { farmIndex } from "../farm-index/client.ts";
 import type { EnvInstance } from "./instance.ts";
 import type { Rollout } from "../orchestrator/rollout/rollout-object.ts";
 
@@ -8,8 +8,8 @@ import type { Rollout } from "../orchestrator/rollout/rollout-object.ts";
  *
  * Deployed and in the vitest pool one Worker holds them all: ENV_INSTANCE and ROLLOUT, and Cloudflare's per-isolate
  * limits contain a runaway. Locally workerd enforces no limit, so the farm runs environment code in workerd
- * processes of its own ("worlds", cli/farm/): the control process, which holds the registry, the batches and the
- * HTTP API, has no binding to either class and no Worker Loader; it reaches world N through ENV_INSTANCE_N and
+ * processes of its own ("worlds", cli/farm/): the control process, which holds the registry, the farm index, the
+ * batches and the HTTP API, has no binding to either class and no Worker Loader; it reaches world N through ENV_INSTANCE_N and
  * ROLLOUT_N, and asks WORLDS, the supervisor, which world an environment lives in and why a world went away.
  */
 
@@ -75,11 +75,11 @@ export function rememberInstance(id: string, name: string): void {
   instanceEnvs.set(id, name);
 }
 
-/** The environment of an instance named only by its id, from the registry's list of live instances. */
+/** The environment of an instance named only by its id, from the farm index's list of live instances. */
 export async function instanceEnv(env: Env, id: string): Promise<string> {
   let name = instanceEnvs.get(id);
   if (name === undefined) {
-    const found = await registry(env).instanceEnv(id);
+    const found = await farmIndex(env).instanceEnv(id);
     if (found === null) throw new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)");
     rememberInstance(id, found);
     name = found;

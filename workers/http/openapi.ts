@@ -3,7 +3,7 @@ import { BundleUpload, EnvSummary } from "../shared/manifest.ts";
 import { CreateInstance, InstanceCreated, InstanceInfo, InstanceList, TableDiff, VerifyRequest, VerifyResponse } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { ValidationReport } from "../shared/validation.ts";
-import { BatchCreated, BatchDeleted, BatchSpec, BatchStatus, DeleteBatchQuery } from "../shared/batch.ts";
+import { BatchCreated, BatchDeleted, BatchListing, BatchSpec, BatchStatus, DeleteBatchQuery } from "../shared/batch.ts";
 import { RolloutList, RolloutView } from "../shared/rollout.ts";
 import { StreamLine } from "../shared/group.ts";
 import { RunList } from "../shared/run.ts";
@@ -62,7 +62,7 @@ export function openapi() {
       "/v1/instances/{id}/fork": { post: op("a new instance with this one's state", { ok: InstanceCreated, status: 201 }) },
       "/v1/batches": {
         post: op("start a rollout batch: tasks x groupSize rollouts", { body: BatchSpec, ok: BatchCreated, status: 201 }),
-        get: op("the farm's batches, newest first"),
+        get: op("the farm's newest 100 batches, newest first (their statistics: /v1/runs)", { ok: z.object({ batches: z.array(BatchListing) }) }),
       },
       "/v1/batches/{id}": {
         get: op("progress and reward statistics; 410 batch_deleted once deleted", { ok: BatchStatus }),

@@ -4,13 +4,16 @@ import { BatchSpec, DeleteBatchQuery, type BatchCreated, type BatchDeleted, type
 import { RolloutRow, type RolloutList, type RolloutView } from "../shared/rollout.ts";
 import type { TableDiff } from "../shared/instance.ts";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { RunQuery, type RunList } from "../shared/run.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { farmUrl } from "../http/origin.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
-import { currentManifest, registry } from "../env-host/registry-client.ts";
+import { currentManifest } from "../env-host/registry-client.ts";
+import { farmIndex } from "../farm-index/client.ts";
 import type { PlannedRollout } from "./batch/batch-object.ts";
 import { StreamQuery, groupStream } from "./bridge/stream.ts";
+import { runs } from "./runs.ts";
 import { hasWorlds, rolloutNamespace } from "../env-host/worlds.ts";
 
 type App = { Bindings: Env };
@@ -66,11 +69,11 @@ async function rolloutStub(env: Env, id: string) {
 }
 
 /**
- * A batch the farm knows and has not deleted. The registry answers, not the Batch object: asking a deleted object
+ * A batch the farm knows and has not deleted. The farm index answers, not the Batch object: asking a deleted object
  * would bring back an empty database where its files were removed.
  */
 async function liveBatch(env: Env, id: string): Promise<string> {
-  const record = await registry(env).batchRecord(id);
+  const record = await farmIndex(env).batchRecord(id);
   if (record.state === "unknown") throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
   if (record.state === "deleted") {
     throw new FarmError("batch_deleted", 410, `batch ${id} was deleted at ${record.deletedAt} with its rollouts; /v1/runs keeps its reward summary unless deleted with ?summary=false`);
@@ -82,7 +85,7 @@ async function liveBatch(env: Env, id: string): Promise<string> {
 async function liveRollout(c: Context<App>): Promise<string> {
   const id = c.req.param("id") ?? "";
   if (!ROLLOUT_ID.test(id)) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
-  const record = await registry(c.env).batchRecord(id.slice(0, id.indexOf(".")));
+  const record = await farmIndex(c.env).batchRecord(id.slice(0, id.indexOf(".")));
   if (record.state === "deleted") throw new FarmError("rollout_deleted", 410, `rollout ${id} was deleted with its batch at ${record.deletedAt}`);
   return id;
 }
@@ -101,21 +104,21 @@ export const batchRoutes = new Hono<App>()
     const id = `b_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
     const rollouts = await plan(c.env, id, spec);
     await rpc(batch(c.env, id).create(id, spec, rollouts));
-    await registry(c.env).addBatch(id, rollouts.length, spec.policyVersion);
+    await farmIndex(c.env).addBatch(id, rollouts.length, spec.policyVersion);
     const created: BatchCreated = { batchId: id, streamUrl: farmUrl(c, `/v1/batches/${id}/groups`), rollouts: rollouts.length };
     return c.json(created, 201);
   })
-  .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await registry(c.env).batches(100) }))
+  .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await farmIndex(c.env).batches(100) }))
   .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).status())) as BatchStatus))
   .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).cancel())) as BatchStatus))
   .delete("/v1/batches/:id", requireAdmin(), async (c) => {
     const id = batchId(c);
     const { summary } = query(c, DeleteBatchQuery);
-    const record = await registry(c.env).batchRecord(id);
+    const record = await farmIndex(c.env).batchRecord(id);
     if (record.state === "unknown") throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
-    // Deleting again only updates what the registry keeps: the batch's own deletion goes on from its alarms.
+    // Deleting again only updates what the farm index keeps: the batch's own deletion goes on from its alarms.
     const deleted: BatchDeleted = record.state === "deleted"
-      ? { batchId: id, ...(await registry(c.env).markBatchDeleted(id, summary, null)) }
+      ? { batchId: id, ...(await farmIndex(c.env).markBatchDeleted(id, summary, null)) }
       : await rpc(batch(c.env, id).delete(id, summary));
     return c.json(deleted, 202);
   })
@@ -134,6 +137,7 @@ export const batchRoutes = new Hono<App>()
     const id = await liveBatch(c.env, batchId(c));
     return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);
   })
+  .get("/v1/runs", requireAdmin(), async (c) => c.json((await runs(c.env, query(c, RunQuery).limit)) satisfies RunList))
   .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc((await rolloutStub(c.env, await liveRollout(c))).view())) as RolloutView))
   .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
     c.json({ tables: (await rpc((await rolloutStub(c.env, await liveRollout(c))).diff())) as TableDiff[] }));

@@ -35,6 +35,10 @@ export const BatchSpec = z.object({
 });
 export type BatchSpec = z.infer<typeof BatchSpec>;
 
+/** One line of `GET /v1/batches`: what the farm index keeps of a batch; its statistics are the batch's own. */
+export const BatchListing = z.object({ batchId: z.string(), createdAt: z.string(), rollouts: z.number().int(), policyVersion: z.string().nullable() });
+export type BatchListing = z.infer<typeof BatchListing>;
+
 export const BatchCreated = z.object({ batchId: z.string(), streamUrl: z.string(), rollouts: z.number().int() });
 export type BatchCreated = z.infer<typeof BatchCreated>;
 

@@ -3,12 +3,13 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /** The one error type of the farm; `app.onError` turns it into `{error:{code,message}}`. */
 export class FarmError extends Error {
   override readonly name = "FarmError";
-  constructor(
-    readonly code: string,
-    readonly status: ContentfulStatusCode,
-    message: string,
-  ) {
+  readonly code: string;
+  readonly status: ContentfulStatusCode;
+
+  constructor(code: string, status: ContentfulStatusCode, message: string) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 
   toJSON() {

@@ -110,7 +110,7 @@ export const RolloutSpec = z.object({
   taskId: z.string(),
   seed: z.number().int().default(0),
   ...RolloutSettings.shape,
-  timeoutMs: RolloutTimeoutMs,
+  rolloutTimeoutMs: RolloutTimeoutMs,
 });
 export type RolloutSpec = z.infer<typeof RolloutSpec>;
 

@@ -1,5 +1,4 @@
-import type { BatchDeleted } from "../../../workers/shared/batch.ts";
-import type { BatchSummary, RunList } from "../../../workers/shared/run.ts";
+import type { BatchSummary } from "../../../workers/shared/run.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { parseDuration } from "../duration.ts";
@@ -8,8 +7,7 @@ import { renderTable } from "../render.ts";
 
 const DROP_SUMMARY_USAGE = `  --drop-summary  forget the batch entirely: by default /v1/runs keeps its reward summary for the run's curve`;
 
-const deletePath = (batchId: string, values: Record<string, string | boolean | undefined>) =>
-  `/v1/batches/${encodeURIComponent(batchId)}${values["drop-summary"] ? "?summary=false" : ""}`;
+const keeping = (values: Record<string, string | boolean | undefined>) => ({ keepSummary: !values["drop-summary"] });
 
 export const remove: Command = {
   summary: "delete a batch and its rollouts' trajectories, checkpoints and worlds (cancels it if it runs)",
@@ -17,7 +15,7 @@ export const remove: Command = {
   options: { ...farmOptions, "drop-summary": { type: "boolean" }, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one batch: worldfarm batch delete <batchId>");
-    const deleted = await farmFrom(values).request<BatchDeleted>("DELETE", deletePath(positionals[0]!, values));
+    const deleted = await farmFrom(values).deleteBatch(positionals[0]!, keeping(values));
     if (values.json) console.log(JSON.stringify(deleted));
     else {
       const storage = deleted.purgedAt ? "its storage is gone" : "its rollouts' storage goes in waves (delete again to see when done)";
@@ -44,10 +42,10 @@ ${FARM_OPTIONS_USAGE}`,
     if (values["older-than"] === undefined) throw new UsageError("say how old: worldfarm batch prune --older-than 2d");
     const cutoff = Date.now() - parseDuration("older-than", values["older-than"]) * 1000;
     const client = farmFrom(values);
-    const { runs } = await client.request<RunList>("GET", `/v1/runs?limit=${LISTED}`);
+    const { runs } = await client.runs(LISTED);
     const due = runs.flatMap((r) => r.batches).filter((b: BatchSummary) =>
       b.state !== "running" && b.deletedAt === null && b.finishedAt !== null && Date.parse(b.finishedAt) < cutoff);
-    if (!values["dry-run"]) for (const b of due) await client.request<BatchDeleted>("DELETE", deletePath(b.batchId, values));
+    if (!values["dry-run"]) for (const b of due) await client.deleteBatch(b.batchId, keeping(values));
     const rows = due.map((b) => ({ batchId: b.batchId, state: b.state, finishedAt: b.finishedAt!, rollouts: b.rollouts }));
     if (values.json) console.log(JSON.stringify({ dryRun: Boolean(values["dry-run"]), batches: rows }));
     else if (!rows.length) console.log(`no batch finished more than ${String(values["older-than"])} ago`);

@@ -1,5 +1,3 @@
-import type { BatchStatus } from "../../../workers/shared/batch.ts";
-import type { RunList } from "../../../workers/shared/run.ts";
 import type { Command } from "../command.ts";
 import { intOption, UsageError } from "../command.ts";
 import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "../farm-options.ts";
@@ -11,7 +9,7 @@ export const list: Command = {
   options: { ...farmOptions, limit: { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length) throw new UsageError(`batch list takes no arguments, not "${positionals.join(" ")}"`);
-    const { runs } = await farmFrom(values).request<RunList>("GET", `/v1/runs?limit=${intOption(values, "limit", 20, 1, 500)}`);
+    const { runs } = await farmFrom(values).runs(intOption(values, "limit", 20, 1, 500));
     const batches = runs.flatMap((r) => r.batches).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     if (values.json) console.log(JSON.stringify(batches));
     else if (!batches.length) console.log("no batches yet: worldfarm batch run --env shop --watch");
@@ -34,13 +32,12 @@ ${FARM_OPTIONS_USAGE}`,
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one batch: worldfarm batch cancel <batchId>");
     const client = farmFrom(values);
-    const path = `/v1/batches/${encodeURIComponent(positionals[0]!)}`;
-    const before = await client.request<BatchStatus>("GET", path);
+    const before = await client.batch(positionals[0]!);
     if (before.state !== "running") {
       console.log(values.json ? JSON.stringify(before) : `batch ${before.batchId} had already ended (${before.state}): nothing to cancel`);
       return 0;
     }
-    const after = await client.request<BatchStatus>("POST", `${path}/cancel`);
+    const after = await client.cancel(positionals[0]!);
     const waiting = after.counts.cancelled - before.counts.cancelled;
     const stopping = after.counts.running;
     console.log(values.json ? JSON.stringify(after) : `batch ${after.batchId} ${after.state}: ${waiting} waiting rollouts cancelled` +

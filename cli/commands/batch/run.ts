@@ -1,4 +1,4 @@
-import type { BatchCreated, BatchStatus } from "../../../workers/shared/batch.ts";
+import type { BatchStatus } from "../../../workers/shared/batch.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "../farm-options.ts";
@@ -31,7 +31,7 @@ ${FARM_OPTIONS_USAGE}`,
     if (positionals.length) throw new UsageError(`batch run takes options only, not "${positionals.join(" ")}"`);
     const spec = specFromFlags(values, (values.env as unknown as string[] | undefined) ?? []);
     const client = farmFrom(values);
-    const created = await client.request<BatchCreated>("POST", "/v1/batches", spec);
+    const created = await client.createBatch(spec);
     if (!values.watch) {
       if (values.json) console.log(JSON.stringify(created));
       else {

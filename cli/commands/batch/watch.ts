@@ -1,6 +1,6 @@
 import type { BatchStatus } from "../../../workers/shared/batch.ts";
-import type { RolloutList, RolloutRow } from "../../../workers/shared/rollout.ts";
-import type { FarmClient } from "../../farm/client.ts";
+import type { RolloutRow } from "../../../workers/shared/rollout.ts";
+import type { Farm } from "../../../trainer-bridge/ts/index.ts";
 import { bar, fixed, renderTable } from "../render.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,13 +21,13 @@ export function progressLines(status: BatchStatus, total: number): string[] {
  * Polls a batch until it ends. On a terminal the bars redraw in place; in a log they print a line whenever
  * progress moved, at most once a second; with `quiet` nothing is printed.
  */
-export async function watchBatch(client: FarmClient, batchId: string, { quiet = false, intervalMs = 500 } = {}): Promise<BatchStatus> {
+export async function watchBatch(client: Farm, batchId: string, { quiet = false, intervalMs = 500 } = {}): Promise<BatchStatus> {
   const tty = process.stdout.isTTY === true;
   let drawn = 0;
   let lastLine = "";
   let lastPrinted = 0;
   for (;;) {
-    const status = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
+    const status = await client.batch(batchId);
     const c = status.counts;
     const total = c.pending + c.running + c.completed + c.failed + c.cancelled;
     const done = status.state !== "running";
@@ -48,17 +48,17 @@ export async function watchBatch(client: FarmClient, batchId: string, { quiet = 
   }
 }
 
-async function allRollouts(client: FarmClient, batchId: string): Promise<RolloutRow[]> {
+async function allRollouts(client: Farm, batchId: string): Promise<RolloutRow[]> {
   const out: RolloutRow[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await client.request<RolloutList>("GET", `/v1/batches/${batchId}/rollouts?offset=${offset}&limit=1000`);
+    const page = await client.rollouts(batchId, { offset, limit: 1000 });
     out.push(...page.rollouts);
     if (out.length >= page.total || !page.rollouts.length) return out;
   }
 }
 
 /** Per environment: rollouts by outcome and the reward of the completed ones; then stop reasons. */
-export async function summaryTable(client: FarmClient, status: BatchStatus): Promise<string> {
+export async function summaryTable(client: Farm, status: BatchStatus): Promise<string> {
   const rows = await allRollouts(client, status.batchId);
   const envs = [...new Set(rows.map((r) => r.env))].sort();
   const line = (name: string, of: RolloutRow[], reward: { n: number; mean: number; std: number } | undefined) => [

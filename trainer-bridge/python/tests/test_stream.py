@@ -24,7 +24,7 @@ class GroupStreamTest(unittest.TestCase):
             self.assertEqual(group["policy"]["policy_version"], "step-3")
             self.assertEqual(len(group["trajectories"]), 3)
         self.assertEqual(client.batch(created["batchId"])["state"], "done")
-        self.assertIn(created["batchId"], [b["id"] for b in client.batches()])
+        self.assertIn(created["batchId"], [b["batchId"] for b in client.batches()])
 
     def test_a_stream_cut_mid_line_again_and_again_still_gives_each_group_exactly_once(self) -> None:
         direct = farm()

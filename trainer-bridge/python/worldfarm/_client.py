@@ -156,7 +156,7 @@ class Farm:
         return self._request("GET", self._batch_path(batch_id))
 
     def batches(self) -> List[JSON]:
-        """The farm's most recent batches (up to 100), newest first: `{"id", "createdAt", "rollouts", "policyVersion"}`."""
+        """The farm's most recent batches (up to 100), newest first: `{"batchId", "createdAt", "rollouts", "policyVersion"}`."""
         return self._request("GET", "/v1/batches")["batches"]
 
     def cancel(self, batch_id: str) -> JSON:

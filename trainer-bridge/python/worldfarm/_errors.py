@@ -33,7 +33,8 @@ class FarmError(WorldfarmError):
         message: the farm's explanation.
     """
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    # The Worker's argument order (workers/shared/errors.ts), so both clients and the farm agree.
+    def __init__(self, code: str, status: int, message: str) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code

@@ -89,4 +89,4 @@ def raise_for_status(response: Response) -> None:
         code, message = str(error["code"]), str(error["message"])
     except (ValueError, KeyError, TypeError):
         pass  # not the farm's error JSON (e.g. a proxy's page): keep the raw text as the message
-    raise FarmError(response.status, code, message)
+    raise FarmError(code, response.status, message)

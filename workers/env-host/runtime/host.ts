@@ -64,7 +64,7 @@ export class WorldHost {
   }
 
   private setupOptions(seed: number): SetupOptions {
-    return runtimeMode(this.env) === "static" ? { seed, env: this.spec.env } : { seed };
+    return runtimeMode(this.env) === "static" ? { seed, env: this.spec.envName } : { seed };
   }
 
   async create(seed: number): Promise<{ tables: number; rows: number }> {

@@ -8,7 +8,7 @@ import { staticEnvs } from "./static-envs.ts";
 export class StaticWorld extends WorldBase {
   protected definition(env?: string): EnvDef {
     const def = env ? staticEnvs[env] : undefined;
-    if (!def) throw new FarmError("env_not_compiled_in", 400, `environment "${env}" is not compiled into this Worker`);
+    if (!def) throw new FarmError("not_compiled_in", 400, `environment "${env}" is not compiled into this Worker`);
     return def;
   }
 

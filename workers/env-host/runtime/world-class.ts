@@ -3,7 +3,8 @@ import { loadPreparedModule } from "../registry-client.ts";
 import { loadBundle } from "./loader-config.ts";
 
 export interface WorldSpec {
-  env: string;
+  /** The environment's name: `env` in this module is the Worker's bindings. */
+  envName: string;
   bundleId: string;
 }
 

@@ -4,20 +4,13 @@ import { readDb, syncDb, type ReadQuery } from "./db.ts";
 import { seededRandom, stepClock, type WorldSources } from "./determinism.ts";
 import { Guard, GuardError } from "./guard.ts";
 import { countRows, insertRows, readTable, worldTables, type TableRows } from "./tables.ts";
+import type { ToolOutcome } from "../../shared/tool-call.ts";
 
 /** Steps (loop iterations plus function calls) one tool call, verification or module evaluation may take. */
 export const GUARD_BUDGET = 20_000_000;
 export const DEFAULT_EPOCH = "2026-01-15T09:00:00Z";
 
-export type ToolOutcome =
-  | { ok: true; result: unknown }
-  | {
-      ok: false;
-      kind: "unknown_tool" | "invalid_arguments" | "tool_error" | "runaway";
-      message: string;
-      /** The environment's own code broke (a TypeError, bad SQL) rather than refusing the request on purpose. */
-      internal?: boolean;
-    };
+export type { ToolOutcome };
 
 export type VerifyOutcome =
   | { ok: true; result: VerifyResult }

@@ -5,12 +5,14 @@ import type { BatchDeleted, BatchSpec, BatchStatus } from "../../shared/batch.ts
 import { FarmError, decodeFarmError, encodeFarmError } from "../../shared/errors.ts";
 import type { RolloutList, RolloutResult } from "../../shared/rollout.ts";
 import { problems, rewardStats } from "./stats.ts";
-import { DDL, deliveries, groupLog, groups, rollouts } from "./tables.ts";
+import { deliveries, groupLog, groups, rollouts } from "./tables.ts";
+import { BATCH_MIGRATIONS } from "./migrations.ts";
+import { migrate } from "../../storage/migrate.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
 import { rolloutNamespace } from "../../env-host/worlds.ts";
-import { registry } from "../../env-host/registry-client.ts";
+import { farmIndex } from "../../farm-index/client.ts";
 import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
 import { expiresAt } from "./retention.ts";
 
@@ -78,7 +80,7 @@ export class Batch extends DurableObject<Env> {
     super(ctx, env);
     this.db = drizzle(ctx.storage);
     ctx.blockConcurrencyWhile(async () => {
-      for (const statement of DDL) ctx.storage.sql.exec(statement);
+      migrate(ctx.storage, BATCH_MIGRATIONS);
       // A running batch that is being instantiated lost its memory, most likely with its runtime; its rollouts may
       // have lost theirs too, so they are asked at once rather than at the next periodic probe.
       if (ctx.storage.kv.get<Meta>("meta")?.state === "running") {
@@ -218,7 +220,7 @@ export class Batch extends DurableObject<Env> {
     const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
       rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
       policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
-      timeoutMs: spec.rolloutTimeoutMs,
+      rolloutTimeoutMs: spec.rolloutTimeoutMs,
     })));
     let lost = false;
     for (const [i, outcome] of started.entries()) {
@@ -372,14 +374,14 @@ export class Batch extends DurableObject<Env> {
   }
 
   /**
-   * Deletes the batch: cancels it if it runs, leaves the registry its final summary (unless `keepSummary` is false)
+   * Deletes the batch: cancels it if it runs, leaves the farm index its final summary (unless `keepSummary` is false)
    * and a tombstone, then deletes its rollouts' objects and its own storage in waves, from alarms (deletion.ts). From
    * the first moment every read answers 410 and held-open group streams end.
    */
   async delete(batchId: string, keepSummary: boolean): Promise<BatchDeleted> {
     const started = this.ctx.storage.kv.get<Meta>("meta") !== undefined && !isDeleting(this.ctx.storage);
     const last = started ? await this.cancel() : null;
-    const marked = await registry(this.env).markBatchDeleted(batchId, keepSummary, last);
+    const marked = await farmIndex(this.env).markBatchDeleted(batchId, keepSummary, last);
     if (started) {
       startDeleting(this.ctx.storage, batchId);
       this.notify();

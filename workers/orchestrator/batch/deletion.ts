@@ -1,7 +1,7 @@
 import { and, asc, gte, isNotNull } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { rollouts } from "./tables.ts";
-import { registry } from "../../env-host/registry-client.ts";
+import { farmIndex } from "../../farm-index/client.ts";
 import { rolloutNamespace } from "../../env-host/worlds.ts";
 
 /**
@@ -43,7 +43,7 @@ export async function deleteWave(storage: DurableObjectStorage, env: Env, db: Dr
   if (wave.length === 0) {
     // Marked first: a failed mark leaves the alarm to try both again. deleteAll takes the alarm with it (deleting
     // the alarm first would write its table back).
-    await registry(env).markBatchPurged(deleting.batchId);
+    await farmIndex(env).markBatchPurged(deleting.batchId);
     await storage.deleteAll();
     return;
   }

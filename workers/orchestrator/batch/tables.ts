@@ -1,5 +1,7 @@
 import { integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+// A Batch's tables as they are now; migrations.ts brings an existing batch's tables here.
+
 /** The batch's queue and ledger: one row per rollout. */
 export const rollouts = sqliteTable("rollouts", {
   id: text("id").primaryKey(),
@@ -43,18 +45,3 @@ export const deliveries = sqliteTable("deliveries", {
   deliveredAt: integer("delivered_at"),
   lastError: text("last_error"),
 });
-
-export const DDL = [
-  `CREATE TABLE IF NOT EXISTS rollouts (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, group_id TEXT NOT NULL, env TEXT NOT NULL,
-     bundle_id TEXT NOT NULL, task_id TEXT NOT NULL, status TEXT NOT NULL, stop_reason TEXT, reward REAL, error TEXT,
-     started_at INTEGER, finished_at INTEGER)`,
-  "CREATE INDEX IF NOT EXISTS rollouts_status ON rollouts (status, seq)",
-  // A group settles on each member's report: without it every report would scan the whole ledger.
-  "CREATE INDEX IF NOT EXISTS rollouts_group ON rollouts (group_id, seq)",
-  `CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, env TEXT NOT NULL, task_id TEXT NOT NULL, size INTEGER NOT NULL,
-     done INTEGER NOT NULL DEFAULT 0, mean REAL, std REAL, all_equal INTEGER, finished_at INTEGER)`,
-  "CREATE TABLE IF NOT EXISTS group_log (seq INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE)",
-  `CREATE TABLE IF NOT EXISTS deliveries (seq INTEGER PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
-     delivered_at INTEGER, last_error TEXT)`,
-  "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (delivered_at, next_at)",
-];

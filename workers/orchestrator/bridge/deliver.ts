@@ -1,3 +1,4 @@
+import { backoffDelay } from "../../shared/backoff.ts";
 import type { DeliverSpec, Group } from "../../shared/group.ts";
 
 const encoder = new TextEncoder();
@@ -11,10 +12,9 @@ export async function signature(secret: string, body: string): Promise<string> {
   return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** Exponential backoff with full jitter in its upper half, so receivers coming back are not hit in lockstep. */
+/** The wait after `attempts` failed deliveries: equal jitter, so receivers coming back are not hit in lockstep. */
 export function retryDelay(attempts: number, backoffMs: number): number {
-  const base = Math.min(MAX_BACKOFF_MS, backoffMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(base / 2 + (Math.random() * base) / 2);
+  return backoffDelay(attempts - 1, { baseMs: backoffMs, capMs: MAX_BACKOFF_MS, jitter: "equal" });
 }
 
 /** One delivery attempt; anything but a 2xx (or no answer in time) is a failure to retry. */

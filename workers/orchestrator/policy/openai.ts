@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AssistantToolCall, type AssistantReply, type ChatMessage } from "../../shared/chat.ts";
 import { OpenAiPolicySpec } from "../../shared/policy-spec.ts";
 import { PolicyError, type Policy, type PolicyRequest, type PolicyTurn } from "./policy.ts";
-import { backoffDelay, parseRetryAfter } from "./retry.ts";
+import { backoffDelay, parseRetryAfter } from "../../shared/backoff.ts";
 
 /** What the policy reaches the world through; tests replace them to stay fast and deterministic. */
 export interface OpenAiPolicyDeps {
@@ -144,7 +144,7 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
       if ("body" in result) return { body: result.body, attempts };
       if (result.error.kind === "timeout" && timeoutMs < spec.timeoutMs) throw outOfTime(attempts);
       if (!result.retryable || attempts > spec.maxRetries) throw result.error;
-      const delay = backoffDelay(attempts - 1, spec.backoffMs, BACKOFF_CAP_MS, random, result.retryAfterMs);
+      const delay = backoffDelay(attempts - 1, { baseMs: spec.backoffMs, capMs: BACKOFF_CAP_MS, random }, result.retryAfterMs);
       if (delay >= left()) throw outOfTime(attempts);
       await (cancel ? Promise.race([sleep(delay), aborted(cancel)]).catch(() => undefined) : sleep(delay));
     }

@@ -89,7 +89,7 @@ export class Rollout extends DurableObject<Env> {
   }
 
   private world(spec: RolloutSpec): WorldHost {
-    this.host ??= new WorldHost(this.ctx, this.env, { env: spec.env, bundleId: spec.bundleId });
+    this.host ??= new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
     return this.host;
   }
 
@@ -100,7 +100,7 @@ export class Rollout extends DurableObject<Env> {
     const format = toolFormat(spec.toolFormat);
     return {
       rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
-      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.timeoutMs,
+      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.rolloutTimeoutMs,
       signal: this.cancelling.signal,
     };
   }
@@ -145,7 +145,7 @@ export class Rollout extends DurableObject<Env> {
       await host.create(spec.seed);
     });
     this.kv.put("spec", spec);
-    this.kv.put("deadline", Date.now() + spec.timeoutMs);
+    this.kv.put("deadline", Date.now() + spec.rolloutTimeoutMs);
     this.save(startRollout(setup));
     await this.ctx.storage.setAlarm(Date.now());
   }

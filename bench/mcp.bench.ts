@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildEnv } from "../cli/build/bundle-env.ts";
-import { FarmClient } from "../cli/farm/client.ts";
+import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../cli/farm/local-farm.ts";
 import { cpuMsOf } from "../cli/farm/world-process.ts";
@@ -60,7 +60,7 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
   return JSON.parse(text);
 }
 
-async function startAwm(dir: string, farm: FarmClient, instanceId: string): Promise<{ url: string; proc: ChildProcess }> {
+async function startAwm(dir: string, farm: Farm, instanceId: string): Promise<{ url: string; proc: ChildProcess }> {
   const { schema } = (await import("../envs/shop/schema.ts")) as { schema: string };
   const tables: Record<string, { columns: string[]; rows: unknown[][] }> = {};
   for (const table of ["categories", "products"]) {
@@ -99,9 +99,9 @@ try {
   const targets: Record<string, Target> = {};
   let answer = "";
   for (const [name, farm] of [["in-process", inProcess], ["contained", contained]] as const) {
-    const client = new FarmClient(farm.url.toString(), farm.token);
-    await client.upload(shop);
-    const i = await client.request<{ instanceId: string; token: string; mcpUrl: string }>("POST", "/v1/envs/shop/instances", {});
+    const client = new Farm(farm.url.toString(), { token: farm.token });
+    await client.uploadEnv(shop);
+    const i = await client.createInstance("shop");
     const control = new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url).toString();
     if (name === "in-process") targets["in-process"] = { url: control, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
     else {

@@ -7,8 +7,8 @@ import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextp
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEnv } from "../build/bundle-env.ts";
+import { Farm } from "../../trainer-bridge/ts/index.ts";
 import { ROOT } from "../paths.ts";
-import { FarmClient } from "./client.ts";
 import { freePort } from "./free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./local-farm.ts";
 
@@ -25,12 +25,12 @@ interface Created {
 }
 
 let farm: LocalFarm;
-let client: FarmClient;
+let client: Farm;
 let dir: string;
 let shop: Created;
 let other: Created;
 
-const create = (env: string) => client.request<Created>("POST", `/v1/envs/${env}/instances`, {});
+const create = (env: string): Promise<Created> => client.createInstance(env);
 
 const TOOLS_CALL = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "list_categories", arguments: {} } });
 
@@ -65,8 +65,8 @@ function worldPid(slot: number): number {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "worldfarm-mcp-at-world-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir: dir, worlds: 2 });
-  client = new FarmClient(farm.url.toString(), farm.token);
-  await client.upload(await buildEnv(join(ROOT, "envs/shop")));
+  client = new Farm(farm.url.toString(), { token: farm.token });
+  await client.uploadEnv(await buildEnv(join(ROOT, "envs/shop")));
   shop = await create("shop");
   other = await create("shop");
 }, 180_000);

@@ -24,11 +24,13 @@ const workerd = (name: string, include: string[], bindings: Record<string, strin
 export default defineConfig({
   test: {
     projects: [
-      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], OPEN, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/access.test.ts", "test/instance-cap.test.ts", "test/browser/**", "test/quiet/**", "workers/env-host/sdk/**"]),
+      workerd("workerd", ["test/**/*.test.ts", "workers/**/*.test.ts"], OPEN, ["test/static-mode.test.ts", "test/admin-token.test.ts", "test/access.test.ts", "test/instance-cap.test.ts", "test/world-modules.test.ts", "test/browser/**", "test/quiet/**", "workers/env-host/sdk/**"]),
       workerd("workerd-static", ["test/static-mode.test.ts"], { ...OPEN, RUNTIME_MODE: "static" }),
       workerd("workerd-admin", SECURED, { FARM_ADMIN_TOKEN: "test-admin-token", FARM_ALLOWED_HOSTS: "loopback,farm.test" }),
       // A farm capped at a few live instances, so the cap is reached without building a thousand worlds.
       workerd("workerd-limits", ["test/instance-cap.test.ts"], { ...OPEN, MAX_LIVE_INSTANCES: "3" }),
+      // Fewer worlds keep their evaluated module code than the loader's default, as a local farm sets it.
+      workerd("workerd-modules", ["test/world-modules.test.ts"], { ...OPEN, FARM_WORLD_MODULES: "3" }),
       // test/browser drives the dashboard in Chromium from Node, against a local farm.
       { test: { name: "node", environment: "node", include: ["cli/**/*.test.ts", "bench/**/*.test.ts", "workers/env-host/sdk/**/*.test.ts", "test/browser/**/*.test.ts", "test/quiet/**/*.test.ts", "synth/**/*.test.ts", "trainer-bridge/**/*.test.ts"],
         setupFiles: ["./test/quiet/ignore-sqlite-warning.ts"] } },

@@ -20,6 +20,8 @@ const RESETS = 30;
 interface Farm {
   label: string;
   url: string;
+  /** The farm's admin token: every farm has one since access control landed. */
+  token: string;
   dispose(): Promise<void>;
   uploadMs: number;
   tool: { name: string; args: unknown };
@@ -39,11 +41,11 @@ async function startFarm(label: string, root: string, dir: string): Promise<Farm
   const url = local.url.toString().replace(/\/$/, "");
   const bundle = await buildEnv(join(root, "envs/shop"));
   const t = performance.now();
-  const res = await fetch(`${url}/v1/envs/shop`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(bundle) });
+  const res = await fetch(`${url}/v1/envs/shop`, { method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${local.token}` }, body: JSON.stringify(bundle) });
   if (res.status !== 201) throw new Error(`${label} upload: ${res.status} ${await res.text()}`);
   const uploadMs = performance.now() - t;
   const step = bundle.manifest.tasks.flatMap((task: { solution: { tool: string; args: unknown }[] }) => task.solution)[0];
-  return { label, url, uploadMs, tool: { name: step.tool, args: step.args }, dispose: () => local.dispose() };
+  return { label, url, token: local.token, uploadMs, tool: { name: step.tool, args: step.args }, dispose: () => local.dispose() };
 }
 
 async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -59,7 +61,7 @@ async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]
 type Instance = { instanceId: string; token: string };
 
 async function round(farm: Farm): Promise<Record<string, number[]>> {
-  const create = () => post(`${farm.url}/v1/envs/shop/instances`, {}) as Promise<Instance>;
+  const create = () => post(`${farm.url}/v1/envs/shop/instances`, {}, farm.token) as Promise<Instance>;
   const creates = await timeEach(CREATES, create);
   const inst = await create();
   const callOnce = () => post(`${farm.url}/v1/instances/${inst.instanceId}/call`, { tool: farm.tool.name, args: farm.tool.args }, inst.token);
@@ -68,7 +70,7 @@ async function round(farm: Farm): Promise<Record<string, number[]>> {
   // A reset gives the instance a new live world: its first call evaluates the bundle's code for that world.
   const resetThenCall: number[] = [];
   for (let i = 0; i < RESETS; i++) {
-    await post(`${farm.url}/v1/instances/${inst.instanceId}/reset`, {});
+    await post(`${farm.url}/v1/instances/${inst.instanceId}/reset`, {}, farm.token);
     resetThenCall.push(...(await timeEach(1, callOnce)));
   }
   return { creates, calls, resetThenCall };

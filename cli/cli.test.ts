@@ -96,7 +96,8 @@ describe("environments and instances", { timeout: 120_000 }, () => {
 
   it("creates an instance, calls its tools, lists it and deletes it", async () => {
     const created = json<InstanceCreated>(await cli(["instance", "create", "shop", "--seed", "3", "--json"]));
-    expect(created.mcpUrl).toBe(`${url}/v1/instances/${created.instanceId}/mcp`);
+    // Served at the instance's world: the farm's host name, the world's port.
+    expect(created.mcpUrl).toMatch(new RegExp(`^${new URL(url).protocol}//${new URL(url).hostname.replaceAll(".", "\\.")}:\\d+/v1/instances/${created.instanceId}/mcp$`));
     const ok = await cli(["instance", "call", created.instanceId, "update_profile", '{"phone":"(415) 555-0100"}', "--instance-token", created.token]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ phone: "(415) 555-0100" });

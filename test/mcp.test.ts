@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE, createInstance, farm, upload, type Created } from "./helpers.ts";
+import { directToolCall } from "../workers/env-host/mcp.ts";
 import { json, legacySession, modernSession, revisions, text, type Session } from "./mcp-clients.ts";
 
 beforeAll(async () => {
@@ -274,6 +275,74 @@ describe("per-environment MCP sessions (/v1/envs/:env/mcp)", () => {
     expect(call.isError).toBe(true);
     expect(text(call)).toMatch(/no world behind it.*\/v1\/envs\/:env\/instances/);
     await session.close();
+  });
+});
+
+describe("the direct tools/call path", () => {
+  // A batch of one always goes through the SDK's transport and server; a single plain tools/call does not.
+  const both = async (inst: Created, message: Record<string, unknown>, headers: Record<string, string>) => {
+    const path = new URL(inst.mcpUrl).pathname;
+    const single = await rawPost(path, JSON.stringify(message), headers, inst.token);
+    const batch = await rawPost(path, JSON.stringify([message]), headers, inst.token);
+    // The SDK answers a batch holding one request with that one reply, unwrapped.
+    expect(Array.isArray(batch.body)).toBe(false);
+    return { single, viaSdk: batch };
+  };
+
+  it("answers exactly as the SDK does: results, tool errors, string and number ids, every 2025 revision", async () => {
+    const inst = await createInstance("lab");
+    const calls = [
+      { name: "list_notes", arguments: {} },
+      { name: "list_notes" },
+      { name: "add_note", arguments: { title: 42 } },
+      { name: "delete_note", arguments: { id: 999_999 } },
+    ];
+    for (const version of ["2025-06-18", "2025-11-25", "2025-03-26", undefined]) {
+      for (const [i, params] of calls.entries()) {
+        const id = i % 2 ? `call-${i}` : i;
+        const headers: Record<string, string> = version ? { "mcp-protocol-version": version } : {};
+        const { single, viaSdk } = await both(inst, { jsonrpc: "2.0", id, method: "tools/call", params }, headers);
+        expect(single, `${version} ${JSON.stringify(params)}`).toEqual(viaSdk);
+        expect(single.body.id).toBe(id);
+      }
+    }
+    expect(json(await legacySession(inst.mcpUrl, { token: inst.token }).then((s) => s.callTool("list_notes")))).toHaveProperty("notes");
+  });
+
+  it("takes a plain single tools/call of a known tool, and nothing else", () => {
+    const known = new Set(["list_notes"]);
+    const req = (headers: Record<string, string> = {}) => new Request("http://farm.test/", {
+      method: "POST", headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers },
+    });
+    const call = { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "list_notes", arguments: { a: 1 } } };
+    expect(directToolCall(req({ "mcp-protocol-version": "2025-06-18" }), call, known)).toEqual({ id: 3, name: "list_notes", args: { a: 1 } });
+    for (const [what, request, body] of [
+      ["a batch", req(), [call]],
+      ["an unknown tool", req(), { ...call, params: { name: "other" } }],
+      ["_meta in params", req(), { ...call, params: { ...call.params, _meta: {} } }],
+      ["a null id", req(), { ...call, id: null }],
+      ["another method", req(), { ...call, method: "tools/list" }],
+      ["an unsupported version", req({ "mcp-protocol-version": "2026-07-28" }), call],
+      ["Accept without SSE", req({ accept: "application/json" }), call],
+      ["text/plain", req({ "content-type": "text/plain" }), call],
+    ] as const) expect(directToolCall(request, body, known), what).toBeUndefined();
+  });
+
+  it("leaves to the SDK what it does not plainly accept, which answers it as an error", async () => {
+    const inst = await createInstance("lab");
+    const path = new URL(inst.mcpUrl).pathname;
+    const call = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "list_notes", arguments: {} } };
+    const post = (message: unknown, headers: Record<string, string> = {}) => rawPost(path, JSON.stringify(message), headers, inst.token);
+    const unsupported = await post(call, { "mcp-protocol-version": "1999-01-01" });
+    expect(unsupported.status).toBe(400);
+    const notAcceptable = await post(call, { accept: "application/json" });
+    expect(notAcceptable.status).toBe(406);
+    const arrayArgs = await post({ ...call, params: { name: "list_notes", arguments: [] } });
+    expect(arrayArgs.body.error?.code).toBe(-32602);
+    const fractionalId = await post({ ...call, id: 1.5 });
+    expect(fractionalId.status).toBe(400);
+    const unknownTool = await post({ ...call, params: { name: "no_such_tool", arguments: {} } });
+    expect(unknownTool.body.error?.code).toBe(-32602);
   });
 });
 

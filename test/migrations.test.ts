@@ -126,8 +126,8 @@ describe("the farm index", () => {
       expect(rows(state.storage, "SELECT count(*) AS n FROM instances")).toEqual([{ n: 2 }]);
     });
 
-    const listed = (await (await farm("/v1/batches")).json()) as { batches: { id: string }[] };
-    expect(listed.batches.map((b) => b.id)).toEqual(["b_000000000000000000000002", "b_000000000000000000000001"]);
+    const listed = (await (await farm("/v1/batches")).json()) as { batches: { batchId: string }[] };
+    expect(listed.batches.map((b) => b.batchId)).toEqual(["b_000000000000000000000002", "b_000000000000000000000001"]);
     const gone = await farm("/v1/batches/b_000000000000000000000002");
     expect(gone.status).toBe(410);
     const { runs } = (await (await farm("/v1/runs")).json()) as RunList;

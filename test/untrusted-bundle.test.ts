@@ -143,4 +143,86 @@ describe("worlds of one bundle share nothing", () => {
     expect(third.now).toBe(EPOCH + 2 * 60_000);
     expect((other.results[0]!.result as { random: number }).random).not.toBe(first.random);
   });
+
+  it("draws crypto.randomUUID, crypto.getRandomValues and performance.now from the world's seed and clock", async () => {
+    const play = async (seed: number) => {
+      const inst = await createInstance("memo", { seed });
+      const results = [await call(inst, "stamp"), await call(inst, "remember", { title: "y" }), await call(inst, "stamp")];
+      const rows = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=stamps`)).json()) as { rows: unknown[][] };
+      return { results, rows };
+    };
+    const [one, two, other] = await Promise.all([play(11), play(11), play(12)]);
+    expect(two).toEqual(one);
+    const first = one.results[0]!.result as { uuid: string; bytes: string; perf: number };
+    expect(first.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first.perf).toBe(EPOCH + 3);
+    const otherFirst = other.results[0]!.result as { uuid: string; bytes: string };
+    expect(otherFirst.uuid).not.toBe(first.uuid);
+    expect(otherFirst.bytes).not.toBe(first.bytes);
+    // Seed code draws them too: the seed's own row is the same for the same seed.
+    expect(one.rows.rows.length).toBe(3);
+  });
+
+  it("refuses what would read the real clock or randomness, saying why", async () => {
+    const inst = await createInstance("memo");
+    const res = await call(inst, "real_clock");
+    expect(res).toMatchObject({ ok: true });
+    const got = res.result as Record<string, string>;
+    expect(got.constructorNow).toMatch(/^refused: the real clock is not available/);
+    expect(got.newConstructor).toMatch(/^refused: the real clock is not available/);
+    expect(got.instanceConstructor).toMatch(/^refused: the real clock is not available/);
+    expect(got.copyByConstructor).toBe("gave 7");
+    expect(got.setTimeout).toMatch(/^refused: setTimeout\(\) is not available in environment code/);
+    expect(got.setInterval).toMatch(/^refused: setInterval\(\) is not available/);
+    expect(got.subtle).toMatch(/^refused: crypto.subtle is not available/);
+    expect(got.globalCrypto).toBe("gave the same");
+  });
+});
+
+describe("what a tool or verifier returns is capped at 1 MiB", () => {
+  it("refuses a 100 MB tool result with a tool_error naming the limit, keeps none of the call's writes, and the instance answers on", async () => {
+    const inst = await createInstance("memo");
+    const huge = await call(inst, "huge_result", { size: 100_000_000, title: "from the huge call" });
+    expect(huge).toMatchObject({ ok: false, kind: "tool_error" });
+    expect(huge.message).toMatch(/tool huge_result's result is at least 100000\d+ bytes of JSON, over the 1 MiB limit/);
+    expect(await call(inst, "huge_result", { size: 1000, title: "small" })).toMatchObject({ ok: true });
+    const notes = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=notes`)).json()) as { rows: unknown[][] };
+    expect(JSON.stringify(notes.rows)).not.toContain("from the huge call");
+    expect(notes.rows).toHaveLength(1);
+    // Just under the cap passes: the limit is on the JSON, not on a rounder number.
+    expect(await call(inst, "huge_result", { size: 1024 * 1024 - 20, title: "at the cap" })).toMatchObject({ ok: true });
+  });
+
+  it("answers a verifier's 100 MB result with 422 verifier_error naming the limit", async () => {
+    const inst = await createInstance("memo");
+    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: "huge-info" } });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("verifier_error");
+    expect(body.error.message).toMatch(/the verifier's result is at least \d+ bytes of JSON, over the 1 MiB limit/);
+    expect(await call(inst, "recall")).toMatchObject({ ok: true });
+  });
+});
+
+describe("built-in objects are frozen before environment code runs", () => {
+  it("refuses one world's stash or override on a shared built-in, and another world sees none of it", async () => {
+    const a = await createInstance("memo");
+    const b = await createInstance("memo");
+    const stashed = await call(a, "stash", { secret: "rows of a" });
+    expect(stashed).toMatchObject({ ok: true });
+    expect(stashed.result).toEqual({
+      arrayPrototype: "refused: TypeError", objectPrototype: "refused: TypeError", stringMethod: "refused: TypeError",
+      jsonParse: "refused: TypeError", objectKeys: "refused: TypeError", bareGlobal: "refused: TypeError",
+    });
+    for (const inst of [b, a]) {
+      expect(await call(inst, "peek")).toMatchObject({
+        ok: true, result: { arrayPrototype: null, objectPrototype: null, trimmed: "x", parsed: 1, keys: ["a"], array: "built-in" },
+      });
+    }
+  });
+
+  it("still lets code assign what its own objects inherit (toString, an error's name, constructor)", async () => {
+    const inst = await createInstance("memo");
+    expect(await call(inst, "override")).toMatchObject({ ok: true, result: { error: "NamedError", text: "own toString", legacy: true } });
+  });
 });

@@ -12,6 +12,16 @@ interface Env {
   FARM_ALLOWED_HOSTS?: string;
   /** Comma-separated browser origins besides the farm's own that may call it (with CORS). */
   FARM_ALLOWED_ORIGINS?: string;
+  /**
+   * How many worlds of one bundle keep their evaluated module code in an isolate (default 32, sized for a deployed
+   * isolate's 128 MB); a local world process with a larger heap is given more (cli/farm/local-farm.ts).
+   */
+  FARM_WORLD_MODULES?: string;
+  /**
+   * Set by a local contained farm in its control process: the port of each world's socket, slot 1 first. An
+   * instance's mcpUrl is then on its world's port (workers/env-host/mcp-url.ts).
+   */
+  FARM_WORLD_PORTS?: string;
   /** Set only by vitest's workerd projects: a request without a bearer token is admin. */
   FARM_TEST_UNAUTHENTICATED?: string;
 }

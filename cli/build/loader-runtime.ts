@@ -16,6 +16,9 @@ export async function buildLoaderRuntime(): Promise<string> {
   const entry = [
     `import factory from "./env.js";`,
     `import { loaderRuntime } from ${JSON.stringify(join(ROOT, "workers/env-host/loader/runtime.ts"))};`,
+    `import { lockdown } from ${JSON.stringify(join(ROOT, "workers/env-host/loader/lockdown.ts"))};`,
+    // Before the runtime's own top level and any environment code: the factory in ./env.js runs only when called.
+    `lockdown();`,
     `const runtime = loaderRuntime(factory);`,
     `export const World = runtime.World;`,
     `export const Describe = runtime.Describe;`,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +67,19 @@ async function hostileStillWorks(old: Created): Promise<void> {
     const ping = await client.callTool(i.instanceId, "ping", {}, i.token);
     expect(ping.ok).toBe(true);
   }
+}
+
+/** A request as a web page or another local program would send it straight to a socket: any Host, any Origin. */
+function raw(url: URL, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; code?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method: body === undefined ? "GET" : "POST", headers }, (res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => (text += String(d)));
+      res.on("end", () => resolve({ status: res.statusCode!, code: (JSON.parse(text || "{}") as { error?: { code?: string } }).error?.code }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 beforeAll(async () => {
@@ -165,6 +179,23 @@ describe("containment", () => {
     expect(r.body.error.code).toBe("runaway");
     expect((await client.request<{ envs: { name: string }[] }>("GET", "/v1/envs")).envs.map((e) => e.name)).not.toContain("hostile-import");
   }, 120_000);
+
+  it("a world's own socket refuses callers without the farm's token, pages of other sites and other host names", async () => {
+    const world = (await farm.supervisor.worldUrl(farm.supervisor.slotOf("shop")!))!;
+    const shop = await create("shop");
+    const host = { host: world.host };
+    expect(await raw(world, "/v1/envs", host)).toEqual({ status: 401, code: "unauthorized" });
+    expect(await raw(world, "/v1/envs", { ...host, authorization: "Bearer not-the-farm-token" })).toEqual({ status: 401, code: "unauthorized" });
+    expect(await raw(world, `/v1/instances/${shop.instanceId}/state`, { ...host, authorization: `Bearer ${shop.token}` })).toEqual({ status: 401, code: "unauthorized" });
+    // A simple cross-origin POST a page can send without a preflight, even one that somehow holds a token.
+    const call = JSON.stringify({ tool: "list_categories", args: {} });
+    expect(await raw(world, `/v1/instances/${shop.instanceId}/call`, { ...host, origin: "http://evil.example", "content-type": "text/plain", authorization: `Bearer ${shop.token}` }, call))
+      .toMatchObject({ status: 403, code: "forbidden_origin" });
+    // DNS rebinding: a page's own name pointed at the loopback address.
+    expect(await raw(world, "/v1/envs", { host: `evil.example:${world.port}`, authorization: `Bearer ${farm.token}` })).toMatchObject({ status: 403, code: "forbidden_host" });
+    // The farm's own token opens it, as it opens control.
+    expect(await raw(world, `/v1/instances/${shop.instanceId}/call`, { ...host, "content-type": "application/json", authorization: `Bearer ${shop.token}` }, call)).toMatchObject({ status: 200 });
+  }, 60_000);
 
   it("the shop answered every call throughout, and its world was never restarted", () => {
     expect(control.failures).toEqual([]);

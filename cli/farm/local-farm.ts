@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,11 +7,12 @@ import { ROOT } from "../paths.ts";
 import { Supervisor } from "./supervisor.ts";
 import { WorldProcess, taggedChildren } from "./world-process.ts";
 import { bundleWorker } from "./worker-bundle.ts";
-import { freePort } from "./free-port.ts";
 import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
 import { removeEmptyObjects } from "./empty-objects.ts";
 import { DeletedObjects } from "./deleted-objects.ts";
 import { wakeBatches } from "./wake-batches.ts";
+import { worldPorts } from "./world-ports.ts";
+import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 
 /**
  * Miniflare as wrangler ships it, so `npm start` runs the same workerd that `wrangler dev` would. Loaded on first
@@ -59,6 +60,18 @@ export interface LocalFarm {
   dispose(): Promise<void>;
 }
 
+/** What one world's evaluated module code retains, in MB (runtime.ts in workers/env-host/loader measures it). */
+const WORLD_MODULE_MB = 1.6;
+
+/**
+ * How many worlds of a bundle keep their evaluated module code in a world process: as many as half its isolate's
+ * heap holds. The deployed cap (32, for 128 MB) made rollouts running side by side in one world push each other's
+ * modules out, so every tool call of a 512-rollout batch evaluated its bundle again (~10 ms each).
+ */
+export function worldModules(heapMb: number): number {
+  return Math.max(32, Math.floor(heapMb / 2 / WORLD_MODULE_MB));
+}
+
 const REGEXP_FLAGS = ["--enable-experimental-regexp-engine-on-excessive-backtracks", "--regexp-backtracks-before-fallback=100000"];
 
 function envNumber(name: string, fallback: number): number {
@@ -77,7 +90,9 @@ function envNumber(name: string, fallback: number): number {
  * ROLLOUT_N), and worlds reach the registry, the farm index and the batches the same way; workers/env-host/worlds.ts
  * picks the binding.
  * Clients reach the control Worker on a direct socket, skipping Miniflare's entry and asset router (~0.3 ms a
- * request); the Worker serves the dashboard's files itself through its ASSETS binding.
+ * request); the Worker serves the dashboard's files itself through its ASSETS binding. An instance's `mcpUrl` is
+ * on its world's own socket (FARM_WORLD_PORTS tells control the ports), where the same Worker serves it with the
+ * same token, Host, Origin and Content-Type checks, without the hop from control (see README, Containment).
  */
 export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFarm> {
   const mf = await runtime();
@@ -94,7 +109,16 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const contained = cap > 0;
   const stuckCpuMs = options.stuckCpuMs ?? envNumber("WORLDFARM_STUCK_CPU_MS", 5_000);
   const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 512);
+  const modules = envNumber("WORLDFARM_WORLD_MODULES", worldModules(heapMb));
   const farmId = randomBytes(6).toString("hex");
+  // An instance's MCP is served at its world's own socket, one process hop less than through control: the world
+  // listens where control does (a wildcard address covers loopback) and control hands out URLs on those ports. On
+  // one specific non-loopback address the worlds stay on loopback and MCP URLs on control.
+  const wildcard = host === "0.0.0.0" || host === "::";
+  const mcpAtWorlds = contained && (wildcard || isLoopbackHost(host));
+  const worldHost = mcpAtWorlds && !wildcard ? host : "127.0.0.1";
+  const worldDirect = worldHost.includes(":") ? `[${worldHost}]` : worldHost;
+  const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
   const token = options.vars?.FARM_ADMIN_TOKEN || (options.persistDir ? await stateAdminToken(options.persistDir) : newAdminToken());
@@ -126,7 +150,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const startWorld = async (slot: number): Promise<WorldProcess> => {
     const name = `world-${slot}`;
     const tag = `WORLDFARM_WORLD=${farmId}-${slot}`;
-    const port = await freePort();
+    const port = ports[slot - 1]!;
     const dir = options.persistDir ? join(options.persistDir, "worlds", String(slot)) : undefined;
     // What deleted objects left behind is removed while the world's workerd is stopped, before it opens anything.
     if (dir) await removeEmptyObjects(dir);
@@ -135,12 +159,12 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       name,
       modules: true,
       scriptPath,
-      bindings,
+      bindings: { FARM_WORLD_MODULES: String(modules), ...bindings },
       workerLoaders,
       host: "127.0.0.1",
       port: 0,
       // The supervisor's health checks go straight to the Worker: fewer turns of a busy event loop to wait for.
-      unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+      unsafeDirectSockets: [{ host: wildcard ? host : worldHost, port }],
       durableObjects: {
         ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout"),
         REGISTRY: sqlite("Registry", "worldfarm"), FARM_INDEX: sqlite("FarmIndex", "worldfarm"), BATCH: sqlite("Batch", "worldfarm"),
@@ -154,7 +178,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
         else console.log(message);
       },
     } as never)));
-    return new WorldProcess(slot, world, tag, new URL(`http://127.0.0.1:${port}/`));
+    return new WorldProcess(slot, world, tag, new URL(`http://${worldDirect}:${port}/`));
   };
 
   const makeSupervisor = () => new Supervisor({
@@ -169,7 +193,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     name: "worldfarm",
     modules: true,
     scriptPath,
-    bindings,
+    bindings: mcpAtWorlds ? { ...bindings, FARM_WORLD_PORTS: ports.join(",") } : bindings,
     host: "127.0.0.1",
     port: 0,
     unsafeDirectSockets: [{ host, port: options.port }],
@@ -204,8 +228,18 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     const slots = existsSync(worlds) ? readdirSync(worlds, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
     for (const dir of [options.persistDir, ...slots.map((d) => join(worlds, d.name))]) await removeEmptyObjects(dir);
   };
+  // Clients hold MCP URLs on the worlds' sockets: the worlds that have environments start with the farm, in the
+  // background, rather than on the control's first use of them.
+  const reopenWorlds = () => {
+    const file = options.persistDir && join(options.persistDir, "worlds", "assignments.json");
+    if (!mcpAtWorlds || !file || !existsSync(file)) return;
+    for (const env of Object.keys(JSON.parse(readFileSync(file, "utf8")) as Record<string, number>)) {
+      supervisor.assign(env).catch((err: unknown) => console.error(`worldfarm: the world of ${env} did not start: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  };
   await sweep();
   supervisor = makeSupervisor();
+  reopenWorlds();
   let control = await makeControl();
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${options.port}/`);
   // A farm that cannot list its batches still serves; the batches then wait for the first client that opens them.
@@ -227,6 +261,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       await stop();
       await sweep();
       supervisor = makeSupervisor();
+      reopenWorlds();
       control = await makeControl();
       await wake();
     },

@@ -20,6 +20,12 @@ export interface SupervisorOptions {
    * as little; what tells them apart is that the busy one answers within a little CPU, the stuck one never does.
    */
   stuckCpuMs: number;
+  /**
+   * How much CPU (ms) a world may burn while a health check waits unanswered even though it keeps making system
+   * calls; 6 x stuckCpuMs if not given. Reading and writing is what a busy world does, but so is a query that spills
+   * temporary B-trees to disk forever: past this bound it counts as stuck too.
+   */
+  busyCpuMs?: number;
   everyMs: number;
   heapMb: number;
   /** Where the environment-to-world assignment is kept, so a restarted farm finds each world's state again. */
@@ -37,7 +43,14 @@ export interface Stop {
 
 interface Slot {
   world: Promise<World>;
-  probe?: { since: number; cpuAtStart: number | undefined; syscallsAtLastCheck: number | undefined };
+  probe?: {
+    since: number;
+    /** CPU when the check was sent: what the world burned since counts against busyCpuMs. */
+    cpuAtProbe: number | undefined;
+    /** CPU when the world was last seen idle of system calls: what it burned since counts against stuckCpuMs. */
+    cpuAtStart: number | undefined;
+    syscallsAtLastCheck: number | undefined;
+  };
   /** workerd's pid while it runs; a change means Miniflare started a fresh one. */
   pid?: number;
   stops: Stop[];
@@ -58,6 +71,8 @@ const OOM = /heap limit|out of memory|Fatal JavaScript|Fatal process out of memo
 
 /** System calls between two checks (500 ms apart) that show a runtime at work rather than spinning. */
 const BUSY_SYSCALLS = 20;
+/** busyCpuMs in multiples of stuckCpuMs, when not given: a loaded world seen answering after 5.1 s of CPU has 6x room. */
+const BUSY_FACTOR = 6;
 
 /**
  * Starts an environment's world process on first use, and stops one that is stuck: a health check still
@@ -193,11 +208,13 @@ export class Supervisor {
       // Its workerd died by itself. The abort's last words may still be in the pipe: read them before judging.
       s.pid = undefined;
       s.ready = false;
+      // Read before waiting: checks running meanwhile see the fresh process alive and move aliveAt past the death.
+      const aliveAt = s.aliveAt;
       await new Promise((r) => setTimeout(r, 300));
       const memory = s.oomAt !== undefined && Date.now() - s.oomAt < 30_000;
       // Dated by the first sign of death, not by when it was noticed: a call that began after the abort only found
       // the world down, and is sent again rather than blamed for it.
-      const at = memory ? s.oomAt! : (s.aliveAt ?? Date.now());
+      const at = memory ? s.oomAt! : (aliveAt ?? Date.now());
       s.oomAt = undefined;
       this.stop(slot, s, {
         at,
@@ -213,7 +230,8 @@ export class Supervisor {
     s.aliveAt = Date.now();
     const now = Date.now();
     if (!s.probe) {
-      const probe = { since: now, cpuAtStart: world.cpuMs(), syscallsAtLastCheck: world.syscalls() };
+      const cpu = world.cpuMs();
+      const probe = { since: now, cpuAtProbe: cpu, cpuAtStart: cpu, syscallsAtLastCheck: world.syscalls() };
       s.probe = probe;
       void world.url().then((url) => fetch(new URL("/healthz", url))).then(
         (res) => {
@@ -231,26 +249,30 @@ export class Supervisor {
       return;
     }
     const cpu = world.cpuMs();
-    if (cpu === undefined || s.probe.cpuAtStart === undefined) return;
+    if (cpu === undefined || s.probe.cpuAtStart === undefined || s.probe.cpuAtProbe === undefined) return;
     // A runtime with thousands of rollouts queued may take seconds of CPU to reach a health check, but it reads and
     // writes sockets and files all the while; code spinning inside it makes no system call at all. Measured: a
     // 1,024-rollout batch on a loaded machine had a world burn 5.1 s of CPU before answering, and was stopped.
     const syscalls = world.syscalls();
     const working = syscalls !== undefined && s.probe.syscallsAtLastCheck !== undefined && syscalls - s.probe.syscallsAtLastCheck > BUSY_SYSCALLS;
     s.probe.syscallsAtLastCheck = syscalls;
+    const waited = ((now - s.probe.since) / 1000).toFixed(1);
+    const busyCpuMs = this.options.busyCpuMs ?? BUSY_FACTOR * this.options.stuckCpuMs;
+    const unanswered = cpu - s.probe.cpuAtProbe;
     if (working) {
       s.probe.cpuAtStart = cpu;
+      if (unanswered < busyCpuMs) return;
+      this.kill(slot, s, world, now, `the environment's code ran ${(unanswered / 1000).toFixed(1)} s of CPU (over ${waited} s) reading and writing (a query spilling to disk?) without its runtime answering, past the limit of ${busyCpuMs / 1000} s: it was stopped and its runtime restarted`);
       return;
     }
     const burnt = cpu - s.probe.cpuAtStart;
     if (burnt < this.options.stuckCpuMs) return;
-    const waited = now - s.probe.since;
+    this.kill(slot, s, world, now, `the environment's code ran ${(burnt / 1000).toFixed(1)} s of CPU (over ${waited} s) without yielding, past the limit of ${this.options.stuckCpuMs / 1000} s: it was stopped and its runtime restarted`);
+  }
+
+  private kill(slot: number, s: Slot, world: World, now: number, message: string): void {
     s.killedAt = now;
-    this.stop(slot, s, {
-      at: now,
-      code: "runaway",
-      message: `the environment's code ran ${(burnt / 1000).toFixed(1)} s of CPU (over ${(waited / 1000).toFixed(1)} s) without yielding, past the limit of ${this.options.stuckCpuMs / 1000} s: it was stopped and its runtime restarted`,
-    });
+    this.stop(slot, s, { at: now, code: "runaway", message });
     world.kill();
   }
 

@@ -1,6 +1,6 @@
 import {
-  createMcpHandler, isLegacyRequest, ProtocolError, ProtocolErrorCode, Server, WebStandardStreamableHTTPServerTransport,
-  type CallToolResult,
+  createMcpHandler, isLegacyRequest, ProtocolError, ProtocolErrorCode, Server, SUPPORTED_PROTOCOL_VERSIONS,
+  WebStandardStreamableHTTPServerTransport, type CallToolResult,
 } from "@modelcontextprotocol/server";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../shared/json-depth.ts";
 import type { ToolInfo } from "../shared/manifest.ts";
@@ -81,6 +81,30 @@ async function parseJsonBody(request: Request): Promise<unknown> {
   }
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const only = (o: Record<string, unknown>, keys: string[]) => Object.keys(o).every((k) => keys.includes(k));
+
+/**
+ * The one message agents send most, a single 2025-era `tools/call` of a known tool, answered without the SDK's
+ * transport and server (their per-request setup and zod parsing were most of a call's own cost). It is taken only
+ * when it is plainly valid by the checks the SDK's stateless transport makes (Accept, Content-Type, protocol
+ * version, a JSON-RPC request with an integer or string id, params of just name and object arguments); anything
+ * else goes to the SDK, which answers it as before. test/mcp.test.ts holds the two answers equal.
+ */
+export function directToolCall(request: Request, body: unknown, known: Set<string>): { id: string | number; name: string; args: Record<string, unknown> } | undefined {
+  const accept = request.headers.get("accept");
+  if (!accept?.includes("application/json") || !accept.includes("text/event-stream")) return undefined;
+  if (request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() !== "application/json") return undefined;
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
+  if (!isPlainObject(body) || body.jsonrpc !== "2.0" || body.method !== "tools/call" || !only(body, ["jsonrpc", "id", "method", "params"])) return undefined;
+  const { id, params } = body;
+  if (!(typeof id === "string" || Number.isSafeInteger(id)) || !isPlainObject(params) || !only(params, ["name", "arguments"])) return undefined;
+  if (typeof params.name !== "string" || !known.has(params.name)) return undefined;
+  if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
+  return { id: id as string | number, name: params.name, args: params.arguments ?? {} };
+}
+
 /**
  * MCP 2025-06-18, 2025-11-25 and 2026-07-28 for one target. 2025-era requests get the SDK's stateless transport
  * with JSON responses (its own legacy fallback answers with a one-event SSE stream, a stream per call for nothing),
@@ -88,8 +112,11 @@ async function parseJsonBody(request: Request): Promise<unknown> {
  */
 export class McpEndpoint {
   private readonly idle: Server[] = [];
+  private readonly known: Set<string>;
 
-  constructor(private readonly target: McpTarget) {}
+  constructor(private readonly target: McpTarget) {
+    this.known = new Set(target.tools.map((t) => t.name));
+  }
 
   async serve(request: Request): Promise<Response> {
     // Parsed once here rather than by the classifier and again by the transport.
@@ -102,6 +129,11 @@ export class McpEndpoint {
     }
     if (request.method !== "POST") {
       return Response.json({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "Method not allowed." } }, { status: 405, headers: { allow: "POST" } });
+    }
+    const direct = this.target.call && directToolCall(request, parsedBody, this.known);
+    if (direct) {
+      const reply = { jsonrpc: "2.0", id: direct.id, result: toolResult(await this.target.call!(direct.name, direct.args)) };
+      return Response.json(reply, { status: 200, headers: { "Content-Type": "application/json" } });
     }
     // A server serves one request at a time; concurrent requests each take their own.
     const server = this.idle.pop() ?? serverFor(this.target);

@@ -1,6 +1,6 @@
 import type { BundleManifest } from "../shared/manifest.ts";
 import { decodeFarmError, FarmError } from "../shared/errors.ts";
-import { PREPARED_MARK, prepareBundle } from "./loader/bundle-prepare.ts";
+import { prepareBundle, upgradePrepared } from "./loader/bundle-prepare.ts";
 
 /** Bundles are immutable, so what an isolate has read once it may keep. */
 const modules = new Map<string, Promise<string>>();
@@ -26,7 +26,8 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
 export function loadPreparedModule(env: Env, bundleId: string): Promise<string> {
   return cached(modules, bundleId, async () => {
     const stored = await registry(env).module(bundleId);
-    if (stored.startsWith(PREPARED_MARK)) return stored;
+    const prepared = upgradePrepared(stored);
+    if (prepared !== undefined) return prepared;
     try {
       return prepareBundle(stored);
     } catch (err) {

@@ -6,7 +6,7 @@ import { BundleUpload, EnvName, type BundleManifest } from "../shared/manifest.t
 import { CreateInstance, InstanceQuery, StateQuery, VerifyRequest, type InstanceCreated, type InstanceInfo, type InstanceList } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { requireAdmin, requireInstanceAccess } from "../http/auth.ts";
-import { farmUrl } from "../http/origin.ts";
+import { instanceMcpUrl } from "./mcp-url.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
 import { validateEnv } from "./validate.ts";
@@ -47,7 +47,7 @@ async function createInstance(c: Context<App>, manifest: BundleManifest, options
   const id = crypto.randomUUID().replaceAll("-", "");
   await rpc((await instance(c.env, id, name)).create({ instanceId: id, env: name, bundleId: manifest.bundleId, ...options }));
   rememberInstance(id, name);
-  return { instanceId: id, env: name, bundleId: manifest.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
+  return { instanceId: id, env: name, bundleId: manifest.bundleId, mcpUrl: await instanceMcpUrl(c, name, id), token: await instanceToken(c.env, id) };
 }
 
 /** One MCP exchange with an instance; a call that brought its world down is answered in MCP's own terms. */
@@ -59,8 +59,6 @@ async function mcpExchange(env: Env, id: string, message: HttpMessage): Promise<
     throw err;
   }
 }
-
-const mcpUrl = (c: Context<App>, id: string) => farmUrl(c, `/v1/instances/${id}/mcp`);
 
 /** Whether a JSON-RPC body opens a 2025-era session. */
 async function isInitialize(request: Request): Promise<boolean> {
@@ -182,7 +180,7 @@ export const instanceRoutes = new Hono<App>()
       source.state,
     ));
     rememberInstance(id, meta.env);
-    const created: InstanceCreated = { instanceId: id, env: meta.env, bundleId: meta.bundleId, mcpUrl: mcpUrl(c, id), token: await instanceToken(c.env, id) };
+    const created: InstanceCreated = { instanceId: id, env: meta.env, bundleId: meta.bundleId, mcpUrl: await instanceMcpUrl(c, meta.env, id), token: await instanceToken(c.env, id) };
     return c.json(created, 201);
   })
   .delete("/v1/instances/:id", requireAdmin(), async (c) => {

@@ -51,7 +51,7 @@ async function ask<T>(env: Env, path: string, payload?: unknown): Promise<T> {
 }
 
 /** The world an environment lives in; the supervisor starts it on first use. */
-function slotOf(env: Env, name: string): Promise<number> {
+export function slotOf(env: Env, name: string): Promise<number> {
   let slot = slots.get(name);
   if (!slot) {
     slot = ask<{ slot: number }>(env, `/assign?env=${encodeURIComponent(name)}`).then((a) => a.slot);

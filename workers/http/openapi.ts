@@ -50,7 +50,7 @@ export function openapi() {
       "/v1/instances": { get: op("live instances, newest first (?env=&offset=&limit=)", { ok: InstanceList }) },
       "/v1/instances/{id}": { get: op("instance info and counters", { ok: InstanceInfo }), delete: op("delete", { status: 204 }) },
       "/v1/instances/{id}/mcp": {
-        post: op("MCP Streamable HTTP for this instance (bearer = instance token)"),
+        post: op("MCP Streamable HTTP for this instance (bearer = instance token). A local contained farm hands out mcpUrl on the instance's world's own port, which serves this route with the same token, Host, Origin and Content-Type checks; this route on the farm's port serves it too"),
         get: op("MCP Streamable HTTP: the server-to-client stream (bearer = instance token)"),
         delete: op("MCP Streamable HTTP: end the session (bearer = instance token)"),
       },

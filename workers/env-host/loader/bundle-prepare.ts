@@ -3,11 +3,20 @@ import MagicString from "magic-string";
 import { GUARD, instrumentProgram, parseModule } from "./guard-instrument.ts";
 
 /** First line of every module the farm prepared, so a bundle stored before the farm prepared them is told apart. */
-export const PREPARED_MARK = "// worldfarm: prepared bundle v1\n";
+export const PREPARED_MARK = "// worldfarm: prepared bundle v2\n";
+/** v1 gave a world its own `globalThis`, `self`, `Date` and `Math` only; its header is ours, so it is upgraded in place. */
+const PREPARED_V1_MARK = "// worldfarm: prepared bundle v1\n";
+const V1_SCOPE_LINE = "const { globalThis, self, Date, Math } = __wfScope;\n";
 const SCOPE = "__wfScope";
 const DEFAULT = "__wfDefault";
-/** Globals each world gets its own of: a world's writes to them stay its own, and its clock and random are its world's. */
-export const WORLD_GLOBALS = ["globalThis", "self", "Date", "Math"] as const;
+/**
+ * Globals each world gets its own of: a world's writes to them stay its own, its clock and random are its world's,
+ * and what would read the real time or randomness is its world's or refused (loader/world-globals.ts).
+ */
+export const WORLD_GLOBALS = [
+  "globalThis", "self", "Date", "Math", "crypto", "performance", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "scheduler",
+] as const;
+const SCOPE_LINE = `const { ${WORLD_GLOBALS.join(", ")} } = ${SCOPE};\n`;
 
 export class BundleShapeError extends Error {
   override name = "BundleShapeError";
@@ -56,11 +65,20 @@ export function prepareBundle(source: string): string {
   // The inner function is a plain function called with no arguments: `arguments` inside it names nothing of ours.
   out.prepend(
     `${PREPARED_MARK}export default function (${GUARD}, ${SCOPE}) {\n` +
-      `const { ${WORLD_GLOBALS.join(", ")} } = ${SCOPE};\n` +
+      SCOPE_LINE +
       `return (function () {\n`,
   );
   out.append(`\n;return { ${returned} };\n}).call(undefined);\n}\n`);
   return out.toString();
+}
+
+/** A module prepared by an older farm, brought to this one's header; undefined if it is not one the farm prepared. */
+export function upgradePrepared(stored: string): string | undefined {
+  if (stored.startsWith(PREPARED_MARK)) return stored;
+  if (!stored.startsWith(PREPARED_V1_MARK)) return undefined;
+  const header = `${PREPARED_V1_MARK}export default function (${GUARD}, ${SCOPE}) {\n`;
+  if (!stored.startsWith(header + V1_SCOPE_LINE)) return undefined;
+  return `${PREPARED_MARK}export default function (${GUARD}, ${SCOPE}) {\n${SCOPE_LINE}${stored.slice(header.length + V1_SCOPE_LINE.length)}`;
 }
 
 function nameOf(node: AnyNode): string {

@@ -34,10 +34,12 @@ function evaluate(factory: EnvFactory, guard: Guard, sources: WorldSources): Env
 }
 
 /**
- * How many worlds of this isolate keep their evaluated module code. One evaluation of a bundle built with the SDK
- * retains ~1.6 MB (mostly zod's own objects, measured in Node for the shop example): unbounded, a few hundred
- * worlds would fill a deployed isolate's 128 MB. Past the cap the least recently used world lets go of its module
- * and evaluates it again when next used, as it would after its object was evicted: module scope was never durable.
+ * How many worlds of this isolate keep their evaluated module code, unless the farm's loader config says
+ * (WORLD_MODULES). One evaluation of a bundle built with the SDK retains ~1.6 MB (mostly zod's own objects, measured
+ * in Node for the shop example) and costs ~10 ms: unbounded, a few hundred worlds would fill a deployed isolate's
+ * 128 MB; too few, and rollouts running side by side push each other's modules out, so each tool call evaluates the
+ * bundle again. Past the cap the least recently used world lets go of its module and evaluates it again when next
+ * used, as it would after its object was evicted: module scope was never durable.
  */
 const EVALUATED_WORLDS = 32;
 
@@ -61,7 +63,7 @@ export function loaderRuntime(factory: EnvFactory) {
       const module = (this.module ??= evaluate(factory, this.guard, this.sources));
       evaluated.delete(this);
       evaluated.add(this);
-      if (evaluated.size > EVALUATED_WORLDS) {
+      if (evaluated.size > ((this.env as { WORLD_MODULES?: number }).WORLD_MODULES ?? EVALUATED_WORLDS)) {
         const oldest = evaluated.values().next().value!;
         evaluated.delete(oldest);
         oldest.module = undefined;

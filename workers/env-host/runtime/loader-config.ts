@@ -11,11 +11,13 @@ const BUNDLE_CPU_MS = 2_000;
  * so a farm that changed its runtime never reuses an isolate that runs the old one.
  */
 export function loadBundle(env: Env, bundleId: string, prepared: string) {
+  const modules = Number(env.FARM_WORLD_MODULES);
   return env.LOADER.get(`${bundleId}.${LOADER_RUNTIME_ID}`, () => ({
     compatibilityDate: COMPATIBILITY_DATE,
     mainModule: "main.js",
     modules: { "main.js": LOADER_RUNTIME, "env.js": prepared },
     globalOutbound: null,
+    env: Number.isInteger(modules) && modules > 0 ? { WORLD_MODULES: modules } : {},
     limits: { cpuMs: BUNDLE_CPU_MS },
   }));
 }

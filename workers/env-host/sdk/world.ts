@@ -9,6 +9,11 @@ import type { ToolOutcome } from "../../shared/tool-call.ts";
 /** Steps (loop iterations plus function calls) one tool call, verification or module evaluation may take. */
 export const GUARD_BUDGET = 20_000_000;
 export const DEFAULT_EPOCH = "2026-01-15T09:00:00Z";
+/**
+ * The most JSON one tool result or verification may hand back. A result crosses to its instance, then to the
+ * agent, whole: one tool returning 100 MB held that much several times over in two processes.
+ */
+export const MAX_RESULT_BYTES = 1024 * 1024;
 
 export type { ToolOutcome };
 
@@ -141,7 +146,7 @@ export abstract class WorldBase extends DurableObject {
         const value = t.run(parsed.data, ctx);
         if (this.guard.tripped()) throw new GuardError(runawayMessage());
         if (value instanceof Promise) throw new Error(`tool ${name} returned a Promise: tools must be synchronous`);
-        const json = JSON.stringify(value ?? null);
+        const json = withinCap(JSON.stringify(value ?? null), `tool ${name}'s result`);
         // Only a call that changed the world moves its clock and random state on. A read stays a read, with no
         // commit to wait for; and the same actions still give the same final state.
         if (wrote) {
@@ -184,7 +189,8 @@ export abstract class WorldBase extends DurableObject {
       const result = await t.verify({ before: readDb(before), after: readDb(after), answer, userId: def.userId ?? 1 });
       if (this.guard.tripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
       // What crosses back to the host is plain data, read here on this verification's budget.
-      return { ok: true, result: JSON.parse(JSON.stringify({ complete: result.complete === true, ...(result.info ? { info: result.info } : {}) })) as VerifyResult };
+      const json = withinCap(JSON.stringify({ complete: result.complete === true, ...(result.info ? { info: result.info } : {}) }), `the verifier's result`);
+      return { ok: true, result: JSON.parse(json) as VerifyResult };
     } catch (err) {
       if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "verifier_error", message: err instanceof Error ? err.message : String(err) };
@@ -240,6 +246,17 @@ export abstract class WorldBase extends DurableObject {
   override fetch(): Response {
     return new Response("worlds answer RPC only", { status: 404 });
   }
+}
+
+/** Refuses a result over MAX_RESULT_BYTES; thrown inside a call's transaction, it also undoes what the call wrote. */
+function withinCap(json: string, what: string): string {
+  // UTF-16 length never exceeds UTF-8 length, so only a result that might fit is encoded to be measured.
+  const measured = json.length <= MAX_RESULT_BYTES;
+  const bytes = measured ? new TextEncoder().encode(json).length : json.length;
+  if (bytes > MAX_RESULT_BYTES) {
+    throw new Error(`${what} is ${measured ? "" : "at least "}${bytes} bytes of JSON, over the ${MAX_RESULT_BYTES / 1024 / 1024} MiB limit on a result: return less (a page of rows, ids rather than whole rows)`);
+  }
+  return json;
 }
 
 /** Unbounded recursion overflows the stack long before it spends the step budget: both are runaway code. */

@@ -4,6 +4,9 @@
  * any environment code runs (the loader runtime's top level, see cli/build/loader-runtime.ts).
  */
 export function lockdown(): void {
+  // workerd mirrors a Worker's env into process.env, an object that refuses to be frozen: shared by every world, it
+  // would carry data between them. The farm's runtime reads its env from the entrypoint; environment code gets none.
+  Reflect.deleteProperty(globalThis, "process");
   tameDateConstructor();
   const overridable = new Set<object>([Object.prototype, Function.prototype, ...ERRORS.map((e) => e.prototype)]);
   const seen = new Set<object>();

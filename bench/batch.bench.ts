@@ -53,7 +53,10 @@ function cpuNow(farm: LocalFarm): { workerd: Map<number, number>; node: number }
  * CPU ms spent between two readings. A world first started during the batch counts from zero; one restarted during
  * it loses what its dead process had used (the row's world restarts column says whether that happened).
  */
-function cpuSpent(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>): { workerd: number; node: number } {
+function cpuSpent(
+  before: ReturnType<typeof cpuNow>,
+  after: ReturnType<typeof cpuNow>,
+): { workerd: number; node: number } {
   let workerd = 0;
   for (const [pid, ms] of after.workerd) workerd += ms - (before.workerd.get(pid) ?? 0);
   return { workerd, node: after.node - before.node };
@@ -73,8 +76,17 @@ async function run(latencyMs: number): Promise<string> {
     const started = performance.now();
     const cpuBefore = cpuNow(farm);
     const { batchId } = await client.createBatch({
-      tasks, groupSize: 4, policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50, ...(process.env.BENCH_NO_TOKENS ? { logprobs: false, returnTokenIds: false } : {}) },
-      maxTurns: TURNS, concurrency: CONCURRENCY,
+      tasks,
+      groupSize: 4,
+      policy: {
+        kind: "openai",
+        baseUrl: `${policy.url}/v1`,
+        model: "bench",
+        backoffMs: 50,
+        ...(process.env.BENCH_NO_TOKENS ? { logprobs: false, returnTokenIds: false } : {}),
+      },
+      maxTurns: TURNS,
+      concurrency: CONCURRENCY,
     });
     let peak = 0;
     let status: BatchStatus;
@@ -104,10 +116,25 @@ for (const latency of LATENCIES) {
   rows.push(row);
 }
 const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
-await appendFile(join(ROOT, "bench/BATCH-RESULTS.md"), [
-  "", `## ${new Date().toISOString()}`, "",
-  `Machine: ${cpus().length} cores (${availableParallelism()} allowed to this run), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
-  `Command: \`${Object.entries(process.env).filter(([k]) => k === "BENCH_NO_TOKENS" || k === "BENCH_CONCURRENCY" || k.startsWith("WORLDFARM_")).map(([k, v]) => `${k}=${v} `).join("")}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, concurrency ${CONCURRENCY}.`,
-  "", "| rollouts | policy latency ms | wall s | tool steps/s | policy requests/s | peak workerd RSS MiB | failed | completed | world restarts | CPU ms/rollout | workerd CPU ms/rollout | node CPU ms/rollout |", "|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ...rows, "",
-].join("\n"));
+await appendFile(
+  join(ROOT, "bench/BATCH-RESULTS.md"),
+  [
+    "",
+    `## ${new Date().toISOString()}`,
+    "",
+    `Machine: ${cpus().length} cores (${availableParallelism()} allowed to this run), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}.`,
+    `Command: \`${Object.entries(process.env)
+      .filter(([k]) => k === "BENCH_NO_TOKENS" || k === "BENCH_CONCURRENCY" || k.startsWith("WORLDFARM_"))
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        "",
+      )}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, concurrency ${CONCURRENCY}.`,
+    "",
+    "| rollouts | policy latency ms | wall s | tool steps/s | policy requests/s | peak workerd RSS MiB | failed | completed | world restarts | CPU ms/rollout | workerd CPU ms/rollout | node CPU ms/rollout |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n"),
+);

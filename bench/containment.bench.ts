@@ -22,14 +22,21 @@ import { ROOT } from "../cli/paths.ts";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
 
-interface Stats { n: number; p50: number; p99: number; mean: number }
+interface Stats {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
 function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
   return { n: s.length, p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
 }
 
-const loadStart = loadavg().map((l) => l.toFixed(2)).join(" ");
+const loadStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-containment-bench-"));
 const shop = await buildEnv(join(ROOT, "envs/shop"));
 const [inProcess, contained] = await Promise.all([
@@ -38,7 +45,10 @@ const [inProcess, contained] = await Promise.all([
 ]);
 try {
   const targets: Record<string, { url: string; token: string }> = {};
-  for (const [name, farm] of [["in-process", inProcess], ["contained", contained]] as const) {
+  for (const [name, farm] of [
+    ["in-process", inProcess],
+    ["contained", contained],
+  ] as const) {
     const client = new Farm(farm.url.toString(), { token: farm.token });
     await client.uploadEnv(shop);
     const i = await client.createInstance("shop");
@@ -48,20 +58,35 @@ try {
       targets["at the world"] = { url: new URL(`/v1/instances/${i.instanceId}/mcp`, world).toString(), token: i.token };
     }
   }
-  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "list_categories", arguments: {} } });
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "list_categories", arguments: {} },
+  });
   const call = async ({ url, token }: { url: string; token: string }) => {
     const res = await fetch(url, {
-      method: "POST", body,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" },
+      method: "POST",
+      body,
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-06-18",
+      },
     });
     const reply = (await res.json()) as { result?: { isError?: boolean } };
-    if (!reply.result || reply.result.isError) throw new Error(`tools/call failed: ${JSON.stringify(reply).slice(0, 300)}`);
+    if (!reply.result || reply.result.isError)
+      throw new Error(`tools/call failed: ${JSON.stringify(reply).slice(0, 300)}`);
   };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
   // CPU is what containment costs and what a loaded machine leaves comparable: every workerd of the farm, per call.
   const cpu: Record<string, number> = Object.fromEntries(Object.keys(targets).map((k) => [k, 0]));
   const farmOf = (name: string) => (name === "in-process" ? inProcess : contained);
-  const farmCpu = (name: string) => farmOf(name).workerdPids().reduce((a, pid) => a + (cpuMsOf(pid) ?? 0), 0);
+  const farmCpu = (name: string) =>
+    farmOf(name)
+      .workerdPids()
+      .reduce((a, pid) => a + (cpuMsOf(pid) ?? 0), 0);
   for (const t of Object.values(targets)) for (let i = 0; i < 200; i++) await call(t); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, t] of Object.entries(targets)) {
@@ -74,7 +99,9 @@ try {
       cpu[name]! += farmCpu(name) - cpuBefore;
     }
   }
-  const results = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { ...stats(v), cpuMsPerCall: cpu[k]! / v.length }]));
+  const results = Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, { ...stats(v), cpuMsPerCall: cpu[k]! / v.length }]),
+  );
   const base = results["in-process"]!;
   const ms = (n: number) => n.toFixed(2);
   const pct = (n: number) => `${n >= 0 ? "+" : ""}${(n * 100).toFixed(0)} %`;
@@ -83,7 +110,9 @@ try {
     "",
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other engineers' test runs (loaded: timings are noisy)`,
-    `- Load average at start / end: ${loadStart} / ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `- Load average at start / end: ${loadStart} / ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
     `- Command: \`npx node bench/containment.bench.ts\` (ROUNDS=${ROUNDS}, CALLS=${CALLS} per layout per round, interleaved; Node fetch, one kept-alive connection per target)`,
     "- Call: MCP tools/call `list_categories` on one `shop` instance (2025-06-18, stateless, JSON response)",
     "",
@@ -91,8 +120,10 @@ try {
     "",
     "| layout | n | p50 ms | p99 ms | mean ms | p50 vs in-process | workerd CPU ms/call | CPU vs in-process |",
     "|---|---|---|---|---|---|---|---|",
-    ...Object.entries(results).map(([k, s]) =>
-      `| ${k} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${pct(s.p50 / base.p50 - 1)} | ${ms(s.cpuMsPerCall)} | ${pct(s.cpuMsPerCall / base.cpuMsPerCall - 1)} |`),
+    ...Object.entries(results).map(
+      ([k, s]) =>
+        `| ${k} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${pct(s.p50 / base.p50 - 1)} | ${ms(s.cpuMsPerCall)} | ${pct(s.cpuMsPerCall / base.cpuMsPerCall - 1)} |`,
+    ),
   ].join("\n");
   console.log(JSON.stringify(results, null, 2));
   await writeFile(join(ROOT, "bench/CONTAINMENT-RESULTS.md"), `${report}\n`);

@@ -24,9 +24,23 @@ const RESETS = 100;
 const CALLS = 1000;
 const PYTHON = "/usr/bin/python3"; // Debian's python3 has the apt-installed fastapi/uvicorn/sqlalchemy; pyenv's does not.
 
-interface Instance { instanceId: string; token: string }
-interface Stats { n: number; p50: number; p99: number; mean: number }
-interface WrkResult { rps: number; p50: number; p99: number; requests: number; errors: number }
+interface Instance {
+  instanceId: string;
+  token: string;
+}
+interface Stats {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
 
 // ---------- small helpers ----------
 
@@ -58,7 +72,11 @@ function freePort(): Promise<number> {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`POST ${url} -> ${res.status} ${text.slice(0, 300)}`);
   return parseMaybeSse(text);
@@ -69,7 +87,11 @@ function parseMaybeSse(text: string): unknown {
   if (!text) return undefined;
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) return JSON.parse(trimmed);
-  const data = text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5)).join("");
+  const data = text
+    .split("\n")
+    .filter((l) => l.startsWith("data:"))
+    .map((l) => l.slice(5))
+    .join("");
   return JSON.parse(data);
 }
 
@@ -110,15 +132,26 @@ function rssMiB(pids: number[]): number {
 
 // ---------- wrk ----------
 
-async function wrk(url: string, body: unknown, headers: Record<string, string>, threads: number, conns: number, dir: string): Promise<WrkResult> {
+async function wrk(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  threads: number,
+  conns: number,
+  dir: string,
+): Promise<WrkResult> {
   const lua = join(dir, `wrk-${threads}-${conns}-${Math.random().toString(36).slice(2)}.lua`);
   const lines = [
     `wrk.method = "POST"`,
     `wrk.body = ${JSON.stringify(JSON.stringify(body))}`,
-    ...Object.entries({ "content-type": "application/json", ...headers }).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+    ...Object.entries({ "content-type": "application/json", ...headers }).map(
+      ([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`,
+    ),
   ];
   await writeFile(lua, lines.join("\n") + "\n");
-  const out = execFileSync("wrk", [`-t${threads}`, `-c${conns}`, `-d${WRK_SECONDS}s`, "--latency", "-s", lua, url], { encoding: "utf8" });
+  const out = execFileSync("wrk", [`-t${threads}`, `-c${conns}`, `-d${WRK_SECONDS}s`, "--latency", "-s", lua, url], {
+    encoding: "utf8",
+  });
   return parseWrk(out);
 }
 
@@ -157,7 +190,10 @@ async function pickEnv() {
 
 /** The farm's state route, normalised to columns + row arrays for the Python seeder. */
 async function exportTable(farm: Farm, id: string, table: string): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>("GET", `/v1/instances/${id}/state?table=${table}&limit=1000`);
+  const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>(
+    "GET",
+    `/v1/instances/${id}/state?table=${table}&limit=1000`,
+  );
   const first = res.rows[0];
   if (first && !Array.isArray(first)) {
     const columns = res.columns ?? Object.keys(first);
@@ -172,7 +208,19 @@ async function startAwm(dir: string, seed: unknown): Promise<{ url: string; proc
   const seedPath = join(dir, "seed.json");
   await writeFile(seedPath, JSON.stringify(seed));
   const port = await freePort();
-  const proc = spawn(PYTHON, [join(ROOT, "bench/awm_baseline/server.py"), "--db", join(dir, "world.db"), "--seed", seedPath, "--port", String(port)], { stdio: ["ignore", "inherit", "inherit"] });
+  const proc = spawn(
+    PYTHON,
+    [
+      join(ROOT, "bench/awm_baseline/server.py"),
+      "--db",
+      join(dir, "world.db"),
+      "--seed",
+      seedPath,
+      "--port",
+      String(port),
+    ],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) throw new Error(`the AWM baseline exited with ${proc.exitCode}`);
@@ -200,7 +248,13 @@ async function main() {
     const name = env.bundle.manifest.name;
     const create = () => farm.createInstance(name);
     const rssIdle = rssMiB(workerdPids());
-    const results: Record<string, unknown> = { loadavgStart: loadavg(), env: name, tool: env.tool, wrkSeconds: WRK_SECONDS, workerdRssIdleMiB: rssIdle };
+    const results: Record<string, unknown> = {
+      loadavgStart: loadavg(),
+      env: name,
+      tool: env.tool,
+      wrkSeconds: WRK_SECONDS,
+      workerdRssIdleMiB: rssIdle,
+    };
 
     // 1. creates (the first one warms the bundle's isolate; it is counted separately)
     const tFirst = performance.now();
@@ -210,7 +264,9 @@ async function main() {
 
     // 2. resets, on one instance
     const target = instances[0]!;
-    results.reset = stats(await timeEach(RESETS, () => farm.request("POST", `/v1/instances/${target.instanceId}/reset`, { body: {} })));
+    results.reset = stats(
+      await timeEach(RESETS, () => farm.request("POST", `/v1/instances/${target.instanceId}/reset`, { body: {} })),
+    );
 
     // 2b. the same with wrk on one kept-alive connection: Node's fetch adds ~2-3 ms of its own to every request.
     //     (Each create here makes an instance, a few hundred of them; the memory run below counts only its own.)
@@ -226,7 +282,8 @@ async function main() {
     const mcpHeaders = { ...auth, accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" };
     const mcpBody = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: env.tool, arguments: env.args } };
     const probe = (await post(mcpUrl, mcpBody, mcpHeaders)) as { result?: { isError?: boolean }; error?: unknown };
-    if (!probe.result || probe.result.isError) throw new Error(`MCP tools/call failed: ${JSON.stringify(probe).slice(0, 300)}`);
+    if (!probe.result || probe.result.isError)
+      throw new Error(`MCP tools/call failed: ${JSON.stringify(probe).slice(0, 300)}`);
     await timeEach(100, () => post(callUrl, callBody, auth)); // warm-up
     results.healthz = stats(await timeEach(CALLS, async () => (await fetch(`${base}/healthz`)).text()));
     results.call = stats(await timeEach(CALLS, () => post(callUrl, callBody, auth)));
@@ -239,13 +296,17 @@ async function main() {
     const awmCall = `${awm.url}/call`;
     const awmCheck = (await post(awmCall, callBody)) as Record<string, unknown>;
     const farmCheck = (await post(callUrl, callBody)) as Record<string, unknown>;
-    results.sameAnswer = JSON.stringify(awmCheck) === JSON.stringify((farmCheck as { result?: unknown }).result ?? farmCheck);
+    results.sameAnswer =
+      JSON.stringify(awmCheck) === JSON.stringify((farmCheck as { result?: unknown }).result ?? farmCheck);
     await timeEach(100, () => post(awmCall, callBody));
     results.awmSeq = stats(await timeEach(CALLS, () => post(awmCall, callBody)));
 
     // 3b. throughput with wrk; farm and baseline alternate so neither gets a warmer machine
     const wrkRuns: Record<string, WrkResult> = {};
-    for (const [t, c] of [[1, 1], [2, 64]] as const) {
+    for (const [t, c] of [
+      [1, 1],
+      [2, 64],
+    ] as const) {
       wrkRuns[`call t${t}c${c}`] = await wrk(callUrl, callBody, auth, t, c, dir);
       wrkRuns[`mcp t${t}c${c}`] = await wrk(mcpUrl, mcpBody, mcpHeaders, t, c, dir);
       wrkRuns[`awm t${t}c${c}`] = await wrk(awmCall, callBody, {}, t, c, dir);
@@ -272,8 +333,13 @@ async function main() {
     let loaded = 0;
     for (const level of MEMORY_LEVELS.filter((n) => n <= instances.length)) {
       for (; loaded < level; loaded += 16) {
-        await Promise.all(instances.slice(loaded, Math.min(level, loaded + 16)).map((inst) =>
-          post(`${base}/v1/instances/${inst.instanceId}/call`, callBody, { authorization: `Bearer ${inst.token}` })));
+        await Promise.all(
+          instances
+            .slice(loaded, Math.min(level, loaded + 16))
+            .map((inst) =>
+              post(`${base}/v1/instances/${inst.instanceId}/call`, callBody, { authorization: `Bearer ${inst.token}` }),
+            ),
+        );
       }
       loaded = level;
       await sleep(500);
@@ -296,9 +362,27 @@ async function main() {
 // ---------- report ----------
 
 interface Report {
-  env: string; tool: string; wrkSeconds: number; workerdRssIdleMiB: number; firstCreateMs: number; sameAnswer: boolean;
-  create: Stats; reset: Stats; healthz: Stats; call: Stats; mcp: Stats; awmSeq: Stats; awmRssMiB: number;
-  workerdRssAfterRestartMiB: number; wrk: Record<string, WrkResult>; wrkCreate: WrkResult; wrkReset: WrkResult; memoryMiB: Record<string, number>; createFailure?: string; loadavgStart: number[]; loadavgEnd: number[];
+  env: string;
+  tool: string;
+  wrkSeconds: number;
+  workerdRssIdleMiB: number;
+  firstCreateMs: number;
+  sameAnswer: boolean;
+  create: Stats;
+  reset: Stats;
+  healthz: Stats;
+  call: Stats;
+  mcp: Stats;
+  awmSeq: Stats;
+  awmRssMiB: number;
+  workerdRssAfterRestartMiB: number;
+  wrk: Record<string, WrkResult>;
+  wrkCreate: WrkResult;
+  wrkReset: WrkResult;
+  memoryMiB: Record<string, number>;
+  createFailure?: string;
+  loadavgStart: number[];
+  loadavgEnd: number[];
 }
 
 const ms = (n: number) => n.toFixed(2);
@@ -307,13 +391,17 @@ const met = (ok: boolean) => (ok ? "met" : "not met");
 function renderReport(r: Report): string {
   const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
   const w = r.wrk;
-  const best = (prefix: string) => Math.max(...Object.entries(w).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v.rps));
+  const best = (prefix: string) =>
+    Math.max(
+      ...Object.entries(w)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([, v]) => v.rps),
+    );
   const mcpRatio = w["mcp t2c64"]!.rps / w["awm t2c64"]!.rps;
   const callRatio = w["call t2c64"]!.rps / w["awm t2c64"]!.rps;
   const levels = Object.keys(r.memoryMiB).map(Number);
-  const perInstance = levels.length > 1
-    ? (r.memoryMiB[levels.at(-1)!]! - r.memoryMiB[levels[0]!]!) / (levels.at(-1)! - levels[0]!)
-    : NaN;
+  const perInstance =
+    levels.length > 1 ? (r.memoryMiB[levels.at(-1)!]! - r.memoryMiB[levels[0]!]!) / (levels.at(-1)! - levels[0]!) : NaN;
   return [
     "# worldfarm env-host benchmark",
     "",
@@ -328,9 +416,16 @@ function renderReport(r: Report): string {
     "",
     "| what | n | p50 | p99 | mean |",
     "|---|---|---|---|---|",
-    ...([["create instance", r.create], ["reset", r.reset], ["GET /healthz", r.healthz], ["POST /call (farm)", r.call],
-      ["MCP tools/call (farm)", r.mcp], ["POST /call (FastAPI+SQLAlchemy)", r.awmSeq]] as const)
-      .map(([k, s]) => `| ${k} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} |`),
+    ...(
+      [
+        ["create instance", r.create],
+        ["reset", r.reset],
+        ["GET /healthz", r.healthz],
+        ["POST /call (farm)", r.call],
+        ["MCP tools/call (farm)", r.mcp],
+        ["POST /call (FastAPI+SQLAlchemy)", r.awmSeq],
+      ] as const
+    ).map(([k, s]) => `| ${k} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} |`),
     "",
     `First create (cold bundle isolate): ${ms(r.firstCreateMs)} ms.`,
     "",
@@ -338,9 +433,15 @@ function renderReport(r: Report): string {
     "",
     "| what | requests | p50 | p99 | errors |",
     "|---|---|---|---|---|",
-    ...([["create instance", r.wrkCreate], ["reset", r.wrkReset], ["POST /call (farm)", r.wrk["call t1c1"]!],
-      ["MCP tools/call (farm)", r.wrk["mcp t1c1"]!], ["POST /call (FastAPI+SQLAlchemy)", r.wrk["awm t1c1"]!]] as const)
-      .map(([k, v]) => `| ${k} | ${v.requests} | ${ms(v.p50)} | ${ms(v.p99)} | ${v.errors} |`),
+    ...(
+      [
+        ["create instance", r.wrkCreate],
+        ["reset", r.wrkReset],
+        ["POST /call (farm)", r.wrk["call t1c1"]!],
+        ["MCP tools/call (farm)", r.wrk["mcp t1c1"]!],
+        ["POST /call (FastAPI+SQLAlchemy)", r.wrk["awm t1c1"]!],
+      ] as const
+    ).map(([k, v]) => `| ${k} | ${v.requests} | ${ms(v.p50)} | ${ms(v.p99)} | ${v.errors} |`),
     "",
     `Durable Object RPC + tool run, estimated as /call p50 - /healthz p50: ${ms(r.call.p50 - r.healthz.p50)} ms.`,
     "",
@@ -350,7 +451,9 @@ function renderReport(r: Report): string {
     "|---|---|---|---|---|---|---|",
     ...Object.entries(w).map(([k, v]) => {
       const [target, cfg] = k.split(" ");
-      const label = { call: "farm /call", mcp: "farm MCP", awm: "FastAPI+SQLAlchemy /call" }[target as "call" | "mcp" | "awm"];
+      const label = { call: "farm /call", mcp: "farm MCP", awm: "FastAPI+SQLAlchemy /call" }[
+        target as "call" | "mcp" | "awm"
+      ];
       return `| ${label} | ${cfg!.replace("t", "-t").replace("c", " -c")} | ${v.rps.toFixed(0)} | ${ms(v.p50)} | ${ms(v.p99)} | ${v.requests} | ${v.errors} |`;
     }),
     "",

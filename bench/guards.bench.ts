@@ -28,7 +28,11 @@ interface Farm {
 }
 
 async function post(url: string, body: unknown, token?: string): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -41,11 +45,24 @@ async function startFarm(label: string, root: string, dir: string): Promise<Farm
   const url = local.url.toString().replace(/\/$/, "");
   const bundle = await buildEnv(join(root, "envs/shop"));
   const t = performance.now();
-  const res = await fetch(`${url}/v1/envs/shop`, { method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${local.token}` }, body: JSON.stringify(bundle) });
+  const res = await fetch(`${url}/v1/envs/shop`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", authorization: `Bearer ${local.token}` },
+    body: JSON.stringify(bundle),
+  });
   if (res.status !== 201) throw new Error(`${label} upload: ${res.status} ${await res.text()}`);
   const uploadMs = performance.now() - t;
-  const step = bundle.manifest.tasks.flatMap((task: { solution: { tool: string; args: unknown }[] }) => task.solution)[0];
-  return { label, url, token: local.token, uploadMs, tool: { name: step.tool, args: step.args }, dispose: () => local.dispose() };
+  const step = bundle.manifest.tasks.flatMap(
+    (task: { solution: { tool: string; args: unknown }[] }) => task.solution,
+  )[0];
+  return {
+    label,
+    url,
+    token: local.token,
+    uploadMs,
+    tool: { name: step.tool, args: step.args },
+    dispose: () => local.dispose(),
+  };
 }
 
 async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -64,7 +81,12 @@ async function round(farm: Farm): Promise<Record<string, number[]>> {
   const create = () => post(`${farm.url}/v1/envs/shop/instances`, {}, farm.token) as Promise<Instance>;
   const creates = await timeEach(CREATES, create);
   const inst = await create();
-  const callOnce = () => post(`${farm.url}/v1/instances/${inst.instanceId}/call`, { tool: farm.tool.name, args: farm.tool.args }, inst.token);
+  const callOnce = () =>
+    post(
+      `${farm.url}/v1/instances/${inst.instanceId}/call`,
+      { tool: farm.tool.name, args: farm.tool.args },
+      inst.token,
+    );
   await callOnce();
   const calls = await timeEach(CALLS, callOnce);
   // A reset gives the instance a new live world: its first call evaluates the bundle's code for that world.
@@ -84,7 +106,8 @@ function stats(samples: number[]) {
 }
 
 const oldRoot = process.env.BENCH_OLD_ROOT;
-if (!oldRoot) throw new Error("set BENCH_OLD_ROOT to a checkout of the old path (e.g. a git worktree of the commit before)");
+if (!oldRoot)
+  throw new Error("set BENCH_OLD_ROOT to a checkout of the old path (e.g. a git worktree of the commit before)");
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-guards-bench-"));
 const farms = [await startFarm("old", oldRoot, dir), await startFarm("new", ROOT, dir)];
 try {
@@ -94,10 +117,22 @@ try {
       for (const [k, v] of Object.entries(await round(farm))) (samples[farm.label]![k] ??= []).push(...v);
     }
   }
-  const summary = Object.fromEntries(farms.map((f) => [f.label, {
-    uploadMs: Math.round(f.uploadMs), ...Object.fromEntries(Object.entries(samples[f.label]!).map(([k, v]) => [k, stats(v)])),
-  }]));
-  console.log(JSON.stringify({ cpus: cpus().length, loadavg: loadavg(), rounds: ROUNDS, tool: farms[1]!.tool.name, summary }, null, 2));
+  const summary = Object.fromEntries(
+    farms.map((f) => [
+      f.label,
+      {
+        uploadMs: Math.round(f.uploadMs),
+        ...Object.fromEntries(Object.entries(samples[f.label]!).map(([k, v]) => [k, stats(v)])),
+      },
+    ]),
+  );
+  console.log(
+    JSON.stringify(
+      { cpus: cpus().length, loadavg: loadavg(), rounds: ROUNDS, tool: farms[1]!.tool.name, summary },
+      null,
+      2,
+    ),
+  );
 } finally {
   await Promise.all(farms.map((f) => f.dispose()));
   await rm(dir, { recursive: true, force: true });

@@ -19,7 +19,11 @@ import { ROOT } from "../cli/paths.ts";
 const ROLLOUTS = Number(process.argv[2] ?? 1000);
 const GROUP = 8;
 
-interface Usage { files: number; bytes: number; diskBytes: number }
+interface Usage {
+  files: number;
+  bytes: number;
+  diskBytes: number;
+}
 
 async function usage(dir: string): Promise<Usage> {
   const total: Usage = { files: 0, bytes: 0, diskBytes: 0 };
@@ -42,7 +46,8 @@ async function usage(dir: string): Promise<Usage> {
 }
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-lifecycle-bench-"));
 const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
@@ -60,10 +65,17 @@ try {
   for (let i = 0; i < 50; i++) idle.push(await callMs());
   const baseline = await usage(dir);
 
-  const tasks = Array.from({ length: Math.ceil(ROLLOUTS / GROUP) }, (_, i) => ({ env: "shop", taskId: shop.manifest.tasks[i % shop.manifest.tasks.length]!.id }));
+  const tasks = Array.from({ length: Math.ceil(ROLLOUTS / GROUP) }, (_, i) => ({
+    env: "shop",
+    taskId: shop.manifest.tasks[i % shop.manifest.tasks.length]!.id,
+  }));
   const started = performance.now();
   const { batchId, rollouts } = await client.createBatch({
-    tasks, groupSize: GROUP, policy: { kind: "oracle" }, maxTurns: 30, concurrency: 256,
+    tasks,
+    groupSize: GROUP,
+    policy: { kind: "oracle" },
+    maxTurns: 30,
+    concurrency: 256,
   });
   let status: BatchStatus;
   for (;;) {
@@ -81,7 +93,8 @@ try {
   const accepted = performance.now() - deleteStarted;
   const during: number[] = [];
   // DELETE is idempotent and says when the last wave has run.
-  while ((await client.request<BatchDeleted>("DELETE", `/v1/batches/${batchId}`)).purgedAt === null) during.push(await callMs());
+  while ((await client.request<BatchDeleted>("DELETE", `/v1/batches/${batchId}`)).purgedAt === null)
+    during.push(await callMs());
   const deleteWall = (performance.now() - deleteStarted) / 1000;
   await new Promise((r) => setTimeout(r, 2000));
   const deleted = await usage(dir);
@@ -98,19 +111,36 @@ try {
   const sweepWall = (performance.now() - sweepStarted) / 1000;
   await farm.restart();
   const restarted = await usage(dir);
-  const sizes = await Promise.all((await readdir(dir, { recursive: true })).map(async (f) => ({ f, size: (await stat(join(dir, f))).size })));
-  const largest = sizes.sort((a, b) => b.size - a.size).slice(0, 6).map(({ f, size }) => `${f.replace(/[0-9a-f]{64}/, "<id>")} ${(size / 1024).toFixed(0)} KB`);
+  const sizes = await Promise.all(
+    (await readdir(dir, { recursive: true })).map(async (f) => ({ f, size: (await stat(join(dir, f))).size })),
+  );
+  const largest = sizes
+    .sort((a, b) => b.size - a.size)
+    .slice(0, 6)
+    .map(({ f, size }) => `${f.replace(/[0-9a-f]{64}/, "<id>")} ${(size / 1024).toFixed(0)} KB`);
 
-  const perRollout = (u: Usage) => `${((u.bytes - baseline.bytes) / rollouts / 1024).toFixed(1)} KB, ${((u.files - baseline.files) / rollouts).toFixed(2)} files`;
-  const row = (name: string, u: Usage) => `| ${name} | ${u.files} | ${mb(u.bytes)} | ${mb(u.diskBytes)} | ${perRollout(u)} |`;
+  const perRollout = (u: Usage) =>
+    `${((u.bytes - baseline.bytes) / rollouts / 1024).toFixed(1)} KB, ${((u.files - baseline.files) / rollouts).toFixed(2)} files`;
+  const row = (name: string, u: Usage) =>
+    `| ${name} | ${u.files} | ${mb(u.bytes)} | ${mb(u.diskBytes)} | ${perRollout(u)} |`;
   const cpu = (await readFile("/proc/cpuinfo", "utf8")).match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
   const report = [
-    "", `## ${new Date().toISOString()}`, "",
-    `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
+    "",
+    `## ${new Date().toISOString()}`,
+    "",
+    `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}.`,
     `Command: \`node bench/lifecycle.bench.ts ${ROLLOUTS}\`: ${rollouts} oracle rollouts of shop (groups of ${GROUP}, concurrency 256), ${status.counts.completed} completed, ${status.counts.failed} failed, in ${batchWall.toFixed(1)} s (${(rollouts / batchWall).toFixed(1)} rollouts/s).`,
-    "", "| state folder | files | MB | MB on disk | per rollout over the start |", "|---|---|---|---|---|",
-    row("start (shop uploaded, one instance)", baseline), row("after the batch", full), row("after DELETE, waves done", deleted),
-    row(`after the farm's own sweep (${sweepWall.toFixed(0)} s later, farm running)`, swept), row("after the farm restarts", restarted), "",
+    "",
+    "| state folder | files | MB | MB on disk | per rollout over the start |",
+    "|---|---|---|---|---|",
+    row("start (shop uploaded, one instance)", baseline),
+    row("after the batch", full),
+    row("after DELETE, waves done", deleted),
+    row(`after the farm's own sweep (${sweepWall.toFixed(0)} s later, farm running)`, swept),
+    row("after the farm restarts", restarted),
+    "",
     `Largest files after the restart: ${largest.join("; ")}.`,
     `Deletion: DELETE answered in ${accepted.toFixed(0)} ms; every rollout's storage gone after ${deleteWall.toFixed(1)} s, ${((deleteWall * 1000) / rollouts).toFixed(2)} ms a rollout.`,
     `A tool call on a live instance: median ${quantile(idle, 0.5).toFixed(1)} ms / p95 ${quantile(idle, 0.95).toFixed(1)} ms idle (${idle.length} calls), median ${quantile(during, 0.5).toFixed(1)} ms / p95 ${quantile(during, 0.95).toFixed(1)} ms / max ${Math.max(0, ...during).toFixed(1)} ms during the deletion (${during.length} calls).`,

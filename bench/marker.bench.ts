@@ -60,12 +60,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const mf = await runtime();
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-marker-bench-"));
-const farm = new mf.Miniflare(mf.convertV4MiniflareOptions({
-  modules: true, script: SCRIPT, compatibilityDate: "2026-01-01",
-  durableObjects: { TURNS: { className: "Turns", useSQLite: true } },
-  resourcePersistencePath: dir,
-} as never));
-const load = loadavg().map((x) => x.toFixed(2)).join(" ");
+const farm = new mf.Miniflare(
+  mf.convertV4MiniflareOptions({
+    modules: true,
+    script: SCRIPT,
+    compatibilityDate: "2026-01-01",
+    durableObjects: { TURNS: { className: "Turns", useSQLite: true } },
+    resourcePersistencePath: dir,
+  } as never),
+);
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(" ");
 const perTurn: Record<"with" | "without", number[]> = { with: [], without: [] };
 try {
   await farm.ready;
@@ -94,10 +100,16 @@ const withoutMs = median(perTurn.without);
 const paired = perTurn.with.map((w, i) => w - perTurn.without[i]!);
 const cpu = (await readFile("/proc/cpuinfo", "utf8")).match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
 const lines = [
-  "", `## Marker cost, ${new Date().toISOString()}`, "",
-  `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load at start ${load}, at end ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
+  "",
+  `## Marker cost, ${new Date().toISOString()}`,
+  "",
+  `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load at start ${load}, at end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}.`,
   `Command: \`node bench/marker.bench.ts ${ROUNDS} ${TURNS}\`: ${ROUNDS} rounds of ${TURNS} turns each way, alternating, one Durable Object (SQLite on disk, local workerd) per round.`,
-  "", "| turn | median ms per turn | min | max |", "|---|---|---|---|",
+  "",
+  "| turn | median ms per turn | min | max |",
+  "|---|---|---|---|",
   `| without the marker | ${withoutMs.toFixed(3)} | ${Math.min(...perTurn.without).toFixed(3)} | ${Math.max(...perTurn.without).toFixed(3)} |`,
   `| with the marker (write + sync) | ${withMs.toFixed(3)} | ${Math.min(...perTurn.with).toFixed(3)} | ${Math.max(...perTurn.with).toFixed(3)} |`,
   `| the marker, paired difference (median) | ${median(paired).toFixed(3)} | ${Math.min(...paired).toFixed(3)} | ${Math.max(...paired).toFixed(3)} |`,

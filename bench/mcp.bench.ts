@@ -28,8 +28,19 @@ const SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 5);
 const PYTHON = "/usr/bin/python3"; // Debian's python3 has the apt-installed fastapi/uvicorn/sqlalchemy
 const CONNECTIONS = [1, 32] as const;
 
-interface Target { url: string; body: unknown; headers: Record<string, string>; cpu: () => number }
-interface Run { requests: number; seconds: number; p50: number[]; errors: number; cpuMs: number }
+interface Target {
+  url: string;
+  body: unknown;
+  headers: Record<string, string>;
+  cpu: () => number;
+}
+interface Run {
+  requests: number;
+  seconds: number;
+  p50: number[];
+  errors: number;
+  cpuMs: number;
+}
 
 function wrkMs(value: string): number {
   const m = value.match(/([\d.]+)(us|ms|s)/)!;
@@ -39,22 +50,35 @@ function wrkMs(value: string): number {
 async function wrk(dir: string, t: Target, conns: number): Promise<{ requests: number; p50: number; errors: number }> {
   const lua = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
   const headers = { "content-type": "application/json", ...t.headers };
-  await writeFile(lua, [
-    `wrk.method = "POST"`,
-    `wrk.body = ${JSON.stringify(JSON.stringify(t.body))}`,
-    ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
-  ].join("\n") + "\n");
-  const out = execFileSync("wrk", [`-t${conns === 1 ? 1 : 2}`, `-c${conns}`, `-d${SECONDS}s`, "--latency", "-s", lua, t.url], { encoding: "utf8" });
+  await writeFile(
+    lua,
+    [
+      `wrk.method = "POST"`,
+      `wrk.body = ${JSON.stringify(JSON.stringify(t.body))}`,
+      ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+    ].join("\n") + "\n",
+  );
+  const out = execFileSync(
+    "wrk",
+    [`-t${conns === 1 ? 1 : 2}`, `-c${conns}`, `-d${SECONDS}s`, "--latency", "-s", lua, t.url],
+    { encoding: "utf8" },
+  );
   const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   return {
     requests: Number(out.match(/(\d+) requests in/)![1]),
     p50: wrkMs(out.match(/\n\s+50%\s+(\S+)/)![1]!),
-    errors: Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0) + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+    errors:
+      Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0) +
+      (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
   };
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string>): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`POST ${url} -> ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
@@ -64,7 +88,10 @@ async function startAwm(dir: string, farm: Farm, instanceId: string): Promise<{ 
   const { schema } = (await import("../envs/shop/schema.ts")) as { schema: string };
   const tables: Record<string, { columns: string[]; rows: unknown[][] }> = {};
   for (const table of ["categories", "products"]) {
-    const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>("GET", `/v1/instances/${instanceId}/state?table=${table}&limit=1000`);
+    const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>(
+      "GET",
+      `/v1/instances/${instanceId}/state?table=${table}&limit=1000`,
+    );
     const first = res.rows[0]!;
     const columns = res.columns ?? Object.keys(first);
     tables[table] = { columns, rows: res.rows.map((r) => (Array.isArray(r) ? r : columns.map((c) => r[c]))) };
@@ -72,7 +99,11 @@ async function startAwm(dir: string, farm: Farm, instanceId: string): Promise<{ 
   const seed = join(dir, "seed.json");
   await writeFile(seed, JSON.stringify({ schema: String(schema), tables }));
   const port = await freePort();
-  const proc = spawn(PYTHON, [join(ROOT, "bench/awm_baseline/server.py"), "--db", join(dir, "world.db"), "--seed", seed, "--port", String(port)], { stdio: ["ignore", "inherit", "inherit"] });
+  const proc = spawn(
+    PYTHON,
+    [join(ROOT, "bench/awm_baseline/server.py"), "--db", join(dir, "world.db"), "--seed", seed, "--port", String(port)],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -84,7 +115,9 @@ async function startAwm(dir: string, farm: Farm, instanceId: string): Promise<{ 
   throw new Error("the AWM baseline did not start within 10 s");
 }
 
-const loadStart = loadavg().map((l) => l.toFixed(2)).join(" ");
+const loadStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-mcp-bench-"));
 const shop = await buildEnv(join(ROOT, "envs/shop"));
 const [inProcess, contained] = await Promise.all([
@@ -95,30 +128,65 @@ let awm: { url: string; proc: ChildProcess } | undefined;
 try {
   const farmCpu = (farm: LocalFarm) => () => farm.workerdPids().reduce((a, pid) => a + (cpuMsOf(pid) ?? 0), 0);
   const mcpBody = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "list_categories", arguments: {} } };
-  const mcpHeaders = (token: string) => ({ authorization: `Bearer ${token}`, accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" });
+  const mcpHeaders = (token: string) => ({
+    authorization: `Bearer ${token}`,
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": "2025-06-18",
+  });
   const targets: Record<string, Target> = {};
   let answer = "";
-  for (const [name, farm] of [["in-process", inProcess], ["contained", contained]] as const) {
+  for (const [name, farm] of [
+    ["in-process", inProcess],
+    ["contained", contained],
+  ] as const) {
     const client = new Farm(farm.url.toString(), { token: farm.token });
     await client.uploadEnv(shop);
     const i = await client.createInstance("shop");
     const control = new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url).toString();
-    if (name === "in-process") targets["in-process"] = { url: control, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
+    if (name === "in-process")
+      targets["in-process"] = { url: control, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
     else {
       if (i.mcpUrl === control) throw new Error("the contained farm handed out the control route as mcpUrl");
-      targets["contained, control route"] = { url: control, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
-      targets["contained, mcpUrl (world)"] = { url: i.mcpUrl, body: mcpBody, headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
+      targets["contained, control route"] = {
+        url: control,
+        body: mcpBody,
+        headers: mcpHeaders(i.token),
+        cpu: farmCpu(farm),
+      };
+      targets["contained, mcpUrl (world)"] = {
+        url: i.mcpUrl,
+        body: mcpBody,
+        headers: mcpHeaders(i.token),
+        cpu: farmCpu(farm),
+      };
       // The same call as a batch of one, which the SDK's transport and server answer: what the direct path saves.
-      targets["contained, mcpUrl, via the SDK"] = { url: i.mcpUrl, body: [mcpBody], headers: mcpHeaders(i.token), cpu: farmCpu(farm) };
+      targets["contained, mcpUrl, via the SDK"] = {
+        url: i.mcpUrl,
+        body: [mcpBody],
+        headers: mcpHeaders(i.token),
+        cpu: farmCpu(farm),
+      };
       awm = await startAwm(dir, client, i.instanceId);
       const pid = awm.proc.pid!;
-      targets["AWM FastAPI /call"] = { url: `${awm.url}/call`, body: { tool: "list_categories", args: {} }, headers: {}, cpu: () => cpuMsOf(pid) ?? 0 };
-      answer = ((await post(i.mcpUrl, mcpBody, mcpHeaders(i.token))) as { result: { content: { text: string }[] } }).result.content[0]!.text;
+      targets["AWM FastAPI /call"] = {
+        url: `${awm.url}/call`,
+        body: { tool: "list_categories", args: {} },
+        headers: {},
+        cpu: () => cpuMsOf(pid) ?? 0,
+      };
+      answer = ((await post(i.mcpUrl, mcpBody, mcpHeaders(i.token))) as { result: { content: { text: string }[] } })
+        .result.content[0]!.text;
     }
   }
-  const sdkReply = (await post(targets["contained, mcpUrl, via the SDK"]!.url, [mcpBody], targets["contained, mcpUrl, via the SDK"]!.headers)) as { result: { content: { text: string }[] } };
+  const sdkReply = (await post(
+    targets["contained, mcpUrl, via the SDK"]!.url,
+    [mcpBody],
+    targets["contained, mcpUrl, via the SDK"]!.headers,
+  )) as { result: { content: { text: string }[] } };
   if (sdkReply.result.content[0]!.text !== answer) throw new Error("the SDK's answer differs from the direct path's");
-  const awmAnswer = JSON.stringify(await post(targets["AWM FastAPI /call"]!.url, targets["AWM FastAPI /call"]!.body, {}));
+  const awmAnswer = JSON.stringify(
+    await post(targets["AWM FastAPI /call"]!.url, targets["AWM FastAPI /call"]!.body, {}),
+  );
   const sameAnswer = JSON.stringify(JSON.parse(answer)) === awmAnswer;
   for (const t of Object.values(targets)) for (let i = 0; i < 100; i++) await post(t.url, t.body, t.headers); // warm-up
 
@@ -148,22 +216,30 @@ try {
     "",
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other engineers' test runs (loaded: timings are noisy; CPU per call is the fairer measure)`,
-    `- Load average at start / end: ${loadStart} / ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `- Load average at start / end: ${loadStart} / ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
     `- Command: \`npx node bench/mcp.bench.ts\` (ROUNDS=${ROUNDS}, wrk ${SECONDS} s per target per connection count per round, targets interleaved; -t1 -c1 and -t2 -c32)`,
     `- Call: MCP tools/call \`list_categories\` on one \`shop\` instance (2025-06-18, stateless, JSON response); the AWM-style server answers POST /call with the same tool over the same rows (same answer: ${sameAnswer})`,
     "- CPU: utime+stime of the serving processes (every workerd of that farm, control and worlds; the Python process), per call; wrk's and Node's own are not counted",
     "",
     "| target | connections | calls/s | vs AWM | p50 ms (median of rounds) | CPU ms/call | errors |",
     "|---|---|---|---|---|---|---|",
-    ...CONNECTIONS.flatMap((c) => Object.keys(targets).map((name) => {
-      const k = `${name} c${c}`;
-      return `| ${name} | ${c} | ${rate(k).toFixed(0)} | ${(rate(k) / rate(`AWM FastAPI /call c${c}`)).toFixed(2)}x | ${ms(median(runs[k]!.p50))} | ${ms(cpuPer(k))} | ${runs[k]!.errors} |`;
-    })),
+    ...CONNECTIONS.flatMap((c) =>
+      Object.keys(targets).map((name) => {
+        const k = `${name} c${c}`;
+        return `| ${name} | ${c} | ${rate(k).toFixed(0)} | ${(rate(k) / rate(`AWM FastAPI /call c${c}`)).toFixed(2)}x | ${ms(median(runs[k]!.p50))} | ${ms(cpuPer(k))} | ${runs[k]!.errors} |`;
+      }),
+    ),
     "",
     "Containment's cost per call (workerd CPU, against in-process):",
     "",
-    ...CONNECTIONS.flatMap((c) => ["contained, control route", "contained, mcpUrl (world)"].map((name) =>
-      `- ${name}, ${c} connection${c > 1 ? "s" : ""}: ${((cpuPer(`${name} c${c}`) / cpuPer(`in-process c${c}`) - 1) * 100).toFixed(1)} % CPU, ${((rate(`in-process c${c}`) / rate(`${name} c${c}`) - 1) * 100).toFixed(1)} % time per call (1 / throughput)`)),
+    ...CONNECTIONS.flatMap((c) =>
+      ["contained, control route", "contained, mcpUrl (world)"].map(
+        (name) =>
+          `- ${name}, ${c} connection${c > 1 ? "s" : ""}: ${((cpuPer(`${name} c${c}`) / cpuPer(`in-process c${c}`) - 1) * 100).toFixed(1)} % CPU, ${((rate(`in-process c${c}`) / rate(`${name} c${c}`) - 1) * 100).toFixed(1)} % time per call (1 / throughput)`,
+      ),
+    ),
   ];
   console.log(JSON.stringify(runs, null, 2));
   await writeFile(join(ROOT, "bench/MCP-RESULTS.md"), `${lines.join("\n")}\n`);

@@ -18,12 +18,25 @@ import { ROOT } from "../cli/paths.ts";
 const ROLLOUTS = Number(process.argv[2] ?? 256);
 const KIND = process.argv[3] ?? "openai";
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount: number;
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 /** A minimal Chrome DevTools Protocol session over the inspector's WebSocket. */
 async function inspector(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+    webSocketDebuggerUrl: string;
+    title: string;
+  }[];
   const target = targets.find((t) => t.title.includes("worldfarm")) ?? targets[0]!;
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
@@ -37,11 +50,12 @@ async function inspector(port: number) {
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
   };
   return {
-    send: <T>(method: string, params: object = {}) => new Promise<T>((resolve) => {
-      const id = next++;
-      pending.set(id, resolve as (r: unknown) => void);
-      ws.send(JSON.stringify({ id, method, params }));
-    }),
+    send: <T>(method: string, params: object = {}) =>
+      new Promise<T>((resolve) => {
+        const id = next++;
+        pending.set(id, resolve as (r: unknown) => void);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
     close: () => ws.close(),
   };
 }
@@ -60,8 +74,14 @@ function summarize(profile: Profile): string {
     byFn.set(key, (byFn.get(key) ?? 0) + us);
     byFile.set(file, (byFile.get(file) ?? 0) + us);
   }
-  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join("\n");
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(
+        ([k, us]) => `${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+      )
+      .join("\n");
   return `sampled ${(total / 1e6).toFixed(1)} s\n\nby function:\n${top(byFn, 40)}\n\nby file:\n${top(byFile, 15)}`;
 }
 
@@ -81,9 +101,16 @@ try {
   await session.send("Profiler.setSamplingInterval", { interval: 200 });
   await session.send("Profiler.start");
   const started = performance.now();
-  const spec = KIND === "oracle"
-    ? { tasks, groupSize: 4, policy: { kind: "oracle" }, maxTurns: 30, concurrency: 512 }
-    : { tasks, groupSize: 4, policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50 }, maxTurns: TURNS, concurrency: 512 };
+  const spec =
+    KIND === "oracle"
+      ? { tasks, groupSize: 4, policy: { kind: "oracle" }, maxTurns: 30, concurrency: 512 }
+      : {
+          tasks,
+          groupSize: 4,
+          policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50 },
+          maxTurns: TURNS,
+          concurrency: 512,
+        };
   const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", { body: spec });
   let status: BatchStatus;
   do {
@@ -94,7 +121,9 @@ try {
   const { profile } = await session.send<{ profile: Profile }>("Profiler.stop");
   session.close();
   await writeFile(join(tmpdir(), "worldfarm-batch.cpuprofile"), JSON.stringify(profile));
-  console.log(`${ROLLOUTS} rollouts (${KIND}) in ${wall.toFixed(1)} s, ${status.counts.completed} completed, ${status.counts.failed} failed`);
+  console.log(
+    `${ROLLOUTS} rollouts (${KIND}) in ${wall.toFixed(1)} s, ${status.counts.completed} completed, ${status.counts.failed} failed`,
+  );
   console.log(summarize(profile));
   console.log(`\nfull profile: ${join(tmpdir(), "worldfarm-batch.cpuprofile")} (open in Chrome DevTools)`);
 } finally {

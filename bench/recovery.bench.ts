@@ -22,7 +22,10 @@ const KILL_AT_S = Number(process.argv[3] ?? 30);
 
 function workerdPids(): number[] {
   const out = execFileSync("ps", ["--ppid", String(process.pid), "-o", "pid=,comm="], { encoding: "utf8" });
-  return out.split("\n").filter((l) => l.includes("workerd")).map((l) => Number(l.trim().split(/\s+/)[0]));
+  return out
+    .split("\n")
+    .filter((l) => l.includes("workerd"))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
 interface Run {
@@ -47,8 +50,12 @@ async function run(kill: boolean): Promise<Run> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     const { batchId } = await client.createBatch({
-      tasks, groupSize: 4, policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50 },
-      maxTurns: TURNS, concurrency: ROLLOUTS, rolloutTimeoutMs: 1_800_000,
+      tasks,
+      groupSize: 4,
+      policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50 },
+      maxTurns: TURNS,
+      concurrency: ROLLOUTS,
+      rolloutTimeoutMs: 1_800_000,
     });
     let killedAt: number | null = null;
     let restart: number | null = null;
@@ -65,8 +72,17 @@ async function run(kill: boolean): Promise<Run> {
       if (status && status.state !== "running") break;
     }
     const wall = seconds();
-    const failed = await client.request<{ rollouts: { error: string | null }[] }>("GET", `/v1/batches/${batchId}/rollouts?status=failed&limit=1000`);
-    return { wall, killedAt, restart, status, runtimeStopped: failed.rollouts.filter((r) => r.error?.startsWith("runtime_stopped")).length };
+    const failed = await client.request<{ rollouts: { error: string | null }[] }>(
+      "GET",
+      `/v1/batches/${batchId}/rollouts?status=failed&limit=1000`,
+    );
+    return {
+      wall,
+      killedAt,
+      restart,
+      status,
+      runtimeStopped: failed.rollouts.filter((r) => r.error?.startsWith("runtime_stopped")).length,
+    };
   } finally {
     await policy.close();
     await farm.dispose();
@@ -77,16 +93,29 @@ async function run(kill: boolean): Promise<Run> {
 const row = (name: string, r: Run) =>
   `| ${name} | ${ROLLOUTS} | ${r.killedAt?.toFixed(1) ?? "-"} | ${r.restart?.toFixed(1) ?? "-"} | ${r.wall.toFixed(1)} | ${r.status.counts.completed} | ${r.status.counts.failed} | ${r.runtimeStopped} | ${r.status.stopReasons.timeout ?? 0} |`;
 
-const load = loadavg().map((x) => x.toFixed(2)).join(" ");
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(" ");
 const undisturbed = await run(false);
 console.log(row("undisturbed", undisturbed));
 const killed = await run(true);
 console.log(row("killed", killed));
 const cpu = (await readFile("/proc/cpuinfo", "utf8")).match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
-await appendFile(join(ROOT, "bench/RECOVERY-RESULTS.md"), [
-  "", `## ${new Date().toISOString()}`, "",
-  `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load at start ${load}, at end ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
-  `Command: \`node bench/recovery.bench.ts ${ROLLOUTS} ${KILL_AT_S}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, fake vLLM at 0 ms, concurrency ${ROLLOUTS}; the killed run SIGKILLs workerd ${KILL_AT_S} s in.`,
-  "", "| run | rollouts | killed at s | API back after s | time to done s | completed | failed | of which runtime_stopped | timeout |", "|---|---|---|---|---|---|---|---|---|",
-  row("undisturbed", undisturbed), row("killed", killed), "",
-].join("\n"));
+await appendFile(
+  join(ROOT, "bench/RECOVERY-RESULTS.md"),
+  [
+    "",
+    `## ${new Date().toISOString()}`,
+    "",
+    `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, "${cpu}"; load at start ${load}, at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}.`,
+    `Command: \`node bench/recovery.bench.ts ${ROLLOUTS} ${KILL_AT_S}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, fake vLLM at 0 ms, concurrency ${ROLLOUTS}; the killed run SIGKILLs workerd ${KILL_AT_S} s in.`,
+    "",
+    "| run | rollouts | killed at s | API back after s | time to done s | completed | failed | of which runtime_stopped | timeout |",
+    "|---|---|---|---|---|---|---|---|---|",
+    row("undisturbed", undisturbed),
+    row("killed", killed),
+    "",
+  ].join("\n"),
+);

@@ -20,16 +20,30 @@ import { PIPELINES, runPipeline } from "../synth/pipeline.ts";
 import { ValidateRecord } from "../synth/records.ts";
 
 process.env.WRANGLER_SEND_METRICS = "false";
-const { values } = parseArgs({ options: { copies: { type: "string", default: "2" }, concurrency: { type: "string", default: "1,4" } } });
+const { values } = parseArgs({
+  options: { copies: { type: "string", default: "2" }, concurrency: { type: "string", default: "1,4" } },
+});
 const copies = Number(values.copies);
 const levels = values.concurrency.split(",").map(Number);
 
 /** The fixtures again under "<name> <i>", so each copy is its own scenario with its own recorded replies. */
 function cloned(recordings: Recording[], i: number): Recording[] {
-  const rename = (text: string) => text.replaceAll("Evernote Notebooks", `Evernote Notebooks ${i}`).replaceAll("Todoist Projects", `Todoist Projects ${i}`)
-    .replace(/^Seed: (Evernote|Todoist)$/, `Seed: $1 ${i}\n`);
-  const deep = (v: unknown): unknown => typeof v === "string" ? rename(v) : Array.isArray(v) ? v.map(deep) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)])) : v;
-  return recordings.filter((r) => !r.match.some((m) => m.includes("Weather") || m.includes("Evernote Notes\n"))).map((r) => deep(r) as Recording);
+  const rename = (text: string) =>
+    text
+      .replaceAll("Evernote Notebooks", `Evernote Notebooks ${i}`)
+      .replaceAll("Todoist Projects", `Todoist Projects ${i}`)
+      .replace(/^Seed: (Evernote|Todoist)$/, `Seed: $1 ${i}\n`);
+  const deep = (v: unknown): unknown =>
+    typeof v === "string"
+      ? rename(v)
+      : Array.isArray(v)
+        ? v.map(deep)
+        : v && typeof v === "object"
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]))
+          : v;
+  return recordings
+    .filter((r) => !r.match.some((m) => m.includes("Weather") || m.includes("Evernote Notes\n")))
+    .map((r) => deep(r) as Recording);
 }
 
 const base = await loadRecordings(join(ROOT, "synth/fixtures/recordings"));
@@ -43,10 +57,23 @@ const rows: string[] = [];
 try {
   for (const concurrency of levels) {
     const work = join(tmp, `c${concurrency}`);
-    const ctx = contextFrom({
-      work, envs: join(work, "envs"), seeds, "base-url": llm.url, model: "fake", "per-seed": "1", tasks: "3", "dedup-threshold": "2",
-      farm: farm.url.toString(), "farm-token": farm.token, concurrency: String(concurrency), "farm-concurrency": String(concurrency),
-    }, {});
+    const ctx = contextFrom(
+      {
+        work,
+        envs: join(work, "envs"),
+        seeds,
+        "base-url": llm.url,
+        model: "fake",
+        "per-seed": "1",
+        tasks: "3",
+        "dedup-threshold": "2",
+        farm: farm.url.toString(),
+        "farm-token": farm.token,
+        concurrency: String(concurrency),
+        "farm-concurrency": String(concurrency),
+      },
+      {},
+    );
     const times: Record<string, number> = {};
     const started = performance.now();
     for (const stage of PIPELINES.all!) {
@@ -59,8 +86,10 @@ try {
     const valid = (await readJsonl(files(work).validate, ValidateRecord)).filter((r) => r.status === "ok");
     const inFarm = valid.reduce((s, r) => s + r.report!.ms, 0) / valid.length;
     const envs = copies * 2;
-    rows.push(`| ${concurrency} | ${envs} | ${valid.length} | ${(wall / 1000).toFixed(1)} | ${((wall - llmSeconds * 1000) / envs / 1000).toFixed(2)} | ` +
-      `${(times.tools! / 1000).toFixed(1)} | ${(times.verifiers! / 1000).toFixed(1)} | ${(times.validate! / envs / 1000).toFixed(2)} | ${inFarm.toFixed(0)} |`);
+    rows.push(
+      `| ${concurrency} | ${envs} | ${valid.length} | ${(wall / 1000).toFixed(1)} | ${((wall - llmSeconds * 1000) / envs / 1000).toFixed(2)} | ` +
+        `${(times.tools! / 1000).toFixed(1)} | ${(times.verifiers! / 1000).toFixed(1)} | ${(times.validate! / envs / 1000).toFixed(2)} | ${inFarm.toFixed(0)} |`,
+    );
     console.error(rows.at(-1));
   }
 } finally {

@@ -7,5 +7,8 @@ export const tenTurns: Script = (request, turn) => {
   if (turn >= TURNS - 1) return { content: "Done." };
   const names = (request.tools ?? []).map((t: { function: { name: string } }) => t.function.name);
   const tool = names.includes("list_categories") ? "list_categories" : "list_projects";
-  return { content: null, tool_calls: [{ id: `call_${turn}`, type: "function", function: { name: tool, arguments: "{}" } }] };
+  return {
+    content: null,
+    tool_calls: [{ id: `call_${turn}`, type: "function", function: { name: tool, arguments: "{}" } }],
+  };
 };

@@ -14,8 +14,16 @@ import { qwen3Tokenizer } from "../cli/fake-policy/qwen3.ts";
 import { startBridgeFarm } from "../trainer-bridge/local-farm.ts";
 import { Farm, type Trajectory } from "../trainer-bridge/ts/index.ts";
 
-const TASKS = ["adjust-cart", "cheapest-headphones-in-stock", "track-hydro-flask-order", "add-sister-address", "update-phone-number",
-  "wishlist-top-smart-home-under-50", "buy-cheapest-charger-with-coupon", "wishlist-to-office-express"].map((taskId) => ({ env: "shop", taskId }));
+const TASKS = [
+  "adjust-cart",
+  "cheapest-headphones-in-stock",
+  "track-hydro-flask-order",
+  "add-sister-address",
+  "update-phone-number",
+  "wishlist-top-smart-home-under-50",
+  "buy-cheapest-charger-with-coupon",
+  "wishlist-to-office-express",
+].map((taskId) => ({ env: "shop", taskId }));
 
 function measure(trajectories: Trajectory[]) {
   const samples = trajectories.map((t) => t.samples.length);
@@ -24,7 +32,9 @@ function measure(trajectories: Trajectory[]) {
     const last = t.turns.at(-1)!;
     return all - (last.prompt_token_ids!.length + last.completion_token_ids!.length);
   });
-  const context = trajectories.map((t) => t.turns.at(-1)!.prompt_token_ids!.length + t.turns.at(-1)!.completion_token_ids!.length);
+  const context = trajectories.map(
+    (t) => t.turns.at(-1)!.prompt_token_ids!.length + t.turns.at(-1)!.completion_token_ids!.length,
+  );
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     trajectories: trajectories.length,
@@ -42,11 +52,20 @@ try {
   for (const tito of [false, true]) {
     for (const thinking of [false, true]) {
       const created = await farm.runBatch({
-        tasks: TASKS, groupSize: 2, maxTurns: 30,
-        policy: { kind: "openai", baseUrl: local.policyUrl, model: "fake-policy", tokenInTokenOut: tito, extraBody: { chat_template_kwargs: { enable_thinking: thinking } } },
+        tasks: TASKS,
+        groupSize: 2,
+        maxTurns: 30,
+        policy: {
+          kind: "openai",
+          baseUrl: local.policyUrl,
+          model: "fake-policy",
+          tokenInTokenOut: tito,
+          extraBody: { chat_template_kwargs: { enable_thinking: thinking } },
+        },
       });
       const trajectories: Trajectory[] = [];
-      for await (const group of farm.groups(created.batchId)) trajectories.push(...group.trajectories.filter((t) => t.status === "completed"));
+      for await (const group of farm.groups(created.batchId))
+        trajectories.push(...group.trajectories.filter((t) => t.status === "completed"));
       const m = measure(trajectories);
       const row = `| ${tito ? "token in, token out" : "chat completions"} | ${thinking ? "on" : "off"} | ${m.trajectories} | ${m.turns} | ${m.samples} | ${m.oneSample} | ${m.duplicated} |`;
       console.log(row);
@@ -56,6 +75,7 @@ try {
 } finally {
   await local.close();
 }
-const header = `\n## ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)} (shared machine)\n\n` +
+const header =
+  `\n## ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)} (shared machine)\n\n` +
   "| policy API | thinking | trajectories | turns (mean) | samples per trajectory | one sample | tokens duplicated per trajectory (mean) |\n|---|---|---|---|---|---|---|\n";
 await appendFile(join(ROOT, "bench/TITO-RESULTS.md"), `${header}${rows.join("\n")}\n`);

@@ -44,7 +44,11 @@ afterAll(async () => {
 });
 
 async function oracleBatch(group = 2): Promise<string> {
-  const { batchId } = await startBatch(client, { tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: group, policy: { kind: "oracle" } });
+  const { batchId } = await startBatch(client, {
+    tasks: [{ env: "shop", taskId: "adjust-cart" }],
+    groupSize: group,
+    policy: { kind: "oracle" },
+  });
   await settled(client, batchId, 240_000);
   return batchId;
 }
@@ -53,10 +57,14 @@ async function oracleBatch(group = 2): Promise<string> {
 /** Rollout objects live in the world process of their environment: `<state>/worlds/N/do/world-N-Rollout/`. */
 async function rolloutFiles(): Promise<string[]> {
   const worlds = await readdir(join(persistDir, "worlds"), { withFileTypes: true }).catch(() => []);
-  const files = await Promise.all(worlds.filter((w) => w.isDirectory()).map(async (w) => {
-    const dir = join(persistDir, "worlds", w.name, "do", `world-${w.name}-Rollout`);
-    return (await readdir(dir).catch(() => [])).map((f) => `${w.name}/${f}`);
-  }));
+  const files = await Promise.all(
+    worlds
+      .filter((w) => w.isDirectory())
+      .map(async (w) => {
+        const dir = join(persistDir, "worlds", w.name, "do", `world-${w.name}-Rollout`);
+        return (await readdir(dir).catch(() => [])).map((f) => `${w.name}/${f}`);
+      }),
+  );
   return files.flat().filter((f) => !f.split("/")[1]!.startsWith("metadata"));
 }
 
@@ -68,11 +76,16 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
     expect(withDeleted.length).toBeGreaterThan(before.length);
     // A rollout still running while the other batch is deleted: its object is live, its files must stay.
     const { batchId: running } = await client.createBatch({
-      tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
+      tasks: [{ env: "shop", taskId: "adjust-cart" }],
+      groupSize: 1,
+      policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
     });
     await expect.poll(async () => (await client.batch(running)).counts.running, { timeout: 60_000 }).toBe(1);
     const withLive = await rolloutFiles();
-    expect(json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"]))).toMatchObject({ batchId, summaryKept: true });
+    expect(json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"]))).toMatchObject({
+      batchId,
+      summaryKept: true,
+    });
     const status = await cli(["batch", "status", batchId]);
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/410 batch_deleted: batch b_[0-9a-f]{24} was deleted/);
@@ -85,7 +98,9 @@ describe("worldfarm batch delete", { timeout: 120_000 }, () => {
     const purged = async () => json<BatchDeleted>(await cli(["batch", "delete", batchId, "--json"])).purgedAt;
     await expect.poll(purged, { timeout: 60_000, interval: 500 }).toEqual(expect.any(String));
     // The live rollout's files: every file of an object that was not there before and is still running.
-    const liveObjects = withLive.filter((f) => !withDeleted.includes(f) && f.endsWith(".sqlite")).map((f) => f.slice(0, -".sqlite".length));
+    const liveObjects = withLive
+      .filter((f) => !withDeleted.includes(f) && f.endsWith(".sqlite"))
+      .map((f) => f.slice(0, -".sqlite".length));
     const isLive = (f: string) => liveObjects.some((o) => f.startsWith(`${o}.`));
     const leftOfDeleted = async () => (await rolloutFiles()).filter((f) => !before.includes(f) && !isLive(f));
     await expect.poll(leftOfDeleted, { timeout: 120_000, interval: 1_000 }).toEqual([]);
@@ -111,12 +126,19 @@ describe("worldfarm batch prune", { timeout: 120_000 }, () => {
   it("deletes the batches that finished longer ago than --older-than, never a running one", async () => {
     const old = await oracleBatch();
     const { batchId: running } = await client.createBatch({
-      tasks: [{ env: "shop", taskId: "adjust-cart" }], groupSize: 1, policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
+      tasks: [{ env: "shop", taskId: "adjust-cart" }],
+      groupSize: 1,
+      policy: { kind: "openai", baseUrl: `${slow.url}/v1`, model: "m", timeoutMs: 120_000 },
     });
     // --older-than counts from when a batch finished, to the second.
     await new Promise((r) => setTimeout(r, 1_100));
-    expect(json<{ batches: unknown[] }>(await cli(["batch", "prune", "--older-than", "2d", "--json"]))).toEqual({ dryRun: false, batches: [] });
-    const dry = json<{ dryRun: boolean; batches: { batchId: string }[] }>(await cli(["batch", "prune", "--older-than", "1s", "--dry-run", "--json"]));
+    expect(json<{ batches: unknown[] }>(await cli(["batch", "prune", "--older-than", "2d", "--json"]))).toEqual({
+      dryRun: false,
+      batches: [],
+    });
+    const dry = json<{ dryRun: boolean; batches: { batchId: string }[] }>(
+      await cli(["batch", "prune", "--older-than", "1s", "--dry-run", "--json"]),
+    );
     expect(dry.dryRun).toBe(true);
     expect(dry.batches.map((b) => b.batchId)).toContain(old);
     expect(dry.batches.map((b) => b.batchId)).not.toContain(running);

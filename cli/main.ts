@@ -4,7 +4,9 @@ import { isGroup, UsageError, type Command, type CommandGroup } from "./commands
 import { TransportError } from "../trainer-bridge/ts/index.ts";
 
 const list = (entries: Record<string, { summary: string }>) =>
-  Object.entries(entries).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join("\n");
+  Object.entries(entries)
+    .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+    .join("\n");
 
 const USAGE = `worldfarm <command> [options]
 
@@ -60,8 +62,16 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     // The client says what failed; what to do about it is the CLI's to say, in its own flags.
-    const message = err instanceof TransportError ? `${err.message}: start one with "npm start", or pass --url` : err instanceof Error ? err.message : String(err);
-    if (json) console.error(JSON.stringify({ error: { code: usage ? "usage" : ((err as { code?: string }).code ?? "error"), message } }));
+    const message =
+      err instanceof TransportError
+        ? `${err.message}: start one with "npm start", or pass --url`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    if (json)
+      console.error(
+        JSON.stringify({ error: { code: usage ? "usage" : ((err as { code?: string }).code ?? "error"), message } }),
+      );
     else console.error(`worldfarm ${label}: ${message}${usage ? `\n\n${command.usage}` : ""}`);
     return usage ? 2 : 1;
   }

@@ -37,7 +37,10 @@ let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let freezeArmed = false;
 let culpritPrompt: string | undefined;
 
-const call = (name: string, args: unknown): Reply => ({ content: null, tool_calls: [{ id: `c_${name}`, type: "function", function: { name, arguments: JSON.stringify(args) } }] });
+const call = (name: string, args: unknown): Reply => ({
+  content: null,
+  tool_calls: [{ id: `c_${name}`, type: "function", function: { name, arguments: JSON.stringify(args) } }],
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "worldfarm-recovery-"));
@@ -67,7 +70,10 @@ afterAll(async () => {
 
 function workerdPids(): number[] {
   const out = execFileSync("ps", ["--ppid", String(process.pid), "-o", "pid=,comm="], { encoding: "utf8" });
-  return out.split("\n").filter((l) => l.includes("workerd")).map((l) => Number(l.trim().split(/\s+/)[0]));
+  return out
+    .split("\n")
+    .filter((l) => l.includes("workerd"))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
@@ -91,7 +97,10 @@ async function killRuntime(): Promise<void> {
   const pids = workerdPids();
   expect(pids.length).toBeGreaterThan(0);
   for (const pid of pids) process.kill(pid, "SIGKILL");
-  await until("the runtime to come back", async () => (await healthy()) && workerdPids().every((p) => !pids.includes(p)));
+  await until(
+    "the runtime to come back",
+    async () => (await healthy()) && workerdPids().every((p) => !pids.includes(p)),
+  );
 }
 
 const status = (batchId: string) => client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
@@ -102,13 +111,21 @@ const statusNow = (batchId: string) => status(batchId).catch(() => null);
 function disagreements(view: RolloutView): string[] {
   const { messages, turns } = view.result!;
   const found: string[] = [];
-  if (messages.filter((m) => m.role === "assistant").length !== turns.length) found.push(`${turns.length} turns, but other assistant messages`);
+  if (messages.filter((m) => m.role === "assistant").length !== turns.length)
+    found.push(`${turns.length} turns, but other assistant messages`);
   for (const turn of turns) {
-    if (JSON.stringify(messages.slice(0, turn.request.length)) !== JSON.stringify(turn.request)) found.push(`turn ${turn.turn}: request is not the history`);
+    if (JSON.stringify(messages.slice(0, turn.request.length)) !== JSON.stringify(turn.request))
+      found.push(`turn ${turn.turn}: request is not the history`);
     const said = messages[turn.request.length];
-    if (said?.role !== "assistant" || (said.content ?? null) !== turn.reply.content || JSON.stringify(said.tool_calls ?? []) !== JSON.stringify(turn.reply.tool_calls ?? [])) {
+    if (
+      said?.role !== "assistant" ||
+      (said.content ?? null) !== turn.reply.content ||
+      JSON.stringify(said.tool_calls ?? []) !== JSON.stringify(turn.reply.tool_calls ?? [])
+    ) {
       found.push(`turn ${turn.turn}: the message is not the reply`);
-    } else if (JSON.stringify(encode(completionText(assistantText(said)))) !== JSON.stringify(turn.completionTokenIds)) {
+    } else if (
+      JSON.stringify(encode(completionText(assistantText(said)))) !== JSON.stringify(turn.completionTokenIds)
+    ) {
       found.push(`turn ${turn.turn}: the message is not the text of its token ids`);
     }
   }
@@ -119,9 +136,13 @@ describe("a batch whose runtime dies", () => {
   it("finishes every rollout after kills at start, mid-request, mid-call and a farm restart; the call that froze the runtime is not run again", async () => {
     await fetch(`${receiver.url}/recovery`, { method: "PUT", body: SECRET });
     const { batchId } = await client.createBatch({
-      tasks: Array.from({ length: GROUPS }, () => ({ env: "recovery", taskId: "add-two" })), groupSize: SIZE, concurrency: ROLLOUTS,
+      tasks: Array.from({ length: GROUPS }, () => ({ env: "recovery", taskId: "add-two" })),
+      groupSize: SIZE,
+      concurrency: ROLLOUTS,
       policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "m", backoffMs: 50 },
-      maxTurns: 5, rolloutTimeoutMs: 600_000, deliver: { url: `${receiver.url}/recovery`, secret: SECRET, backoffMs: 100 },
+      maxTurns: 5,
+      rolloutTimeoutMs: 600_000,
+      deliver: { url: `${receiver.url}/recovery`, secret: SECRET, backoffMs: 100 },
     });
 
     // 1. While the batch's alarm is still starting its rollouts.
@@ -141,18 +162,28 @@ describe("a batch whose runtime dies", () => {
     freezeArmed = true;
     await until("the freezing call", () => culpritPrompt !== undefined);
     await until("the supervisor to stop the frozen runtime", () => restarts() > restartsBefore);
-    await until("the supervisor to stop the runtime frozen by the replayed call", () => restarts() > restartsBefore + 1);
+    await until(
+      "the supervisor to stop the runtime frozen by the replayed call",
+      () => restarts() > restartsBefore + 1,
+    );
     await until("the runtime to come back", healthy);
 
     // 4. The farm stopped and started again on its state folder: nobody asks for the batch, it carries on by itself.
-    await until("a third of the rollouts to finish", async () => ((await statusNow(batchId))?.counts.completed ?? 0) >= ROLLOUTS / 3);
+    await until(
+      "a third of the rollouts to finish",
+      async () => ((await statusNow(batchId))?.counts.completed ?? 0) >= ROLLOUTS / 3,
+    );
     await until("the culprit to end", async () => ((await statusNow(batchId))?.counts.failed ?? 0) >= 1);
     expect(restarts()).toBe(restartsBefore + 2);
     await farm.restart();
     const restarted = policy.requests;
     await until("policy requests after the farm restart", () => policy.requests >= restarted + 20);
 
-    await until("the batch to finish", async () => ((await statusNow(batchId))?.state ?? "running") !== "running", 240_000);
+    await until(
+      "the batch to finish",
+      async () => ((await statusNow(batchId))?.state ?? "running") !== "running",
+      240_000,
+    );
     const done = await status(batchId);
     expect(done.counts.pending + done.counts.running).toBe(0);
     expect(done.stopReasons.timeout ?? 0).toBe(0);
@@ -161,13 +192,19 @@ describe("a batch whose runtime dies", () => {
     const views = [] as RolloutView[];
     const ids = Array.from({ length: ROLLOUTS }, (_, n) => `${batchId}.g${Math.floor(n / SIZE)}.${n % SIZE}`);
     for (let i = 0; i < ids.length; i += 16) {
-      views.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => client.request<RolloutView>("GET", `/v1/rollouts/${id}`)))));
+      views.push(
+        ...(await Promise.all(
+          ids.slice(i, i + 16).map((id) => client.request<RolloutView>("GET", `/v1/rollouts/${id}`)),
+        )),
+      );
     }
     // The rollout that froze its runtime ended once, env_error naming why, after the one replay; every other rollout
     // completed, each call having taken effect exactly once (the verifier gives reward 1 only then).
     const stopped = views.filter((v) => v.result!.status !== "completed");
     expect(stopped.map((v) => v.result!.error)).toEqual([
-      expect.stringMatching(/^runtime_stopped: the runtime stopped again while the tool call freeze of turn 1 was being run a second time/),
+      expect.stringMatching(
+        /^runtime_stopped: the runtime stopped again while the tool call freeze of turn 1 was being run a second time/,
+      ),
     ]);
     const culprits = stopped;
     expect(culprits[0]!.result).toMatchObject({ stopReason: "env_error", lossWeight: 0, numTurns: 1 });
@@ -178,11 +215,18 @@ describe("a batch whose runtime dies", () => {
 
     // Every group reached the receiver; a delivery cut off by a kill may arrive again, under the same delivery id.
     await until("every group delivered", async () => (await statusNow(batchId))?.deliveries?.pending === 0);
-    const { accepted } = (await (await fetch(`${receiver.url}/recovery`)).json()) as { accepted: { delivery: string; seq: number; body: Group }[] };
+    const { accepted } = (await (await fetch(`${receiver.url}/recovery`)).json()) as {
+      accepted: { delivery: string; seq: number; body: Group }[];
+    };
     const groups = new Map(accepted.map((a) => [a.delivery, a]));
     expect(groups.size).toBe(GROUPS);
     expect(new Set(accepted.map((a) => a.seq)).size).toBe(GROUPS);
-    const culpritGroup = [...groups.values()].find((g) => g.body.trajectories.some((t) => t.trajectory_id === culprits[0]!.rolloutId))!;
-    expect(culpritGroup.body.trajectories.find((t) => t.trajectory_id === culprits[0]!.rolloutId)).toMatchObject({ status: "failed", loss_weight: 0 });
+    const culpritGroup = [...groups.values()].find((g) =>
+      g.body.trajectories.some((t) => t.trajectory_id === culprits[0]!.rolloutId),
+    )!;
+    expect(culpritGroup.body.trajectories.find((t) => t.trajectory_id === culprits[0]!.rolloutId)).toMatchObject({
+      status: "failed",
+      loss_weight: 0,
+    });
   }, 600_000);
 });

@@ -14,7 +14,8 @@ function number(values: Values, name: string, fallback: number, { min = 0, integ
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"} >= ${min}, not "${raw}"`);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"} >= ${min}, not "${raw}"`);
   return n;
 }
 
@@ -29,7 +30,6 @@ function perStage(values: Values, name: string): Map<string, string> {
   return out;
 }
 
-
 /**
  * The context a synth run works in, from flags, then SYNTH_* environment variables (per stage as
  * SYNTH_<STAGE>_MODEL and so on), then defaults.
@@ -41,19 +41,29 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
   const keys = perStage(values, "stage-api-key");
   // A stage's own setting beats the general one; a flag beats its environment variable.
   const setting = (stage: string, flags: Map<string, string>, flag: string, name: string, fallback?: string) =>
-    flags.get(stage) ?? env[`SYNTH_${stage.toUpperCase().replace(/-/g, "_")}_${name}`] ?? (values[flag] as string | undefined) ?? env[`SYNTH_${name}`] ?? (fallback ? env[fallback] : undefined);
+    flags.get(stage) ??
+    env[`SYNTH_${stage.toUpperCase().replace(/-/g, "_")}_${name}`] ??
+    (values[flag] as string | undefined) ??
+    env[`SYNTH_${name}`] ??
+    (fallback ? env[fallback] : undefined);
   const dryRun = values["dry-run"] === true;
   const endpoint = (stage: string): Endpoint => {
     const apiKey = setting(stage, keys, "api-key", "API_KEY", "OPENAI_API_KEY");
     // A dry run sends nothing: it prints where each prompt would go, or that nothing says so yet.
-    const baseUrl = setting(stage, urls, "base-url", "BASE_URL", "OPENAI_BASE_URL") ?? (dryRun ? "(no --base-url)" : undefined);
+    const baseUrl =
+      setting(stage, urls, "base-url", "BASE_URL", "OPENAI_BASE_URL") ?? (dryRun ? "(no --base-url)" : undefined);
     const model = setting(stage, models, "model", "MODEL") ?? (dryRun ? "(no --model)" : undefined);
     if (!baseUrl) throw new Error(`no LLM endpoint for the ${stage} stage: set --base-url or SYNTH_BASE_URL`);
     if (!model) throw new Error(`no model for the ${stage} stage: set --model or SYNTH_MODEL`);
     return { baseUrl, model, ...(apiKey ? { apiKey } : {}) };
   };
   const embedModel = (values["embed-model"] as string | undefined) ?? env.SYNTH_EMBED_MODEL;
-  const embedUrl = (values["embed-base-url"] as string | undefined) ?? env.SYNTH_EMBED_BASE_URL ?? (values["base-url"] as string | undefined) ?? env.SYNTH_BASE_URL ?? env.OPENAI_BASE_URL;
+  const embedUrl =
+    (values["embed-base-url"] as string | undefined) ??
+    env.SYNTH_EMBED_BASE_URL ??
+    (values["base-url"] as string | undefined) ??
+    env.SYNTH_BASE_URL ??
+    env.OPENAI_BASE_URL;
   if (embedModel && !embedUrl) throw new UsageError("--embed-model needs --embed-base-url or --base-url");
   const embedKey = (values["api-key"] as string | undefined) ?? env.SYNTH_API_KEY ?? env.OPENAI_API_KEY;
   const usage = new UsageMeter({
@@ -63,7 +73,8 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
   const concurrency = number(values, "concurrency", 8, { min: 1 });
   const farmUrl = (values.farm as string | undefined) ?? env.SYNTH_FARM_URL;
   const farmToken = (values["farm-token"] as string | undefined) ?? env.FARM_ADMIN_TOKEN;
-  const dedup = values["dedup-threshold"] === undefined ? undefined : number(values, "dedup-threshold", 0, { integer: false });
+  const dedup =
+    values["dedup-threshold"] === undefined ? undefined : number(values, "dedup-threshold", 0, { integer: false });
   return {
     work,
     envsDir: resolve(String(values.envs ?? join(ROOT, "envs"))),
@@ -72,10 +83,16 @@ export function contextFrom(values: Values, env: NodeJS.ProcessEnv = process.env
     retries: number(values, "retries", 3),
     dryRun,
     ...(values.limit !== undefined ? { limit: number(values, "limit", 0, { min: 1 }) } : {}),
-    farm: sharedFarm({ ...(farmUrl ? { url: farmUrl } : {}), ...(farmToken ? { token: farmToken } : {}), concurrency: number(values, "farm-concurrency", 2, { min: 1 }) }),
+    farm: sharedFarm({
+      ...(farmUrl ? { url: farmUrl } : {}),
+      ...(farmToken ? { token: farmToken } : {}),
+      concurrency: number(values, "farm-concurrency", 2, { min: 1 }),
+    }),
     llm: createLlmClient({
       endpoint,
-      ...(embedModel ? { embeddings: { baseUrl: embedUrl!, model: embedModel, ...(embedKey ? { apiKey: embedKey } : {}) } } : {}),
+      ...(embedModel
+        ? { embeddings: { baseUrl: embedUrl!, model: embedModel, ...(embedKey ? { apiKey: embedKey } : {}) } }
+        : {}),
       usage,
       ...(values["no-cache"] ? {} : { cache: new ResponseCache(files(work).cache) }),
       concurrency,

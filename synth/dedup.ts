@@ -11,7 +11,24 @@ export function cosine(a: number[], b: number[]): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-const STOP = new Set(["the", "and", "for", "with", "that", "this", "from", "their", "they", "can", "are", "users", "user", "app", "application", "platform"]);
+const STOP = new Set([
+  "the",
+  "and",
+  "for",
+  "with",
+  "that",
+  "this",
+  "from",
+  "their",
+  "they",
+  "can",
+  "are",
+  "users",
+  "user",
+  "app",
+  "application",
+  "platform",
+]);
 
 /** Content words, for the lexical fallback: lowercased, three letters or more, common filler left out. */
 export function words(text: string): Set<string> {
@@ -37,10 +54,15 @@ export interface Kept {
 }
 
 /** The most similar scenario already kept, if it is at or above the threshold. */
-export function duplicateOf(candidate: Kept, kept: Kept[], threshold: number): { env: string; similarity: number } | undefined {
+export function duplicateOf(
+  candidate: Kept,
+  kept: Kept[],
+  threshold: number,
+): { env: string; similarity: number } | undefined {
   let best: { env: string; similarity: number } | undefined;
   for (const k of kept) {
-    const similarity = candidate.vector && k.vector ? cosine(candidate.vector, k.vector) : lexicalSimilarity(candidate.text, k.text);
+    const similarity =
+      candidate.vector && k.vector ? cosine(candidate.vector, k.vector) : lexicalSimilarity(candidate.text, k.text);
     if (similarity >= threshold && (!best || similarity > best.similarity)) best = { env: k.env, similarity };
   }
   return best;

@@ -64,7 +64,12 @@ export type TaskCode = z.infer<typeof TaskCode>;
 export const DroppedTask = z.object({ id: z.string(), reasons: z.array(z.string()) });
 export type DroppedTask = z.infer<typeof DroppedTask>;
 
-export const VerifiersRecord = z.object({ env: z.string(), tasks: z.array(TaskCode), dropped: z.array(DroppedTask), ...outcome });
+export const VerifiersRecord = z.object({
+  env: z.string(),
+  tasks: z.array(TaskCode),
+  dropped: z.array(DroppedTask),
+  ...outcome,
+});
 export type VerifiersRecord = z.infer<typeof VerifiersRecord>;
 
 export const ValidateRecord = z.object({

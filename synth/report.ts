@@ -6,7 +6,11 @@ import { readJsonl } from "./jsonl.ts";
 import { describeUsage } from "./llm/usage.ts";
 import { ValidateRecord } from "./records.ts";
 
-const Dropped = z.looseObject({ env: z.string(), status: z.enum(["ok", "dropped"]), reasons: z.array(z.string()).default([]) });
+const Dropped = z.looseObject({
+  env: z.string(),
+  status: z.enum(["ok", "dropped"]),
+  reasons: z.array(z.string()).default([]),
+});
 
 /** report.md in the work folder: what was kept, what was dropped at which stage and why, what it cost. */
 export async function writeReport(ctx: SynthContext): Promise<string> {
@@ -15,7 +19,9 @@ export async function writeReport(ctx: SynthContext): Promise<string> {
   const lines = [`# Synthesis report`, ``, `## Valid environments (${validated.length})`, ``];
   for (const r of validated) {
     const report = r.report!;
-    lines.push(`- **${r.env}** — ${report.tools.length} tools, ${report.tasks.length} tasks, validated in ${report.ms} ms (${r.out ? relative(process.cwd(), r.out) : ""})`);
+    lines.push(
+      `- **${r.env}** — ${report.tools.length} tools, ${report.tasks.length} tasks, validated in ${report.ms} ms (${r.out ? relative(process.cwd(), r.out) : ""})`,
+    );
     for (const t of r.droppedTasks) lines.push(`  - dropped task ${t.id}: ${t.reasons.join("; ")}`);
   }
   lines.push(``, `## Dropped`, ``);

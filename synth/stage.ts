@@ -65,12 +65,18 @@ export async function runStage<I>(ctx: SynthContext, spec: StageSpec<I>): Promis
     }
   });
   bar.finish();
-  if (failures.length) throw new Error(`${spec.stage}: ${failures.length} item(s) failed and will be retried on a rerun:\n  ${failures.join("\n  ")}`);
+  if (failures.length)
+    throw new Error(
+      `${spec.stage}: ${failures.length} item(s) failed and will be retried on a rerun:\n  ${failures.join("\n  ")}`,
+    );
   return result;
 }
 
 /** The usable records of an earlier stage, by key. */
-export async function okRecords<S extends z.ZodType<{ env: string; status: "ok" | "dropped" }>>(file: string, schema: S): Promise<Map<string, z.infer<S>>> {
+export async function okRecords<S extends z.ZodType<{ env: string; status: "ok" | "dropped" }>>(
+  file: string,
+  schema: S,
+): Promise<Map<string, z.infer<S>>> {
   const records = await readJsonl(file, schema);
   return new Map(records.filter((r) => r.status === "ok").map((r) => [r.env, r]));
 }

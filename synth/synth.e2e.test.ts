@@ -38,13 +38,24 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const context = (name: string, extra: Record<string, string> = {}) => contextFrom({
-  work: join(tmp, name, "work"), envs: join(tmp, name, "envs"), "base-url": llm.url, model: "fake-model",
-  farm: farm.url.toString(), "farm-token": farm.token, concurrency: "4", ...extra,
-}, {});
+const context = (name: string, extra: Record<string, string> = {}) =>
+  contextFrom(
+    {
+      work: join(tmp, name, "work"),
+      envs: join(tmp, name, "envs"),
+      "base-url": llm.url,
+      model: "fake-model",
+      farm: farm.url.toString(),
+      "farm-token": farm.token,
+      concurrency: "4",
+      ...extra,
+    },
+    {},
+  );
 
 describe("synth all from seed names, against recorded LLM responses", () => {
-  const run = () => context("all", { seeds: join(FIXTURES, "seeds.jsonl"), "per-seed": "2", tasks: "3", "embed-model": "fake-embed" });
+  const run = () =>
+    context("all", { seeds: join(FIXTURES, "seeds.jsonl"), "per-seed": "2", tasks: "3", "embed-model": "fake-embed" });
   const work = () => files(join(tmp, "all", "work"));
   const envs = () => join(tmp, "all", "envs");
 
@@ -58,8 +69,14 @@ describe("synth all from seed names, against recorded LLM responses", () => {
     expect((await readdir(envs())).sort()).toEqual(["evernote-notebooks", "todoist-projects"]);
 
     const scenarios = await readJsonl(work().scenarios, ScenarioRecord);
-    expect(scenarios.find((s) => s.env === "weather-forecasts")).toMatchObject({ status: "dropped", reasons: [expect.stringMatching(/^unsuitable/)] });
-    expect(scenarios.find((s) => s.env === "evernote-notes")).toMatchObject({ status: "dropped", reasons: [expect.stringMatching(/^duplicate of evernote-notebooks/)] });
+    expect(scenarios.find((s) => s.env === "weather-forecasts")).toMatchObject({
+      status: "dropped",
+      reasons: [expect.stringMatching(/^unsuitable/)],
+    });
+    expect(scenarios.find((s) => s.env === "evernote-notes")).toMatchObject({
+      status: "dropped",
+      reasons: [expect.stringMatching(/^duplicate of evernote-notebooks/)],
+    });
 
     // Each broken reply went back and its repair is what was kept.
     const schema = (await readJsonl(work().schema, SchemaRecord)).find((r) => r.env === "evernote-notebooks")!;
@@ -67,21 +84,39 @@ describe("synth all from seed names, against recorded LLM responses", () => {
     const seed = (await readJsonl(work().seed, SeedRecord)).find((r) => r.env === "todoist-projects")!;
     expect(seed.sql).toContain("'Side hustle'");
     const tools = await readJsonl(work().tools, ToolsRecord);
-    expect(tools.map((t) => [t.env, t.status, t.tools.length]).sort()).toEqual([["evernote-notebooks", "ok", 10], ["todoist-projects", "ok", 12]]);
+    expect(tools.map((t) => [t.env, t.status, t.tools.length]).sort()).toEqual([
+      ["evernote-notebooks", "ok", 10],
+      ["todoist-projects", "ok", 12],
+    ]);
     expect(tools.every((t) => !t.code.includes("projcts") && !t.code.includes("[id]).title"))).toBe(true);
     const verifiers = await readJsonl(work().verifiers, VerifiersRecord);
-    const createNote = verifiers.find((v) => v.env === "evernote-notebooks")!.tasks.find((t) => t.id === "create-note")!;
+    const createNote = verifiers
+      .find((v) => v.env === "evernote-notebooks")!
+      .tasks.find((t) => t.id === "create-note")!;
     expect(createNote.verify).toContain("milk, eggs");
     const todoist = verifiers.find((v) => v.env === "todoist-projects")!;
     expect(todoist.tasks.map((t) => t.id)).toEqual(["add-task", "rename-project"]);
-    expect(todoist.dropped).toEqual([{ id: "complete-task", reasons: expect.arrayContaining([expect.stringContaining("no task 99")]) }]);
+    expect(todoist.dropped).toEqual([
+      { id: "complete-task", reasons: expect.arrayContaining([expect.stringContaining("no task 99")]) },
+    ]);
 
     const validated = await readJsonl(work().validate, ValidateRecord);
-    expect(validated.map((v) => [v.env, v.status, v.report?.tasks.length]).sort()).toEqual([["evernote-notebooks", "ok", 3], ["todoist-projects", "ok", 2]]);
+    expect(validated.map((v) => [v.env, v.status, v.report?.tasks.length]).sort()).toEqual([
+      ["evernote-notebooks", "ok", 3],
+      ["todoist-projects", "ok", 2],
+    ]);
     expect(await readdir(join(envs(), "todoist-projects", "tasks"))).not.toContain("complete-task.ts");
     // The one environment layout, importing the SDK by its package name from outside the repository.
-    expect((await readdir(join(envs(), "todoist-projects"))).sort()).toEqual(["index.ts", "schema.ts", "seed", "tasks", "tools"]);
-    expect(await readFile(join(envs(), "todoist-projects", "tools", "index.ts"), "utf8")).toMatch(/^import \{[^}]*\} from "worldfarm\/sdk";/);
+    expect((await readdir(join(envs(), "todoist-projects"))).sort()).toEqual([
+      "index.ts",
+      "schema.ts",
+      "seed",
+      "tasks",
+      "tools",
+    ]);
+    expect(await readFile(join(envs(), "todoist-projects", "tools", "index.ts"), "utf8")).toMatch(
+      /^import \{[^}]*\} from "worldfarm\/sdk";/,
+    );
     const report = await readFile(work().report, "utf8");
     expect(report).toContain("complete-task");
     expect(report).toContain("weather-forecasts");
@@ -95,14 +130,19 @@ describe("synth all from seed names, against recorded LLM responses", () => {
     }
     await client.uploadEnv(await buildEnv(join(envs(), "todoist-projects")));
     const mcp = new Client({ name: "synth-e2e", version: "1.0.0" });
-    await mcp.connect(new StreamableHTTPClientTransport(new URL("/v1/envs/todoist-projects/mcp", farm.url), {
-      requestInit: { headers: { authorization: `Bearer ${farm.token}` } },
-    }));
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL("/v1/envs/todoist-projects/mcp", farm.url), {
+        requestInit: { headers: { authorization: `Bearer ${farm.token}` } },
+      }),
+    );
     try {
       const { tools } = await mcp.listTools();
       expect(tools.map((t) => t.name)).toContain("create_task");
       expect(tools).toHaveLength(12);
-      const created = await mcp.callTool({ name: "create_task", arguments: { project_id: 1, content: "Buy paint", due_date: "2026-01-20" } });
+      const created = await mcp.callTool({
+        name: "create_task",
+        arguments: { project_id: 1, content: "Buy paint", due_date: "2026-01-20" },
+      });
       expect(created.isError).toBeFalsy();
       expect(JSON.stringify(created.content)).toContain("Buy paint");
       const refused = await mcp.callTool({ name: "complete_task", arguments: { id: 99 } });
@@ -126,20 +166,39 @@ test("import-awm carries schema and rows over, ports the Python, and validates",
   await runPipeline(ctx, "import-awm").finally(() => ctx.farm.dispose());
   const w = files(join(tmp, "awm", "work"));
   const scenarios = await readJsonl(w.scenarios, ScenarioRecord);
-  expect(scenarios.find((s) => s.env === "corner-bakery")).toMatchObject({ status: "dropped", reasons: [expect.stringContaining("FOREIGN KEY")] });
+  expect(scenarios.find((s) => s.env === "corner-bakery")).toMatchObject({
+    status: "dropped",
+    reasons: [expect.stringContaining("FOREIGN KEY")],
+  });
   const [validated] = await readJsonl(w.validate, ValidateRecord);
   expect(validated).toMatchObject({ env: "library-loans", status: "ok" });
-  expect(validated!.report!.tools.map((t) => t.tool).sort()).toEqual(["borrow_book", "list_books", "list_my_loans", "return_book"]);
-  expect(validated!.report!.tasks.map((t) => [t.task, t.ok])).toEqual([["task-1", true], ["task-2", true], ["task-3", true]]);
+  expect(validated!.report!.tools.map((t) => t.tool).sort()).toEqual([
+    "borrow_book",
+    "list_books",
+    "list_my_loans",
+    "return_book",
+  ]);
+  expect(validated!.report!.tasks.map((t) => [t.task, t.ok])).toEqual([
+    ["task-1", true],
+    ["task-2", true],
+    ["task-3", true],
+  ]);
   const schema = await readFile(join(tmp, "awm", "envs", "library-loans", "schema.ts"), "utf8");
   expect(schema).toContain("CREATE INDEX idx_loans_user");
 });
 
 describe("the CLI refuses bad input with a message and a non-zero exit", () => {
-  const cli = (...args: string[]) => promisify(execFile)(join(ROOT, "node_modules/.bin/node"), [join(ROOT, "cli/main.ts"), "synth", ...args], { cwd: tmp }).then(
-    ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-  );
+  const cli = (...args: string[]) =>
+    promisify(execFile)(join(ROOT, "node_modules/.bin/node"), [join(ROOT, "cli/main.ts"), "synth", ...args], {
+      cwd: tmp,
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
+      (err: { code: number; stdout: string; stderr: string }) => ({
+        code: err.code,
+        stdout: err.stdout,
+        stderr: err.stderr,
+      }),
+    );
 
   test("an unknown stage", { timeout: 30_000 }, async () => {
     const { code, stderr } = await cli("nonsense");
@@ -147,18 +206,36 @@ describe("the CLI refuses bad input with a message and a non-zero exit", () => {
     expect(stderr).toContain("name one stage");
   });
 
-  test("scenarios without seeds, and a malformed number: exit 2 with the usage, as the README says", { timeout: 60_000 }, async () => {
+  test("scenarios without seeds, and a malformed number: exit 2 with the usage, as the README says", {
+    timeout: 60_000,
+  }, async () => {
     const usage = expect.stringContaining("worldfarm synth <stage> [options]");
-    expect(await cli("scenarios", "--work", join(tmp, "cli"))).toMatchObject({ code: 2, stderr: expect.stringContaining("--seeds") });
+    expect(await cli("scenarios", "--work", join(tmp, "cli"))).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--seeds"),
+    });
     expect(await cli("all", "--dry-run", "--work", join(tmp, "cli"))).toMatchObject({ code: 2, stderr: usage });
     expect(await cli("tasks", "--retries", "lots")).toMatchObject({ code: 2, stderr: usage });
     expect((await cli("tasks", "--retries", "lots")).stderr).toContain("--retries must be an integer");
   });
 
   test("a dry run needs no LLM endpoint, and prints no warning", { timeout: 60_000 }, async () => {
-    const { code, stdout, stderr } = await promisify(execFile)(join(ROOT, "node_modules/.bin/node"),
-      [join(ROOT, "cli/main.ts"), "synth", "all", "--dry-run", "--limit", "1", "--seeds", join(FIXTURES, "seeds.jsonl"), "--work", join(tmp, "dry-bare")],
-      { cwd: tmp, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SYNTH_|OPENAI_)/.test(k))) }).then((r) => ({ code: 0, ...r }));
+    const { code, stdout, stderr } = await promisify(execFile)(
+      join(ROOT, "node_modules/.bin/node"),
+      [
+        join(ROOT, "cli/main.ts"),
+        "synth",
+        "all",
+        "--dry-run",
+        "--limit",
+        "1",
+        "--seeds",
+        join(FIXTURES, "seeds.jsonl"),
+        "--work",
+        join(tmp, "dry-bare"),
+      ],
+      { cwd: tmp, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SYNTH_|OPENAI_)/.test(k))) },
+    ).then((r) => ({ code: 0, ...r }));
     expect(code).toBe(0);
     expect(stdout).toContain("=== scenarios ((no --model) at (no --base-url))");
     expect(stderr).not.toMatch(/Warning/);
@@ -167,7 +244,20 @@ describe("the CLI refuses bad input with a message and a non-zero exit", () => {
   test("--dry-run prints the prompts, sends nothing and writes nothing", { timeout: 60_000 }, async () => {
     const before = llm.requests;
     const work = join(tmp, "dry");
-    const { code, stdout } = await cli("all", "--dry-run", "--limit", "1", "--seeds", join(FIXTURES, "seeds.jsonl"), "--work", work, "--base-url", llm.url, "--model", "m");
+    const { code, stdout } = await cli(
+      "all",
+      "--dry-run",
+      "--limit",
+      "1",
+      "--seeds",
+      join(FIXTURES, "seeds.jsonl"),
+      "--work",
+      work,
+      "--base-url",
+      llm.url,
+      "--model",
+      "m",
+    );
     expect(code).toBe(0);
     expect(stdout).toContain("Seed: Evernote");
     expect(llm.requests).toBe(before);

@@ -16,11 +16,23 @@ const MCP = { accept: "application/json, text/event-stream", "mcp-protocol-versi
 let inst: Created;
 
 /** A request as it reaches the Worker with another Host, and so another URL. */
-async function at(origin: string, path: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<Response> {
+async function at(
+  origin: string,
+  path: string,
+  init: RequestInit & { json?: unknown; token?: string } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set("content-type", "application/json");
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-  return worker.fetch(new Request(origin + path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }), env as Env, createExecutionContext());
+  return worker.fetch(
+    new Request(origin + path, {
+      ...init,
+      headers,
+      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+    }),
+    env as Env,
+    createExecutionContext(),
+  );
 }
 
 async function code(res: Response | Promise<Response>): Promise<[number, string | undefined]> {
@@ -29,7 +41,8 @@ async function code(res: Response | Promise<Response>): Promise<[number, string 
   return [r.status, body.error?.code];
 }
 
-const instanceCount = async () => ((await (await farm("/v1/instances?env=lab", { token: ADMIN })).json()) as { total: number }).total;
+const instanceCount = async () =>
+  ((await (await farm("/v1/instances?env=lab", { token: ADMIN })).json()) as { total: number }).total;
 
 beforeAll(async () => {
   await upload("lab", ADMIN);
@@ -40,9 +53,30 @@ beforeAll(async () => {
 const routes = () => [
   { label: "admin read", path: "/v1/envs", init: { token: ADMIN } },
   { label: "admin write", path: "/v1/envs/lab/instances", init: { method: "POST", json: {}, token: ADMIN } },
-  { label: "instance call", path: `/v1/instances/${inst.instanceId}/call`, init: { method: "POST", json: { tool: "list_notes" }, token: inst.token } },
-  { label: "instance MCP", path: `/v1/instances/${inst.instanceId}/mcp`, init: { method: "POST", json: listTools, headers: MCP, token: inst.token } },
-  { label: "env MCP", path: "/v1/envs/lab/mcp", init: { method: "POST", json: { ...listTools, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } }, headers: MCP, token: ADMIN } },
+  {
+    label: "instance call",
+    path: `/v1/instances/${inst.instanceId}/call`,
+    init: { method: "POST", json: { tool: "list_notes" }, token: inst.token },
+  },
+  {
+    label: "instance MCP",
+    path: `/v1/instances/${inst.instanceId}/mcp`,
+    init: { method: "POST", json: listTools, headers: MCP, token: inst.token },
+  },
+  {
+    label: "env MCP",
+    path: "/v1/envs/lab/mcp",
+    init: {
+      method: "POST",
+      json: {
+        ...listTools,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      },
+      headers: MCP,
+      token: ADMIN,
+    },
+  },
 ];
 
 describe("browsers on other origins", () => {
@@ -50,11 +84,25 @@ describe("browsers on other origins", () => {
     const before = await instanceCount();
     for (const { label, path, init } of routes()) {
       for (const origin of ["http://evil.example", "http://127.0.0.1:9999", "null"]) {
-        expect(await code(farm(path, { ...init, headers: { ...init.headers, origin } })), `${label} from ${origin}`).toEqual([403, "forbidden_origin"]);
+        expect(
+          await code(farm(path, { ...init, headers: { ...init.headers, origin } })),
+          `${label} from ${origin}`,
+        ).toEqual([403, "forbidden_origin"]);
       }
       // An <img> or <script> from another site sends no Origin, but Sec-Fetch-Site says where it came from.
-      expect(await code(farm(path, { ...init, headers: { ...init.headers, "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" } })), label).toEqual([403, "forbidden_origin"]);
-      const same = await farm(path, { ...init, headers: { ...init.headers, origin: BASE, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" } });
+      expect(
+        await code(
+          farm(path, {
+            ...init,
+            headers: { ...init.headers, "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" },
+          }),
+        ),
+        label,
+      ).toEqual([403, "forbidden_origin"]);
+      const same = await farm(path, {
+        ...init,
+        headers: { ...init.headers, origin: BASE, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" },
+      });
       expect(same.status, `${label} from the farm's own origin`).toBeLessThan(300);
     }
     // The two POSTs that create an instance (admin write, env MCP initialize) ran once each, from the own origin.
@@ -62,7 +110,9 @@ describe("browsers on other origins", () => {
   });
 
   it("may still follow a link to the farm: a top-level navigation is the user's own", async () => {
-    const res = await farm("/openapi.json", { headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" } });
+    const res = await farm("/openapi.json", {
+      headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -70,17 +120,39 @@ describe("browsers on other origins", () => {
     const before = await instanceCount();
     for (const { label, path, init } of routes().filter((r) => r.init.method === "POST")) {
       for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
-        const res = farm(path, { method: "POST", body: JSON.stringify(init.json), headers: { ...init.headers, "content-type": type }, token: init.token });
+        const res = farm(path, {
+          method: "POST",
+          body: JSON.stringify(init.json),
+          headers: { ...init.headers, "content-type": type },
+          token: init.token,
+        });
         expect(await code(res), `${label} as ${type}`).toEqual([415, "unsupported_media_type"]);
       }
       // Nor with no Content-Type at all.
-      const bare = new Request(BASE + path, { method: "POST", body: new Blob([JSON.stringify(init.json)]).stream(), headers: { ...init.headers, authorization: `Bearer ${init.token}` }, duplex: "half" } as RequestInit);
+      const bare = new Request(BASE + path, {
+        method: "POST",
+        body: new Blob([JSON.stringify(init.json)]).stream(),
+        headers: { ...init.headers, authorization: `Bearer ${init.token}` },
+        duplex: "half",
+      } as RequestInit);
       expect(bare.headers.get("content-type")).toBeNull();
-      expect(await code(worker.fetch(bare, env as Env, createExecutionContext())), `${label} without Content-Type`).toEqual([415, "unsupported_media_type"]);
+      expect(
+        await code(worker.fetch(bare, env as Env, createExecutionContext())),
+        `${label} without Content-Type`,
+      ).toEqual([415, "unsupported_media_type"]);
     }
     expect(await instanceCount()).toBe(before);
     // A charset parameter is still JSON; a POST with no body needs no Content-Type.
-    expect((await farm(`/v1/instances/${inst.instanceId}/call`, { method: "POST", body: '{"tool":"list_notes"}', headers: { "content-type": "application/json; charset=utf-8" }, token: inst.token })).status).toBe(200);
+    expect(
+      (
+        await farm(`/v1/instances/${inst.instanceId}/call`, {
+          method: "POST",
+          body: '{"tool":"list_notes"}',
+          headers: { "content-type": "application/json; charset=utf-8" },
+          token: inst.token,
+        })
+      ).status,
+    ).toBe(200);
     expect((await farm(`/v1/instances/${inst.instanceId}/reset`, { method: "POST", token: ADMIN })).status).toBe(200);
   });
 });
@@ -95,7 +167,12 @@ describe("Host names", () => {
   });
 
   it("loopback names work, and the URLs handed out name the host the request came to", async () => {
-    for (const origin of ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787", "http://farm.localhost"]) {
+    for (const origin of [
+      "http://127.0.0.1:8787",
+      "http://localhost:8787",
+      "http://[::1]:8787",
+      "http://farm.localhost",
+    ]) {
       const res = await at(origin, "/v1/envs/lab/instances", { method: "POST", json: {}, token: ADMIN });
       expect(res.status, origin).toBe(201);
       expect(((await res.json()) as Created).mcpUrl.startsWith(`${origin}/v1/instances/`), origin).toBe(true);
@@ -106,15 +183,27 @@ describe("Host names", () => {
     const configured = { ...(env as Env), FARM_ORIGIN: "https://farm.example.com" };
     const send = async (path: string, json: unknown) => {
       const ctx = createExecutionContext();
-      const res = await worker.fetch(new Request(`https://farm.example.com${path}`, {
-        method: "POST", body: JSON.stringify(json), headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` },
-      }), configured, ctx);
+      const res = await worker.fetch(
+        new Request(`https://farm.example.com${path}`, {
+          method: "POST",
+          body: JSON.stringify(json),
+          headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` },
+        }),
+        configured,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return res;
     };
     const created = (await (await send("/v1/envs/lab/instances", {})).json()) as Created;
     expect(created.mcpUrl).toBe(`https://farm.example.com/v1/instances/${created.instanceId}/mcp`);
-    const batch = (await (await send("/v1/batches", { tasks: [{ env: "lab", taskId: "count-notes" }], groupSize: 1, policy: { kind: "oracle" } })).json()) as { batchId: string; streamUrl: string };
+    const batch = (await (
+      await send("/v1/batches", {
+        tasks: [{ env: "lab", taskId: "count-notes" }],
+        groupSize: 1,
+        policy: { kind: "oracle" },
+      })
+    ).json()) as { batchId: string; streamUrl: string };
     expect(batch.streamUrl).toBe(`https://farm.example.com/v1/batches/${batch.batchId}/groups`);
   });
 });
@@ -122,9 +211,19 @@ describe("Host names", () => {
 describe("an operator's FARM_ALLOWED_ORIGINS", () => {
   it("lets the named origin through with CORS, and no other", async () => {
     const configured = { ...(env as Env), FARM_ALLOWED_ORIGINS: "https://inspector.example" };
-    const preflight = (origin: string) => worker.fetch(new Request(`${BASE}/v1/instances/${inst.instanceId}/mcp`, {
-      method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
-    }), configured, createExecutionContext());
+    const preflight = (origin: string) =>
+      worker.fetch(
+        new Request(`${BASE}/v1/instances/${inst.instanceId}/mcp`, {
+          method: "OPTIONS",
+          headers: {
+            origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization, content-type",
+          },
+        }),
+        configured,
+        createExecutionContext(),
+      );
     const allowed = await preflight("https://inspector.example");
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://inspector.example");
@@ -135,11 +234,24 @@ describe("an operator's FARM_ALLOWED_ORIGINS", () => {
 
 describe("who is admin", () => {
   it("only the holder of the admin token: no bearer, a wrong one, or a forged CF-Connecting-IP is refused", async () => {
-    for (const headers of [{} as Record<string, string>, { "cf-connecting-ip": "127.0.0.1" }, { "cf-connecting-ip": "::1" }, { "cf-connecting-ip": "127.evil.example" }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { "cf-connecting-ip": "127.0.0.1" },
+      { "cf-connecting-ip": "::1" },
+      { "cf-connecting-ip": "127.evil.example" },
+    ]) {
       expect(await code(farm("/v1/envs", { headers })), JSON.stringify(headers)).toEqual([401, "unauthorized"]);
     }
     expect(await code(farm("/v1/envs", { token: "wrong" }))).toEqual([401, "unauthorized"]);
-    expect(await code(farm(`/v1/instances/${inst.instanceId}/call`, { method: "POST", json: { tool: "list_notes" }, headers: { "cf-connecting-ip": "127.0.0.1" } }))).toEqual([401, "unauthorized"]);
+    expect(
+      await code(
+        farm(`/v1/instances/${inst.instanceId}/call`, {
+          method: "POST",
+          json: { tool: "list_notes" },
+          headers: { "cf-connecting-ip": "127.0.0.1" },
+        }),
+      ),
+    ).toEqual([401, "unauthorized"]);
     expect((await farm("/v1/envs", { token: ADMIN })).status).toBe(200);
   });
 

@@ -14,11 +14,26 @@ describe("with FARM_ADMIN_TOKEN set", () => {
 
   it("lets the instance token open only the instance's tools", async () => {
     await upload("lab", ADMIN);
-    const created = (await (await farm("/v1/envs/lab/instances", { method: "POST", json: {}, token: ADMIN })).json()) as any;
-    const tools = await farm(`/v1/instances/${created.instanceId}/call`, { method: "POST", json: { tool: "list_notes" }, token: created.token });
+    const created = (await (
+      await farm("/v1/envs/lab/instances", { method: "POST", json: {}, token: ADMIN })
+    ).json()) as any;
+    const tools = await farm(`/v1/instances/${created.instanceId}/call`, {
+      method: "POST",
+      json: { tool: "list_notes" },
+      token: created.token,
+    });
     expect(tools.status).toBe(200);
-    for (const [method, path] of [["POST", "reset"], ["GET", "state"], ["GET", "diff"], ["POST", "verify"]] as const) {
-      const res = await farm(`/v1/instances/${created.instanceId}/${path}`, { method, token: created.token, ...(method === "POST" ? { json: { taskId: "count-notes" } } : {}) });
+    for (const [method, path] of [
+      ["POST", "reset"],
+      ["GET", "state"],
+      ["GET", "diff"],
+      ["POST", "verify"],
+    ] as const) {
+      const res = await farm(`/v1/instances/${created.instanceId}/${path}`, {
+        method,
+        token: created.token,
+        ...(method === "POST" ? { json: { taskId: "count-notes" } } : {}),
+      });
       expect(res.status, path).toBe(401);
     }
   });

@@ -13,13 +13,12 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { DELETE_WAVE, deleteWave, startDeleting, type Deleting } from "../workers/orchestrator/batch/deletion.ts";
 import { farm, settled, startBatch, upload } from "./helpers.ts";
 
-const labBatch = (spec: Record<string, unknown>) => startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], policy: { kind: "oracle" }, ...spec });
+const labBatch = (spec: Record<string, unknown>) =>
+  startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], policy: { kind: "oracle" }, ...spec });
 
 beforeAll(async () => {
   await upload("lab");
 });
-
-
 
 async function deleteBatch(id: string, query = ""): Promise<BatchDeleted> {
   const res = await farm(`/v1/batches/${id}${query}`, { method: "DELETE" });
@@ -39,14 +38,18 @@ async function runDeletion(batchId: string): Promise<number> {
 async function stored(stub: DurableObjectStub): Promise<{ keys: number; tables: string[]; alarm: number | null }> {
   return runInDurableObject(stub, async (_object, state) => ({
     keys: [...state.storage.kv.list()].length,
-    tables: state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((t) => t.name),
+    tables: state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .toArray()
+      .map((t) => t.name),
     alarm: await state.storage.getAlarm(),
   }));
 }
 
 async function expectGone(batchId: string, rolloutIds: string[]): Promise<void> {
   expect(await stored(env.BATCH.getByName(batchId))).toEqual({ keys: 0, tables: [], alarm: null });
-  for (const id of rolloutIds) expect(await stored(env.ROLLOUT.getByName(id)), id).toEqual({ keys: 0, tables: [], alarm: null });
+  for (const id of rolloutIds)
+    expect(await stored(env.ROLLOUT.getByName(id)), id).toEqual({ keys: 0, tables: [], alarm: null });
 }
 
 async function errorOf(path: string): Promise<{ status: number; code: string; message: string }> {
@@ -68,7 +71,11 @@ describe("DELETE /v1/batches/:id", () => {
     expect(deleted).toMatchObject({ batchId, summaryKept: true });
     // From the first moment, before any wave has run.
     for (const path of [`/v1/batches/${batchId}`, `/v1/batches/${batchId}/rollouts`, `/v1/batches/${batchId}/groups`]) {
-      expect(await errorOf(path), path).toMatchObject({ status: 410, code: "batch_deleted", message: expect.stringContaining("was deleted") });
+      expect(await errorOf(path), path).toMatchObject({
+        status: 410,
+        code: "batch_deleted",
+        message: expect.stringContaining("was deleted"),
+      });
     }
     expect((await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" })).status).toBe(410);
     for (const path of [`/v1/rollouts/${ids[1]}`, `/v1/rollouts/${ids[1]}/diff`]) {
@@ -79,7 +86,13 @@ describe("DELETE /v1/batches/:id", () => {
     await expectGone(batchId, ids);
 
     const summary = (await runs()).find((b) => b.batchId === batchId);
-    expect(summary).toMatchObject({ state: "done", reward: done.reward, policyVersion: "gone-run@1", rollouts: 3, deletedAt: deleted.deletedAt });
+    expect(summary).toMatchObject({
+      state: "done",
+      reward: done.reward,
+      policyVersion: "gone-run@1",
+      rollouts: 3,
+      deletedAt: deleted.deletedAt,
+    });
     // Deleting again changes nothing, and says the waves are done.
     expect(deleted.purgedAt).toBeNull();
     expect(await deleteBatch(batchId)).toEqual({ ...deleted, purgedAt: expect.any(String) });
@@ -123,13 +136,22 @@ describe("DELETE /v1/batches/:id", () => {
     const ids = Array.from({ length: rollouts }, (_, k) => `${batchId}.g0.${k}`);
     await expectGone(batchId, ids);
     // The summary is the batch as it was stopped: cancelled, nothing completed.
-    expect((await runs()).find((b) => b.batchId === batchId)).toMatchObject({ state: "cancelled", counts: { completed: 0 } });
+    expect((await runs()).find((b) => b.batchId === batchId)).toMatchObject({
+      state: "cancelled",
+      counts: { completed: 0 },
+    });
     // A reader that reconnects is told why there is nothing.
-    expect(await errorOf(`/v1/batches/${batchId}/groups?cursor=0`)).toMatchObject({ status: 410, code: "batch_deleted" });
+    expect(await errorOf(`/v1/batches/${batchId}/groups?cursor=0`)).toMatchObject({
+      status: 410,
+      code: "batch_deleted",
+    });
   });
 
   it("deletes rollouts in waves of DELETE_WAVE, one wave an alarm", async () => {
-    const { batchId, rollouts } = await labBatch({ groupSize: DELETE_WAVE + 1, policy: { kind: "scripted", replies: [{ content: "done" }] } });
+    const { batchId, rollouts } = await labBatch({
+      groupSize: DELETE_WAVE + 1,
+      policy: { kind: "scripted", replies: [{ content: "done" }] },
+    });
     await settled(batchId);
     // One wave run by hand: no alarm can come between its last storage write and the read that follows it.
     const progress = await runInDurableObject(env.BATCH.getByName(batchId), async (_batch, state) => {
@@ -139,11 +161,16 @@ describe("DELETE /v1/batches/:id", () => {
     });
     expect(progress).toMatchObject({ nextSeq: DELETE_WAVE, retries: 0 });
     await runDeletion(batchId);
-    await expectGone(batchId, Array.from({ length: rollouts }, (_, k) => `${batchId}.g0.${k}`));
+    await expectGone(
+      batchId,
+      Array.from({ length: rollouts }, (_, k) => `${batchId}.g0.${k}`),
+    );
   });
 
   it("is described in /openapi.json", async () => {
-    const doc = (await (await farm("/openapi.json")).json()) as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
+    const doc = (await (await farm("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    };
     expect(doc.paths["/v1/batches/{id}"]!.delete!.parameters!.map((p) => p.name)).toEqual(["summary"]);
   });
 
@@ -174,7 +201,9 @@ describe("retention", () => {
     expect(done.expiresAt).toBe(new Date(finishedAt + 60_000).toISOString());
     // The batch holds an alarm for that moment; before it, the alarm only puts itself off again.
     const stub = env.BATCH.getByName(batchId);
-    expect(await runInDurableObject(stub, (_b, state) => state.storage.getAlarm())).toBeLessThanOrEqual(finishedAt + 60_000);
+    expect(await runInDurableObject(stub, (_b, state) => state.storage.getAlarm())).toBeLessThanOrEqual(
+      finishedAt + 60_000,
+    );
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await farm(`/v1/batches/${batchId}`)).status).toBe(200);
     expect(await runInDurableObject(stub, (_b, state) => state.storage.getAlarm())).toBe(finishedAt + 60_000);
@@ -184,7 +213,11 @@ describe("retention", () => {
     expect(await errorOf(`/v1/batches/${batchId}`)).toMatchObject({ status: 410, code: "batch_deleted" });
     expect((await farm(`/v1/rollouts/${batchId}.g0.0`)).status).toBe(410);
     await expectGone(batchId, [`${batchId}.g0.0`, `${batchId}.g0.1`]);
-    expect((await runs()).find((b) => b.batchId === batchId)).toMatchObject({ policyVersion: "retained@3", reward: done.reward, deletedAt: expect.any(String) });
+    expect((await runs()).find((b) => b.batchId === batchId)).toMatchObject({
+      policyVersion: "retained@3",
+      reward: done.reward,
+      deletedAt: expect.any(String),
+    });
   });
 
   it("keeps a batch for the farm's BATCH_RETAIN_SECONDS (7 days) by default, and forever with retainSeconds null", async () => {
@@ -202,7 +235,10 @@ describe("retention", () => {
   });
 
   it("refuses a retainSeconds under a minute", async () => {
-    const res = await farm("/v1/batches", { method: "POST", json: { tasks: { lab: "all" }, policy: { kind: "oracle" }, retainSeconds: 5 } });
+    const res = await farm("/v1/batches", {
+      method: "POST",
+      json: { tasks: { lab: "all" }, policy: { kind: "oracle" }, retainSeconds: 5 },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/retainSeconds/);
   });

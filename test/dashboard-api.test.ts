@@ -11,7 +11,12 @@ beforeAll(async () => {
 
 async function batch(policyVersion?: string, replies?: { content: string }[]): Promise<string> {
   const policy = replies ? { kind: "scripted", replies } : { kind: "oracle" };
-  const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 2, policy, ...(policyVersion ? { policyVersion } : {}) });
+  const { batchId } = await startBatch({
+    tasks: [{ env: "lab", taskId: "add-groceries" }],
+    groupSize: 2,
+    policy,
+    ...(policyVersion ? { policyVersion } : {}),
+  });
   await settled(batchId, { timeoutMs: 30_000 });
   return batchId;
 }
@@ -41,7 +46,11 @@ describe("GET /v1/runs", () => {
       [first, `${run}@1`, "done", 2, 0],
       [second, `${run}@2`, "done", 2, 1],
     ]);
-    expect(runs[0]!.batches[1]).toMatchObject({ rollouts: 2, counts: { completed: 2 }, rewardByEnv: { lab: { n: 2, mean: 1, std: 0 } } });
+    expect(runs[0]!.batches[1]).toMatchObject({
+      rollouts: 2,
+      counts: { completed: 2 },
+      rewardByEnv: { lab: { n: 2, mean: 1, std: 0 } },
+    });
     const unnamed = runs.find((r) => r.run === null);
     expect(unnamed?.batches.map((b) => b.batchId)).toContain(loose);
   });
@@ -56,17 +65,28 @@ describe("GET /v1/runs", () => {
 });
 
 describe("final batch summaries", () => {
-  const kept = () => runInDurableObject(env.FARM_INDEX.getByName("index"), (_index, state) =>
-    state.storage.sql.exec<{ id: string }>("SELECT id FROM batch_summaries").toArray().map((r) => r.id));
+  const kept = () =>
+    runInDurableObject(env.FARM_INDEX.getByName("index"), (_index, state) =>
+      state.storage.sql
+        .exec<{ id: string }>("SELECT id FROM batch_summaries")
+        .toArray()
+        .map((r) => r.id),
+    );
 
   it("are kept once a batch can no longer change, and never while it runs", async () => {
     const finished = await batch("kept@1");
     const policy = { kind: "openai", baseUrl: inject("fakePolicies").faulty, model: "m", maxRetries: 8, backoffMs: 0 };
-    const res = await farm("/v1/batches", { method: "POST", json: { tasks: { lab: ["add-groceries"] }, groupSize: 8, concurrency: 1, policy, policyVersion: "kept@2" } });
+    const res = await farm("/v1/batches", {
+      method: "POST",
+      json: { tasks: { lab: ["add-groceries"] }, groupSize: 8, concurrency: 1, policy, policyVersion: "kept@2" },
+    });
     const { batchId: running } = (await res.json()) as { batchId: string };
     const { runs } = (await (await farm("/v1/runs")).json()) as RunList;
     const run = runs.find((r) => r.run === "kept")!;
-    expect(run.batches.map((b) => [b.batchId, b.state])).toEqual([[finished, "done"], [running, "running"]]);
+    expect(run.batches.map((b) => [b.batchId, b.state])).toEqual([
+      [finished, "done"],
+      [running, "running"],
+    ]);
     expect(await kept()).toContain(finished);
     expect(await kept()).not.toContain(running);
     // Served from the farm index the second time, and the same.
@@ -79,7 +99,13 @@ describe("final batch summaries", () => {
 describe("the dashboard's API description", () => {
   it("describes what the dashboard reads", async () => {
     const doc = (await (await farm("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
-    for (const path of ["/v1/instances", "/v1/runs", "/v1/envs", "/v1/batches/{id}/rollouts", "/v1/rollouts/{id}/diff"]) {
+    for (const path of [
+      "/v1/instances",
+      "/v1/runs",
+      "/v1/envs",
+      "/v1/batches/{id}/rollouts",
+      "/v1/rollouts/{id}/diff",
+    ]) {
       expect(doc.paths[path]?.get, path).toBeDefined();
     }
   });

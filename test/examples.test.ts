@@ -37,7 +37,12 @@ describe.each(examples)("the $env example environment", ({ env, tool, minTools, 
     const fork = (await (await farm(`/v1/instances/${second.instanceId}/fork`, { method: "POST" })).json()) as Created;
     const diff = async (id: string) => (await farm(`/v1/instances/${id}/diff`)).json();
     expect(await diff(fork.instanceId)).toEqual(await diff(second.instanceId));
-    const verified = await (await farm(`/v1/instances/${fork.instanceId}/verify`, { method: "POST", json: { taskId: task.id, answer: task.referenceAnswer ?? null } })).json();
+    const verified = await (
+      await farm(`/v1/instances/${fork.instanceId}/verify`, {
+        method: "POST",
+        json: { taskId: task.id, answer: task.referenceAnswer ?? null },
+      })
+    ).json();
     expect(verified).toMatchObject({ complete: true });
   });
 
@@ -45,7 +50,11 @@ describe.each(examples)("the $env example environment", ({ env, tool, minTools, 
     await upload(env);
     const session = await connect(await createInstance(env));
     const tools = await session.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(inject("bundles")[env]!.manifest.tools.map((t) => t.name).sort());
+    expect(tools.map((t) => t.name).sort()).toEqual(
+      inject("bundles")
+        [env]!.manifest.tools.map((t) => t.name)
+        .sort(),
+    );
     expect(json(await session.callTool(tool, {}))).toBeTypeOf("object");
     await session.close();
   });

@@ -19,7 +19,12 @@ const solutions = {
 };
 
 function solutionsOf(env: EnvDef) {
-  return Object.fromEntries(env.tasks.map((t) => [t.prompt, { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) }]));
+  return Object.fromEntries(
+    env.tasks.map((t) => [
+      t.prompt,
+      { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) },
+    ]),
+  );
 }
 
 /** Starts the fake policy servers in Node, where workerd tests cannot listen on a port. */
@@ -39,15 +44,43 @@ export default async function setup(project: TestProject) {
     startFakePolicy({
       script: (request) => {
         const facts = String(request.messages.at(-1)?.content ?? "");
-        return { content: facts.includes('"complete":true') ? "VERDICT: completed\nThe database shows it." : "VERDICT: not\nNothing changed." };
+        return {
+          content: facts.includes('"complete":true')
+            ? "VERDICT: completed\nThe database shows it."
+            : "VERDICT: not\nNothing changed.",
+        };
       },
     }),
     startFakePolicy({ script: () => ({ content: "VERDICT: partially\nHalf of it." }) }),
     startFakePolicy({ latencyMs: 10_000 }),
     startFakePolicy({ ...faulty, seed: 9 }),
   ]);
-  const [clean, faultyServer, faultyTwin, failing, labServer, shopServer, judge, judgePartial, slow, busy] = servers.map((s) => `${s.url}/v1`) as [string, string, string, string, string, string, string, string, string, string];
-  const policies: FakePolicies = { task, clean, faulty: faultyServer, faultyTwin, failing, lab: labServer, shop: shopServer, judge, judgePartial, slow, busy };
+  const [clean, faultyServer, faultyTwin, failing, labServer, shopServer, judge, judgePartial, slow, busy] =
+    servers.map((s) => `${s.url}/v1`) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+  const policies: FakePolicies = {
+    task,
+    clean,
+    faulty: faultyServer,
+    faultyTwin,
+    failing,
+    lab: labServer,
+    shop: shopServer,
+    judge,
+    judgePartial,
+    slow,
+    busy,
+  };
   project.provide("fakePolicies", policies);
   const webhook = await startWebhookReceiver(3);
   project.provide("webhook", { url: webhook.url, failures: 3 });

@@ -37,7 +37,11 @@ export async function createInstance(env: string, options: Record<string, unknow
 }
 
 export async function call(created: Created, tool: string, args: Record<string, unknown> = {}) {
-  const res = await farm(`/v1/instances/${created.instanceId}/call`, { method: "POST", json: { tool, args }, token: created.token });
+  const res = await farm(`/v1/instances/${created.instanceId}/call`, {
+    method: "POST",
+    json: { tool, args },
+    token: created.token,
+  });
   return (await res.json()) as { ok: boolean; result?: unknown; message?: string; kind?: string };
 }
 
@@ -45,7 +49,11 @@ export async function call(created: Created, tool: string, args: Record<string, 
 export function farmApi(token?: string): FarmApi {
   return {
     async request<T>(method: string, path: string, { body }: { body?: unknown } = {}): Promise<T> {
-      const res = await farm(path, { method, ...(body !== undefined ? { json: body } : {}), ...(token ? { token } : {}) });
+      const res = await farm(path, {
+        method,
+        ...(body !== undefined ? { json: body } : {}),
+        ...(token ? { token } : {}),
+      });
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     },

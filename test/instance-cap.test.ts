@@ -24,7 +24,9 @@ async function refused(res: Response): Promise<void> {
 const live = async () => ((await (await farm("/v1/instances")).json()) as InstanceList).total;
 
 const initialize = JSON.stringify({
-  jsonrpc: "2.0", id: 1, method: "initialize",
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
   params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "cap-test", version: "1" } },
 });
 
@@ -36,10 +38,17 @@ describe("the live instance cap", () => {
 
     await refused(await farm("/v1/envs/lab/instances", { method: "POST", json: {} }));
     await refused(await farm(`/v1/instances/${made[0]!.instanceId}/fork`, { method: "POST" }));
-    await refused(await farm("/v1/envs/lab/mcp", {
-      method: "POST", body: initialize,
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" },
-    }));
+    await refused(
+      await farm("/v1/envs/lab/mcp", {
+        method: "POST",
+        body: initialize,
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-11-25",
+        },
+      }),
+    );
     // Nothing was built for the refused ones, and the live worlds still answer.
     expect(await live()).toBe(3);
     expect(await call(made[1]!, "add_note", { title: "still here" })).toMatchObject({ ok: true });
@@ -56,7 +65,9 @@ describe("the live instance cap", () => {
     try {
       expect(await live()).toBe(3);
       // A world made for an MCP session idles out after MCP_SESSION_TTL_SECONDS (5 minutes), not the API's hour.
-      const info = await runInDurableObject(env.ENV_INSTANCE.getByName(session.sessionId()!), (_i, state) => state.storage.kv.get<{ ttlMs: number }>("meta"));
+      const info = await runInDurableObject(env.ENV_INSTANCE.getByName(session.sessionId()!), (_i, state) =>
+        state.storage.kv.get<{ ttlMs: number }>("meta"),
+      );
       expect(info!.ttlMs).toBe(300_000);
     } finally {
       await session.terminate();

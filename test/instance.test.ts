@@ -20,7 +20,10 @@ describe("an instance's world", () => {
     const inst = await createInstance("lab");
     expect(await notes(inst)).toEqual(["note 1", "note 2", "note 3", "note 4", "note 5"]);
     const state = await json(farm(`/v1/instances/${inst.instanceId}/state`));
-    expect(state.tables).toEqual([{ name: "notes", rows: 5 }, { name: "tokens", rows: 0 }]);
+    expect(state.tables).toEqual([
+      { name: "notes", rows: 5 },
+      { name: "tokens", rows: 0 },
+    ]);
   });
 
   it("keeps instances isolated: writes in one are not seen in another", async () => {
@@ -34,7 +37,12 @@ describe("an instance's world", () => {
   it("refuses one instance's token on another", async () => {
     const a = await createInstance("lab");
     const b = await createInstance("lab");
-    const res = await farm(`/v1/instances/${b.instanceId}/call`, { method: "POST", json: { tool: "list_notes" }, token: a.token, headers: { "cf-connecting-ip": "203.0.113.9" } });
+    const res = await farm(`/v1/instances/${b.instanceId}/call`, {
+      method: "POST",
+      json: { tool: "list_notes" },
+      token: a.token,
+      headers: { "cf-connecting-ip": "203.0.113.9" },
+    });
     expect(res.status).toBe(401);
     expect((await json(res)).error.code).toBe("unauthorized");
   });
@@ -156,17 +164,27 @@ describe("verify", () => {
     for (const t of tasks) {
       const solved = await createInstance("lab");
       for (const step of t.solution) expect((await call(solved, step.tool, step.args)).ok).toBe(true);
-      const yes = await json(farm(`/v1/instances/${solved.instanceId}/verify`, { method: "POST", json: { taskId: t.id, answer: t.referenceAnswer ?? null } }));
+      const yes = await json(
+        farm(`/v1/instances/${solved.instanceId}/verify`, {
+          method: "POST",
+          json: { taskId: t.id, answer: t.referenceAnswer ?? null },
+        }),
+      );
       expect(yes, t.id).toMatchObject({ taskId: t.id, complete: true });
       const idle = await createInstance("lab");
-      const no = await json(farm(`/v1/instances/${idle.instanceId}/verify`, { method: "POST", json: { taskId: t.id } }));
+      const no = await json(
+        farm(`/v1/instances/${idle.instanceId}/verify`, { method: "POST", json: { taskId: t.id } }),
+      );
       expect(no, t.id).toMatchObject({ complete: false });
     }
   });
 
   it("stops a verifier that loops forever with a clear error", async () => {
     const inst = await createInstance("lab");
-    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: "spin-verifier" } });
+    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, {
+      method: "POST",
+      json: { taskId: "spin-verifier" },
+    });
     expect(res.status).toBe(422);
     expect((await json(res)).error.code).toBe("runaway");
     expect(await notes(inst)).toHaveLength(5);
@@ -174,7 +192,10 @@ describe("verify", () => {
 
   it("refuses the network to environment code", async () => {
     const inst = await createInstance("lab");
-    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: "reach-out" } });
+    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, {
+      method: "POST",
+      json: { taskId: "reach-out" },
+    });
     expect(res.status).toBe(422);
     const body = await json(res);
     expect(body.error.code).toBe("verifier_error");
@@ -214,8 +235,12 @@ describe("lifecycle", () => {
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await farm(`/v1/instances/${inst.instanceId}`)).status).toBe(404);
-    expect(await runInDurableObject(stub, async (_, state) => [[...state.storage.kv.list()].length, await state.storage.getAlarm()]))
-      .toEqual([0, null]);
+    expect(
+      await runInDurableObject(stub, async (_, state) => [
+        [...state.storage.kv.list()].length,
+        await state.storage.getAlarm(),
+      ]),
+    ).toEqual([0, null]);
   });
 
   it("answers 404 for unknown and malformed instance ids", async () => {

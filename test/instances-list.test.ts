@@ -58,7 +58,9 @@ describe("GET /v1/instances", () => {
   it("forgets an entry whose instance is gone without having said so", async () => {
     const inst = await createInstance("lab");
     const before = await list("?env=lab");
-    await runInDurableObject(env.ENV_INSTANCE.getByName(inst.instanceId), (_instance, state) => state.storage.deleteAll());
+    await runInDurableObject(env.ENV_INSTANCE.getByName(inst.instanceId), (_instance, state) =>
+      state.storage.deleteAll(),
+    );
     const after = await list("?env=lab");
     expect(ids(after)).not.toContain(inst.instanceId);
     expect(after.total).toBe(before.total - 1);
@@ -67,7 +69,9 @@ describe("GET /v1/instances", () => {
 
   it("lists forks and MCP-session worlds too", async () => {
     const inst = await createInstance("lab");
-    const fork = (await (await farm(`/v1/instances/${inst.instanceId}/fork`, { method: "POST" })).json()) as { instanceId: string };
+    const fork = (await (await farm(`/v1/instances/${inst.instanceId}/fork`, { method: "POST" })).json()) as {
+      instanceId: string;
+    };
     expect(ids(await list("?env=lab"))).toEqual(expect.arrayContaining([inst.instanceId, fork.instanceId]));
   });
 

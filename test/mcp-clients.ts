@@ -8,8 +8,17 @@ import { farmFetch, type Created } from "./helpers.ts";
 export interface ToolListing {
   name: string;
   description?: string;
-  inputSchema: { type: string; properties?: Record<string, { type?: string; description?: string }>; required?: string[] };
-  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
+  inputSchema: {
+    type: string;
+    properties?: Record<string, { type?: string; description?: string }>;
+    required?: string[];
+  };
+  annotations?: {
+    readOnlyHint?: boolean;
+    destructiveHint?: boolean;
+    idempotentHint?: boolean;
+    openWorldHint?: boolean;
+  };
 }
 
 export interface ToolResult {
@@ -57,7 +66,10 @@ export async function legacySession(url: string, options: { token?: string; offe
         return JSON.stringify(message);
       }
     : undefined;
-  const transport = new LegacyTransport(new URL(url), { fetch: recordingFetch(sent, rewrite), requestInit: auth(options.token) });
+  const transport = new LegacyTransport(new URL(url), {
+    fetch: recordingFetch(sent, rewrite),
+    requestInit: auth(options.token),
+  });
   const client = new LegacyClient({ name: "mcp-test-legacy", version: "1.0.0" });
   await client.connect(transport);
   return {
@@ -72,10 +84,19 @@ export async function legacySession(url: string, options: { token?: string; offe
 }
 
 /** A 2.x client pinned to 2026-07-28: it connects with server/discover and sends the per-request _meta envelope. */
-export async function modernSession(url: string, options: { token?: string } = {}): Promise<Session & { era: string | undefined }> {
+export async function modernSession(
+  url: string,
+  options: { token?: string } = {},
+): Promise<Session & { era: string | undefined }> {
   const sent: Headers[] = [];
-  const transport = new ModernTransport(new URL(url), { fetch: recordingFetch(sent), requestInit: auth(options.token) });
-  const client = new ModernClient({ name: "mcp-test-modern", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+  const transport = new ModernTransport(new URL(url), {
+    fetch: recordingFetch(sent),
+    requestInit: auth(options.token),
+  });
+  const client = new ModernClient(
+    { name: "mcp-test-modern", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
   await client.connect(transport);
   return {
     version: client.getNegotiatedProtocolVersion(),

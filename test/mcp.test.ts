@@ -18,7 +18,9 @@ const ENV_MCP = `${BASE}/v1/envs/lab/mcp`;
 const RUNAWAY = /probable infinite loop/;
 
 async function noteTitles(session: Session): Promise<string[]> {
-  return json<{ notes: { id: number; title: string }[] }>(await session.callTool("list_notes")).notes.map((n) => n.title);
+  return json<{ notes: { id: number; title: string }[] }>(await session.callTool("list_notes")).notes.map(
+    (n) => n.title,
+  );
 }
 
 const SEEDED = ["note 1", "note 2", "note 3", "note 4", "note 5"];
@@ -28,11 +30,21 @@ const SEEDED = ["note 1", "note 2", "note 3", "note 4", "note 5"];
 
 interface RpcReply {
   status: number;
-  body: { jsonrpc?: string; id?: unknown; result?: Record<string, unknown>; error?: { code: number | string; message: string } };
+  body: {
+    jsonrpc?: string;
+    id?: unknown;
+    result?: Record<string, unknown>;
+    error?: { code: number | string; message: string };
+  };
 }
 
 /** POSTs a body to an MCP endpoint and reads the reply, whether it came as JSON or as one SSE message. */
-async function rawPost(path: string, body: BodyInit, headers: Record<string, string> = {}, token?: string): Promise<RpcReply> {
+async function rawPost(
+  path: string,
+  body: BodyInit,
+  headers: Record<string, string> = {},
+  token?: string,
+): Promise<RpcReply> {
   const res = await farm(path, {
     method: "POST",
     body,
@@ -43,14 +55,22 @@ async function rawPost(path: string, body: BodyInit, headers: Record<string, str
   if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
     return { status: res.status, body: raw ? JSON.parse(raw) : {} };
   }
-  const data = raw.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim());
+  const data = raw
+    .split("\n")
+    .filter((l) => l.startsWith("data:"))
+    .map((l) => l.slice(5).trim());
   expect(data.length).toBeGreaterThan(0);
   return { status: res.status, body: JSON.parse(data[0]!) };
 }
 
 /** A 2025-era request: stateless serving answers it without an initialize first. */
 function legacyRpc(inst: Created, message: unknown, version = "2025-11-25") {
-  return rawPost(new URL(inst.mcpUrl).pathname, JSON.stringify(message), { "mcp-protocol-version": version }, inst.token);
+  return rawPost(
+    new URL(inst.mcpUrl).pathname,
+    JSON.stringify(message),
+    { "mcp-protocol-version": version },
+    inst.token,
+  );
 }
 
 /** A 2026-07-28 request: the version header, the Mcp-Method (and Mcp-Name) headers, and the _meta envelope. */
@@ -69,8 +89,6 @@ function modernRpc(inst: Created, method: string, params: Record<string, unknown
 const randomHex = () => crypto.randomUUID().replaceAll("-", "");
 
 // ---------------------------------------------------------------------------------------------------------------
-
-
 
 describe.each(revisions)("instance MCP with a $revision client", ({ revision, connect }) => {
   it(`negotiates ${revision} and sends it on every later request`, async () => {
@@ -125,7 +143,10 @@ describe.each(revisions)("instance MCP with a $revision client", ({ revision, co
 
   it("rejects a call to an unknown tool with a -32602 protocol error, not a tool result", async () => {
     const session = await connect(await createInstance("lab"));
-    await expect(session.callTool("no_such_tool")).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("no_such_tool") });
+    await expect(session.callTool("no_such_tool")).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining("no_such_tool"),
+    });
     await session.close();
   });
 
@@ -145,7 +166,9 @@ describe("instance MCP auth", () => {
 
   it("answers 401 with {error:{code,message}} when there is no bearer token", async () => {
     const inst = await createInstance("lab");
-    const reply = await rawPost(new URL(inst.mcpUrl).pathname, JSON.stringify(listTools), { "mcp-protocol-version": "2025-11-25" });
+    const reply = await rawPost(new URL(inst.mcpUrl).pathname, JSON.stringify(listTools), {
+      "mcp-protocol-version": "2025-11-25",
+    });
     expect(reply.status).toBe(401);
     expect(reply.body).toEqual({ error: { code: "unauthorized", message: expect.stringContaining("instance token") } });
   });
@@ -153,7 +176,12 @@ describe("instance MCP auth", () => {
   it("answers 401 to another instance's token", async () => {
     const a = await createInstance("lab");
     const b = await createInstance("lab");
-    const reply = await rawPost(new URL(b.mcpUrl).pathname, JSON.stringify(listTools), { "mcp-protocol-version": "2025-11-25" }, a.token);
+    const reply = await rawPost(
+      new URL(b.mcpUrl).pathname,
+      JSON.stringify(listTools),
+      { "mcp-protocol-version": "2025-11-25" },
+      a.token,
+    );
     expect(reply.status).toBe(401);
     expect(reply.body.error).toMatchObject({ code: "unauthorized" });
     // and a real client holding the wrong token cannot connect at all
@@ -162,7 +190,12 @@ describe("instance MCP auth", () => {
   });
 
   it("answers 401 to a made-up token, even for an instance that does not exist", async () => {
-    const reply = await rawPost(`/v1/instances/${randomHex()}/mcp`, JSON.stringify(listTools), { "mcp-protocol-version": "2025-11-25" }, "not-a-real-token");
+    const reply = await rawPost(
+      `/v1/instances/${randomHex()}/mcp`,
+      JSON.stringify(listTools),
+      { "mcp-protocol-version": "2025-11-25" },
+      "not-a-real-token",
+    );
     expect(reply.status).toBe(401);
     expect(reply.body.error).toMatchObject({ code: "unauthorized" });
   });
@@ -259,10 +292,16 @@ describe("per-environment MCP sessions (/v1/envs/:env/mcp)", () => {
 
   it("answers 404 to a malformed or unknown session id", async () => {
     const list = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
-    const malformed = await rawPost("/v1/envs/lab/mcp", list, { "mcp-protocol-version": "2025-11-25", "mcp-session-id": "not-a-session" });
+    const malformed = await rawPost("/v1/envs/lab/mcp", list, {
+      "mcp-protocol-version": "2025-11-25",
+      "mcp-session-id": "not-a-session",
+    });
     expect(malformed.status).toBe(404);
     expect(malformed.body.error).toMatchObject({ code: -32001 });
-    const unknown = await rawPost("/v1/envs/lab/mcp", list, { "mcp-protocol-version": "2025-11-25", "mcp-session-id": randomHex() });
+    const unknown = await rawPost("/v1/envs/lab/mcp", list, {
+      "mcp-protocol-version": "2025-11-25",
+      "mcp-session-id": randomHex(),
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -306,16 +345,24 @@ describe("the direct tools/call path", () => {
         expect(single.body.id).toBe(id);
       }
     }
-    expect(json(await legacySession(inst.mcpUrl, { token: inst.token }).then((s) => s.callTool("list_notes")))).toHaveProperty("notes");
+    expect(
+      json(await legacySession(inst.mcpUrl, { token: inst.token }).then((s) => s.callTool("list_notes"))),
+    ).toHaveProperty("notes");
   });
 
   it("takes a plain single tools/call of a known tool, and nothing else", () => {
     const known = new Set(["list_notes"]);
-    const req = (headers: Record<string, string> = {}) => new Request("http://farm.test/", {
-      method: "POST", headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers },
-    });
+    const req = (headers: Record<string, string> = {}) =>
+      new Request("http://farm.test/", {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers },
+      });
     const call = { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "list_notes", arguments: { a: 1 } } };
-    expect(directToolCall(req({ "mcp-protocol-version": "2025-06-18" }), call, known)).toEqual({ id: 3, name: "list_notes", args: { a: 1 } });
+    expect(directToolCall(req({ "mcp-protocol-version": "2025-06-18" }), call, known)).toEqual({
+      id: 3,
+      name: "list_notes",
+      args: { a: 1 },
+    });
     for (const [what, request, body] of [
       ["a batch", req(), [call]],
       ["an unknown tool", req(), { ...call, params: { name: "other" } }],
@@ -325,14 +372,16 @@ describe("the direct tools/call path", () => {
       ["an unsupported version", req({ "mcp-protocol-version": "2026-07-28" }), call],
       ["Accept without SSE", req({ accept: "application/json" }), call],
       ["text/plain", req({ "content-type": "text/plain" }), call],
-    ] as const) expect(directToolCall(request, body, known), what).toBeUndefined();
+    ] as const)
+      expect(directToolCall(request, body, known), what).toBeUndefined();
   });
 
   it("leaves to the SDK what it does not plainly accept, which answers it as an error", async () => {
     const inst = await createInstance("lab");
     const path = new URL(inst.mcpUrl).pathname;
     const call = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "list_notes", arguments: {} } };
-    const post = (message: unknown, headers: Record<string, string> = {}) => rawPost(path, JSON.stringify(message), headers, inst.token);
+    const post = (message: unknown, headers: Record<string, string> = {}) =>
+      rawPost(path, JSON.stringify(message), headers, inst.token);
     const unsupported = await post(call, { "mcp-protocol-version": "1999-01-01" });
     expect(unsupported.status).toBe(400);
     const notAcceptable = await post(call, { accept: "application/json" });
@@ -351,7 +400,12 @@ describe("MCP bad input", () => {
     const inst = await createInstance("lab");
     const path = new URL(inst.mcpUrl).pathname;
     for (const version of ["2025-06-18", "2025-11-25", "2026-07-28"]) {
-      const reply = await rawPost(path, '{"jsonrpc": "2.0", "id": 1, "method": ', { "mcp-protocol-version": version }, inst.token);
+      const reply = await rawPost(
+        path,
+        '{"jsonrpc": "2.0", "id": 1, "method": ',
+        { "mcp-protocol-version": version },
+        inst.token,
+      );
       expect(reply.status, version).toBe(400);
       expect(reply.body, version).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32700 } });
     }
@@ -367,7 +421,12 @@ describe("MCP bad input", () => {
 
   it("answers tools/call of an unknown tool with -32602 (raw 2025 and 2026 requests)", async () => {
     const inst = await createInstance("lab");
-    const legacy = await legacyRpc(inst, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "nope", arguments: {} } });
+    const legacy = await legacyRpc(inst, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "nope", arguments: {} },
+    });
     expect(legacy.body).toMatchObject({ error: { code: -32602, message: expect.stringContaining('"nope"') } });
     expect(legacy.body.result).toBeUndefined();
     const modern = await modernRpc(inst, "tools/call", { name: "nope", arguments: {} });
@@ -450,17 +509,29 @@ describe("MCP bad input", () => {
 
   it("answers a body over 1 MiB with 413, on the instance and the per-env endpoint", async () => {
     const inst = await createInstance("lab");
-    const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "add_note", arguments: { title: "x".repeat(1024 * 1024) } } });
+    const big = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "add_note", arguments: { title: "x".repeat(1024 * 1024) } },
+    });
     expect(big.length).toBeGreaterThan(1024 * 1024);
     const headers = { "mcp-protocol-version": "2025-11-25" };
     const onInstance = await rawPost(new URL(inst.mcpUrl).pathname, big, headers, inst.token);
     expect(onInstance.status).toBe(413);
-    expect(onInstance.body).toEqual({ error: { code: "payload_too_large", message: expect.stringContaining("1048576") } });
+    expect(onInstance.body).toEqual({
+      error: { code: "payload_too_large", message: expect.stringContaining("1048576") },
+    });
     const onEnv = await rawPost("/v1/envs/lab/mcp", big, headers);
     expect(onEnv.status).toBe(413);
     expect(onEnv.body.error).toMatchObject({ code: "payload_too_large" });
     // a body just under the limit still gets through to the tool
-    const fits = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "add_note", arguments: { title: "y".repeat(1000 * 1000) } } });
+    const fits = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "add_note", arguments: { title: "y".repeat(1000 * 1000) } },
+    });
     const ok = await rawPost(new URL(inst.mcpUrl).pathname, fits, headers, inst.token);
     expect(ok.status).toBe(200);
     expect(ok.body.result).toMatchObject({ content: [{ type: "text", text: '{"id":6}' }] });
@@ -481,7 +552,11 @@ describe("MCP bad input", () => {
       method: "POST",
       body: stream,
       token: inst.token,
-      headers: { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-protocol-version": "2025-11-25" },
+      headers: {
+        accept: "application/json, text/event-stream",
+        "content-type": "application/json",
+        "mcp-protocol-version": "2025-11-25",
+      },
     });
     expect(res.status).toBe(413);
   });
@@ -492,7 +567,13 @@ describe("MCP bad input", () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: "instance_not_found", message: expect.any(String) } });
     const inst = await createInstance("lab");
-    for (const bad of ["xyz", inst.instanceId.toUpperCase(), inst.instanceId.slice(1), `${inst.instanceId}0`, "..%2F"]) {
+    for (const bad of [
+      "xyz",
+      inst.instanceId.toUpperCase(),
+      inst.instanceId.slice(1),
+      `${inst.instanceId}0`,
+      "..%2F",
+    ]) {
       const get = await farm(`/v1/instances/${bad}`);
       expect(get.status, bad).toBe(404);
       expect(await get.json(), bad).toMatchObject({ error: { code: "instance_not_found" } });

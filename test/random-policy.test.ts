@@ -19,7 +19,12 @@ describe("the random policy", () => {
 
   it("is a low baseline: a random batch completes with low rewards", async () => {
     await upload("shop");
-    const { batchId, rollouts } = await startBatch({ tasks: { shop: "all" }, groupSize: 2, policy: { kind: "random" }, maxTurns: 6 });
+    const { batchId, rollouts } = await startBatch({
+      tasks: { shop: "all" },
+      groupSize: 2,
+      policy: { kind: "random" },
+      maxTurns: 6,
+    });
     const status = await settled(batchId, { timeoutMs: 300_000 });
     expect(status.counts).toMatchObject({ completed: rollouts, failed: 0 });
     expect(status.reward.mean).toBeLessThan(0.2);

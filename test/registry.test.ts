@@ -34,7 +34,11 @@ describe("a broken bundle upload", () => {
   const put = (body: unknown, name = "lab") => farm(`/v1/envs/${name}`, { method: "PUT", json: body });
 
   it("is refused when the body is not JSON", async () => {
-    const res = await farm("/v1/envs/lab", { method: "PUT", body: "{nope", headers: { "content-type": "application/json" } });
+    const res = await farm("/v1/envs/lab", {
+      method: "PUT",
+      body: "{nope",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(400);
     expect((await json(res)).error.code).toBe("invalid_json");
   });
@@ -58,7 +62,8 @@ describe("a broken bundle upload", () => {
   it("is refused when the module does not load, with the reason", async () => {
     const module = "export const World = ;";
     const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(module)))]
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
     const bundle = lab();
     bundle.module = module;
     bundle.manifest.bundleId = digest;

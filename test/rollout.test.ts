@@ -17,7 +17,9 @@ beforeAll(async () => {
   for (const name of ["shop", "tracker", "lab"]) await upload(name);
 });
 
-async function rollout(input: Omit<SpecInput, "rolloutId" | "bundleId">): Promise<{ result: RolloutResult; id: string }> {
+async function rollout(
+  input: Omit<SpecInput, "rolloutId" | "bundleId">,
+): Promise<{ result: RolloutResult; id: string }> {
   const id = crypto.randomUUID();
   const stub = env.ROLLOUT.getByName(id);
   await stub.start({ rolloutId: id, bundleId: bundles()[input.env]!.manifest.bundleId, ...input });
@@ -28,10 +30,18 @@ async function rollout(input: Omit<SpecInput, "rolloutId" | "bundleId">): Promis
 describe.each(["openai-tools", "awm-xml"] as const)("an oracle rollout in %s", (toolFormat) => {
   it.each(["shop", "tracker"])("completes every %s task with reward 1", async (name) => {
     const tasks = bundles()[name]!.manifest.tasks;
-    const results = await Promise.all(tasks.map(async (t) =>
-      (await rollout({ env: name, taskId: t.id, policy: { kind: "oracle" }, toolFormat, maxTurns: 30 })).result));
+    const results = await Promise.all(
+      tasks.map(
+        async (t) =>
+          (await rollout({ env: name, taskId: t.id, policy: { kind: "oracle" }, toolFormat, maxTurns: 30 })).result,
+      ),
+    );
     for (const [i, r] of results.entries()) {
-      expect({ task: r.taskId, reward: r.reward, stop: r.stopReason }).toEqual({ task: tasks[i]!.id, reward: 1, stop: "answered" });
+      expect({ task: r.taskId, reward: r.reward, stop: r.stopReason }).toEqual({
+        task: tasks[i]!.id,
+        reward: 1,
+        stop: "answered",
+      });
       expect(r.numTurns).toBe(tasks[i]!.solution.length + 1);
       expect(r.lossWeight).toBe(1);
       expect(r.turns.every((t) => t.formatOk)).toBe(true);
@@ -43,14 +53,23 @@ describe("rollout scoring", () => {
   const task = "add-groceries";
 
   it("gives a no-op answer reward 0", async () => {
-    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [{ content: "I don't know" }] } });
+    const { result } = await rollout({
+      env: "lab",
+      taskId: task,
+      policy: { kind: "scripted", replies: [{ content: "I don't know" }] },
+    });
     expect(result).toMatchObject({ status: "completed", stopReason: "answered", reward: 0, answer: "I don't know" });
     expect(result.rewardComponents).toMatchObject({ outcome: 0, formatErrors: 0 });
   });
 
   it("feeds a format violation back, scores it, and goes on", async () => {
     const replies = [{ content: "<tool_call>{not json" }, { content: "I give up" }];
-    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies }, toolFormat: "awm-xml" });
+    const { result } = await rollout({
+      env: "lab",
+      taskId: task,
+      policy: { kind: "scripted", replies },
+      toolFormat: "awm-xml",
+    });
     expect(result.rewardComponents).toMatchObject({ outcome: 0, formatErrors: 1, format: [0, 1] });
     expect(result.reward).toBeCloseTo(-0.1);
     expect(result.messages.some((m) => m.role === "user" && /could not be used/.test(m.content))).toBe(true);
@@ -59,15 +78,26 @@ describe("rollout scoring", () => {
   it("stops at the first violation when asked to", async () => {
     const replies = [{ content: "<tool_call>{not json" }];
     const { result } = await rollout({
-      env: "lab", taskId: task, policy: { kind: "scripted", replies }, toolFormat: "awm-xml",
+      env: "lab",
+      taskId: task,
+      policy: { kind: "scripted", replies },
+      toolFormat: "awm-xml",
       reward: { formatPenalty: 0.5, stopOnFormatError: true },
     });
     expect(result).toMatchObject({ stopReason: "format_error", reward: -0.5, numTurns: 1 });
   });
 
   it("stops at max_turns", async () => {
-    const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "list_notes", arguments: "{}" } }] };
-    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 3 });
+    const call = {
+      content: null,
+      tool_calls: [{ id: "c", type: "function" as const, function: { name: "list_notes", arguments: "{}" } }],
+    };
+    const { result } = await rollout({
+      env: "lab",
+      taskId: task,
+      policy: { kind: "scripted", replies: [call] },
+      maxTurns: 3,
+    });
     expect(result).toMatchObject({ stopReason: "max_turns", numTurns: 3, reward: 0 });
   });
 
@@ -82,9 +112,18 @@ describe("rollout scoring", () => {
 
   it("stops at its wall-clock limit, and is still verified", async () => {
     // Each spin call runs its whole step budget before the guard stops it: 200 of them take far longer than 300 ms.
-    const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "spin", arguments: "{}" } }] };
+    const call = {
+      content: null,
+      tool_calls: [{ id: "c", type: "function" as const, function: { name: "spin", arguments: "{}" } }],
+    };
     const started = Date.now();
-    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call] }, maxTurns: 200, rolloutTimeoutMs: 300 });
+    const { result } = await rollout({
+      env: "lab",
+      taskId: task,
+      policy: { kind: "scripted", replies: [call] },
+      maxTurns: 200,
+      rolloutTimeoutMs: 300,
+    });
     expect(result).toMatchObject({ stopReason: "timeout", status: "completed", reward: 0 });
     expect(result.rewardComponents.verifier).toMatchObject({ complete: false });
     expect(result.numTurns).toBeLessThan(200);
@@ -92,35 +131,56 @@ describe("rollout scoring", () => {
   });
 
   it("reports an unknown tool to the policy without touching the world", async () => {
-    const call = { content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name: "no_such_tool", arguments: "{}" } }] };
-    const { result } = await rollout({ env: "lab", taskId: task, policy: { kind: "scripted", replies: [call, { content: "done" }] } });
+    const call = {
+      content: null,
+      tool_calls: [{ id: "c", type: "function" as const, function: { name: "no_such_tool", arguments: "{}" } }],
+    };
+    const { result } = await rollout({
+      env: "lab",
+      taskId: task,
+      policy: { kind: "scripted", replies: [call, { content: "done" }] },
+    });
     expect(result.turns[0]!.toolResults[0]).toMatchObject({ ok: false, tool: "no_such_tool" });
     expect(result.rewardComponents.formatErrors).toBe(1);
   });
 });
 
+describe.each(["openai-tools", "awm-xml"] as const)(
+  "a rollout against an OpenAI-compatible server in %s",
+  (toolFormat) => {
+    it("reaches reward 1 and records the token ids and logprobs of every turn", async () => {
+      const policy = {
+        kind: "openai",
+        baseUrl: inject("fakePolicies").lab,
+        model: "fake-policy",
+        maxRetries: 1,
+        backoffMs: 0,
+      } as const;
+      const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
+      expect(result).toMatchObject({ reward: 1, stopReason: "answered", numTurns: 2 });
+      for (const turn of result.turns) {
+        expect(turn.promptTokenIds!.length).toBeGreaterThan(0);
+        expect(turn.completionTokenIds!.length).toBe(turn.logprobs!.length);
+      }
+      // The second turn's prompt extends the first turn's prompt and completion, as a trainer needs it to.
+      const [first, second] = result.turns;
+      expect(second!.promptTokenIds!.slice(0, first!.promptTokenIds!.length)).toEqual(first!.promptTokenIds);
+    });
 
-describe.each(["openai-tools", "awm-xml"] as const)("a rollout against an OpenAI-compatible server in %s", (toolFormat) => {
-  it("reaches reward 1 and records the token ids and logprobs of every turn", async () => {
-    const policy = { kind: "openai", baseUrl: inject("fakePolicies").lab, model: "fake-policy", maxRetries: 1, backoffMs: 0 } as const;
-    const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
-    expect(result).toMatchObject({ reward: 1, stopReason: "answered", numTurns: 2 });
-    for (const turn of result.turns) {
-      expect(turn.promptTokenIds!.length).toBeGreaterThan(0);
-      expect(turn.completionTokenIds!.length).toBe(turn.logprobs!.length);
-    }
-    // The second turn's prompt extends the first turn's prompt and completion, as a trainer needs it to.
-    const [first, second] = result.turns;
-    expect(second!.promptTokenIds!.slice(0, first!.promptTokenIds!.length)).toEqual(first!.promptTokenIds);
-  });
-
-  it("marks a rollout whose policy keeps failing as failed, with loss weight 0", async () => {
-    const policy = { kind: "openai", baseUrl: inject("fakePolicies").failing, model: "fake-policy", maxRetries: 1, backoffMs: 0 } as const;
-    const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
-    expect(result).toMatchObject({ status: "failed", stopReason: "policy_error", lossWeight: 0, reward: 0 });
-    expect(result.error).toMatch(/500/);
-  });
-});
+    it("marks a rollout whose policy keeps failing as failed, with loss weight 0", async () => {
+      const policy = {
+        kind: "openai",
+        baseUrl: inject("fakePolicies").failing,
+        model: "fake-policy",
+        maxRetries: 1,
+        backoffMs: 0,
+      } as const;
+      const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
+      expect(result).toMatchObject({ status: "failed", stopReason: "policy_error", lossWeight: 0, reward: 0 });
+      expect(result.error).toMatch(/500/);
+    });
+  },
+);
 
 describe("judge mode", () => {
   const judged = (judgeUrl: string, policy: SpecInput["policy"]) =>
@@ -129,8 +189,14 @@ describe("judge mode", () => {
   it("takes the outcome from the judge, which sees the verifier's facts", async () => {
     const { result } = await judged(inject("fakePolicies").judge, { kind: "oracle" });
     expect(result).toMatchObject({ reward: 1, rewardComponents: { outcome: 1, judge: { verdict: "completed" } } });
-    const { result: idle } = await judged(inject("fakePolicies").judge, { kind: "scripted", replies: [{ content: "no" }] });
-    expect(idle).toMatchObject({ reward: 0, rewardComponents: { outcome: 0, judge: { verdict: "not" }, verifier: { complete: false } } });
+    const { result: idle } = await judged(inject("fakePolicies").judge, {
+      kind: "scripted",
+      replies: [{ content: "no" }],
+    });
+    expect(idle).toMatchObject({
+      reward: 0,
+      rewardComponents: { outcome: 0, judge: { verdict: "not" }, verifier: { complete: false } },
+    });
   });
 
   it("gives partial credit for a partial verdict", async () => {
@@ -149,7 +215,13 @@ describe("a rollout restarted mid-way", () => {
   it("resumes from its last checkpoint without repeating a tool call that took effect", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
-    const spec: SpecInput = { rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } };
+    const spec: SpecInput = {
+      rolloutId: id,
+      env: "lab",
+      bundleId: bundles().lab!.manifest.bundleId,
+      taskId: "add-groceries",
+      policy: { kind: "oracle" },
+    };
     await stub.start(spec);
     // Simulate a crash after the tool took effect but before the checkpoint was written: run a turn, then put
     // the state back to the checkpoint before it.
@@ -167,46 +239,93 @@ describe("a rollout restarted mid-way", () => {
   });
 
   const addNote = (title: string, body: string) => ({
-    content: null, tool_calls: [{ id: "c1", type: "function" as const, function: { name: "add_note", arguments: JSON.stringify({ title, body }) } }],
+    content: null,
+    tool_calls: [
+      {
+        id: "c1",
+        type: "function" as const,
+        function: { name: "add_note", arguments: JSON.stringify({ title, body }) },
+      },
+    ],
   });
-  const scripted = (title: string, body: string) => ({ kind: "scripted" as const, replies: [addNote(title, body), { content: "done" }] });
-  const stepId = (id: string, title: string, body: string) => `${id}:0:0:${fnv1a(`add_note\0${JSON.stringify({ title, body })}`).toString(16)}`;
+  const scripted = (title: string, body: string) => ({
+    kind: "scripted" as const,
+    replies: [addNote(title, body), { content: "done" }],
+  });
+  const stepId = (id: string, title: string, body: string) =>
+    `${id}:0:0:${fnv1a(`add_note\0${JSON.stringify({ title, body })}`).toString(16)}`;
 
   it.each([
     ["after the call took effect", true],
     ["before the call reached the world", false],
-  ])("runs a call that was running as its runtime stopped once more, with the same reply, taking effect once (%s)", async (_when, tookEffect) => {
-    const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
-    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("groceries", "milk, eggs") });
-    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-      const before = ctx.storage.kv.get<RolloutState>("state");
-      if (tookEffect) await o.advance(1);
-      // What a runtime that died inside the call leaves: the last checkpoint, the call's marker and the turn's reply.
-      // The policy would now answer otherwise: the replay must not ask it.
-      ctx.storage.kv.put("state", before);
-      ctx.storage.kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), attempt: 1 });
-      ctx.storage.kv.put("reply", { turn: 0, policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 } });
-      ctx.storage.kv.put("spec", { ...ctx.storage.kv.get<object>("spec"), policy: scripted("draft", "x") });
-    });
-    const result = (await stub.advance()) as unknown as RolloutResult;
-    expect(result).toMatchObject({ status: "completed", reward: 1, stopReason: "answered", numTurns: 2 });
-    expect(result.turns[0]!.reply).toEqual(addNote("groceries", "milk, eggs"));
-    const diff = (await stub.diff()) as { table: string; inserted: unknown[][] }[];
-    expect(diff[0]!.inserted).toHaveLength(1);
-    expect(await runInDurableObject(stub, (_o, ctx) => [ctx.storage.kv.get("call"), ctx.storage.kv.get("reply")])).toEqual([undefined, undefined]);
-  });
+  ])(
+    "runs a call that was running as its runtime stopped once more, with the same reply, taking effect once (%s)",
+    async (_when, tookEffect) => {
+      const id = crypto.randomUUID();
+      const stub = env.ROLLOUT.getByName(id);
+      await stub.start({
+        rolloutId: id,
+        env: "lab",
+        bundleId: bundles().lab!.manifest.bundleId,
+        taskId: "add-groceries",
+        policy: scripted("groceries", "milk, eggs"),
+      });
+      await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+        const before = ctx.storage.kv.get<RolloutState>("state");
+        if (tookEffect) await o.advance(1);
+        // What a runtime that died inside the call leaves: the last checkpoint, the call's marker and the turn's reply.
+        // The policy would now answer otherwise: the replay must not ask it.
+        ctx.storage.kv.put("state", before);
+        ctx.storage.kv.put("call", {
+          turn: 0,
+          tool: "add_note",
+          key: stepId(id, "groceries", "milk, eggs"),
+          attempt: 1,
+        });
+        ctx.storage.kv.put("reply", {
+          turn: 0,
+          policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 },
+        });
+        ctx.storage.kv.put("spec", { ...ctx.storage.kv.get<object>("spec"), policy: scripted("draft", "x") });
+      });
+      const result = (await stub.advance()) as unknown as RolloutResult;
+      expect(result).toMatchObject({ status: "completed", reward: 1, stopReason: "answered", numTurns: 2 });
+      expect(result.turns[0]!.reply).toEqual(addNote("groceries", "milk, eggs"));
+      const diff = (await stub.diff()) as { table: string; inserted: unknown[][] }[];
+      expect(diff[0]!.inserted).toHaveLength(1);
+      expect(
+        await runInDurableObject(stub, (_o, ctx) => [ctx.storage.kv.get("call"), ctx.storage.kv.get("reply")]),
+      ).toEqual([undefined, undefined]);
+    },
+  );
 
   it.each([
-    ["its replay was running too", { attempt: 2 }, /^runtime_stopped: the runtime stopped again while the tool call add_note of turn 0 was being run a second time/],
-    ["the marker predates replays", {}, /^runtime_stopped: the runtime stopped while the tool call add_note of turn 0 was running/],
+    [
+      "its replay was running too",
+      { attempt: 2 },
+      /^runtime_stopped: the runtime stopped again while the tool call add_note of turn 0 was being run a second time/,
+    ],
+    [
+      "the marker predates replays",
+      {},
+      /^runtime_stopped: the runtime stopped while the tool call add_note of turn 0 was running/,
+    ],
   ])("ends env_error, without running the call again, when %s", async (_why, marker, error) => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
-    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("groceries", "milk, eggs") });
+    await stub.start({
+      rolloutId: id,
+      env: "lab",
+      bundleId: bundles().lab!.manifest.bundleId,
+      taskId: "add-groceries",
+      policy: scripted("groceries", "milk, eggs"),
+    });
     await runInDurableObject(stub, (_o, ctx) => {
       ctx.storage.kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), ...marker });
-      ctx.storage.kv.put("reply", { turn: 0, policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 } });
+      ctx.storage.kv.put("reply", {
+        turn: 0,
+        policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 },
+      });
     });
     const result = (await stub.advance()) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0, reward: 0, numTurns: 0 });
@@ -220,25 +339,43 @@ describe("a rollout restarted mid-way", () => {
   it.each([
     [1, { status: "completed", stopReason: "answered", reward: 1, lossWeight: 1 }],
     [2, { status: "failed", stopReason: "env_error", lossWeight: 0, rewardComponents: { verifier: null } }],
-  ])("after its verifier was running as its runtime stopped (attempt %i), verifies once more or ends env_error", async (attempt, expected) => {
-    const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
-    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
-    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-      await o.advance(1);
-      const state = ctx.storage.kv.get<RolloutState>("state")!;
-      ctx.storage.kv.put("state", { ...state, done: { stopReason: "answered", answer: "done" } });
-      ctx.storage.kv.put("call", { turn: 1, tool: "the verifier", key: "the verifier", attempt });
-    });
-    const result = (await stub.advance()) as unknown as RolloutResult;
-    expect(result).toMatchObject({ numTurns: 1, ...expected });
-    if (attempt === 2) expect(result.error).toMatch(/^runtime_stopped: the runtime stopped again while the verifier was being run a second time/);
-  });
+  ])(
+    "after its verifier was running as its runtime stopped (attempt %i), verifies once more or ends env_error",
+    async (attempt, expected) => {
+      const id = crypto.randomUUID();
+      const stub = env.ROLLOUT.getByName(id);
+      await stub.start({
+        rolloutId: id,
+        env: "lab",
+        bundleId: bundles().lab!.manifest.bundleId,
+        taskId: "add-groceries",
+        policy: { kind: "oracle" },
+      });
+      await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+        await o.advance(1);
+        const state = ctx.storage.kv.get<RolloutState>("state")!;
+        ctx.storage.kv.put("state", { ...state, done: { stopReason: "answered", answer: "done" } });
+        ctx.storage.kv.put("call", { turn: 1, tool: "the verifier", key: "the verifier", attempt });
+      });
+      const result = (await stub.advance()) as unknown as RolloutResult;
+      expect(result).toMatchObject({ numTurns: 1, ...expected });
+      if (attempt === 2)
+        expect(result.error).toMatch(
+          /^runtime_stopped: the runtime stopped again while the verifier was being run a second time/,
+        );
+    },
+  );
 
   it("clears a call's marker with the checkpoint that records its turn", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
-    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: { kind: "oracle" } });
+    await stub.start({
+      rolloutId: id,
+      env: "lab",
+      bundleId: bundles().lab!.manifest.bundleId,
+      taskId: "add-groceries",
+      policy: { kind: "oracle" },
+    });
     const result = (await stub.advance()) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "completed", reward: 1 });
     expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
@@ -247,13 +384,22 @@ describe("a rollout restarted mid-way", () => {
   it("runs a replayed turn's call when the policy answers it differently, and records that call's own result", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);
-    await stub.start({ rolloutId: id, env: "lab", bundleId: bundles().lab!.manifest.bundleId, taskId: "add-groceries", policy: scripted("draft", "x") });
+    await stub.start({
+      rolloutId: id,
+      env: "lab",
+      bundleId: bundles().lab!.manifest.bundleId,
+      taskId: "add-groceries",
+      policy: scripted("draft", "x"),
+    });
     const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
     await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
       await o.advance(1);
       // The crash: the first call took effect, its checkpoint was lost; the replay's policy says something else.
       ctx.storage.kv.put("state", before);
-      ctx.storage.kv.put("spec", { ...ctx.storage.kv.get<object>("spec"), policy: scripted("groceries", "milk, eggs") });
+      ctx.storage.kv.put("spec", {
+        ...ctx.storage.kv.get<object>("spec"),
+        policy: scripted("groceries", "milk, eggs"),
+      });
     });
     const result = (await stub.advance()) as unknown as RolloutResult;
     expect(result).toMatchObject({ reward: 1, stopReason: "answered" });

@@ -8,10 +8,17 @@ describe("static mode", () => {
     await upload("tracker");
     const task = inject("bundles").tracker!.manifest.tasks[0]!;
     const inst = await createInstance("tracker");
-    const idle = (await (await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: task.id } })).json()) as any;
+    const idle = (await (
+      await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: task.id } })
+    ).json()) as any;
     expect(idle.complete).toBe(false);
     for (const step of task.solution) expect((await call(inst, step.tool, step.args)).ok).toBe(true);
-    const done = (await (await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: task.id, answer: task.referenceAnswer ?? null } })).json()) as any;
+    const done = (await (
+      await farm(`/v1/instances/${inst.instanceId}/verify`, {
+        method: "POST",
+        json: { taskId: task.id, answer: task.referenceAnswer ?? null },
+      })
+    ).json()) as any;
     expect(done.complete).toBe(true);
     expect(await call(inst, "get_issue", { key: "NOPE-1" })).toMatchObject({ ok: false, kind: "tool_error" });
     await farm(`/v1/instances/${inst.instanceId}/reset`, { method: "POST" });

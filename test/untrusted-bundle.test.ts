@@ -32,9 +32,21 @@ export default {
 
 async function uploadModule(name: string, module: string): Promise<Response> {
   const manifest: BundleManifest = {
-    format: "worldfarm.bundle.v1", name, description: "hand-written", bundleId: await sha256hex(module), sdkVersion: "1",
-    schemaHash: "0", tools: [{ name: "loop", description: "loops", inputSchema: { type: "object" },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } }], tasks: [],
+    format: "worldfarm.bundle.v1",
+    name,
+    description: "hand-written",
+    bundleId: await sha256hex(module),
+    sdkVersion: "1",
+    schemaHash: "0",
+    tools: [
+      {
+        name: "loop",
+        description: "loops",
+        inputSchema: { type: "object" },
+        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      },
+    ],
+    tasks: [],
   };
   return farm(`/v1/envs/${name}`, { method: "PUT", json: { manifest, module } });
 }
@@ -49,7 +61,11 @@ describe("the farm guards every bundle itself", () => {
     expect(res.status).toBe(201);
     const inst = await createInstance("raw");
     const started = Date.now();
-    expect(await call(inst, "loop")).toMatchObject({ ok: false, kind: "runaway", message: expect.stringMatching(RUNAWAY) });
+    expect(await call(inst, "loop")).toMatchObject({
+      ok: false,
+      kind: "runaway",
+      message: expect.stringMatching(RUNAWAY),
+    });
     expect(Date.now() - started).toBeLessThan(30_000);
     const again = await farm(`/v1/instances/${inst.instanceId}/state`);
     expect(await again.json()).toEqual({ tables: [{ name: "t", rows: 1 }] });
@@ -75,9 +91,14 @@ describe("the farm guards every bundle itself", () => {
   });
 
   it("refuses a bundle that imports, or names the farm's guard, before running any of it", async () => {
-    const imports = await uploadModule("imports", `import { DurableObject } from "cloudflare:workers";\n${handWritten("imports")}`);
+    const imports = await uploadModule(
+      "imports",
+      `import { DurableObject } from "cloudflare:workers";\n${handWritten("imports")}`,
+    );
     expect(imports.status).toBe(400);
-    expect(((await imports.json()) as { error: { message: string } }).error.message).toMatch(/imports "cloudflare:workers": a bundle must be one self-contained module/);
+    expect(((await imports.json()) as { error: { message: string } }).error.message).toMatch(
+      /imports "cloudflare:workers": a bundle must be one self-contained module/,
+    );
     const reaches = await uploadModule("reaches", handWritten("reaches", { tool: "return __wfGuard;" }));
     expect(reaches.status).toBe(400);
     expect(((await reaches.json()) as { error: { message: string } }).error.message).toMatch(/uses the name __wfGuard/);
@@ -107,12 +128,20 @@ describe("worlds of one bundle share nothing", () => {
 
   it("keeps a module-level cache to each rollout", async () => {
     const bundleId = inject("bundles").memo!.manifest.bundleId;
-    const toolCall = (name: string, args: Record<string, unknown>) =>
-      ({ content: null, tool_calls: [{ id: "c", type: "function" as const, function: { name, arguments: JSON.stringify(args) } }] });
+    const toolCall = (name: string, args: Record<string, unknown>) => ({
+      content: null,
+      tool_calls: [{ id: "c", type: "function" as const, function: { name, arguments: JSON.stringify(args) } }],
+    });
     const run = async (reply: ReturnType<typeof toolCall>) => {
       const id = crypto.randomUUID();
       const stub = env.ROLLOUT.getByName(id);
-      await stub.start({ rolloutId: id, bundleId, env: "memo", taskId: "remember-milk", policy: { kind: "scripted", replies: [reply, { content: "done" }] } });
+      await stub.start({
+        rolloutId: id,
+        bundleId,
+        env: "memo",
+        taskId: "remember-milk",
+        policy: { kind: "scripted", replies: [reply, { content: "done" }] },
+      });
       return (await stub.advance()) as unknown as RolloutResult;
     };
     const first = await run(toolCall("remember", { title: "secret of rollout one" }));
@@ -126,7 +155,13 @@ describe("worlds of one bundle share nothing", () => {
     const play = async (seed: number) => {
       const inst = await createInstance("memo", { seed });
       const results = [];
-      for (const [tool, args] of [["stamp", {}], ["remember", { title: "x" }], ["stamp", {}], ["recall", {}], ["stamp", {}]] as const) {
+      for (const [tool, args] of [
+        ["stamp", {}],
+        ["remember", { title: "x" }],
+        ["stamp", {}],
+        ["recall", {}],
+        ["stamp", {}],
+      ] as const) {
         results.push(await call(inst, tool, args));
       }
       const rows = await (await farm(`/v1/instances/${inst.instanceId}/state?table=stamps`)).json();
@@ -147,8 +182,14 @@ describe("worlds of one bundle share nothing", () => {
   it("draws crypto.randomUUID, crypto.getRandomValues and performance.now from the world's seed and clock", async () => {
     const play = async (seed: number) => {
       const inst = await createInstance("memo", { seed });
-      const results = [await call(inst, "stamp"), await call(inst, "remember", { title: "y" }), await call(inst, "stamp")];
-      const rows = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=stamps`)).json()) as { rows: unknown[][] };
+      const results = [
+        await call(inst, "stamp"),
+        await call(inst, "remember", { title: "y" }),
+        await call(inst, "stamp"),
+      ];
+      const rows = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=stamps`)).json()) as {
+        rows: unknown[][];
+      };
       return { results, rows };
     };
     const [one, two, other] = await Promise.all([play(11), play(11), play(12)]);
@@ -186,16 +227,23 @@ describe("what a tool or verifier returns is capped at 1 MiB", () => {
     expect(huge).toMatchObject({ ok: false, kind: "tool_error" });
     expect(huge.message).toMatch(/tool huge_result's result is at least 100000\d+ bytes of JSON, over the 1 MiB limit/);
     expect(await call(inst, "huge_result", { size: 1000, title: "small" })).toMatchObject({ ok: true });
-    const notes = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=notes`)).json()) as { rows: unknown[][] };
+    const notes = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=notes`)).json()) as {
+      rows: unknown[][];
+    };
     expect(JSON.stringify(notes.rows)).not.toContain("from the huge call");
     expect(notes.rows).toHaveLength(1);
     // Just under the cap passes: the limit is on the JSON, not on a rounder number.
-    expect(await call(inst, "huge_result", { size: 1024 * 1024 - 20, title: "at the cap" })).toMatchObject({ ok: true });
+    expect(await call(inst, "huge_result", { size: 1024 * 1024 - 20, title: "at the cap" })).toMatchObject({
+      ok: true,
+    });
   });
 
   it("answers a verifier's 100 MB result with 422 verifier_error naming the limit", async () => {
     const inst = await createInstance("memo");
-    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, { method: "POST", json: { taskId: "huge-info" } });
+    const res = await farm(`/v1/instances/${inst.instanceId}/verify`, {
+      method: "POST",
+      json: { taskId: "huge-info" },
+    });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("verifier_error");
@@ -211,18 +259,33 @@ describe("built-in objects are frozen before environment code runs", () => {
     const stashed = await call(a, "stash", { secret: "rows of a" });
     expect(stashed).toMatchObject({ ok: true });
     expect(stashed.result).toEqual({
-      arrayPrototype: "refused: TypeError", objectPrototype: "refused: TypeError", stringMethod: "refused: TypeError",
-      jsonParse: "refused: TypeError", objectKeys: "refused: TypeError", bareGlobal: "refused: TypeError",
+      arrayPrototype: "refused: TypeError",
+      objectPrototype: "refused: TypeError",
+      stringMethod: "refused: TypeError",
+      jsonParse: "refused: TypeError",
+      objectKeys: "refused: TypeError",
+      bareGlobal: "refused: TypeError",
     });
     for (const inst of [b, a]) {
       expect(await call(inst, "peek")).toMatchObject({
-        ok: true, result: { arrayPrototype: null, objectPrototype: null, trimmed: "x", parsed: 1, keys: ["a"], array: "built-in" },
+        ok: true,
+        result: {
+          arrayPrototype: null,
+          objectPrototype: null,
+          trimmed: "x",
+          parsed: 1,
+          keys: ["a"],
+          array: "built-in",
+        },
       });
     }
   });
 
   it("still lets code assign what its own objects inherit (toString, an error's name, constructor)", async () => {
     const inst = await createInstance("memo");
-    expect(await call(inst, "override")).toMatchObject({ ok: true, result: { error: "NamedError", text: "own toString", legacy: true } });
+    expect(await call(inst, "override")).toMatchObject({
+      ok: true,
+      result: { error: "NamedError", text: "own toString", legacy: true },
+    });
   });
 });

@@ -30,8 +30,12 @@ export async function startWebhookReceiver(failures: number) {
       accepted.set(hook, []);
       res.writeHead(204).end();
     } else if (req.method === "GET") {
-      res.writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify({ accepted: accepted.get(hook) ?? [], attempts: Object.fromEntries([...attempts].filter(([k]) => k.startsWith(`${hook} `))) }));
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          accepted: accepted.get(hook) ?? [],
+          attempts: Object.fromEntries([...attempts].filter(([k]) => k.startsWith(`${hook} `))),
+        }),
+      );
     } else {
       const delivery = String(req.headers["x-worldfarm-delivery"]);
       const key = `${hook} ${delivery}`;
@@ -41,8 +45,15 @@ export async function startWebhookReceiver(failures: number) {
         res.writeHead(500).end("not yet");
         return;
       }
-      const expected = `sha256=${createHmac("sha256", secrets.get(hook) ?? "").update(body).digest("hex")}`;
-      accepted.get(hook)?.push({ delivery, seq: Number(req.headers["x-worldfarm-seq"]), signatureOk: req.headers["x-worldfarm-signature"] === expected, body: JSON.parse(body) });
+      const expected = `sha256=${createHmac("sha256", secrets.get(hook) ?? "")
+        .update(body)
+        .digest("hex")}`;
+      accepted.get(hook)?.push({
+        delivery,
+        seq: Number(req.headers["x-worldfarm-seq"]),
+        signatureOk: req.headers["x-worldfarm-signature"] === expected,
+        body: JSON.parse(body),
+      });
       res.writeHead(200).end("ok");
     }
   });

@@ -19,7 +19,8 @@ describe("evaluated module code per isolate, as the farm sets it", () => {
     // Three worlds hold their modules: the first is still among them.
     expect(await call(first, "recall")).toMatchObject({ ok: true, result: { cached: ["kept"] } });
     // Three more worlds' calls push out the two others, then the first: it evaluates the bundle again, cache empty.
-    for (let i = 0; i < 3; i++) expect(await call(await createInstance("memo"), "recall")).toMatchObject({ ok: true, result: { cached: [] } });
+    for (let i = 0; i < 3; i++)
+      expect(await call(await createInstance("memo"), "recall")).toMatchObject({ ok: true, result: { cached: [] } });
     expect(await call(first, "recall")).toMatchObject({ ok: true, result: { cached: [] } });
   });
 });

@@ -27,9 +27,11 @@ export interface BridgeFarm {
  * plays their reference solutions with `noise` of its replies garbled or failed. The trainer-bridge clients' tests
  * and the bridge benchmark run against it.
  */
-export async function startBridgeFarm(
-  { noise = 0.1, tokenizer, record }: { noise?: number } & Pick<FakePolicyOptions, "tokenizer" | "record"> = {},
-): Promise<BridgeFarm> {
+export async function startBridgeFarm({
+  noise = 0.1,
+  tokenizer,
+  record,
+}: { noise?: number } & Pick<FakePolicyOptions, "tokenizer" | "record"> = {}): Promise<BridgeFarm> {
   const persistDir = await mkdtemp(join(tmpdir(), "worldfarm-bridge-"));
   const farm = await startLocalFarm({ port: await freePort(), persistDir });
   const url = farm.url.toString().replace(/\/$/, "");
@@ -37,7 +39,11 @@ export async function startBridgeFarm(
     const client = new Farm(url, { token: farm.token });
     const bundles = await Promise.all(["envs/shop", "envs/tracker"].map((dir) => buildEnv(join(ROOT, dir))));
     for (const bundle of bundles) await client.uploadEnv(bundle);
-    const policy = await examplePolicy(bundles, { noise, ...(tokenizer ? { tokenizer } : {}), ...(record ? { record } : {}) });
+    const policy = await examplePolicy(bundles, {
+      noise,
+      ...(tokenizer ? { tokenizer } : {}),
+      ...(record ? { record } : {}),
+    });
     return {
       url,
       token: farm.token,

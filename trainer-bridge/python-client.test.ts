@@ -11,7 +11,11 @@ beforeAll(async () => {
 afterAll(() => farm?.close());
 
 /** Runs without blocking the event loop: the fake policy the farm calls lives in this process. */
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env } });
     let output = "";
@@ -24,9 +28,16 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
 
 it("the Python client's unittest suite passes against a real local farm", async () => {
   const python = join(ROOT, "trainer-bridge/python");
-  const { code, output } = await run("python3", ["-m", "unittest", "discover", "-s", join(python, "tests"), "-t", python, "-v"], {
-    WORLDFARM_URL: farm.url, FARM_ADMIN_TOKEN: farm.token, WORLDFARM_POLICY_URL: farm.policyUrl, PYTHONDONTWRITEBYTECODE: "1",
-  });
+  const { code, output } = await run(
+    "python3",
+    ["-m", "unittest", "discover", "-s", join(python, "tests"), "-t", python, "-v"],
+    {
+      WORLDFARM_URL: farm.url,
+      FARM_ADMIN_TOKEN: farm.token,
+      WORLDFARM_POLICY_URL: farm.policyUrl,
+      PYTHONDONTWRITEBYTECODE: "1",
+    },
+  );
   if (code !== 0) console.log(output);
   expect(code, output).toBe(0);
   // A test skipped for want of a farm would pass silently: every farm test must have run.

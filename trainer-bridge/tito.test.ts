@@ -17,11 +17,19 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => local?.close());
 
-const TASKS = ["cheapest-headphones-in-stock", "track-hydro-flask-order", "add-sister-address"].map((taskId) => ({ env: "shop", taskId }));
+const TASKS = ["cheapest-headphones-in-stock", "track-hydro-flask-order", "add-sister-address"].map((taskId) => ({
+  env: "shop",
+  taskId,
+}));
 
 async function groups(policy: Record<string, unknown>): Promise<Group[]> {
   const farm = new Farm(local.url, { token: local.token });
-  const created = await farm.runBatch({ tasks: TASKS, groupSize: 2, maxTurns: 12, policy: { kind: "openai", baseUrl: local.policyUrl, model: "fake-policy", ...policy } });
+  const created = await farm.runBatch({
+    tasks: TASKS,
+    groupSize: 2,
+    maxTurns: 12,
+    policy: { kind: "openai", baseUrl: local.policyUrl, model: "fake-policy", ...policy },
+  });
   const out: Group[] = [];
   for await (const group of farm.groups(created.batchId)) out.push(group);
   return out;
@@ -50,7 +58,10 @@ describe("token in, token out on the real Qwen3 tokenizer and template", () => {
         }
         expect(sample!.prompt_ids).toEqual(t.turns[0]!.prompt_token_ids);
         const last = t.turns.at(-1)!;
-        expect([...sample!.prompt_ids, ...sample!.response_ids]).toEqual([...last.prompt_token_ids!, ...last.completion_token_ids!]);
+        expect([...sample!.prompt_ids, ...sample!.response_ids]).toEqual([
+          ...last.prompt_token_ids!,
+          ...last.completion_token_ids!,
+        ]);
         expect(sample!.response_ids.filter((_, i) => sample!.response_mask[i] === 1)).toEqual(completions);
         sample!.response_logprobs.forEach((lp, i) => expect(lp === null).toBe(sample!.response_mask[i] === 0));
         // The generation prompt is the template's: Qwen3 pre-fills an empty think block when thinking is off.

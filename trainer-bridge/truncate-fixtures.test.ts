@@ -11,7 +11,9 @@ interface Case {
   expected: { kept: number[]; dropped: number; rewritten: boolean; tokens: number[] };
 }
 
-const { cases } = JSON.parse(readFileSync(join(ROOT, "trainer-bridge/fixtures/truncate-cases.json"), "utf8")) as { cases: Case[] };
+const { cases } = JSON.parse(readFileSync(join(ROOT, "trainer-bridge/fixtures/truncate-cases.json"), "utf8")) as {
+  cases: Case[];
+};
 
 // The Python port (worldfarm.truncate) is held to the same file by trainer-bridge/python/tests/test_truncate.py.
 it.each(cases.map((c) => [c.name, c] as const))("the orchestrator's truncation: %s", (_name, c) => {

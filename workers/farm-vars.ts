@@ -11,13 +11,16 @@ function wholeNumber(env: Vars, name: keyof Vars, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new FarmError("bad_configuration", 500, `${name} must be a whole number from 1 up, not "${raw}"`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new FarmError("bad_configuration", 500, `${name} must be a whole number from 1 up, not "${raw}"`);
   return n;
 }
 
 /** Seconds a finished batch is kept when its spec does not say; null keeps batches until deleted by hand. */
 export function batchRetainSeconds(env: Vars): number | null {
-  return env.BATCH_RETAIN_SECONDS === "never" ? null : wholeNumber(env, "BATCH_RETAIN_SECONDS", DEFAULT_BATCH_RETAIN_SECONDS);
+  return env.BATCH_RETAIN_SECONDS === "never"
+    ? null
+    : wholeNumber(env, "BATCH_RETAIN_SECONDS", DEFAULT_BATCH_RETAIN_SECONDS);
 }
 
 export function mcpSessionTtlSeconds(env: Vars): number {

@@ -26,7 +26,8 @@ const app = new Hono<{ Bindings: Env }>()
   .notFound((c) => {
     const path = new URL(c.req.url).pathname;
     // Deployed, the asset router answers these before the Worker runs; locally the farm's socket reaches it directly.
-    if (!path.startsWith("/v1/") && (c.req.method === "GET" || c.req.method === "HEAD")) return c.env.ASSETS.fetch(c.req.raw);
+    if (!path.startsWith("/v1/") && (c.req.method === "GET" || c.req.method === "HEAD"))
+      return c.env.ASSETS.fetch(c.req.raw);
     return errorResponse(new FarmError("not_found", 404, `no route ${c.req.method} ${path}`), c);
   })
   .onError(errorResponse);

@@ -54,7 +54,10 @@ export const titles = (db: Db): string[] => db.query<{ title: string }>("SELECT 
 let tmp: string;
 let env: string;
 const worldfarm = (args: string[]) =>
-  runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: tmp, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+  runToExit(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], {
+    cwd: tmp,
+    env: { ...process.env, NODE_NO_WARNINGS: "1" },
+  });
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "worldfarm-build-"));
@@ -81,11 +84,16 @@ describe("worldfarm build <dir> --out <dir>", { timeout: 120_000 }, () => {
 
     // The bundle carries the SDK's helpers: its seed fills a real SQLite, the same rows every time.
     const seeded = async () => {
-      const { default: bundle } = await import(`${pathToFileURL(join(tmp, "dist/notes/bundle.js")).href}?${Math.random()}`);
+      const { default: bundle } = await import(
+        `${pathToFileURL(join(tmp, "dist/notes/bundle.js")).href}?${Math.random()}`
+      );
       const sqlite = new DatabaseSync(":memory:");
       sqlite.exec(bundle.definition.schema);
       bundle.definition.seed({
-        run: (text: string, params: never[]) => ({ changes: 1, lastRowId: Number(sqlite.prepare(text).run(...params).lastInsertRowid) }),
+        run: (text: string, params: never[]) => ({
+          changes: 1,
+          lastRowId: Number(sqlite.prepare(text).run(...params).lastInsertRowid),
+        }),
       });
       return sqlite.prepare("SELECT title, pinned FROM notes ORDER BY id").all();
     };
@@ -98,8 +106,15 @@ describe("worldfarm build <dir> --out <dir>", { timeout: 120_000 }, () => {
     await mkdir(join(tmp, "node_modules"), { recursive: true });
     await symlink(ROOT, join(tmp, "node_modules/worldfarm"), "dir");
     const options: ts.CompilerOptions = {
-      target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ["lib.es2022.d.ts"], types: [], strict: true, noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ["lib.es2022.d.ts"],
+      types: [],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      allowImportingTsExtensions: true,
     };
     const check = () => {
       const program = ts.createProgram([join(env, "index.ts")], options);
@@ -122,7 +137,10 @@ describe("worldfarm build <dir> --out <dir>", { timeout: 120_000 }, () => {
     expect((await worldfarm(["build", "notes", "--out", ""])).code).toBe(2);
 
     await mkdir(join(tmp, "broken"), { recursive: true });
-    await writeFile(join(tmp, "broken/index.ts"), `import { nothing } from "worldfarm/sdk/nothing";\nexport default nothing;\n`);
+    await writeFile(
+      join(tmp, "broken/index.ts"),
+      `import { nothing } from "worldfarm/sdk/nothing";\nexport default nothing;\n`,
+    );
     const broken = await worldfarm(["build", "broken", "--out", "dist"]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/worldfarm\/sdk\/nothing/);

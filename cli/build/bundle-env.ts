@@ -37,9 +37,18 @@ async function bundleWorker(envDir: string): Promise<string> {
   // No guards here: the farm instruments every bundle itself at upload (workers/env-host/loader/bundle-prepare.ts).
   const out = await esbuild.build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "bundle-entry.js", loader: "js" },
-    bundle: true, format: "esm", platform: "browser", conditions: ["workerd", "worker", "browser"],
-    target: "es2022", minifySyntax: true, minifyWhitespace: true, keepNames: true,
-    legalComments: "none", write: false, logLevel: "silent", plugins: [sdkPackage],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2022",
+    minifySyntax: true,
+    minifyWhitespace: true,
+    keepNames: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+    plugins: [sdkPackage],
   });
   return out.outputFiles[0]!.text;
 }
@@ -52,9 +61,15 @@ async function describe(envDir: string): Promise<Record<string, unknown>> {
     await esbuild.build({
       stdin: {
         contents: `import def from ${JSON.stringify(join(envDir, "index.ts"))};\nimport { describeEnv } from ${JSON.stringify(join(SDK, "describe.ts"))};\nexport default { ...describeEnv(def), schema: def.schema };`,
-        resolveDir: ROOT, loader: "js",
+        resolveDir: ROOT,
+        loader: "js",
       },
-      bundle: true, format: "esm", platform: "node", outfile: file, logLevel: "silent", plugins: [sdkPackage],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      outfile: file,
+      logLevel: "silent",
+      plugins: [sdkPackage],
     });
     return (await import(pathToFileURL(file).href)).default;
   } finally {
@@ -67,7 +82,10 @@ export async function buildEnv(dir: string): Promise<BuiltBundle> {
   const [module, described] = await Promise.all([bundleWorker(envDir), describe(envDir)]);
   const { schema, ...info } = described as { schema: string } & Record<string, unknown>;
   const manifest = BundleManifest.parse({
-    format: "worldfarm.bundle.v1", ...info, bundleId: sha256(module), schemaHash: sha256(String(schema)),
+    format: "worldfarm.bundle.v1",
+    ...info,
+    bundleId: sha256(module),
+    schemaHash: sha256(String(schema)),
   });
   if (manifest.name !== basename(envDir)) {
     throw new Error(`${dir}: the folder is named "${basename(envDir)}" but the environment "${manifest.name}"`);

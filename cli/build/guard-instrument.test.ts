@@ -83,11 +83,14 @@ describe("prepareBundle", () => {
     const factory = (await import(pathToFileURL(join(dir, "bundle.mjs")).href)).default;
     const guard = new Guard();
     guard.arm(1000);
-    return (scope: Record<string, unknown> = {}) => factory(guard.tick, { globalThis: {}, self: {}, Date, Math, ...scope });
+    return (scope: Record<string, unknown> = {}) =>
+      factory(guard.tick, { globalThis: {}, self: {}, Date, Math, ...scope });
   };
 
   it("refuses imports, re-exports, import() and import.meta with a reason", () => {
-    expect(() => prepareBundle('import { DurableObject } from "cloudflare:workers"; export default 1;')).toThrow(/imports "cloudflare:workers"/);
+    expect(() => prepareBundle('import { DurableObject } from "cloudflare:workers"; export default 1;')).toThrow(
+      /imports "cloudflare:workers"/,
+    );
     expect(() => prepareBundle('export * from "./x.js";')).toThrow(/re-exports/);
     expect(() => prepareBundle('export { a } from "./x.js";')).toThrow(/re-exports/);
     expect(() => prepareBundle('export default () => import("./x.js");')).toThrow(/import\(\)/);
@@ -95,7 +98,9 @@ describe("prepareBundle", () => {
   });
 
   it("returns every kind of export from each evaluation", async () => {
-    const make = await evaluate("var a = 1; export const b = 2; export function c() { return 3; } export class D {}\nexport { a, a as \"e f\" };\nexport default function () { return a + b; }");
+    const make = await evaluate(
+      'var a = 1; export const b = 2; export function c() { return 3; } export class D {}\nexport { a, a as "e f" };\nexport default function () { return a + b; }',
+    );
     const exported = make();
     expect(exported.default()).toBe(3);
     expect({ a: exported.a, b: exported.b, c: exported.c(), e: exported["e f"] }).toEqual({ a: 1, b: 2, c: 3, e: 1 });
@@ -103,7 +108,9 @@ describe("prepareBundle", () => {
   });
 
   it("gives each evaluation a module scope of its own and the globals it is handed", async () => {
-    const make = await evaluate("const cache = []; export default { add: (x) => cache.push(x), seen: () => [...cache], now: () => Date.now(), g: () => globalThis };");
+    const make = await evaluate(
+      "const cache = []; export default { add: (x) => cache.push(x), seen: () => [...cache], now: () => Date.now(), g: () => globalThis };",
+    );
     const one = make({ globalThis: { world: 1 } });
     const two = make({ Date: { now: () => 42 } });
     one.default.add("row of world one");
@@ -127,7 +134,9 @@ describe("instrumented programs", () => {
   it("stops do {} while (true)", () => expectTrip("export function run() { do {} while (true); }"));
 
   it("stops for-of over an infinite generator", () =>
-    expectTrip("function* gen() { let i = 0; while (true) yield i++; }\nexport function run() { for (const x of gen()) {} }"));
+    expectTrip(
+      "function* gen() { let i = 0; while (true) yield i++; }\nexport function run() { for (const x of gen()) {} }",
+    ));
 
   it("stops infinite recursion with a GuardError rather than a stack overflow", () =>
     expectTrip("function f() { return f(); }\nexport function run() { return f(); }"));
@@ -136,7 +145,9 @@ describe("instrumented programs", () => {
     expectTrip("export function run() { while (true) { try { while (true) {} } catch {} } }"));
 
   it("reports a trip that the environment code swallowed, until rearmed", async () => {
-    const { guard, run } = await load("export function run() { try { while (true) {} } catch { return 'swallowed'; } }");
+    const { guard, run } = await load(
+      "export function run() { try { while (true) {} } catch { return 'swallowed'; } }",
+    );
     guard.arm(1000);
     expect(run()).toBe("swallowed");
     expect(guard.tripped()).toBe(true);
@@ -161,7 +172,9 @@ describe("instrumented programs", () => {
   });
 
   it("counts a normal loop within its budget", async () => {
-    const { guard, run } = await load("export function run() { let n = 0; for (let i = 0; i < 100000; i++) n++; return n; }");
+    const { guard, run } = await load(
+      "export function run() { let n = 0; for (let i = 0; i < 100000; i++) n++; return n; }",
+    );
     expect(run()).toBe(100000);
     expect(guard.tripped()).toBe(false);
   });

@@ -26,8 +26,16 @@ export async function buildLoaderRuntime(): Promise<string> {
   ].join("\n");
   const out = await esbuild.build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "loader-main.js", loader: "js" },
-    bundle: true, format: "esm", platform: "browser", target: "es2022", external: ["cloudflare:*", "./env.js"],
-    minifySyntax: true, keepNames: true, legalComments: "none", write: false, logLevel: "silent",
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    external: ["cloudflare:*", "./env.js"],
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
   });
   return out.outputFiles[0]!.text;
 }

@@ -17,10 +17,17 @@ export const build: Command = {
     for (const dir of await envDirs(positionals)) {
       const bundle = await buildEnv(dir);
       const out = await writeBundle(bundle, outRoot);
-      results.push({ name: bundle.manifest.name, bundleId: bundle.manifest.bundleId, bytes: bundle.module.length, out: relative(process.cwd(), out) });
+      results.push({
+        name: bundle.manifest.name,
+        bundleId: bundle.manifest.bundleId,
+        bytes: bundle.module.length,
+        out: relative(process.cwd(), out),
+      });
     }
     if (values.json) console.log(JSON.stringify(results, null, 2));
-    else for (const r of results) console.log(`${r.name.padEnd(12)} ${r.bundleId.slice(0, 12)}  ${(r.bytes / 1024).toFixed(0)} KiB  ${r.out}`);
+    else
+      for (const r of results)
+        console.log(`${r.name.padEnd(12)} ${r.bundleId.slice(0, 12)}  ${(r.bytes / 1024).toFixed(0)} KiB  ${r.out}`);
     return 0;
   },
 };

@@ -23,12 +23,23 @@ export class UsageError extends Error {
 }
 
 /** An option that must be a whole number within bounds, or its default when absent. */
-export function intOption(values: Record<string, string | boolean | undefined>, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (typeof raw !== "string" || raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-    const range = min === Number.MIN_SAFE_INTEGER ? "" : max === Number.MAX_SAFE_INTEGER ? ` from ${min} up` : ` from ${min} to ${max}`;
+    const range =
+      min === Number.MIN_SAFE_INTEGER
+        ? ""
+        : max === Number.MAX_SAFE_INTEGER
+          ? ` from ${min} up`
+          : ` from ${min} to ${max}`;
     throw new UsageError(`--${name} must be a whole number${range}, not "${String(raw)}"`);
   }
   return n;

@@ -10,10 +10,13 @@ describe("parseDuration", () => {
     expect(parseDuration("older-than", "2d")).toBe(172_800);
   });
 
-  it.each(["", "2", "2w", "-1d", "0d", "1.5h", "d", "2 d 3h", "99999999999999999d"])("refuses %j with a usage error naming the option", (raw) => {
-    expect(() => parseDuration("older-than", raw)).toThrow(UsageError);
-    expect(() => parseDuration("older-than", raw)).toThrow(/--older-than takes a duration such as 30m, 12h or 2d/);
-  });
+  it.each(["", "2", "2w", "-1d", "0d", "1.5h", "d", "2 d 3h", "99999999999999999d"])(
+    "refuses %j with a usage error naming the option",
+    (raw) => {
+      expect(() => parseDuration("older-than", raw)).toThrow(UsageError);
+      expect(() => parseDuration("older-than", raw)).toThrow(/--older-than takes a duration such as 30m, 12h or 2d/);
+    },
+  );
 
   it("refuses a missing value", () => {
     expect(() => parseDuration("older-than", undefined)).toThrow(UsageError);

@@ -7,7 +7,9 @@ export function parseDuration(option: string, raw: string | boolean | undefined)
   const match = typeof raw === "string" ? /^(\d+)([smhd])$/.exec(raw.trim()) : null;
   const seconds = match ? Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS] : 0;
   if (!match || seconds <= 0 || !Number.isSafeInteger(seconds)) {
-    throw new UsageError(`--${option} takes a duration such as 30m, 12h or 2d (s, m, h, d), not "${String(raw ?? "")}"`);
+    throw new UsageError(
+      `--${option} takes a duration such as 30m, 12h or 2d (s, m, h, d), not "${String(raw ?? "")}"`,
+    );
   }
   return seconds;
 }

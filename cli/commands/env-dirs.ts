@@ -12,5 +12,8 @@ export async function envDirs(positionals: string[]): Promise<string[]> {
     return positionals;
   }
   const entries = await readdir(join(ROOT, "envs"), { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => join(ROOT, "envs", e.name)).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => join(ROOT, "envs", e.name))
+    .sort();
 }

@@ -14,8 +14,19 @@ const list: Command = {
     const envs = await farmFrom(values).envs();
     if (values.json) console.log(JSON.stringify(envs));
     else if (!envs.length) console.log("no environments: worldfarm envs upload");
-    else console.log(renderTable(["name", "tools", "tasks", "bundle", "description"],
-      envs.map((e) => [e.name, e.tools, e.tasks, e.bundleId.slice(0, 12), e.description.length > 60 ? `${e.description.slice(0, 59)}…` : e.description])));
+    else
+      console.log(
+        renderTable(
+          ["name", "tools", "tasks", "bundle", "description"],
+          envs.map((e) => [
+            e.name,
+            e.tools,
+            e.tasks,
+            e.bundleId.slice(0, 12),
+            e.description.length > 60 ? `${e.description.slice(0, 59)}…` : e.description,
+          ]),
+        ),
+      );
     return 0;
   },
 };
@@ -32,10 +43,23 @@ const show: Command = {
       return 0;
     }
     console.log(`${env.name} (${env.bundleId.slice(0, 12)}): ${env.description}\n`);
-    console.log(renderTable(["tool", "arguments", "description"], env.tools.map((t) =>
-      [t.name, Object.keys((t.inputSchema.properties ?? {}) as object).join(", "), t.description])));
+    console.log(
+      renderTable(
+        ["tool", "arguments", "description"],
+        env.tools.map((t) => [
+          t.name,
+          Object.keys((t.inputSchema.properties ?? {}) as object).join(", "),
+          t.description,
+        ]),
+      ),
+    );
     console.log("");
-    console.log(renderTable(["task", "prompt"], env.tasks.map((t) => [t.id, t.prompt])));
+    console.log(
+      renderTable(
+        ["task", "prompt"],
+        env.tasks.map((t) => [t.id, t.prompt]),
+      ),
+    );
     return 0;
   },
 };

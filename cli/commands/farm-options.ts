@@ -12,7 +12,10 @@ export const FARM_OPTIONS_USAGE = `  --url URL       the farm (default $WORLDFAR
   --json          machine-readable output`;
 
 /** The farm --url and --token name; `options` tunes the client (a stream's reconnects). */
-export function farmFrom(values: Record<string, string | boolean | undefined>, options: Omit<FarmOptions, "token"> = {}): Farm {
+export function farmFrom(
+  values: Record<string, string | boolean | undefined>,
+  options: Omit<FarmOptions, "token"> = {},
+): Farm {
   const url = (values.url as string | undefined) ?? process.env.WORLDFARM_URL ?? DEFAULT_FARM_URL;
   const token = adminTokenFor(url, values.token as string | undefined);
   return new Farm(url, { ...options, ...(token ? { token } : {}) });

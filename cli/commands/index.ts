@@ -8,4 +8,14 @@ import { instance } from "./instance.ts";
 import { dev, start } from "./start.ts";
 import { synth } from "./synth.ts";
 
-export const commands: Record<string, Command | CommandGroup> = { start, dev, build, envs, instance, batch, bench, demo, synth };
+export const commands: Record<string, Command | CommandGroup> = {
+  start,
+  dev,
+  build,
+  envs,
+  instance,
+  batch,
+  bench,
+  demo,
+  synth,
+};

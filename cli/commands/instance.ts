@@ -14,10 +14,16 @@ ${FARM_OPTIONS_USAGE}`,
   options: { ...farmOptions, seed: { type: "string" }, ttl: { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one environment: worldfarm instance create <env>");
-    const body = { seed: intOption(values, "seed", 0, Number.MIN_SAFE_INTEGER), ttlSeconds: intOption(values, "ttl", 3600, 10, 7 * 86400) };
+    const body = {
+      seed: intOption(values, "seed", 0, Number.MIN_SAFE_INTEGER),
+      ttlSeconds: intOption(values, "ttl", 3600, 10, 7 * 86400),
+    };
     const created = await farmFrom(values).createInstance(positionals[0]!, body);
     if (values.json) console.log(JSON.stringify(created));
-    else console.log(`instance ${created.instanceId} (${created.env})\n  MCP URL  ${created.mcpUrl}\n  token    ${created.token}`);
+    else
+      console.log(
+        `instance ${created.instanceId} (${created.env})\n  MCP URL  ${created.mcpUrl}\n  token    ${created.token}`,
+      );
     return 0;
   },
 };
@@ -28,12 +34,26 @@ const list: Command = {
   options: { ...farmOptions, env: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
   async run(values, positionals) {
     if (positionals.length) throw new UsageError(`instance list takes no arguments, not "${positionals.join(" ")}"`);
-    const page = await farmFrom(values).instances({ limit: intOption(values, "limit", 50, 1, 200), ...(values.env ? { envName: values.env as string } : {}) });
+    const page = await farmFrom(values).instances({
+      limit: intOption(values, "limit", 50, 1, 200),
+      ...(values.env ? { envName: values.env as string } : {}),
+    });
     if (values.json) console.log(JSON.stringify(page));
     else if (!page.instances.length) console.log("no live instances");
-    else console.log(renderTable(["instance", "env", "calls", "errors", "created", "expires"], page.instances.map((i: InstanceInfo) =>
-      [i.instanceId, i.env, i.counters.calls, i.counters.errors, i.createdAt, i.expiresAt])) +
-      (page.total > page.instances.length ? `\n(${page.instances.length} of ${page.total})` : ""));
+    else
+      console.log(
+        renderTable(
+          ["instance", "env", "calls", "errors", "created", "expires"],
+          page.instances.map((i: InstanceInfo) => [
+            i.instanceId,
+            i.env,
+            i.counters.calls,
+            i.counters.errors,
+            i.createdAt,
+            i.expiresAt,
+          ]),
+        ) + (page.total > page.instances.length ? `\n(${page.instances.length} of ${page.total})` : ""),
+      );
     return 0;
   },
 };
@@ -60,7 +80,10 @@ ${FARM_OPTIONS_USAGE}`,
     const outcome = await farmFrom(values).callTool(id, tool, args, values["instance-token"] as string | undefined);
     if (outcome.ok) console.log(values.json ? JSON.stringify(outcome) : JSON.stringify(outcome.result, null, 2));
     // A tool's refusal is an error like any other: on stderr, as {"error":{code,message}} with --json.
-    else if (values.json) console.error(JSON.stringify({ error: { code: outcome.kind ?? "tool_error", message: `${tool}: ${outcome.message}` } }));
+    else if (values.json)
+      console.error(
+        JSON.stringify({ error: { code: outcome.kind ?? "tool_error", message: `${tool}: ${outcome.message}` } }),
+      );
     else console.error(`${tool}: ${outcome.kind ?? "error"}: ${outcome.message}`);
     return outcome.ok ? 0 : 1;
   },

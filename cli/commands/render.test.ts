@@ -5,12 +5,15 @@ import { bar, renderTable } from "./render.ts";
 
 describe("renderTable", () => {
   it("pads columns to their widest cell and right-aligns numeric ones", () => {
-    expect(renderTable(["env", "n", "mean"], [["shop", 16, "1.000"], ["tracker", 4, "0.250"]])).toBe([
-      "env       n  mean",
-      "-------  --  -----",
-      "shop     16  1.000",
-      "tracker   4  0.250",
-    ].join("\n"));
+    expect(
+      renderTable(
+        ["env", "n", "mean"],
+        [
+          ["shop", 16, "1.000"],
+          ["tracker", 4, "0.250"],
+        ],
+      ),
+    ).toBe(["env       n  mean", "-------  --  -----", "shop     16  1.000", "tracker   4  0.250"].join("\n"));
   });
 });
 
@@ -24,9 +27,20 @@ describe("progress", () => {
 
   it("draws rollouts, groups and the reward so far", () => {
     const status: BatchStatus = {
-      batchId: "b", state: "running", createdAt: "", finishedAt: null,
-      counts: { pending: 4, running: 2, completed: 3, failed: 1, cancelled: 0 }, groups: { total: 5, done: 2 },
-      reward: { n: 3, mean: 0.6667, std: 0.4714 }, rewardByEnv: {}, stopReasons: {}, rolloutsPerSecond: 2.5, errors: [], problems: [], deliveries: null, expiresAt: null,
+      batchId: "b",
+      state: "running",
+      createdAt: "",
+      finishedAt: null,
+      counts: { pending: 4, running: 2, completed: 3, failed: 1, cancelled: 0 },
+      groups: { total: 5, done: 2 },
+      reward: { n: 3, mean: 0.6667, std: 0.4714 },
+      rewardByEnv: {},
+      stopReasons: {},
+      rolloutsPerSecond: 2.5,
+      errors: [],
+      problems: [],
+      deliveries: null,
+      expiresAt: null,
     };
     expect(progressLines(status, 10)).toEqual([
       `rollouts [${"#".repeat(12)}${"-".repeat(18)}]  4/10  running 2  failed 1`,

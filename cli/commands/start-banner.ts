@@ -25,7 +25,7 @@ export function farmFlags(url: string, token: BannerFacts["token"], env: NodeJS.
 /** A tool to show the curl call with: one that needs no arguments, so `{}` is a valid call as printed. */
 function exampleTool(bundle: BuiltBundle | undefined): string {
   const tools = bundle?.manifest.tools ?? [];
-  const bare = tools.find((t) => !((t.inputSchema.required as string[] | undefined)?.length));
+  const bare = tools.find((t) => !(t.inputSchema.required as string[] | undefined)?.length);
   return (bare ?? tools[0])?.name ?? "<tool>";
 }
 

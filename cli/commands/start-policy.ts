@@ -6,7 +6,10 @@ import type { FakePolicy } from "../fake-policy/server.ts";
  * `start`'s fake vLLM, on the port after the farm's; when something else holds that port it takes a free one
  * (`wantedPort` says which it wanted) rather than stopping the farm it is only a companion to.
  */
-export async function fakePolicyNextTo(bundles: BuiltBundle[], farmPort: number): Promise<FakePolicy & { wantedPort?: number }> {
+export async function fakePolicyNextTo(
+  bundles: BuiltBundle[],
+  farmPort: number,
+): Promise<FakePolicy & { wantedPort?: number }> {
   const wantedPort = farmPort + 1;
   try {
     if (wantedPort > 65535) throw Object.assign(new Error("no port after 65535"), { code: "EADDRINUSE" });

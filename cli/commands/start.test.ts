@@ -23,7 +23,11 @@ const { WORLDFARM_URL: _url, PORT: _port, ...cleanEnv } = process.env;
 const sh = (line: string) => runToExit("sh", ["-c", line], { cwd: ROOT, env: { ...cleanEnv, NODE_NO_WARNINGS: "1" } });
 
 function worldfarm(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], { cwd: ROOT, env: { ...cleanEnv, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(ROOT, "bin/worldfarm.js"), ...args], {
+    cwd: ROOT,
+    env: { ...cleanEnv, NODE_NO_WARNINGS: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -36,7 +40,12 @@ function bannerCommands(banner: string): string[] {
   return joined.split("\n").flatMap((line) => {
     const at = line.search(/curl |npx worldfarm /);
     if (at < 0) return [];
-    return [line.slice(at).split(/ {2,}[#(]/)[0]!.trim()];
+    return [
+      line
+        .slice(at)
+        .split(/ {2,}[#(]/)[0]!
+        .trim(),
+    ];
   });
 }
 
@@ -48,14 +57,19 @@ let squatter: Server;
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "worldfarm-start-"));
   // Not 8787, and with the port after it taken, as a user's other service might hold it.
-  do port = await freePort(); while (port === 8787 || port === 65535);
+  do port = await freePort();
+  while (port === 8787 || port === 65535);
   squatter = createServer();
   await new Promise<void>((resolve, reject) => {
     squatter.once("error", reject);
     squatter.listen(port + 1, "127.0.0.1", resolve);
   });
   farm = worldfarm(["start", "--port", String(port), "--state", state]);
-  for (const end = Date.now() + 90_000; !farm.output().includes("Ctrl-C stops the farm."); await new Promise((r) => setTimeout(r, 200))) {
+  for (
+    const end = Date.now() + 90_000;
+    !farm.output().includes("Ctrl-C stops the farm.");
+    await new Promise((r) => setTimeout(r, 200))
+  ) {
     if (Date.now() > end || farm.child.exitCode !== null) throw new Error(`the farm did not start:\n${farm.output()}`);
   }
 }, 120_000);
@@ -69,7 +83,10 @@ afterAll(async () => {
 
 describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
   it("moves the fake vLLM to a free port when the next one is taken, and says so", () => {
-    const line = farm.output().split("\n").find((l) => l.startsWith("Policy: "));
+    const line = farm
+      .output()
+      .split("\n")
+      .find((l) => l.startsWith("Policy: "));
     expect(line).toMatch(new RegExp(`at http://127\\.0\\.0\\.1:(\\d+)/v1; port ${port + 1} was taken`));
     expect(line).not.toContain(`:${port + 1}/`);
   });
@@ -79,7 +96,11 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
     const commands = bannerCommands(farm.output());
     // Each CLI line carries the farm's URL: without it, it would go to the default farm.
     const cli = commands.filter((c) => c.startsWith("npx worldfarm"));
-    expect(cli.map((c) => c.split(" --")[0])).toEqual(["npx worldfarm batch run", "npx worldfarm batch run", "npx worldfarm demo"]);
+    expect(cli.map((c) => c.split(" --")[0])).toEqual([
+      "npx worldfarm batch run",
+      "npx worldfarm batch run",
+      "npx worldfarm demo",
+    ]);
     // A state folder of its own: the CLI cannot find the token there, so each line carries it.
     for (const c of cli) expect(c).toMatch(new RegExp(` --url ${url} --token \\S+$`));
     const curls = commands.filter((c) => c.startsWith("curl"));
@@ -112,7 +133,9 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
       const second = worldfarm([command, "--port", String(await freePort()), "--state", state]);
       const code = await second.exited;
       expect(code, second.output()).toBe(1);
-      expect(second.output()).toContain(`the state folder ${state} is in use by the farm at http://127.0.0.1:${port} (pid ${farm.child.pid}`);
+      expect(second.output()).toContain(
+        `the state folder ${state} is in use by the farm at http://127.0.0.1:${port} (pid ${farm.child.pid}`,
+      );
       expect(second.output()).toContain("--state DIR");
     }
     // The first farm's lock outlived the refusals.
@@ -133,7 +156,9 @@ describe("the banner", { timeout: 60_000 }, () => {
     const saved = process.env.WORLDFARM_URL;
     delete process.env.WORLDFARM_URL;
     try {
-      const atDefault = bannerCommands(startBanner({ ...facts, url: "http://127.0.0.1:8787", token: { ...token, cliFindsIt: true }, dev: false }));
+      const atDefault = bannerCommands(
+        startBanner({ ...facts, url: "http://127.0.0.1:8787", token: { ...token, cliFindsIt: true }, dev: false }),
+      );
       expect(atDefault.filter((c) => c.includes("--url") || c.includes("--token"))).toEqual([]);
     } finally {
       if (saved !== undefined) process.env.WORLDFARM_URL = saved;

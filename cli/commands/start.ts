@@ -12,7 +12,12 @@ import { envDirs } from "./env-dirs.ts";
 import { startBanner } from "./start-banner.ts";
 import { fakePolicyNextTo } from "./start-policy.ts";
 
-const SERVE_OPTIONS = { port: { type: "string" }, host: { type: "string" }, static: { type: "boolean" }, state: { type: "string" } } as const;
+const SERVE_OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  static: { type: "boolean" },
+  state: { type: "string" },
+} as const;
 const SERVE_USAGE = `  --port N      listen port (default $PORT, else 8787); a fake vLLM-like policy server listens on the next one
   --host H      listen address (default 127.0.0.1); any other address is reachable from the network, with the token
   --state DIR   where Durable Object state and the admin token persist (default $WORLDFARM_STATE, else .wrangler/state);
@@ -25,16 +30,25 @@ function watchEnvs(dirs: string[], client: Farm): () => void {
   const rebuild = async (dir: string) => {
     try {
       const stored = await client.uploadEnv(await buildEnv(dir));
-      console.log(`${new Date().toLocaleTimeString()}  ${stored.name} rebuilt and uploaded: bundle ${stored.bundleId.slice(0, 12)}`);
+      console.log(
+        `${new Date().toLocaleTimeString()}  ${stored.name} rebuilt and uploaded: bundle ${stored.bundleId.slice(0, 12)}`,
+      );
     } catch (err) {
-      console.error(`${new Date().toLocaleTimeString()}  ${basename(dir)}: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(
+        `${new Date().toLocaleTimeString()}  ${basename(dir)}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   };
-  const watchers: FSWatcher[] = dirs.map((dir) => watch(dir, { recursive: true }, () => {
-    // Editors write a file in several steps; one rebuild per burst.
-    clearTimeout(timers.get(dir));
-    timers.set(dir, setTimeout(() => void rebuild(dir), 150));
-  }));
+  const watchers: FSWatcher[] = dirs.map((dir) =>
+    watch(dir, { recursive: true }, () => {
+      // Editors write a file in several steps; one rebuild per burst.
+      clearTimeout(timers.get(dir));
+      timers.set(
+        dir,
+        setTimeout(() => void rebuild(dir), 150),
+      );
+    }),
+  );
   return () => {
     for (const w of watchers) w.close();
     for (const t of timers.values()) clearTimeout(t);
@@ -54,12 +68,19 @@ function farmVars(values: Record<string, string | boolean | undefined>): Record<
 function tokenNote(token: string, persistDir: string, host: string): string {
   const from = process.env.FARM_ADMIN_TOKEN ? "from FARM_ADMIN_TOKEN" : `kept in ${join(persistDir, "admin-token")}`;
   const where = isLoopbackHost(host) ? "this machine only" : `every machine that reaches ${host}`;
-  const cli = persistDir === DEFAULT_STATE_DIR || process.env.FARM_ADMIN_TOKEN ? "the CLI finds it" : "pass it to the CLI as --token or FARM_ADMIN_TOKEN";
+  const cli =
+    persistDir === DEFAULT_STATE_DIR || process.env.FARM_ADMIN_TOKEN
+      ? "the CLI finds it"
+      : "pass it to the CLI as --token or FARM_ADMIN_TOKEN";
   return `Admin token: ${token}  (${from}; ${cli}). Listening for ${where}: admin routes need the token.\n`;
 }
 
 /** Runs the farm with environments uploaded until SIGINT or SIGTERM; `dev` also rebuilds them on change. */
-async function serve(values: Record<string, string | boolean | undefined>, positionals: string[], { dev }: { dev: boolean }): Promise<number> {
+async function serve(
+  values: Record<string, string | boolean | undefined>,
+  positionals: string[],
+  { dev }: { dev: boolean },
+): Promise<number> {
   const port = intOption({ port: (values.port as string | undefined) ?? process.env.PORT }, "port", 8787, 1, 65535);
   const dirs = (await envDirs(positionals)).map((d) => resolve(d));
   const host = (values.host as string | undefined) ?? "127.0.0.1";
@@ -76,7 +97,15 @@ async function serve(values: Record<string, string | boolean | undefined>, posit
   // A stand-in for vLLM next to the farm, so batches and the trainer-bridge examples run without a GPU.
   const policy = await fakePolicyNextTo(bundles, port);
   const cliFindsToken = persistDir === DEFAULT_STATE_DIR || Boolean(process.env.FARM_ADMIN_TOKEN);
-  console.log(startBanner({ url, bundles, policy, dev, token: { value: farm.token, note: tokenNote(farm.token, persistDir, host), cliFindsIt: cliFindsToken } }));
+  console.log(
+    startBanner({
+      url,
+      bundles,
+      policy,
+      dev,
+      token: { value: farm.token, note: tokenNote(farm.token, persistDir, host), cliFindsIt: cliFindsToken },
+    }),
+  );
   const unwatch = dev ? watchEnvs(dirs, client) : () => {};
   await new Promise<void>((done) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());

@@ -9,9 +9,18 @@ import { UsageError, type Command } from "./command.ts";
 async function pipeline() {
   ignoreWarning("ExperimentalWarning", /^SQLite is an experimental feature/);
   const [config, context, usage, pipeline] = await Promise.all([
-    import("../../synth/config.ts"), import("../../synth/context.ts"), import("../../synth/llm/usage.ts"), import("../../synth/pipeline.ts"),
+    import("../../synth/config.ts"),
+    import("../../synth/context.ts"),
+    import("../../synth/llm/usage.ts"),
+    import("../../synth/pipeline.ts"),
   ]);
-  return { contextFrom: config.contextFrom, files: context.files, describeUsage: usage.describeUsage, PIPELINES: pipeline.PIPELINES, runPipeline: pipeline.runPipeline };
+  return {
+    contextFrom: config.contextFrom,
+    files: context.files,
+    describeUsage: usage.describeUsage,
+    PIPELINES: pipeline.PIPELINES,
+    runPipeline: pipeline.runPipeline,
+  };
 }
 
 export const synth: Command = {
@@ -42,23 +51,47 @@ Pipeline:
   --farm URL            validate on this farm (--farm-token T) instead of a throwaway local one
   --farm-concurrency N (2)`,
   options: {
-    work: { type: "string" }, envs: { type: "string" }, seeds: { type: "string" }, awm: { type: "string" },
-    "base-url": { type: "string" }, "api-key": { type: "string" }, model: { type: "string" },
-    "stage-model": { type: "string", multiple: true }, "stage-base-url": { type: "string", multiple: true }, "stage-api-key": { type: "string", multiple: true },
-    "embed-model": { type: "string" }, "embed-base-url": { type: "string" }, "price-in": { type: "string" }, "price-out": { type: "string" },
-    concurrency: { type: "string" }, retries: { type: "string" }, temperature: { type: "string" }, "no-cache": { type: "boolean" },
-    "dry-run": { type: "boolean" }, limit: { type: "string" }, "per-seed": { type: "string" }, tasks: { type: "string" },
-    tools: { type: "string" }, "min-tasks": { type: "string" }, "dedup-threshold": { type: "string" },
-    farm: { type: "string" }, "farm-token": { type: "string" }, "farm-concurrency": { type: "string" }, json: { type: "boolean" },
+    work: { type: "string" },
+    envs: { type: "string" },
+    seeds: { type: "string" },
+    awm: { type: "string" },
+    "base-url": { type: "string" },
+    "api-key": { type: "string" },
+    model: { type: "string" },
+    "stage-model": { type: "string", multiple: true },
+    "stage-base-url": { type: "string", multiple: true },
+    "stage-api-key": { type: "string", multiple: true },
+    "embed-model": { type: "string" },
+    "embed-base-url": { type: "string" },
+    "price-in": { type: "string" },
+    "price-out": { type: "string" },
+    concurrency: { type: "string" },
+    retries: { type: "string" },
+    temperature: { type: "string" },
+    "no-cache": { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    limit: { type: "string" },
+    "per-seed": { type: "string" },
+    tasks: { type: "string" },
+    tools: { type: "string" },
+    "min-tasks": { type: "string" },
+    "dedup-threshold": { type: "string" },
+    farm: { type: "string" },
+    "farm-token": { type: "string" },
+    "farm-concurrency": { type: "string" },
+    json: { type: "boolean" },
   },
   async run(values, positionals) {
     const { contextFrom, files, describeUsage, PIPELINES, runPipeline } = await pipeline();
     const [stage, ...extra] = positionals;
-    if (!stage || extra.length || !PIPELINES[stage]) throw new UsageError(`name one stage: ${Object.keys(PIPELINES).join(", ")}`);
+    if (!stage || extra.length || !PIPELINES[stage])
+      throw new UsageError(`name one stage: ${Object.keys(PIPELINES).join(", ")}`);
     const ctx = contextFrom(values);
     if ((stage === "all" || stage === "scenarios") && !ctx.options.seeds) {
       await ctx.farm.dispose();
-      throw new UsageError("the scenarios stage needs --seeds FILE (seed names: jsonl {\"name\",\"description\"} or one name a line)");
+      throw new UsageError(
+        'the scenarios stage needs --seeds FILE (seed names: jsonl {"name","description"} or one name a line)',
+      );
     }
     try {
       const results = await runPipeline(ctx, stage);
@@ -66,7 +99,8 @@ Pipeline:
       if (!ctx.dryRun) await writeFile(files(ctx.work).usage, JSON.stringify(usage, null, 2) + "\n");
       if (values.json) console.log(JSON.stringify({ results, usage }));
       else {
-        for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(10)} ${r.ok} ok, ${r.dropped} dropped, ${r.skipped} already done`);
+        for (const [name, r] of Object.entries(results))
+          console.log(`${name.padEnd(10)} ${r.ok} ok, ${r.dropped} dropped, ${r.skipped} already done`);
         for (const [name, u] of Object.entries(usage)) console.error(`${name.padEnd(10)} ${describeUsage(u, u.cost)}`);
       }
     } finally {

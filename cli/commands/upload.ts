@@ -14,7 +14,11 @@ ${FARM_OPTIONS_USAGE}`,
     const client = farmFrom(values);
     for (const dir of await envDirs(positionals)) {
       const stored = await client.uploadEnv(await buildEnv(dir));
-      console.log(values.json ? JSON.stringify(stored) : `${stored.name.padEnd(12)} ${stored.bundleId.slice(0, 12)}  uploaded to ${client.baseUrl}`);
+      console.log(
+        values.json
+          ? JSON.stringify(stored)
+          : `${stored.name.padEnd(12)} ${stored.bundleId.slice(0, 12)}  uploaded to ${client.baseUrl}`,
+      );
     }
     return 0;
   },

@@ -15,7 +15,8 @@ function print(report: ValidationReport): void {
   if (!report.world.ok) console.log(`  world  FAIL ${report.world.error}`);
   for (const t of report.tools) if (!t.ok) console.log(`  tool   ${mark(t.ok)} ${t.tool}: ${t.error}`);
   console.log(`  tools  ${report.tools.filter((t) => t.ok).length}/${report.tools.length} answer`);
-  for (const t of report.tasks) console.log(`  task   ${mark(t.ok)} ${t.task}${t.problems.length ? ": " + t.problems.join("; ") : ""}`);
+  for (const t of report.tasks)
+    console.log(`  task   ${mark(t.ok)} ${t.task}${t.problems.length ? ": " + t.problems.join("; ") : ""}`);
 }
 
 /** Builds and uploads one environment folder, then has the farm prove it: the code path every validation takes. */

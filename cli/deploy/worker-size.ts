@@ -14,7 +14,10 @@ import { gzipSync } from "node:zlib";
 
 export const LIMITS = { gzipBytes: 3 * 1024 * 1024, rawBytes: 64 * 1024 * 1024 };
 
-export interface WorkerSize { rawBytes: number; gzipBytes: number }
+export interface WorkerSize {
+  rawBytes: number;
+  gzipBytes: number;
+}
 
 /** The modules wrangler would upload (source maps and its README stay behind), raw and gzipped. */
 export function measureWorker(outdir: string): WorkerSize {
@@ -30,18 +33,25 @@ export function measureWorker(outdir: string): WorkerSize {
 /** Why a Worker of this size would be refused, or undefined when it fits. */
 export function oversize(size: WorkerSize): string | undefined {
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
-  if (size.gzipBytes > LIMITS.gzipBytes) return `the Worker is ${kib(size.gzipBytes)} gzipped, over the ${kib(LIMITS.gzipBytes)} Cloudflare accepts on the Free plan`;
-  if (size.rawBytes > LIMITS.rawBytes) return `the Worker is ${kib(size.rawBytes)}, over the ${kib(LIMITS.rawBytes)} Cloudflare accepts`;
+  if (size.gzipBytes > LIMITS.gzipBytes)
+    return `the Worker is ${kib(size.gzipBytes)} gzipped, over the ${kib(LIMITS.gzipBytes)} Cloudflare accepts on the Free plan`;
+  if (size.rawBytes > LIMITS.rawBytes)
+    return `the Worker is ${kib(size.rawBytes)}, over the ${kib(LIMITS.rawBytes)} Cloudflare accepts`;
   return undefined;
 }
 
 function main(): number {
   const outdir = mkdtempSync(join(tmpdir(), "worldfarm-worker-"));
   try {
-    execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+    execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outdir], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
     const size = measureWorker(outdir);
     const problem = oversize(size);
-    console.log(`worker size: ${(size.rawBytes / 1024).toFixed(0)} KiB, ${(size.gzipBytes / 1024).toFixed(0)} KiB gzipped (limit ${LIMITS.gzipBytes / 1024} KiB gzipped)`);
+    console.log(
+      `worker size: ${(size.rawBytes / 1024).toFixed(0)} KiB, ${(size.gzipBytes / 1024).toFixed(0)} KiB gzipped (limit ${LIMITS.gzipBytes / 1024} KiB gzipped)`,
+    );
     if (problem) console.error(`worker size: ${problem}`);
     return problem ? 1 : 0;
   } finally {

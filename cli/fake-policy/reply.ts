@@ -86,8 +86,15 @@ export function playSolution(request: ChatRequest, solutions: Record<string, Sol
 
   // Call the tool by name when it is offered directly, else through AWM's call_tool wrapper.
   const direct = request.tools.some((t) => t.function.name === step.tool);
-  const call = direct ? { name: step.tool, args: step.args } : { name: "call_tool", args: { tool_name: step.tool, arguments: step.args } };
-  return { content: null, tool_calls: [{ id: `call_${turn}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } }] };
+  const call = direct
+    ? { name: step.tool, args: step.args }
+    : { name: "call_tool", args: { tool_name: step.tool, arguments: step.args } };
+  return {
+    content: null,
+    tool_calls: [
+      { id: `call_${turn}`, type: "function", function: { name: call.name, arguments: JSON.stringify(call.args) } },
+    ],
+  };
 }
 
 export function awmToolCall(tool: string, args: Record<string, unknown>): string {

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { GARBAGE, UNKNOWN_ANSWER, awmToolCall, startFakePolicy, type FakePolicy, type FakePolicyOptions } from "./server.ts";
+import {
+  GARBAGE,
+  UNKNOWN_ANSWER,
+  awmToolCall,
+  startFakePolicy,
+  type FakePolicy,
+  type FakePolicyOptions,
+} from "./server.ts";
 import { decode } from "./tokenizer.ts";
 
 const TASK = "Add two apples to my cart.";
@@ -12,7 +19,10 @@ const solutions = {
     answer: "Added two apples.",
   },
 };
-const tools = ["find_product", "add_to_cart"].map((name) => ({ type: "function", function: { name, parameters: { type: "object" } } }));
+const tools = ["find_product", "add_to_cart"].map((name) => ({
+  type: "function",
+  function: { name, parameters: { type: "object" } },
+}));
 
 let policy: FakePolicy | undefined;
 afterEach(async () => {
@@ -26,7 +36,11 @@ async function start(options: FakePolicyOptions = {}) {
 }
 
 async function chat(body: unknown) {
-  const res = await fetch(`${policy!.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(`${policy!.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
@@ -38,12 +52,18 @@ const startMessages = () => [
 describe("fake policy", () => {
   it("answers vLLM's /tokenize and a token-id /v1/completions like vLLM, and plays the task from the ids", async () => {
     await start({ maxModelLen: 4096 });
-    const post = async (path: string, body: unknown) => (await fetch(`${policy!.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json() as Promise<any>;
+    const post = async (path: string, body: unknown) =>
+      (await fetch(`${policy!.url}${path}`, { method: "POST", body: JSON.stringify(body) })).json() as Promise<any>;
     const tokenized = await post("/tokenize", { messages: startMessages(), tools });
     expect(tokenized).toMatchObject({ count: tokenized.tokens.length, max_model_len: 4096 });
     expect(decode(tokenized.tokens)).toContain('{"name":"find_product"}');
     expect((await post("/tokenize", { prompt: "hi" })).tokens).toEqual([104, 105]);
-    const completion = await post("/v1/completions", { prompt: tokenized.tokens, max_tokens: 500, logprobs: 0, return_token_ids: true });
+    const completion = await post("/v1/completions", {
+      prompt: tokenized.tokens,
+      max_tokens: 500,
+      logprobs: 0,
+      return_token_ids: true,
+    });
     const [choice] = completion.choices;
     expect(completion.object).toBe("text_completion");
     expect(choice.prompt_token_ids).toEqual(tokenized.tokens);
@@ -52,9 +72,12 @@ describe("fake policy", () => {
     expect(choice.logprobs.token_logprobs).toHaveLength(choice.token_ids.length);
     // vLLM's default of 16 tokens when max_tokens is not sent.
     const short = await post("/v1/completions", { prompt: tokenized.tokens });
-    expect([short.choices[0].finish_reason, short.usage.completion_tokens, short.choices[0].token_ids]).toEqual(["length", 16, undefined]);
+    expect([short.choices[0].finish_reason, short.usage.completion_tokens, short.choices[0].token_ids]).toEqual([
+      "length",
+      16,
+      undefined,
+    ]);
   });
-
 
   it("lists its model like vLLM", async () => {
     await start({ model: "Qwen/Qwen3-8B" });
@@ -69,15 +92,42 @@ describe("fake policy", () => {
     for (let turn = 0; turn < 3; turn++) {
       const { status, body } = await chat({ model: "m", messages, tools });
       expect(status).toBe(200);
-      expect(body).toMatchObject({ object: "chat.completion", model: "m", usage: { total_tokens: body.usage.prompt_tokens + body.usage.completion_tokens } });
+      expect(body).toMatchObject({
+        object: "chat.completion",
+        model: "m",
+        usage: { total_tokens: body.usage.prompt_tokens + body.usage.completion_tokens },
+      });
       const message = body.choices[0].message;
       answers.push([body.choices[0].finish_reason, message]);
       messages.push(message);
-      for (const call of message.tool_calls ?? []) messages.push({ role: "tool", tool_call_id: call.id, content: "{}" });
+      for (const call of message.tool_calls ?? [])
+        messages.push({ role: "tool", tool_call_id: call.id, content: "{}" });
     }
     expect(answers).toEqual([
-      ["tool_calls", { role: "assistant", content: null, tool_calls: [{ id: "call_0", type: "function", function: { name: "find_product", arguments: '{"name":"apple"}' } }] }],
-      ["tool_calls", { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "add_to_cart", arguments: '{"product_id":7,"quantity":2}' } }] }],
+      [
+        "tool_calls",
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_0", type: "function", function: { name: "find_product", arguments: '{"name":"apple"}' } },
+          ],
+        },
+      ],
+      [
+        "tool_calls",
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "add_to_cart", arguments: '{"product_id":7,"quantity":2}' },
+            },
+          ],
+        },
+      ],
       ["stop", { role: "assistant", content: "Added two apples." }],
     ]);
     expect(policy!.requests).toBe(3);
@@ -87,7 +137,10 @@ describe("fake policy", () => {
     await start();
     const awmTools = ["list_tools", "call_tool"].map((name) => ({ type: "function", function: { name } }));
     const { body } = await chat({ messages: startMessages(), tools: awmTools });
-    expect(body.choices[0].message.tool_calls[0].function).toEqual({ name: "call_tool", arguments: '{"tool_name":"find_product","arguments":{"name":"apple"}}' });
+    expect(body.choices[0].message.tool_calls[0].function).toEqual({
+      name: "call_tool",
+      arguments: '{"tool_name":"find_product","arguments":{"name":"apple"}}',
+    });
   });
 
   it("plays a solution as Qwen3-style <tool_call> text without tools", async () => {
@@ -138,7 +191,8 @@ describe("fake policy", () => {
       previous = [...prompt, ...completion];
       const message = body.choices[0].message;
       messages.push(message);
-      for (const call of message.tool_calls ?? []) messages.push({ role: "tool", tool_call_id: call.id, content: "ok" });
+      for (const call of message.tool_calls ?? [])
+        messages.push({ role: "tool", tool_call_id: call.id, content: "ok" });
       if (!message.tool_calls) messages.push({ role: "user", content: "ok" });
     }
     // Same messages, same ids.
@@ -158,7 +212,12 @@ describe("fake policy", () => {
       expect(entry.top_logprobs).toEqual([]);
     }
     expect(content.at(-1).token).toBe("<|im_end|>");
-    expect(content.slice(0, 11).map((e: any) => e.token).join("")).toBe("<tool_call>");
+    expect(
+      content
+        .slice(0, 11)
+        .map((e: any) => e.token)
+        .join(""),
+    ).toBe("<tool_call>");
     const plain = await chat({ messages: startMessages() });
     expect(plain.body.choices[0].logprobs).toBeNull();
     expect(plain.body.prompt_token_ids).toBeUndefined();
@@ -167,7 +226,11 @@ describe("fake policy", () => {
   it("stops at max_tokens with finish_reason length", async () => {
     await start();
     const { body } = await chat({ messages: startMessages(), tools, max_tokens: 5, return_token_ids: true });
-    expect(body.choices[0]).toMatchObject({ finish_reason: "length", message: { content: "<tool" }, token_ids: [60, 116, 111, 111, 108] });
+    expect(body.choices[0]).toMatchObject({
+      finish_reason: "length",
+      message: { content: "<tool" },
+      token_ids: [60, 116, 111, 111, 108],
+    });
     expect(body.choices[0].message.tool_calls).toBeUndefined();
   });
 
@@ -187,7 +250,12 @@ describe("fake policy", () => {
       for (let i = 0; i < 400; i++) {
         const { status, headers, body } = await chat({ messages: startMessages() });
         if (status === 429) expect(headers.get("retry-after")).toBe("1");
-        if (status !== 200) expect(body.error).toMatchObject({ type: expect.any(String), code: expect.any(String), message: expect.any(String) });
+        if (status !== 200)
+          expect(body.error).toMatchObject({
+            type: expect.any(String),
+            code: expect.any(String),
+            message: expect.any(String),
+          });
         outcomes.push(status !== 200 ? String(status) : body.choices[0].message.content === GARBAGE ? "garbage" : "ok");
       }
       await policy!.close();
@@ -206,18 +274,37 @@ describe("fake policy", () => {
 
   it("answers 400 to bad requests and 404 to unknown routes", async () => {
     await start({ errorRate: 1 });
-    for (const body of ["{not json", {}, { messages: [] }, { messages: "hi" }, { messages: [{ content: "no role" }] }, { messages: startMessages(), stream: true }]) {
+    for (const body of [
+      "{not json",
+      {},
+      { messages: [] },
+      { messages: "hi" },
+      { messages: [{ content: "no role" }] },
+      { messages: startMessages(), stream: true },
+    ]) {
       const res = await chat(body);
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ type: "invalid_request_error", code: expect.any(String), message: expect.any(String) });
+      expect(res.body.error).toMatchObject({
+        type: "invalid_request_error",
+        code: expect.any(String),
+        message: expect.any(String),
+      });
     }
-    const post = (path: string, body: unknown) => fetch(`${policy!.url}${path}`, { method: "POST", body: JSON.stringify(body) });
-    for (const body of [{}, { prompt: "text, not ids" }, { prompt: [] }, { prompt: [1, -2] }, { prompt: [1], max_tokens: 0 }]) {
+    const post = (path: string, body: unknown) =>
+      fetch(`${policy!.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+    for (const body of [
+      {},
+      { prompt: "text, not ids" },
+      { prompt: [] },
+      { prompt: [1, -2] },
+      { prompt: [1], max_tokens: 0 },
+    ]) {
       const res = await post("/v1/completions", body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as any).error.type).toBe("invalid_request_error");
     }
-    for (const body of [{}, { prompt: "a", messages: startMessages() }, { messages: [] }]) expect((await post("/tokenize", body)).status).toBe(400);
+    for (const body of [{}, { prompt: "a", messages: startMessages() }, { messages: [] }])
+      expect((await post("/tokenize", body)).status).toBe(400);
     const missing = await fetch(`${policy!.url}/v1/embeddings`, { method: "POST", body: "{}" });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any).error.code).toBe("not_found");

@@ -2,7 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { ChatRequest, CompletionRequest, TokenizeRequest, playSolution, type Reply, type Script, type Solution } from "./reply.ts";
+import {
+  ChatRequest,
+  CompletionRequest,
+  TokenizeRequest,
+  playSolution,
+  type Reply,
+  type Script,
+  type Solution,
+} from "./reply.ts";
 import { closeServer, readBody, sendJson } from "../node-http.ts";
 import { seededRandom } from "../../workers/env-host/sdk/determinism.ts";
 import { IM_START, toyTokenizer, type FakeTokenizer } from "./tokenizer.ts";
@@ -46,7 +54,7 @@ export interface FakePolicy {
   readonly served: Served[];
 }
 
-export const GARBAGE = '<tool_call>{not json';
+export const GARBAGE = "<tool_call>{not json";
 
 /** A chat request the fake's solution player can read, rebuilt from a rendered prompt: vLLM sees only tokens there. */
 function requestFromPrompt(text: string): ChatRequest {
@@ -63,7 +71,13 @@ function requestFromPrompt(text: string): ChatRequest {
       return [];
     }
   });
-  return { messages: [{ role: "user", content: head }, ...Array.from({ length: Math.max(turn, 0) }, () => ({ role: "assistant", content: "" }))], ...(tools?.length ? { tools } : {}) };
+  return {
+    messages: [
+      { role: "user", content: head },
+      ...Array.from({ length: Math.max(turn, 0) }, () => ({ role: "assistant", content: "" })),
+    ],
+    ...(tools?.length ? { tools } : {}),
+  };
 }
 
 /** A local stand-in for vLLM's OpenAI-compatible server, for tests, demos and benchmarks. */
@@ -115,7 +129,9 @@ export async function startFakePolicy({
       return undefined;
     }
     const turn = request.messages.filter((m) => m.role === "assistant").length;
-    return draw < errorRate + garbageRate ? { content: GARBAGE } : (script?.(request, turn) ?? playSolution(request, solutions));
+    return draw < errorRate + garbageRate
+      ? { content: GARBAGE }
+      : (script?.(request, turn) ?? playSolution(request, solutions));
   }
 
   /** The ids the model generates for `reply`, cut at `limit` as vLLM's max_tokens does. */
@@ -131,19 +147,33 @@ export async function startFakePolicy({
     const request = await readJson(req, res, ChatRequest);
     if (!request) return;
     const thinkingAsked = request.chat_template_kwargs?.enable_thinking;
-    const prompt = tokenizer.render(request.messages, { tools: request.tools, addGenerationPrompt: true, enableThinking: thinkingAsked });
+    const prompt = tokenizer.render(request.messages, {
+      tools: request.tools,
+      addGenerationPrompt: true,
+      enableThinking: thinkingAsked,
+    });
     const reply = decide(res, request);
     if (!reply) return;
     const thinking = tokenizer.thinks(prompt);
     const promptIds = tokenizer.encode(prompt);
-    const { ids, truncated } = generate(reply, thinking, request.max_completion_tokens ?? request.max_tokens ?? Infinity);
+    const { ids, truncated } = generate(
+      reply,
+      thinking,
+      request.max_completion_tokens ?? request.max_tokens ?? Infinity,
+    );
     if (record) served.push({ endpoint: "chat", promptIds, completionIds: ids });
-    const message = truncated ? { role: "assistant", content: tokenizer.decode(ids) } : { role: "assistant", ...tokenizer.message(reply, thinking) };
+    const message = truncated
+      ? { role: "assistant", content: tokenizer.decode(ids) }
+      : { role: "assistant", ...tokenizer.message(reply, thinking) };
     const choice = {
       index: 0,
       message,
       finish_reason: truncated ? "length" : reply.tool_calls ? "tool_calls" : "stop",
-      logprobs: request.logprobs ? { content: ids.map((t, i) => ({ token: tokenizer.tokenString(t), logprob: logprob(t, i), top_logprobs: [] })) } : null,
+      logprobs: request.logprobs
+        ? {
+            content: ids.map((t, i) => ({ token: tokenizer.tokenString(t), logprob: logprob(t, i), top_logprobs: [] })),
+          }
+        : null,
       ...(request.return_token_ids ? { token_ids: ids } : {}),
     };
     sendJson(res, 200, {
@@ -152,7 +182,11 @@ export async function startFakePolicy({
       created,
       model: request.model ?? model,
       choices: [choice],
-      usage: { prompt_tokens: promptIds.length, completion_tokens: ids.length, total_tokens: promptIds.length + ids.length },
+      usage: {
+        prompt_tokens: promptIds.length,
+        completion_tokens: ids.length,
+        total_tokens: promptIds.length + ids.length,
+      },
       ...(request.return_token_ids ? { prompt_token_ids: promptIds } : {}),
     });
   }
@@ -172,7 +206,14 @@ export async function startFakePolicy({
       index: 0,
       // vLLM leaves special tokens (the end of turn) out of the text.
       text: tokenizer.decode(ids).replace(/<\|im_end\|>$/, ""),
-      logprobs: withLogprobs ? { text_offset: tokens.map((_, i) => i), token_logprobs: ids.map(logprob), tokens, top_logprobs: tokens.map(() => ({})) } : null,
+      logprobs: withLogprobs
+        ? {
+            text_offset: tokens.map((_, i) => i),
+            token_logprobs: ids.map(logprob),
+            tokens,
+            top_logprobs: tokens.map(() => ({})),
+          }
+        : null,
       finish_reason: truncated ? "length" : "stop",
       stop_reason: null,
       ...(request.return_token_ids ? { prompt_token_ids: promptIds, token_ids: ids } : {}),
@@ -183,7 +224,11 @@ export async function startFakePolicy({
       created,
       model: request.model ?? model,
       choices: [choice],
-      usage: { prompt_tokens: promptIds.length, completion_tokens: ids.length, total_tokens: promptIds.length + ids.length },
+      usage: {
+        prompt_tokens: promptIds.length,
+        completion_tokens: ids.length,
+        total_tokens: promptIds.length + ids.length,
+      },
     });
   }
 
@@ -191,7 +236,11 @@ export async function startFakePolicy({
     const request = await readJson(req, res, TokenizeRequest);
     if (!request) return;
     const text = request.messages
-      ? tokenizer.render(request.messages, { tools: request.tools, addGenerationPrompt: request.add_generation_prompt, enableThinking: request.chat_template_kwargs?.enable_thinking })
+      ? tokenizer.render(request.messages, {
+          tools: request.tools,
+          addGenerationPrompt: request.add_generation_prompt,
+          enableThinking: request.chat_template_kwargs?.enable_thinking,
+        })
       : request.prompt!;
     const tokens = tokenizer.encode(text);
     sendJson(res, 200, { count: tokens.length, max_model_len: maxModelLen, tokens, token_strs: null });
@@ -208,7 +257,10 @@ export async function startFakePolicy({
     else if (req.method === "POST" && path === "/v1/completions") completion(completions);
     else if (req.method === "POST" && path === "/tokenize") tokenize(req, res).catch(fail);
     else if (req.method === "GET" && path === "/v1/models") {
-      sendJson(res, 200, { object: "list", data: [{ id: model, object: "model", created, owned_by: "worldfarm", max_model_len: maxModelLen }] });
+      sendJson(res, 200, {
+        object: "list",
+        data: [{ id: model, object: "model", created, owned_by: "worldfarm", max_model_len: maxModelLen }],
+      });
     } else {
       sendError(res, 404, "invalid_request_error", "not_found", `No route for ${req.method} ${path}.`);
     }

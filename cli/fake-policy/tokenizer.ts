@@ -32,7 +32,10 @@ export interface FakeTokenizer {
   /** The text a model writes for `reply`, up to and including its end-of-turn token. */
   generate(reply: Omit<TemplateMessage, "role">, thinking: boolean): string;
   /** The message vLLM's parsers (hermes tool calls, no reasoning parser) make of that text for a chat completion. */
-  message(reply: { content: string | null; tool_calls?: unknown[] }, thinking: boolean): { content: string | null; tool_calls?: unknown[] };
+  message(
+    reply: { content: string | null; tool_calls?: unknown[] },
+    thinking: boolean,
+  ): { content: string | null; tool_calls?: unknown[] };
   /** Whether a rendered prompt asks the model to think (Qwen3 pre-fills an empty think block when it must not). */
   thinks(prompt: string): boolean;
   /** vLLM's spelling of a token in logprobs. */
@@ -49,7 +52,8 @@ export function contentText(content: unknown): string {
 export function assistantText(message: Omit<TemplateMessage, "role">): string {
   // Arguments go in as sent, so a client that echoes a call back renders the text that was generated.
   const calls = (message.tool_calls ?? []).map(
-    (call) => `<tool_call>\n{"name":${JSON.stringify(call.function.name)},"arguments":${call.function.arguments}}\n</tool_call>`,
+    (call) =>
+      `<tool_call>\n{"name":${JSON.stringify(call.function.name)},"arguments":${call.function.arguments}}\n</tool_call>`,
   );
   return [contentText(message.content), ...calls].filter((part) => part !== "").join("\n");
 }
@@ -59,12 +63,19 @@ function toolName(tool: unknown): unknown {
 }
 
 /** The prompt for the next assistant turn, ending with the generation prompt when asked. */
-export function renderPrompt(messages: TemplateMessage[], options: TemplateOptions = { addGenerationPrompt: true }): string {
+export function renderPrompt(
+  messages: TemplateMessage[],
+  options: TemplateOptions = { addGenerationPrompt: true },
+): string {
   // Names only: byte ids make every prompt token count, and a farm's tool schemas run to tens of kilobytes.
-  const tools = options.tools?.length ? `\n\n<tools>\n${options.tools.map((t) => JSON.stringify({ name: toolName(t) })).join("\n")}\n</tools>` : "";
+  const tools = options.tools?.length
+    ? `\n\n<tools>\n${options.tools.map((t) => JSON.stringify({ name: toolName(t) })).join("\n")}\n</tools>`
+    : "";
   const withTools = tools && messages[0]?.role !== "system" ? [{ role: "system", content: "" }, ...messages] : messages;
-  const body = withTools.map((m, i) =>
-    `${IM_START}${m.role}\n${m.role === "assistant" ? assistantText(m) : `${contentText(m.content)}${i === 0 ? tools : ""}`}${IM_END}\n`);
+  const body = withTools.map(
+    (m, i) =>
+      `${IM_START}${m.role}\n${m.role === "assistant" ? assistantText(m) : `${contentText(m.content)}${i === 0 ? tools : ""}`}${IM_END}\n`,
+  );
   return `${body.join("")}${options.addGenerationPrompt ? `${IM_START}assistant\n` : ""}`;
 }
 
@@ -75,7 +86,9 @@ export function completionText(text: string): string {
 
 export function encode(text: string): number[] {
   const encoder = new TextEncoder();
-  return text.split(SPECIAL_PATTERN).flatMap((piece) => (piece in SPECIAL ? [SPECIAL[piece]!] : [...encoder.encode(piece)]));
+  return text
+    .split(SPECIAL_PATTERN)
+    .flatMap((piece) => (piece in SPECIAL ? [SPECIAL[piece]!] : [...encoder.encode(piece)]));
 }
 
 export function decode(ids: number[]): string {

@@ -56,6 +56,8 @@ export function adminTokenFor(url: string, explicit?: string): string | undefine
 export function allowedHosts(bind: string): string {
   if (isLoopbackHost(bind)) return "loopback";
   const bracket = (a: string) => (a.includes(":") ? `[${a}]` : a);
-  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => bracket(i.address.replace(/%.*$/, ""))));
+  const addresses = Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((i) => bracket(i.address.replace(/%.*$/, ""))),
+  );
   return ["loopback", bracket(bind), hostname(), ...addresses].join(",").toLowerCase();
 }

@@ -35,7 +35,12 @@ interface Created {
 const create = (env: string) => client.createInstance(env);
 
 /** A request whose failure is data: the attack's answer, whatever its status. */
-async function attempt(method: string, path: string, body?: unknown, bearer?: string): Promise<{ status: number; body: any; ms: number }> {
+async function attempt(
+  method: string,
+  path: string,
+  body?: unknown,
+  bearer?: string,
+): Promise<{ status: number; body: any; ms: number }> {
   const started = performance.now();
   const res = await client.send(method, path, { body, ...(bearer ? { bearer } : {}) });
   const text = await res.text();
@@ -48,7 +53,10 @@ async function keepCallingShop(): Promise<void> {
   while (!control.stop) {
     const started = performance.now();
     try {
-      const res = await client.send("POST", `/v1/instances/${shop.instanceId}/call`, { body: { tool: "list_categories", args: {} }, bearer: shop.token });
+      const res = await client.send("POST", `/v1/instances/${shop.instanceId}/call`, {
+        body: { tool: "list_categories", args: {} },
+        bearer: shop.token,
+      });
       const body = (await res.json()) as { ok?: boolean };
       if (!res.ok || body.ok !== true) control.failures.push(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
     } catch (err) {
@@ -70,13 +78,26 @@ async function hostileStillWorks(old: Created): Promise<void> {
 }
 
 /** A request as a web page or another local program would send it straight to a socket: any Host, any Origin. */
-function raw(url: URL, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; code?: string }> {
+function raw(
+  url: URL,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; code?: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: body === undefined ? "GET" : "POST", headers }, (res) => {
-      let text = "";
-      res.on("data", (d: Buffer) => (text += String(d)));
-      res.on("end", () => resolve({ status: res.statusCode!, code: (JSON.parse(text || "{}") as { error?: { code?: string } }).error?.code }));
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path, method: body === undefined ? "GET" : "POST", headers },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += String(d)));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode!,
+            code: (JSON.parse(text || "{}") as { error?: { code?: string } }).error?.code,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -99,7 +120,9 @@ afterAll(async () => {
   await control.done;
   const sorted = [...control.latencies].sort((a, b) => a - b);
   const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(1);
-  console.log(`containment: shop answered ${control.calls} calls during the attacks, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`);
+  console.log(
+    `containment: shop answered ${control.calls} calls during the attacks, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms`,
+  );
   console.table(results.map((r) => ({ ...r, ms: Math.round(r.ms) })));
   await farm?.dispose();
   await rm(dir, { recursive: true, force: true });
@@ -129,7 +152,11 @@ describe("containment", () => {
       const r = await attempt("POST", `/v1/instances/${i.instanceId}/call`, { tool, args }, i.token);
       // A world stopped under a call answers 422 {error:{code}}; a tool that failed inside a live world, 200 ToolOutcome.
       const outcome = r.status === 422 ? r.body.error.code : r.body.ok ? "ok" : r.body.kind;
-      record({ attack, outcome: `${r.status} ${outcome}: ${(r.body.error?.message ?? r.body.message ?? "").slice(0, 90)}`, ms: r.ms });
+      record({
+        attack,
+        outcome: `${r.status} ${outcome}: ${(r.body.error?.message ?? r.body.message ?? "").slice(0, 90)}`,
+        ms: r.ms,
+      });
       expect(outcome).toMatch(expected instanceof RegExp ? expected : new RegExp(`^${expected}$`));
       if (r.status === 422) expect(r.body.error.message).toMatch(/limit|memory/);
       await hostileStillWorks(victim);
@@ -141,11 +168,25 @@ describe("containment", () => {
     const started = performance.now();
     const res = await fetch(new URL(`/v1/instances/${i.instanceId}/mcp`, farm.url), {
       method: "POST",
-      headers: { authorization: `Bearer ${i.token}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "sql_endless", arguments: {} } }),
+      headers: {
+        authorization: `Bearer ${i.token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-06-18",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "sql_endless", arguments: {} },
+      }),
     });
     const reply = (await res.json()) as { id: number; result: { isError: boolean; content: { text: string }[] } };
-    record({ attack: "infinite SQL over MCP", outcome: `isError: ${reply.result.content[0]!.text.slice(0, 90)}`, ms: performance.now() - started });
+    record({
+      attack: "infinite SQL over MCP",
+      outcome: `isError: ${reply.result.content[0]!.text.slice(0, 90)}`,
+      ms: performance.now() - started,
+    });
     expect(reply.id).toBe(7);
     expect(reply.result.isError).toBe(true);
     expect(reply.result.content[0]!.text).toMatch(/limit/);
@@ -173,11 +214,16 @@ describe("containment", () => {
     // evaluates an environment in Node to describe it, so such a module cannot come from buildEnv.)
     const module = `/^(a+)+\\1$/.test("${"a".repeat(34)}!");\n${hostile.module}`;
     const bundleId = createHash("sha256").update(module).digest("hex");
-    const r = await attempt("PUT", "/v1/envs/hostile-import", { manifest: { ...hostile.manifest, name: "hostile-import", bundleId }, module });
+    const r = await attempt("PUT", "/v1/envs/hostile-import", {
+      manifest: { ...hostile.manifest, name: "hostile-import", bundleId },
+      module,
+    });
     record({ attack: "module top-level spin (upload)", outcome: `${r.status} ${r.body.error?.code}`, ms: r.ms });
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe("runaway");
-    expect((await client.request<{ envs: { name: string }[] }>("GET", "/v1/envs")).envs.map((e) => e.name)).not.toContain("hostile-import");
+    expect(
+      (await client.request<{ envs: { name: string }[] }>("GET", "/v1/envs")).envs.map((e) => e.name),
+    ).not.toContain("hostile-import");
   }, 120_000);
 
   it("a world's own socket refuses callers without the farm's token, pages of other sites and other host names", async () => {
@@ -185,16 +231,36 @@ describe("containment", () => {
     const shop = await create("shop");
     const host = { host: world.host };
     expect(await raw(world, "/v1/envs", host)).toEqual({ status: 401, code: "unauthorized" });
-    expect(await raw(world, "/v1/envs", { ...host, authorization: "Bearer not-the-farm-token" })).toEqual({ status: 401, code: "unauthorized" });
-    expect(await raw(world, `/v1/instances/${shop.instanceId}/state`, { ...host, authorization: `Bearer ${shop.token}` })).toEqual({ status: 401, code: "unauthorized" });
+    expect(await raw(world, "/v1/envs", { ...host, authorization: "Bearer not-the-farm-token" })).toEqual({
+      status: 401,
+      code: "unauthorized",
+    });
+    expect(
+      await raw(world, `/v1/instances/${shop.instanceId}/state`, { ...host, authorization: `Bearer ${shop.token}` }),
+    ).toEqual({ status: 401, code: "unauthorized" });
     // A simple cross-origin POST a page can send without a preflight, even one that somehow holds a token.
     const call = JSON.stringify({ tool: "list_categories", args: {} });
-    expect(await raw(world, `/v1/instances/${shop.instanceId}/call`, { ...host, origin: "http://evil.example", "content-type": "text/plain", authorization: `Bearer ${shop.token}` }, call))
-      .toMatchObject({ status: 403, code: "forbidden_origin" });
+    expect(
+      await raw(
+        world,
+        `/v1/instances/${shop.instanceId}/call`,
+        { ...host, origin: "http://evil.example", "content-type": "text/plain", authorization: `Bearer ${shop.token}` },
+        call,
+      ),
+    ).toMatchObject({ status: 403, code: "forbidden_origin" });
     // DNS rebinding: a page's own name pointed at the loopback address.
-    expect(await raw(world, "/v1/envs", { host: `evil.example:${world.port}`, authorization: `Bearer ${farm.token}` })).toMatchObject({ status: 403, code: "forbidden_host" });
+    expect(
+      await raw(world, "/v1/envs", { host: `evil.example:${world.port}`, authorization: `Bearer ${farm.token}` }),
+    ).toMatchObject({ status: 403, code: "forbidden_host" });
     // The farm's own token opens it, as it opens control.
-    expect(await raw(world, `/v1/instances/${shop.instanceId}/call`, { ...host, "content-type": "application/json", authorization: `Bearer ${shop.token}` }, call)).toMatchObject({ status: 200 });
+    expect(
+      await raw(
+        world,
+        `/v1/instances/${shop.instanceId}/call`,
+        { ...host, "content-type": "application/json", authorization: `Bearer ${shop.token}` },
+        call,
+      ),
+    ).toMatchObject({ status: 200 });
   }, 60_000);
 
   it("the shop answered every call throughout, and its world was never restarted", () => {

@@ -41,7 +41,12 @@ describe("DeletedObjects", () => {
     await writeFile(join(ns, `${id(4)}.sqlite-wal`), "open"); // workerd still has it open
     sweeper.add(1, [id(1), id(3), id(4)]);
     await sweeper.sweep();
-    expect((await readdir(ns)).sort()).toEqual([`${id(2)}.sqlite`, `${id(3)}.sqlite`, `${id(4)}.sqlite`, `${id(4)}.sqlite-wal`]);
+    expect((await readdir(ns)).sort()).toEqual([
+      `${id(2)}.sqlite`,
+      `${id(3)}.sqlite`,
+      `${id(4)}.sqlite`,
+      `${id(4)}.sqlite-wal`,
+    ]);
     expect(sweeper.removed).toMatchObject({ objects: 1, files: 2 });
 
     // Once workerd lets it go (its write-ahead log gone), the next sweep takes it.
@@ -57,7 +62,12 @@ describe("DeletedObjects", () => {
     ["ids that are not a list", { slot: 1, ids: id(1) }],
   ])("refuses a report with %s, touching nothing", async (_what, body) => {
     database(id(1), false);
-    const answer = await sweeper.handle(new Request("http://worlds/deleted", { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) }));
+    const answer = await sweeper.handle(
+      new Request("http://worlds/deleted", {
+        method: "POST",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
     expect(answer).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
     await sweeper.sweep();
     expect(await readdir(ns)).toEqual([`${id(1)}.sqlite`]);
@@ -65,7 +75,9 @@ describe("DeletedObjects", () => {
 
   it("accepts a report from control and sweeps it", async () => {
     database(id(5), false);
-    const answer = await sweeper.handle(new Request("http://worlds/deleted", { method: "POST", body: JSON.stringify({ slot: 1, ids: [id(5)] }) }));
+    const answer = await sweeper.handle(
+      new Request("http://worlds/deleted", { method: "POST", body: JSON.stringify({ slot: 1, ids: [id(5)] }) }),
+    );
     expect(answer).toEqual({ status: 202, body: { pending: 1 } });
     await sweeper.sweep();
     expect(await readdir(ns)).toEqual([]);

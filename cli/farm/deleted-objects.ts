@@ -40,7 +40,10 @@ export class DeletedObjects {
 
   /** Removes every pending object that workerd has closed; forgets those gone or waited for too long. */
   sweep(): Promise<unknown> {
-    this.sweeping = this.sweeping.then(() => this.sweepOnce(), () => this.sweepOnce());
+    this.sweeping = this.sweeping.then(
+      () => this.sweepOnce(),
+      () => this.sweepOnce(),
+    );
     return this.sweeping;
   }
 
@@ -50,7 +53,9 @@ export class DeletedObjects {
       let dirs = folders.get(slot);
       if (!dirs) {
         const root = join(this.worldDir(slot), "do");
-        dirs = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => join(root, d.name));
+        dirs = (await readdir(root, { withFileTypes: true }).catch(() => []))
+          .filter((d) => d.isDirectory())
+          .map((d) => join(root, d.name));
         folders.set(slot, dirs);
       }
       const dir = dirs.find((d) => existsSync(join(d, `${id}.sqlite`)));
@@ -72,8 +77,18 @@ export class DeletedObjects {
   async handle(request: Request): Promise<{ status: number; body: unknown }> {
     const body = (await request.json().catch(() => null)) as { slot?: unknown; ids?: unknown } | null;
     const { slot, ids } = body ?? {};
-    if (!Number.isInteger(slot) || (slot as number) < 1 || !Array.isArray(ids) || !ids.every((id) => typeof id === "string" && OBJECT_ID.test(id))) {
-      return { status: 400, body: { error: { code: "invalid_request", message: "expected {\"slot\": a world number, \"ids\": [Durable Object ids]}" } } };
+    if (
+      !Number.isInteger(slot) ||
+      (slot as number) < 1 ||
+      !Array.isArray(ids) ||
+      !ids.every((id) => typeof id === "string" && OBJECT_ID.test(id))
+    ) {
+      return {
+        status: 400,
+        body: {
+          error: { code: "invalid_request", message: 'expected {"slot": a world number, "ids": [Durable Object ids]}' },
+        },
+      };
     }
     this.add(slot as number, ids as string[]);
     return { status: 202, body: { pending: this.pending.size } };

@@ -18,7 +18,10 @@ async function pageCount(path: string, size: number): Promise<number> {
 }
 
 async function sizeOf(path: string): Promise<number> {
-  return stat(path).then((s) => s.size, () => 0);
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 /**
@@ -26,7 +29,11 @@ async function sizeOf(path: string): Promise<number> {
  * log (an object workerd has open keeps one). Its facets (id.N.sqlite...) and facet list go with it: a deleted
  * object's facets were deleted first. Answers the files removed, or null when the object is not empty or not closed.
  */
-export async function removeIfEmpty(dir: string, id: string, names?: string[]): Promise<{ files: number; bytes: number } | null> {
+export async function removeIfEmpty(
+  dir: string,
+  id: string,
+  names?: string[],
+): Promise<{ files: number; bytes: number } | null> {
   const db = join(dir, `${id}.sqlite`);
   const size = await sizeOf(db);
   if ((await sizeOf(`${db}-wal`)) > 0 || (await pageCount(db, size)) > 1) return null;
@@ -46,7 +53,9 @@ export async function removeIfEmpty(dir: string, id: string, names?: string[]): 
  * write-ahead log has no tables, so nothing is lost; run only while workerd is stopped, when no object has it open
  * (deleted-objects.ts removes the objects known deleted while the farm runs).
  */
-export async function removeEmptyObjects(persistDir: string): Promise<{ objects: number; files: number; bytes: number }> {
+export async function removeEmptyObjects(
+  persistDir: string,
+): Promise<{ objects: number; files: number; bytes: number }> {
   const removed = { objects: 0, files: 0, bytes: 0 };
   const root = join(persistDir, "do");
   const namespaces = await readdir(root, { withFileTypes: true }).catch(() => []);

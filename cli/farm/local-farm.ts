@@ -72,7 +72,10 @@ export function worldModules(heapMb: number): number {
   return Math.max(32, Math.floor(heapMb / 2 / WORLD_MODULE_MB));
 }
 
-const REGEXP_FLAGS = ["--enable-experimental-regexp-engine-on-excessive-backtracks", "--regexp-backtracks-before-fallback=100000"];
+const REGEXP_FLAGS = [
+  "--enable-experimental-regexp-engine-on-excessive-backtracks",
+  "--regexp-backtracks-before-fallback=100000",
+];
 
 function envNumber(name: string, fallback: number): number {
   const n = Number(process.env[name]);
@@ -121,10 +124,16 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
-  const token = options.vars?.FARM_ADMIN_TOKEN || (options.persistDir ? await stateAdminToken(options.persistDir) : newAdminToken());
+  const token =
+    options.vars?.FARM_ADMIN_TOKEN ||
+    (options.persistDir ? await stateAdminToken(options.persistDir) : newAdminToken());
   const vars = { FARM_ALLOWED_HOSTS: allowedHosts(host), ...options.vars, FARM_ADMIN_TOKEN: token };
   const bindings = { ...worker.bindings, ...vars };
-  const sqlite = (className: string, scriptName?: string) => ({ className, useSQLite: true, ...(scriptName ? { scriptName } : {}) });
+  const sqlite = (className: string, scriptName?: string) => ({
+    className,
+    useSQLite: true,
+    ...(scriptName ? { scriptName } : {}),
+  });
   const userFlags = process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "";
   const worldFlags = [userFlags, ...REGEXP_FLAGS, `--max-old-space-size=${heapMb}`].filter(Boolean).join(" ");
   const controlFlags = [userFlags, ...REGEXP_FLAGS].filter(Boolean).join(" ");
@@ -154,72 +163,109 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     const dir = options.persistDir ? join(options.persistDir, "worlds", String(slot)) : undefined;
     // What deleted objects left behind is removed while the world's workerd is stopped, before it opens anything.
     if (dir) await removeEmptyObjects(dir);
-    const world = await withFlags(worldFlags, () => new mf.Miniflare(mf.convertV4MiniflareOptions({
-      ...worker,
-      name,
-      modules: true,
-      scriptPath,
-      bindings: { FARM_WORLD_MODULES: String(modules), ...bindings },
-      workerLoaders,
-      host: "127.0.0.1",
-      port: 0,
-      // The supervisor's health checks go straight to the Worker: fewer turns of a busy event loop to wait for.
-      unsafeDirectSockets: [{ host: wildcard ? host : worldHost, port }],
-      durableObjects: {
-        ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout"),
-        REGISTRY: sqlite("Registry", "worldfarm"), FARM_INDEX: sqlite("FarmIndex", "worldfarm"), BATCH: sqlite("Batch", "worldfarm"),
-      },
-      ...(dir ? { resourcePersistencePath: dir } : {}),
-      unsafeDevRegistryPath: registryDir,
-      unsafeRuntimeEnv: { WORLDFARM_WORLD: tag.split("=")[1]! },
-      handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
-        supervisor.log(slot, message);
-        if (level === "error" || level === "warn") console.error(message);
-        else console.log(message);
-      },
-    } as never)));
+    const world = await withFlags(
+      worldFlags,
+      () =>
+        new mf.Miniflare(
+          mf.convertV4MiniflareOptions({
+            ...worker,
+            name,
+            modules: true,
+            scriptPath,
+            bindings: { FARM_WORLD_MODULES: String(modules), ...bindings },
+            workerLoaders,
+            host: "127.0.0.1",
+            port: 0,
+            // The supervisor's health checks go straight to the Worker: fewer turns of a busy event loop to wait for.
+            unsafeDirectSockets: [{ host: wildcard ? host : worldHost, port }],
+            durableObjects: {
+              ENV_INSTANCE: sqlite("EnvInstance"),
+              ROLLOUT: sqlite("Rollout"),
+              REGISTRY: sqlite("Registry", "worldfarm"),
+              FARM_INDEX: sqlite("FarmIndex", "worldfarm"),
+              BATCH: sqlite("Batch", "worldfarm"),
+            },
+            ...(dir ? { resourcePersistencePath: dir } : {}),
+            unsafeDevRegistryPath: registryDir,
+            unsafeRuntimeEnv: { WORLDFARM_WORLD: tag.split("=")[1]! },
+            handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
+              supervisor.log(slot, message);
+              if (level === "error" || level === "warn") console.error(message);
+              else console.log(message);
+            },
+          } as never),
+        ),
+    );
     return new WorldProcess(slot, world, tag, new URL(`http://${worldDirect}:${port}/`));
   };
 
-  const makeSupervisor = () => new Supervisor({
-    cap, stuckCpuMs, heapMb, everyMs: 500,
-    ...(options.persistDir ? { assignmentsFile: join(options.persistDir, "worlds", "assignments.json") } : {}),
-    start: startWorld,
-    onStop: (slot, stop) => console.error(`worldfarm: world-${slot} stopped (${stop.code}): ${stop.message}`),
-  });
-  const makeControl = () => withFlags(controlFlags, () => new mf.Miniflare(mf.convertV4MiniflareOptions({
-    ...worker,
-    assets,
-    name: "worldfarm",
-    modules: true,
-    scriptPath,
-    bindings: mcpAtWorlds ? { ...bindings, FARM_WORLD_PORTS: ports.join(",") } : bindings,
-    host: "127.0.0.1",
-    port: 0,
-    unsafeDirectSockets: [{ host, port: options.port }],
-    durableObjects: contained
-      ? {
-        REGISTRY: sqlite("Registry"), FARM_INDEX: sqlite("FarmIndex"), BATCH: sqlite("Batch"),
-        ...Object.fromEntries(Array.from({ length: cap }, (_, i) => [
-          [`ENV_INSTANCE_${i + 1}`, sqlite("EnvInstance", `world-${i + 1}`)],
-          [`ROLLOUT_${i + 1}`, sqlite("Rollout", `world-${i + 1}`)],
-        ]).flat()),
-      }
-      : { REGISTRY: sqlite("Registry"), FARM_INDEX: sqlite("FarmIndex"), BATCH: sqlite("Batch"), ENV_INSTANCE: sqlite("EnvInstance"), ROLLOUT: sqlite("Rollout") },
-    ...(contained ? {
-      serviceBindings: {
-        WORLDS: async (request: Request) => {
-          const deletion = new URL(request.url).pathname === "/deleted";
-          const { status, body } = deletion ? (await deleted?.handle(request)) ?? { status: 202, body: { pending: 0 } } : await supervisor.handle(request);
-          return new mf.Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-        },
-      },
-    } : { workerLoaders }),
-    unsafeDevRegistryPath: registryDir,
-    unsafeRuntimeEnv: { WORLDFARM_WORLD: `${farmId}-control` },
-    ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
-    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
-  } as never)));
+  const makeSupervisor = () =>
+    new Supervisor({
+      cap,
+      stuckCpuMs,
+      heapMb,
+      everyMs: 500,
+      ...(options.persistDir ? { assignmentsFile: join(options.persistDir, "worlds", "assignments.json") } : {}),
+      start: startWorld,
+      onStop: (slot, stop) => console.error(`worldfarm: world-${slot} stopped (${stop.code}): ${stop.message}`),
+    });
+  const makeControl = () =>
+    withFlags(
+      controlFlags,
+      () =>
+        new mf.Miniflare(
+          mf.convertV4MiniflareOptions({
+            ...worker,
+            assets,
+            name: "worldfarm",
+            modules: true,
+            scriptPath,
+            bindings: mcpAtWorlds ? { ...bindings, FARM_WORLD_PORTS: ports.join(",") } : bindings,
+            host: "127.0.0.1",
+            port: 0,
+            unsafeDirectSockets: [{ host, port: options.port }],
+            durableObjects: contained
+              ? {
+                  REGISTRY: sqlite("Registry"),
+                  FARM_INDEX: sqlite("FarmIndex"),
+                  BATCH: sqlite("Batch"),
+                  ...Object.fromEntries(
+                    Array.from({ length: cap }, (_, i) => [
+                      [`ENV_INSTANCE_${i + 1}`, sqlite("EnvInstance", `world-${i + 1}`)],
+                      [`ROLLOUT_${i + 1}`, sqlite("Rollout", `world-${i + 1}`)],
+                    ]).flat(),
+                  ),
+                }
+              : {
+                  REGISTRY: sqlite("Registry"),
+                  FARM_INDEX: sqlite("FarmIndex"),
+                  BATCH: sqlite("Batch"),
+                  ENV_INSTANCE: sqlite("EnvInstance"),
+                  ROLLOUT: sqlite("Rollout"),
+                },
+            ...(contained
+              ? {
+                  serviceBindings: {
+                    WORLDS: async (request: Request) => {
+                      const deletion = new URL(request.url).pathname === "/deleted";
+                      const { status, body } = deletion
+                        ? ((await deleted?.handle(request)) ?? { status: 202, body: { pending: 0 } })
+                        : await supervisor.handle(request);
+                      return new mf.Response(JSON.stringify(body), {
+                        status,
+                        headers: { "content-type": "application/json" },
+                      });
+                    },
+                  },
+                }
+              : { workerLoaders }),
+            unsafeDevRegistryPath: registryDir,
+            unsafeRuntimeEnv: { WORLDFARM_WORLD: `${farmId}-control` },
+            ...(options.persistDir ? { resourcePersistencePath: options.persistDir } : {}),
+            ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+          } as never),
+        ),
+    );
 
   // Control's folder and every world's, while no workerd has them open: a world starts again only on first use.
   const sweep = async () => {
@@ -234,7 +280,13 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     const file = options.persistDir && join(options.persistDir, "worlds", "assignments.json");
     if (!mcpAtWorlds || !file || !existsSync(file)) return;
     for (const env of Object.keys(JSON.parse(readFileSync(file, "utf8")) as Record<string, number>)) {
-      supervisor.assign(env).catch((err: unknown) => console.error(`worldfarm: the world of ${env} did not start: ${err instanceof Error ? err.message : String(err)}`));
+      supervisor
+        .assign(env)
+        .catch((err: unknown) =>
+          console.error(
+            `worldfarm: the world of ${env} did not start: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
     }
   };
   await sweep();
@@ -243,9 +295,17 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   let control = await makeControl();
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${options.port}/`);
   // A farm that cannot list its batches still serves; the batches then wait for the first client that opens them.
-  const wake = () => (options.persistDir
-    ? wakeBatches(host === "0.0.0.0" || host === "::" ? new URL(`http://127.0.0.1:${options.port}/`) : url, token).catch((err: unknown) => console.error(`worldfarm: could not reopen running batches: ${err instanceof Error ? err.message : String(err)}`))
-    : undefined);
+  const wake = () =>
+    options.persistDir
+      ? wakeBatches(
+          host === "0.0.0.0" || host === "::" ? new URL(`http://127.0.0.1:${options.port}/`) : url,
+          token,
+        ).catch((err: unknown) =>
+          console.error(
+            `worldfarm: could not reopen running batches: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        )
+      : undefined;
   await wake();
   const stop = async () => {
     await Promise.all([control.dispose().catch(() => undefined), supervisor.dispose()]);

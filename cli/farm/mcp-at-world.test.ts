@@ -32,23 +32,38 @@ let other: Created;
 
 const create = (env: string): Promise<Created> => client.createInstance(env);
 
-const TOOLS_CALL = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "list_categories", arguments: {} } });
+const TOOLS_CALL = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 7,
+  method: "tools/call",
+  params: { name: "list_categories", arguments: {} },
+});
 
 /** A raw 2025-06-18 POST to an MCP URL, every header overridable. */
 function post(url: string, headers: Record<string, string>, body = TOOLS_CALL): Promise<Response> {
   return fetch(url, {
     method: "POST",
     body,
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18", ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-06-18",
+      ...headers,
+    },
   });
 }
 
 async function legacyCall(url: string, token: string) {
   const c = new LegacyClient({ name: "at-world-legacy", version: "1.0.0" });
-  await c.connect(new LegacyTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  await c.connect(
+    new LegacyTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+  );
   try {
     const tools = (await c.listTools()).tools;
-    const result = (await c.callTool({ name: "list_categories", arguments: {} })) as { content: { text: string }[]; isError?: boolean };
+    const result = (await c.callTool({ name: "list_categories", arguments: {} })) as {
+      content: { text: string }[];
+      isError?: boolean;
+    };
     return { tools, result };
   } finally {
     await c.close();
@@ -57,7 +72,11 @@ async function legacyCall(url: string, token: string) {
 
 /** The pid of world `slot`'s workerd, by the tag local-farm.ts puts in its environment. */
 function worldPid(slot: number): number {
-  const pid = farm.workerdPids().find((p) => readFileSync(`/proc/${p}/environ`, "utf8").split("\0").some((v) => v.startsWith("WORLDFARM_WORLD=") && v.endsWith(`-${slot}`)));
+  const pid = farm.workerdPids().find((p) =>
+    readFileSync(`/proc/${p}/environ`, "utf8")
+      .split("\0")
+      .some((v) => v.startsWith("WORLDFARM_WORLD=") && v.endsWith(`-${slot}`)),
+  );
   if (pid === undefined) throw new Error(`no workerd for world ${slot}`);
   return pid;
 }
@@ -84,9 +103,13 @@ describe("an instance's MCP at its world", () => {
     expect(url.port).not.toBe(farm.url.port);
     expect(url.hostname).toBe(farm.url.hostname);
     expect(url.pathname).toBe(`/v1/instances/${shop.instanceId}/mcp`);
-    const viaLocalhost = await (await fetch(new URL("/v1/envs/shop/instances", `http://localhost:${farm.url.port}`), {
-      method: "POST", body: "{}", headers: { authorization: `Bearer ${farm.token}`, "content-type": "application/json" },
-    })).json() as Created;
+    const viaLocalhost = (await (
+      await fetch(new URL("/v1/envs/shop/instances", `http://localhost:${farm.url.port}`), {
+        method: "POST",
+        body: "{}",
+        headers: { authorization: `Bearer ${farm.token}`, "content-type": "application/json" },
+      })
+    ).json()) as Created;
     expect(new URL(viaLocalhost.mcpUrl).host).toBe(`localhost:${world!.port}`);
   });
 
@@ -96,11 +119,21 @@ describe("an instance's MCP at its world", () => {
     expect(result.isError ?? false).toBe(false);
     expect(JSON.parse(result.content[0]!.text)).toBeTruthy();
 
-    const modern = new ModernClient({ name: "at-world-modern", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
-    await modern.connect(new ModernTransport(new URL(shop.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${shop.token}` } } }));
+    const modern = new ModernClient(
+      { name: "at-world-modern", version: "1.0.0" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    await modern.connect(
+      new ModernTransport(new URL(shop.mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${shop.token}` } },
+      }),
+    );
     try {
       expect(modern.getNegotiatedProtocolVersion()).toBe("2026-07-28");
-      const reply = (await modern.callTool({ name: "list_categories", arguments: {} })) as { content: { text: string }[]; isError?: boolean };
+      const reply = (await modern.callTool({ name: "list_categories", arguments: {} })) as {
+        content: { text: string }[];
+        isError?: boolean;
+      };
       expect(reply.isError ?? false).toBe(false);
       expect(reply.content[0]!.text).toBe(result.content[0]!.text);
     } finally {
@@ -110,7 +143,10 @@ describe("an instance's MCP at its world", () => {
 
   it("answers the same at the control route, which stays the instance's fallback", async () => {
     const control = new URL(`/v1/instances/${shop.instanceId}/mcp`, farm.url).toString();
-    const [atWorld, atControl] = await Promise.all([post(shop.mcpUrl, { authorization: `Bearer ${shop.token}` }), post(control, { authorization: `Bearer ${shop.token}` })]);
+    const [atWorld, atControl] = await Promise.all([
+      post(shop.mcpUrl, { authorization: `Bearer ${shop.token}` }),
+      post(control, { authorization: `Bearer ${shop.token}` }),
+    ]);
     expect(atWorld.status).toBe(200);
     expect(await atWorld.json()).toEqual(await atControl.json());
   });
@@ -120,10 +156,30 @@ describe("an instance's MCP at its world", () => {
       ["no token", {}, 401, "unauthorized"],
       ["a made-up token", { authorization: "Bearer not-a-token" }, 401, "unauthorized"],
       ["another instance's token", { authorization: `Bearer ${other.token}` }, 401, "unauthorized"],
-      ["a page of another origin", { authorization: `Bearer ${shop.token}`, origin: "https://evil.example" }, 403, "forbidden_origin"],
-      ["the control's origin (another port is another origin)", { authorization: `Bearer ${shop.token}`, origin: farm.url.origin }, 403, "forbidden_origin"],
-      ["a cross-site fetch without Origin", { authorization: `Bearer ${shop.token}`, "sec-fetch-site": "cross-site", "sec-fetch-mode": "cors" }, 403, "forbidden_origin"],
-      ["a text/plain body", { authorization: `Bearer ${shop.token}`, "content-type": "text/plain" }, 415, "unsupported_media_type"],
+      [
+        "a page of another origin",
+        { authorization: `Bearer ${shop.token}`, origin: "https://evil.example" },
+        403,
+        "forbidden_origin",
+      ],
+      [
+        "the control's origin (another port is another origin)",
+        { authorization: `Bearer ${shop.token}`, origin: farm.url.origin },
+        403,
+        "forbidden_origin",
+      ],
+      [
+        "a cross-site fetch without Origin",
+        { authorization: `Bearer ${shop.token}`, "sec-fetch-site": "cross-site", "sec-fetch-mode": "cors" },
+        403,
+        "forbidden_origin",
+      ],
+      [
+        "a text/plain body",
+        { authorization: `Bearer ${shop.token}`, "content-type": "text/plain" },
+        415,
+        "unsupported_media_type",
+      ],
     ];
     for (const [what, headers, status, code] of cases) {
       const res = await post(shop.mcpUrl, headers);
@@ -132,16 +188,21 @@ describe("an instance's MCP at its world", () => {
     }
     // A DNS-rebinding page: its own name resolving to 127.0.0.1, sent as Host. fetch will not forge Host, so by socket.
     const { port } = new URL(shop.mcpUrl);
-    const raw = await import("node:net").then(({ connect }) => new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), "127.0.0.1", () => {
-        socket.write(`POST /v1/instances/${shop.instanceId}/mcp HTTP/1.1\r\nHost: evil.example:${port}\r\nAuthorization: Bearer ${shop.token}\r\n` +
-          `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(TOOLS_CALL)}\r\nConnection: close\r\n\r\n${TOOLS_CALL}`);
-      });
-      let data = "";
-      socket.on("data", (d) => (data += d));
-      socket.on("end", () => resolve(data));
-      socket.on("error", reject);
-    }));
+    const raw = await import("node:net").then(
+      ({ connect }) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(port), "127.0.0.1", () => {
+            socket.write(
+              `POST /v1/instances/${shop.instanceId}/mcp HTTP/1.1\r\nHost: evil.example:${port}\r\nAuthorization: Bearer ${shop.token}\r\n` +
+                `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(TOOLS_CALL)}\r\nConnection: close\r\n\r\n${TOOLS_CALL}`,
+            );
+          });
+          let data = "";
+          socket.on("data", (d) => (data += d));
+          socket.on("end", () => resolve(data));
+          socket.on("error", reject);
+        }),
+    );
     expect(raw).toMatch(/^HTTP\/1\.1 403/);
     expect(raw).toContain("forbidden_host");
     await expect(legacyCall(shop.mcpUrl, other.token)).rejects.toThrow();

@@ -29,7 +29,9 @@ describe("the state-folder lock", () => {
     await writeFile(join(dir, LOCK_FILE), JSON.stringify({ ...holder, pid: process.ppid, started: undefined }));
     const refused = await lockState(dir, "http://127.0.0.1:8797").catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(StateInUseError);
-    expect((refused as Error).message).toContain(`the state folder ${dir} is in use by the farm at http://127.0.0.1:8787 (pid ${process.ppid}`);
+    expect((refused as Error).message).toContain(
+      `the state folder ${dir} is in use by the farm at http://127.0.0.1:8787 (pid ${process.ppid}`,
+    );
     expect((refused as Error).message).toContain("--state DIR");
     // Releasing leaves another process's lock alone.
     await lock.release();
@@ -44,35 +46,57 @@ describe("the state-folder lock", () => {
   });
 
   it("is taken over from a farm killed without releasing it", async () => {
-    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), url: "http://127.0.0.1:8787", since: "earlier" }));
+    await writeFile(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: await deadPid(), url: "http://127.0.0.1:8787", since: "earlier" }),
+    );
     const lock = await lockState(dir, "http://127.0.0.1:8797");
-    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: process.pid, url: "http://127.0.0.1:8797" });
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8"))).toMatchObject({
+      pid: process.pid,
+      url: "http://127.0.0.1:8797",
+    });
     await lock.release();
   });
 
-  it.runIf(process.platform === "linux")("is taken over when the holder's pid now belongs to another process", async () => {
-    // The parent is alive, but it is not the process that started at this (made-up) time.
-    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, started: "1", url: "http://127.0.0.1:8787", since: "earlier" }));
-    const lock = await lockState(dir, "http://127.0.0.1:8797");
-    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8")).pid).toBe(process.pid);
-    await lock.release();
-  });
+  it.runIf(process.platform === "linux")(
+    "is taken over when the holder's pid now belongs to another process",
+    async () => {
+      // The parent is alive, but it is not the process that started at this (made-up) time.
+      await writeFile(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: process.ppid, started: "1", url: "http://127.0.0.1:8787", since: "earlier" }),
+      );
+      const lock = await lockState(dir, "http://127.0.0.1:8797");
+      expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8")).pid).toBe(process.pid);
+      await lock.release();
+    },
+  );
 
   it("goes to exactly one of several farms taking over a dead farm's lock at once", async () => {
-    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: await deadPid(), url: "http://127.0.0.1:8787", since: "earlier" }));
+    await writeFile(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: await deadPid(), url: "http://127.0.0.1:8787", since: "earlier" }),
+    );
     // Each says whether it got the lock and keeps it until told to go, so no farm finds the folder free because
     // the winner has already left.
     const script = `const { lockState } = await import(${JSON.stringify(new URL("./state-lock.ts", import.meta.url).href)});
       try { await lockState(process.argv[1], "http://127.0.0.1:" + process.argv[2]); console.log("held"); }
       catch (err) { console.log(err.name); }
       process.stdin.resume(); process.stdin.on("end", () => process.exit(0));`;
-    const children = Array.from({ length: 6 }, (_, i) => spawn(process.execPath, ["--input-type=module", "-e", script, dir, String(9000 + i)], { stdio: ["pipe", "pipe", "inherit"] }));
-    const racers = children.map((child) => new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d) => (out += d) && out.includes("\n") && resolve(out.trim()));
-      child.once("error", reject);
-      child.once("close", () => resolve(out.trim()));
-    }));
+    const children = Array.from({ length: 6 }, (_, i) =>
+      spawn(process.execPath, ["--input-type=module", "-e", script, dir, String(9000 + i)], {
+        stdio: ["pipe", "pipe", "inherit"],
+      }),
+    );
+    const racers = children.map(
+      (child) =>
+        new Promise<string>((resolve, reject) => {
+          let out = "";
+          child.stdout.on("data", (d) => (out += d) && out.includes("\n") && resolve(out.trim()));
+          child.once("error", reject);
+          child.once("close", () => resolve(out.trim()));
+        }),
+    );
     const said = await Promise.all(racers);
     for (const child of children) child.stdin.end();
     expect(said.filter((s) => s === "held")).toHaveLength(1);

@@ -19,8 +19,10 @@ export class StateInUseError extends Error {
   readonly holder: Holder;
 
   constructor(dir: string, holder: Holder) {
-    super(`the state folder ${dir} is in use by the farm at ${holder.url} (pid ${holder.pid}, since ${holder.since}): ` +
-      `stop that farm, or give this one a folder of its own with --state DIR`);
+    super(
+      `the state folder ${dir} is in use by the farm at ${holder.url} (pid ${holder.pid}, since ${holder.since}): ` +
+        `stop that farm, or give this one a folder of its own with --state DIR`,
+    );
     this.holder = holder;
   }
 }

@@ -51,7 +51,9 @@ class ChildWorld implements World {
 
   private async spawn(): Promise<void> {
     this.port = await freePort();
-    const child = spawn(process.execPath, ["-e", CHILD, this.mode, String(this.port)], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["-e", CHILD, this.mode, String(this.port)], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.child = child;
     this.requests = 0;
     child.stderr!.on("data", (d: Buffer) => this.onLog?.(String(d)));
@@ -111,10 +113,18 @@ afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((s) => s.dispose()));
 });
 
-async function supervise(mode: Mode, options: Partial<SupervisorOptions> = {}): Promise<{ supervisor: Supervisor; world: ChildWorld }> {
+async function supervise(
+  mode: Mode,
+  options: Partial<SupervisorOptions> = {},
+): Promise<{ supervisor: Supervisor; world: ChildWorld }> {
   const world = await ChildWorld.start(mode);
   const supervisor: Supervisor = new Supervisor({
-    cap: 1, stuckCpuMs: 300, everyMs: 50, heapMb: 64, start: async () => world, ...options,
+    cap: 1,
+    stuckCpuMs: 300,
+    everyMs: 50,
+    heapMb: 64,
+    start: async () => world,
+    ...options,
   });
   world.onLog = (line) => supervisor.log(1, line);
   supervisors.push(supervisor);
@@ -140,7 +150,11 @@ describe("the supervisor tells busy from stuck", () => {
     const { supervisor, world } = await supervise("spin");
     await stopped(supervisor);
     const after = Date.now();
-    expect(await supervisor.lost(1, before)).toMatchObject({ retry: false, code: "runaway", message: expect.stringMatching(/without yielding, past the limit of 0.3 s/) });
+    expect(await supervisor.lost(1, before)).toMatchObject({
+      retry: false,
+      code: "runaway",
+      message: expect.stringMatching(/without yielding, past the limit of 0.3 s/),
+    });
     // Begun after the stop, a call only found the world down: it is sent again once the fresh process answers.
     expect(await supervisor.lost(1, after)).toEqual({ retry: true });
     expect(world.exits).toHaveLength(1);
@@ -158,7 +172,11 @@ describe("the supervisor tells busy from stuck", () => {
     await burnt(world, 600);
     expect(supervisor.restarts()[1]).toBe(0);
     await stopped(supervisor);
-    expect(await supervisor.lost(1, 0)).toMatchObject({ retry: false, code: "runaway", message: expect.stringMatching(/reading and writing .* past the limit of 1.2 s/) });
+    expect(await supervisor.lost(1, 0)).toMatchObject({
+      retry: false,
+      code: "runaway",
+      message: expect.stringMatching(/reading and writing .* past the limit of 1.2 s/),
+    });
   }, 60_000);
 
   it("dates a world's own death by its first sign: calls begun before it are blamed, calls begun after are resent", async () => {
@@ -181,7 +199,10 @@ describe("the supervisor tells busy from stuck", () => {
     world.send("die");
     await until(() => world.exits[1]);
     const afterCrash = world.exits[1]! + 1;
-    const [lateCrash, earlyCrash] = await Promise.all([supervisor.lost(1, afterCrash), supervisor.lost(1, beforeCrash)]);
+    const [lateCrash, earlyCrash] = await Promise.all([
+      supervisor.lost(1, afterCrash),
+      supervisor.lost(1, beforeCrash),
+    ]);
     expect(lateCrash).toEqual({ retry: true });
     expect(earlyCrash).toMatchObject({ retry: false, code: "world_crashed" });
     expect(supervisor.restarts()[1]).toBe(2);

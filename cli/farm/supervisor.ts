@@ -91,7 +91,8 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.options = options;
     const file = options.assignmentsFile;
-    this.assignments = file && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, number>) : {};
+    this.assignments =
+      file && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, number>) : {};
     this.timer = setInterval(() => this.tick(), options.everyMs);
     this.timer.unref();
     this.prewarm();
@@ -139,7 +140,10 @@ export class Supervisor {
       const world = this.options.start(slot);
       s = { world, stops: [], restarts: 0, ready: true };
       this.slots.set(slot, s);
-      world.then((w) => (s!.pid = w.workerd()), () => this.slots.delete(slot));
+      world.then(
+        (w) => (s!.pid = w.workerd()),
+        () => this.slots.delete(slot),
+      );
     }
     return s.world;
   }
@@ -159,7 +163,11 @@ export class Supervisor {
       if (s.ready && s.killedAt === undefined) return { retry: true };
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { retry: false, code: "world_crashed", message: `the environment's runtime went away and did not come back within ${RESTART_WAIT_MS / 1000} s` };
+    return {
+      retry: false,
+      code: "world_crashed",
+      message: `the environment's runtime went away and did not come back within ${RESTART_WAIT_MS / 1000} s`,
+    };
   }
 
   /** The counts the containment tests read: a world restarted is one whose calls were all cut. */
@@ -233,19 +241,22 @@ export class Supervisor {
       const cpu = world.cpuMs();
       const probe = { since: now, cpuAtProbe: cpu, cpuAtStart: cpu, syscallsAtLastCheck: world.syscalls() };
       s.probe = probe;
-      void world.url().then((url) => fetch(new URL("/healthz", url))).then(
-        (res) => {
-          void res.body?.cancel();
-          if (s.probe === probe) s.probe = undefined;
-          if (res.ok) {
-            s.ready = true;
-            s.killedAt = undefined;
-          }
-        },
-        () => {
-          if (s.probe === probe) s.probe = undefined;
-        },
-      );
+      void world
+        .url()
+        .then((url) => fetch(new URL("/healthz", url)))
+        .then(
+          (res) => {
+            void res.body?.cancel();
+            if (s.probe === probe) s.probe = undefined;
+            if (res.ok) {
+              s.ready = true;
+              s.killedAt = undefined;
+            }
+          },
+          () => {
+            if (s.probe === probe) s.probe = undefined;
+          },
+        );
       return;
     }
     const cpu = world.cpuMs();
@@ -254,7 +265,10 @@ export class Supervisor {
     // writes sockets and files all the while; code spinning inside it makes no system call at all. Measured: a
     // 1,024-rollout batch on a loaded machine had a world burn 5.1 s of CPU before answering, and was stopped.
     const syscalls = world.syscalls();
-    const working = syscalls !== undefined && s.probe.syscallsAtLastCheck !== undefined && syscalls - s.probe.syscallsAtLastCheck > BUSY_SYSCALLS;
+    const working =
+      syscalls !== undefined &&
+      s.probe.syscallsAtLastCheck !== undefined &&
+      syscalls - s.probe.syscallsAtLastCheck > BUSY_SYSCALLS;
     s.probe.syscallsAtLastCheck = syscalls;
     const waited = ((now - s.probe.since) / 1000).toFixed(1);
     const busyCpuMs = this.options.busyCpuMs ?? BUSY_FACTOR * this.options.stuckCpuMs;
@@ -262,12 +276,24 @@ export class Supervisor {
     if (working) {
       s.probe.cpuAtStart = cpu;
       if (unanswered < busyCpuMs) return;
-      this.kill(slot, s, world, now, `the environment's code ran ${(unanswered / 1000).toFixed(1)} s of CPU (over ${waited} s) reading and writing (a query spilling to disk?) without its runtime answering, past the limit of ${busyCpuMs / 1000} s: it was stopped and its runtime restarted`);
+      this.kill(
+        slot,
+        s,
+        world,
+        now,
+        `the environment's code ran ${(unanswered / 1000).toFixed(1)} s of CPU (over ${waited} s) reading and writing (a query spilling to disk?) without its runtime answering, past the limit of ${busyCpuMs / 1000} s: it was stopped and its runtime restarted`,
+      );
       return;
     }
     const burnt = cpu - s.probe.cpuAtStart;
     if (burnt < this.options.stuckCpuMs) return;
-    this.kill(slot, s, world, now, `the environment's code ran ${(burnt / 1000).toFixed(1)} s of CPU (over ${waited} s) without yielding, past the limit of ${this.options.stuckCpuMs / 1000} s: it was stopped and its runtime restarted`);
+    this.kill(
+      slot,
+      s,
+      world,
+      now,
+      `the environment's code ran ${(burnt / 1000).toFixed(1)} s of CPU (over ${waited} s) without yielding, past the limit of ${this.options.stuckCpuMs / 1000} s: it was stopped and its runtime restarted`,
+    );
   }
 
   private kill(slot: number, s: Slot, world: World, now: number, message: string): void {
@@ -280,13 +306,25 @@ export class Supervisor {
   async handle(request: Request): Promise<{ status: number; body: unknown }> {
     const url = new URL(request.url);
     try {
-      if (url.pathname === "/assign") return { status: 200, body: { slot: await this.assign(url.searchParams.get("env") ?? "") } };
+      if (url.pathname === "/assign")
+        return { status: 200, body: { slot: await this.assign(url.searchParams.get("env") ?? "") } };
       if (url.pathname === "/lost") {
-        return { status: 200, body: await this.lost(Number(url.searchParams.get("slot")), Number(url.searchParams.get("since"))) };
+        return {
+          status: 200,
+          body: await this.lost(Number(url.searchParams.get("slot")), Number(url.searchParams.get("since"))),
+        };
       }
       return { status: 404, body: { error: { code: "not_found", message: url.pathname } } };
     } catch (err) {
-      return { status: 503, body: { error: { code: "world_unavailable", message: `the environment's runtime could not start: ${err instanceof Error ? err.message : String(err)}` } } };
+      return {
+        status: 503,
+        body: {
+          error: {
+            code: "world_unavailable",
+            message: `the environment's runtime could not start: ${err instanceof Error ? err.message : String(err)}`,
+          },
+        },
+      };
     }
   }
 

@@ -9,8 +9,10 @@ export async function wakeBatches(url: URL, token: string): Promise<void> {
   const res = await fetch(new URL("/v1/batches", url), { headers });
   if (!res.ok) throw new Error(`GET /v1/batches answered ${res.status}: ${await res.text()}`);
   const { batches } = (await res.json()) as { batches: { id: string }[] };
-  await Promise.all(batches.map(async ({ id }) => {
-    const opened = await fetch(new URL(`/v1/batches/${encodeURIComponent(id)}`, url), { headers });
-    await opened.body?.cancel();
-  }));
+  await Promise.all(
+    batches.map(async ({ id }) => {
+      const opened = await fetch(new URL(`/v1/batches/${encodeURIComponent(id)}`, url), { headers });
+      await opened.body?.cancel();
+    }),
+  );
 }

@@ -7,8 +7,15 @@ export async function bundleWorker(outDir = join(ROOT, "dist/worker")): Promise<
   const outfile = join(outDir, "index.js");
   await esbuild.build({
     entryPoints: [join(ROOT, "workers/index.ts")],
-    outfile, bundle: true, format: "esm", platform: "browser", conditions: ["workerd", "worker", "browser"],
-    target: "es2022", external: ["cloudflare:*", "node:*"], logLevel: "silent", sourcemap: "linked",
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2022",
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "silent",
+    sourcemap: "linked",
   });
   return outfile;
 }

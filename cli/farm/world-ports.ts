@@ -28,7 +28,8 @@ export async function worldPorts(cap: number, host: string, persistDir?: string)
   const ports: number[] = [];
   for (let i = 0; i < cap; i++) {
     const want = Array.isArray(saved) ? saved[i] : undefined;
-    const reusable = Number.isInteger(want) && want > 0 && want < 65_536 && !ports.includes(want) && (await isFree(host, want));
+    const reusable =
+      Number.isInteger(want) && want > 0 && want < 65_536 && !ports.includes(want) && (await isFree(host, want));
     let port = reusable ? (want as number) : await freePort();
     while (ports.includes(port)) port = await freePort();
     ports.push(port);

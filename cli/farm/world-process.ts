@@ -20,7 +20,9 @@ function children(): number[] {
 export function taggedChildren(prefix: string): number[] {
   return children().filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").some((v) => v.startsWith(prefix));
+      return readFileSync(`/proc/${pid}/environ`, "utf8")
+        .split("\0")
+        .some((v) => v.startsWith(prefix));
     } catch {
       return false;
     }

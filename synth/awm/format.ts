@@ -9,13 +9,22 @@ export const AwmScenario = z.looseObject({ name: z.string(), description: z.stri
 export const AwmTasks = z.looseObject({ scenario: z.string(), tasks: z.array(z.string()) });
 export const AwmDb = z.looseObject({
   scenario: z.string(),
-  db_schema: z.looseObject({ tables: z.array(z.looseObject({ name: z.string(), ddl: z.string(), indexes: z.array(z.string()).default([]) })) }),
+  db_schema: z.looseObject({
+    tables: z.array(z.looseObject({ name: z.string(), ddl: z.string(), indexes: z.array(z.string()).default([]) })),
+  }),
 });
 export const AwmSample = z.looseObject({
   scenario: z.string(),
-  sample_data: z.looseObject({ tables: z.array(z.looseObject({ table_name: z.string(), insert_statements: z.array(z.string()) })) }),
+  sample_data: z.looseObject({
+    tables: z.array(z.looseObject({ table_name: z.string(), insert_statements: z.array(z.string()) })),
+  }),
 });
-const AwmParam = z.looseObject({ type: z.string().default("string"), param_type: z.string().optional(), required: z.boolean().default(false), description: z.string().default("") });
+const AwmParam = z.looseObject({
+  type: z.string().default("string"),
+  param_type: z.string().optional(),
+  required: z.boolean().default(false),
+  description: z.string().default(""),
+});
 export const AwmEndpoint = z.looseObject({
   path: z.string(),
   method: z.string(),
@@ -27,10 +36,20 @@ export const AwmEndpoint = z.looseObject({
 export type AwmEndpoint = z.infer<typeof AwmEndpoint>;
 export const AwmSpec = z.looseObject({
   scenario: z.string(),
-  api_spec: z.looseObject({ api_groups: z.array(z.looseObject({ group_name: z.string().optional(), endpoints: z.array(AwmEndpoint) })) }),
+  api_spec: z.looseObject({
+    api_groups: z.array(z.looseObject({ group_name: z.string().optional(), endpoints: z.array(AwmEndpoint) })),
+  }),
 });
 export const AwmEnv = z.looseObject({ scenario: z.string(), full_code: z.string() });
-export const AwmVerifier = z.looseObject({ scenario: z.string(), task_idx: z.number().int(), verification: z.looseObject({ code: z.string() }) });
+export const AwmVerifier = z.looseObject({
+  scenario: z.string(),
+  task_idx: z.number().int(),
+  verification: z.looseObject({ code: z.string() }),
+});
 
 /** The key AWM files agree on: "DocuSign (E-Signature & Agreement Workflow)" -> "docusign_e_signature_agreement_workflow". */
-export const awmKey = (scenario: string) => scenario.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+export const awmKey = (scenario: string) =>
+  scenario
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");

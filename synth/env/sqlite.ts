@@ -16,7 +16,10 @@ export interface SqlCheck {
  */
 export function checkSql(ddl: string, seed?: string): SqlCheck {
   const problems: string[] = [];
-  for (const [label, text] of [["schema", ddl], ["seed data", seed ?? ""]] as const) {
+  for (const [label, text] of [
+    ["schema", ddl],
+    ["seed data", seed ?? ""],
+  ] as const) {
     const bad = FORBIDDEN.exec(text);
     if (bad) problems.push(`the ${label} uses ${bad[1]!.toUpperCase()}, which the runtime refuses: remove it`);
   }
@@ -30,7 +33,11 @@ export function checkSql(ddl: string, seed?: string): SqlCheck {
     } catch (err) {
       return { problems: [`the schema fails in SQLite: ${(err as Error).message}`], counts: {} };
     }
-    const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    const tables = (
+      db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .all() as { name: string }[]
+    ).map((t) => t.name);
     if (!tables.length) return { problems: ["the schema creates no tables"], counts: {} };
     if (seed !== undefined) {
       try {
@@ -39,10 +46,13 @@ export function checkSql(ddl: string, seed?: string): SqlCheck {
         return { problems: [`the seed data fails in SQLite: ${(err as Error).message}`], counts: {} };
       }
     }
-    const counts = Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]));
+    const counts = Object.fromEntries(
+      tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]),
+    );
     if (seed !== undefined) {
       if (Object.values(counts).every((n) => n === 0)) problems.push("the seed data inserts no rows");
-      if (tables.includes("users") && !db.prepare("SELECT 1 FROM users WHERE id = 1").get()) problems.push("the seed data has no users row with id 1, the logged-in user");
+      if (tables.includes("users") && !db.prepare("SELECT 1 FROM users WHERE id = 1").get())
+        problems.push("the seed data has no users row with id 1, the logged-in user");
     }
     return { problems, counts };
   } finally {

@@ -31,7 +31,9 @@ async function inline(value: unknown, dir: string): Promise<unknown> {
 export async function loadRecordings(dir: string): Promise<Recording[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const out: Recording[] = [];
-  for (const e of entries.filter((e) => e.isFile() && e.name.endsWith(".json")).sort((a, b) => join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)))) {
+  for (const e of entries
+    .filter((e) => e.isFile() && e.name.endsWith(".json"))
+    .sort((a, b) => join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)))) {
     const file = join(e.parentPath, e.name);
     const parsed = z.array(Recording).safeParse(await inline(JSON.parse(await readFile(file, "utf8")), dirname(file)));
     if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);

@@ -42,18 +42,27 @@ function embedding(text: string, dims = 256): number[] {
 
 /** Picks the recording for a conversation, or says why none fits. */
 export function replay(recordings: Recording[], messages: ChatMessage[]): Recording | string {
-  const prompt = messages.slice(0, 2).map((m) => m.content).join("\n");
+  const prompt = messages
+    .slice(0, 2)
+    .map((m) => m.content)
+    .join("\n");
   const attempt = messages.filter((m) => m.role === "assistant").length;
   const matching = recordings.filter((r) => r.match.every((m) => prompt.includes(m)));
   const best = Math.max(-1, ...matching.filter((r) => r.attempt <= attempt).map((r) => r.attempt));
   const chosen = matching.filter((r) => r.attempt === best);
   if (chosen.length === 1) return chosen[0]!;
-  if (chosen.length > 1) return `${chosen.length} recordings match attempt ${attempt}: ${chosen.map((r) => JSON.stringify(r.match)).join(", ")}`;
+  if (chosen.length > 1)
+    return `${chosen.length} recordings match attempt ${attempt}: ${chosen.map((r) => JSON.stringify(r.match)).join(", ")}`;
   return `no recording matches this prompt at attempt ${attempt}: ${prompt.slice(0, 300)}`;
 }
 
 /** A local OpenAI-compatible server answering chat completions from recordings, for tests and benchmarks. */
-export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFirst = 0 }: FakeLlmOptions): Promise<FakeLlm> {
+export async function startFakeLlm({
+  recordings,
+  port = 0,
+  latencyMs = 0,
+  failFirst = 0,
+}: FakeLlmOptions): Promise<FakeLlm> {
   let requests = 0;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -69,15 +78,24 @@ export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFi
         return sendJson(res, n % 2 === 0 ? 429 : 500, { error: { message: "injected failure", type: "server_error" } });
       }
       const parsed = ChatBody.safeParse(body);
-      if (!parsed.success) return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
+      if (!parsed.success)
+        return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
       const found = replay(recordings, parsed.data.messages);
-      if (typeof found === "string") return sendJson(res, 400, { error: { message: found, type: "invalid_request_error" } });
+      if (typeof found === "string")
+        return sendJson(res, 400, { error: { message: found, type: "invalid_request_error" } });
       const content = typeof found.response === "string" ? found.response : JSON.stringify(found.response);
       const promptChars = parsed.data.messages.reduce((s, m) => s + m.content.length, 0);
       sendJson(res, 200, {
-        id: `chatcmpl-${n}`, object: "chat.completion", created: Math.floor(Date.now() / 1000), model: parsed.data.model,
+        id: `chatcmpl-${n}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: parsed.data.model,
         choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-        usage: { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(content.length / 4), total_tokens: Math.ceil((promptChars + content.length) / 4) },
+        usage: {
+          prompt_tokens: Math.ceil(promptChars / 4),
+          completion_tokens: Math.ceil(content.length / 4),
+          total_tokens: Math.ceil((promptChars + content.length) / 4),
+        },
       });
     } finally {
       inFlight--;
@@ -95,9 +113,14 @@ export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFi
     if (req.method === "POST" && path === "/v1/chat/completions") return chat(body, res);
     if (req.method === "POST" && path === "/v1/embeddings") {
       const parsed = EmbedBody.safeParse(body);
-      if (!parsed.success) return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
+      if (!parsed.success)
+        return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error), type: "invalid_request_error" } });
       const input = typeof parsed.data.input === "string" ? [parsed.data.input] : parsed.data.input;
-      return sendJson(res, 200, { object: "list", model: parsed.data.model, data: input.map((t, index) => ({ object: "embedding", index, embedding: embedding(t) })) });
+      return sendJson(res, 200, {
+        object: "list",
+        model: parsed.data.model,
+        data: input.map((t, index) => ({ object: "embedding", index, embedding: embedding(t) })),
+      });
     }
     sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: "invalid_request_error" } });
   });
@@ -117,4 +140,3 @@ export async function startFakeLlm({ recordings, port = 0, latencyMs = 0, failFi
     close: () => closeServer(server),
   };
 }
-

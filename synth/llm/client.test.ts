@@ -13,10 +13,17 @@ import { SchemaReply } from "../responses.ts";
 const recordings: Recording[] = [
   { match: ["say hello"], attempt: 0, response: { hello: "world" } },
   { match: ["Write the SQLite DDL", "Scenario: Shaky\n"], attempt: 0, response: "not json {" },
-  { match: ["Write the SQLite DDL", "Scenario: Shaky\n"], attempt: 1, response: { ddl: "CREATE TABLE t (id INTEGER PRIMARY KEY)" } },
+  {
+    match: ["Write the SQLite DDL", "Scenario: Shaky\n"],
+    attempt: 1,
+    response: { ddl: "CREATE TABLE t (id INTEGER PRIMARY KEY)" },
+  },
   { match: ["Write the SQLite DDL", "Scenario: Hopeless\n"], attempt: 0, response: { ddl: "CREATE TABEL t (id)" } },
 ];
-const ask = [{ role: "system" as const, content: "test" }, { role: "user" as const, content: "say hello" }];
+const ask = [
+  { role: "system" as const, content: "test" },
+  { role: "user" as const, content: "say hello" },
+];
 const schemaPrompt = (title: string) => ({ system: "Write the SQLite DDL", user: `Scenario: ${title}\n` });
 
 let dir: string;
@@ -50,7 +57,12 @@ describe("the LLM client", () => {
 
   test("gives up after its retries, with the provider's error", async () => {
     await withLlm({ failFirst: 10 }, async (llm) => {
-      const client = createLlmClient({ endpoint: () => ({ baseUrl: llm.url, model: "m" }), usage: new UsageMeter(), retries: 2, backoffMs: 1 });
+      const client = createLlmClient({
+        endpoint: () => ({ baseUrl: llm.url, model: "m" }),
+        usage: new UsageMeter(),
+        retries: 2,
+        backoffMs: 1,
+      });
       await expect(client.chat("tasks", ask)).rejects.toThrow(/-> (429|500)/);
       expect(llm.requests).toBe(3);
     });
@@ -73,7 +85,11 @@ describe("the LLM client", () => {
 
   test("keeps at most `concurrency` requests in flight", async () => {
     await withLlm({ latencyMs: 40 }, async (llm) => {
-      const client = createLlmClient({ endpoint: () => ({ baseUrl: llm.url, model: "m" }), usage: new UsageMeter(), concurrency: 3 });
+      const client = createLlmClient({
+        endpoint: () => ({ baseUrl: llm.url, model: "m" }),
+        usage: new UsageMeter(),
+        concurrency: 3,
+      });
       await Promise.all(Array.from({ length: 10 }, () => client.chat("tasks", ask)));
       expect(llm.requests).toBe(10);
       expect(llm.maxInFlight).toBe(3);
@@ -83,7 +99,12 @@ describe("the LLM client", () => {
   test("--dry-run prints the prompt and sends nothing", async () => {
     await withLlm({}, async (llm) => {
       let printed = "";
-      const client = createLlmClient({ endpoint: () => ({ baseUrl: llm.url, model: "m" }), usage: new UsageMeter(), dryRun: true, print: (t) => (printed += t) });
+      const client = createLlmClient({
+        endpoint: () => ({ baseUrl: llm.url, model: "m" }),
+        usage: new UsageMeter(),
+        dryRun: true,
+        print: (t) => (printed += t),
+      });
       await expect(client.chat("tasks", ask)).rejects.toBeInstanceOf(DryRun);
       expect(printed).toContain("say hello");
       expect(llm.requests).toBe(0);

@@ -17,7 +17,9 @@ export const ChatMessage = z.object({ role: z.enum(["system", "user", "assistant
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
 const Completion = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }), finish_reason: z.string().nullish() })).min(1),
+  choices: z
+    .array(z.object({ message: z.object({ content: z.string().nullable() }), finish_reason: z.string().nullish() }))
+    .min(1),
   usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).partial().nullish(),
 });
 
@@ -43,25 +45,44 @@ export interface LlmClientOptions {
 
 /** Chat completions and embeddings from any OpenAI-compatible API, cached, rate-limited and retried. */
 export function createLlmClient({
-  endpoint, embeddings, usage, cache, concurrency = 8, retries = 4, backoffMs = 500, timeoutMs = 300_000,
-  temperature = 0.2, dryRun = false, print = (text) => process.stdout.write(text),
+  endpoint,
+  embeddings,
+  usage,
+  cache,
+  concurrency = 8,
+  retries = 4,
+  backoffMs = 500,
+  timeoutMs = 300_000,
+  temperature = 0.2,
+  dryRun = false,
+  print = (text) => process.stdout.write(text),
 }: LlmClientOptions) {
   const limit = createLimit(concurrency);
 
   async function post(target: Endpoint, path: string, body: unknown): Promise<unknown> {
-    return withRetries(async () => {
-      const res = await fetch(`${target.baseUrl.replace(/\/+$/, "")}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}) },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await res.text();
-      if (!res.ok) {
-        throw new HttpError(res.status, `${path} -> ${res.status}: ${text.slice(0, 500)}`, parseRetryAfter(res.headers.get("retry-after")));
-      }
-      return JSON.parse(text);
-    }, { retries, baseMs: backoffMs });
+    return withRetries(
+      async () => {
+        const res = await fetch(`${target.baseUrl.replace(/\/+$/, "")}${path}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.text();
+        if (!res.ok) {
+          throw new HttpError(
+            res.status,
+            `${path} -> ${res.status}: ${text.slice(0, 500)}`,
+            parseRetryAfter(res.headers.get("retry-after")),
+          );
+        }
+        return JSON.parse(text);
+      },
+      { retries, baseMs: backoffMs },
+    );
   }
 
   return {
@@ -76,13 +97,16 @@ export function createLlmClient({
         return hit.data.content;
       }
       if (dryRun) {
-        print(`=== ${stage} (${target.model} at ${target.baseUrl})\n${messages.map((m) => `--- ${m.role}\n${m.content}`).join("\n")}\n\n`);
+        print(
+          `=== ${stage} (${target.model} at ${target.baseUrl})\n${messages.map((m) => `--- ${m.role}\n${m.content}`).join("\n")}\n\n`,
+        );
         throw new DryRun();
       }
       return limit(async () => {
         const started = performance.now();
         const parsed = Completion.safeParse(await post(target, "/chat/completions", body));
-        if (!parsed.success) throw new Error(`${stage}: the provider's reply is not a chat completion: ${z.prettifyError(parsed.error)}`);
+        if (!parsed.success)
+          throw new Error(`${stage}: the provider's reply is not a chat completion: ${z.prettifyError(parsed.error)}`);
         const choice = parsed.data.choices[0]!;
         const record = {
           content: choice.message.content ?? "",
@@ -105,7 +129,8 @@ export function createLlmClient({
       if (cached?.success) return cached.data;
       const parsed = Embeddings.parse(await limit(() => post(embeddings, "/embeddings", body)));
       const vectors = [...parsed.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
-      if (vectors.length !== texts.length) throw new Error(`${stage}: asked for ${texts.length} embeddings, got ${vectors.length}`);
+      if (vectors.length !== texts.length)
+        throw new Error(`${stage}: asked for ${texts.length} embeddings, got ${vectors.length}`);
       await cache?.set(key, vectors);
       return vectors;
     },

@@ -19,7 +19,10 @@ export class Dialogue<S extends z.ZodType> {
     this.llm = llm;
     this.stage = stage;
     this.schema = schema;
-    this.messages = [{ role: "system", content: prompt.system }, { role: "user", content: prompt.user }];
+    this.messages = [
+      { role: "system", content: prompt.system },
+      { role: "user", content: prompt.user },
+    ];
     this.turnsLeft = turns;
   }
 
@@ -38,7 +41,10 @@ export class Dialogue<S extends z.ZodType> {
   /** Sends what was wrong with the last reply and waits for a corrected one. */
   async revise(problems: string[]): Promise<z.infer<S>> {
     if (this.turnsLeft <= 0) throw new Dropped(problems);
-    this.messages.push({ role: "user", content: renderPrompt("repair", { problems: problems.map((p) => `- ${p}`).join("\n") }).user });
+    this.messages.push({
+      role: "user",
+      content: renderPrompt("repair", { problems: problems.map((p) => `- ${p}`).join("\n") }).user,
+    });
     return this.reply();
   }
 
@@ -47,15 +53,23 @@ export class Dialogue<S extends z.ZodType> {
     try {
       json = JSON.parse(content);
     } catch (err) {
-      return { ok: false, error: `the reply is not valid JSON (${(err as Error).message}); reply with one JSON object and nothing else` };
+      return {
+        ok: false,
+        error: `the reply is not valid JSON (${(err as Error).message}); reply with one JSON object and nothing else`,
+      };
     }
     const parsed = this.schema.safeParse(json);
-    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: `the JSON does not have the required shape:\n${z.prettifyError(parsed.error)}` };
+    return parsed.success
+      ? { ok: true, value: parsed.data }
+      : { ok: false, error: `the JSON does not have the required shape:\n${z.prettifyError(parsed.error)}` };
   }
 }
 
 /** Asks until `check` finds nothing wrong with the reply, or the dialogue runs out of turns. */
-export async function converge<T>(dialogue: { reply(): Promise<T>; revise(problems: string[]): Promise<T> }, check: (value: T) => Promise<string[]> | string[]): Promise<T> {
+export async function converge<T>(
+  dialogue: { reply(): Promise<T>; revise(problems: string[]): Promise<T> },
+  check: (value: T) => Promise<string[]> | string[],
+): Promise<T> {
   let value = await dialogue.reply();
   for (;;) {
     const problems = await check(value);

@@ -16,7 +16,11 @@ export function createLimit(n: number): <T>(fn: () => Promise<T>) => Promise<T> 
 }
 
 /** Runs `run` over every item with at most `n` in flight; results keep the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], n: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  n: number,
+  run: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

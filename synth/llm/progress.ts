@@ -21,8 +21,10 @@ export function progressBar({ stage, total, usage, stream = process.stderr }: Pr
     const filled = total ? Math.round((done / total) * width) : width;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const u = usage.stage(stage);
-    return `${stage.padEnd(10)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}` +
-      `${dropped ? ` (${dropped} dropped)` : ""} ${seconds}s  ${describeUsage(u, usage.cost(stage))}`;
+    return (
+      `${stage.padEnd(10)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}` +
+      `${dropped ? ` (${dropped} dropped)` : ""} ${seconds}s  ${describeUsage(u, usage.cost(stage))}`
+    );
   };
   const draw = () => live && stream.write(`\r${line()}\x1b[K`);
   draw();

@@ -25,11 +25,15 @@ export class UsageMeter {
 
   stage(name: string): StageUsage {
     let usage = this.stages.get(name);
-    if (!usage) this.stages.set(name, (usage = { calls: 0, cached: 0, promptTokens: 0, completionTokens: 0, llmSeconds: 0 }));
+    if (!usage)
+      this.stages.set(name, (usage = { calls: 0, cached: 0, promptTokens: 0, completionTokens: 0, llmSeconds: 0 }));
     return usage;
   }
 
-  record(stage: string, hit: { cached: boolean; promptTokens: number; completionTokens: number; seconds: number }): void {
+  record(
+    stage: string,
+    hit: { cached: boolean; promptTokens: number; completionTokens: number; seconds: number },
+  ): void {
     const usage = this.stage(stage);
     usage.calls++;
     if (hit.cached) {
@@ -47,7 +51,9 @@ export class UsageMeter {
   }
 
   summary(): Record<string, StageUsage & { cost: number }> {
-    return Object.fromEntries([...this.stages.keys()].map((name) => [name, { ...this.stage(name), cost: this.cost(name) }]));
+    return Object.fromEntries(
+      [...this.stages.keys()].map((name) => [name, { ...this.stage(name), cost: this.cost(name) }]),
+    );
   }
 }
 

@@ -4,18 +4,36 @@ import { readAwm, type AwmScenarioData } from "../awm/read.ts";
 import { Dropped } from "../errors.ts";
 import { checkSql } from "../env/sqlite.ts";
 import { appendJsonl } from "../jsonl.ts";
-import { TOOL_NAME, type AwmSourceRecord, type ScenarioRecord, type SchemaRecord, type SeedRecord, type SpecRecord, type TasksRecord, type ToolSpec } from "../records.ts";
+import {
+  TOOL_NAME,
+  type AwmSourceRecord,
+  type ScenarioRecord,
+  type SchemaRecord,
+  type SeedRecord,
+  type SpecRecord,
+  type TasksRecord,
+  type ToolSpec,
+} from "../records.ts";
 import { runStage } from "../stage.ts";
 import { slug } from "./scenarios.ts";
 
 /** An AWM endpoint as a tool specification: the operation id names the tool, GETs are reads. */
 export function toolSpec(e: AwmEndpoint): ToolSpec {
-  if (!TOOL_NAME.test(e.operation_id)) throw new Dropped([`operation_id "${e.operation_id}" is not a usable tool name`]);
-  const params = Object.fromEntries(Object.entries(e.request_params ?? {}).map(([name, p]) => [name, `${p.type}${p.required ? "" : " (optional)"}: ${p.description}`]));
+  if (!TOOL_NAME.test(e.operation_id))
+    throw new Dropped([`operation_id "${e.operation_id}" is not a usable tool name`]);
+  const params = Object.fromEntries(
+    Object.entries(e.request_params ?? {}).map(([name, p]) => [
+      name,
+      `${p.type}${p.required ? "" : " (optional)"}: ${p.description}`,
+    ]),
+  );
   const method = e.method.toUpperCase();
   return {
-    name: e.operation_id, description: [e.summary, e.description].filter(Boolean).join(". ") || `${method} ${e.path}`,
-    params, readOnly: method === "GET", destructive: method === "DELETE",
+    name: e.operation_id,
+    description: [e.summary, e.description].filter(Boolean).join(". ") || `${method} ${e.path}`,
+    params,
+    readOnly: method === "GET",
+    destructive: method === "DELETE",
   };
 }
 
@@ -33,12 +51,22 @@ export async function importAwmStage(ctx: SynthContext) {
     file: f.scenarios,
     items: scenarios,
     key: (s) => slug(s.name),
-    dropped: (s, reasons): ScenarioRecord => ({ env: slug(s.name), title: s.name, description: s.description, seed: "awm", status: "dropped", reasons }),
+    dropped: (s, reasons): ScenarioRecord => ({
+      env: slug(s.name),
+      title: s.name,
+      description: s.description,
+      seed: "awm",
+      status: "dropped",
+      reasons,
+    }),
     async run(s: AwmScenarioData): Promise<ScenarioRecord> {
       const env = slug(s.name);
       const missing = (["tasks", "db", "sample", "spec", "code"] as const).filter((k) => !s[k]);
       if (missing.length) throw new Dropped([`AWM has no ${missing.join(", ")} for "${s.name}"`]);
-      const ddl = [...s.db!.tables.map((t) => t.ddl.trim()), ...s.db!.tables.flatMap((t) => t.indexes.map((i) => i.trim()))].join("\n");
+      const ddl = [
+        ...s.db!.tables.map((t) => t.ddl.trim()),
+        ...s.db!.tables.flatMap((t) => t.indexes.map((i) => i.trim())),
+      ].join("\n");
       const sql = s.sample!.tables.flatMap((t) => t.insert_statements.map((i) => i.trim())).join("\n");
       const problems = checkSql(ddl, sql).problems;
       if (problems.length) throw new Dropped(problems.map((p) => `AWM data: ${p}`));

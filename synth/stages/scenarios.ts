@@ -16,7 +16,10 @@ export async function readSeeds(file: string): Promise<Seed[]> {
   const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
     throw new Error(`--seeds ${file}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
   });
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (!lines.length) throw new Error(`--seeds ${file}: no seed names in it`);
   return lines.map((line, i) => {
     if (!line.startsWith("{")) return { name: line };
@@ -28,7 +31,12 @@ export async function readSeeds(file: string): Promise<Seed[]> {
 
 /** An environment name from a product name: "Evernote Notebooks" -> "evernote-notebooks". */
 export function slug(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48).replace(/-+$/, "");
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 48)
+    .replace(/-+$/, "");
   const named = /^[a-z]/.test(s) ? s : `app-${s}`;
   if (!ENV_NAME.test(named)) throw new Error(`cannot make an environment name from "${name}"`);
   return named;
@@ -48,8 +56,13 @@ export async function scenariosStage(ctx: SynthContext) {
   const embedText = (r: { title: string; description: string }) => `${r.title}: ${r.description}`;
   const keptRecords = existing.filter((r) => r.status === "ok");
   const keptVectors = await ctx.llm.embed("scenarios", keptRecords.map(embedText));
-  const kept: Kept[] = keptRecords.map((r, i) => ({ env: r.env, text: embedText(r), ...(keptVectors ? { vector: keptVectors[i]! } : {}) }));
-  const threshold = ctx.options.dedupThreshold ?? (keptVectors ? DEFAULT_THRESHOLD.embedding : DEFAULT_THRESHOLD.lexical);
+  const kept: Kept[] = keptRecords.map((r, i) => ({
+    env: r.env,
+    text: embedText(r),
+    ...(keptVectors ? { vector: keptVectors[i]! } : {}),
+  }));
+  const threshold =
+    ctx.options.dedupThreshold ?? (keptVectors ? DEFAULT_THRESHOLD.embedding : DEFAULT_THRESHOLD.lexical);
   // Which proposal wins between near-duplicates must not depend on which model call returned first.
   const serial = createLimit(1);
 
@@ -59,34 +72,67 @@ export async function scenariosStage(ctx: SynthContext) {
     items: seeds,
     key: (s) => s.name,
     recordKey: "seed",
-    dropped: (s, reasons) => ({ env: slug(s.name), title: s.name, description: s.description ?? "", seed: s.name, status: "dropped", reasons }),
+    dropped: (s, reasons) => ({
+      env: slug(s.name),
+      title: s.name,
+      description: s.description ?? "",
+      seed: s.name,
+      status: "dropped",
+      reasons,
+    }),
     async run(seed) {
-      const ask = new Dialogue(ctx.llm, "scenarios", ScenariosReply, renderPrompt("scenarios", {
-        seed: seed.name, seedDescription: seed.description ?? "", count: ctx.options.perSeed,
-      }), ctx.retries + 1);
+      const ask = new Dialogue(
+        ctx.llm,
+        "scenarios",
+        ScenariosReply,
+        renderPrompt("scenarios", {
+          seed: seed.name,
+          seedDescription: seed.description ?? "",
+          count: ctx.options.perSeed,
+        }),
+        ctx.retries + 1,
+      );
       const { scenarios } = await ask.reply();
-      const judged = await Promise.all(scenarios.slice(0, ctx.options.perSeed).map(async (s) => {
-        try {
-          const verdict = await new Dialogue(ctx.llm, "scenarios", SuitabilityReply, renderPrompt("suitability", { title: s.name, description: s.description }), ctx.retries + 1).reply();
-          return { ...s, verdict };
-        } catch (err) {
-          if (err instanceof Dropped) return { ...s, verdict: { suitable: false, reason: err.message } };
-          throw err;
-        }
-      }));
-      const vectors = await ctx.llm.embed("scenarios", judged.map((s) => embedText({ title: s.name, description: s.description })));
-      return serial(async () => judged.map((s, i): ScenarioRecord => {
-        let env = slug(s.name);
-        for (let n = 2; names.has(env); n++) env = `${slug(s.name).slice(0, 44)}-${n}`;
-        names.add(env);
-        const base = { env, title: s.name, description: s.description, seed: seed.name };
-        if (!s.verdict.suitable) return { ...base, status: "dropped", reasons: [`unsuitable: ${s.verdict.reason}`] };
-        const candidate: Kept = { env, text: embedText(base), ...(vectors ? { vector: vectors[i]! } : {}) };
-        const dup = duplicateOf(candidate, kept, threshold);
-        if (dup) return { ...base, status: "dropped", reasons: [`duplicate of ${dup.env} (similarity ${dup.similarity.toFixed(2)})`] };
-        kept.push(candidate);
-        return { ...base, status: "ok", reasons: [] };
-      }));
+      const judged = await Promise.all(
+        scenarios.slice(0, ctx.options.perSeed).map(async (s) => {
+          try {
+            const verdict = await new Dialogue(
+              ctx.llm,
+              "scenarios",
+              SuitabilityReply,
+              renderPrompt("suitability", { title: s.name, description: s.description }),
+              ctx.retries + 1,
+            ).reply();
+            return { ...s, verdict };
+          } catch (err) {
+            if (err instanceof Dropped) return { ...s, verdict: { suitable: false, reason: err.message } };
+            throw err;
+          }
+        }),
+      );
+      const vectors = await ctx.llm.embed(
+        "scenarios",
+        judged.map((s) => embedText({ title: s.name, description: s.description })),
+      );
+      return serial(async () =>
+        judged.map((s, i): ScenarioRecord => {
+          let env = slug(s.name);
+          for (let n = 2; names.has(env); n++) env = `${slug(s.name).slice(0, 44)}-${n}`;
+          names.add(env);
+          const base = { env, title: s.name, description: s.description, seed: seed.name };
+          if (!s.verdict.suitable) return { ...base, status: "dropped", reasons: [`unsuitable: ${s.verdict.reason}`] };
+          const candidate: Kept = { env, text: embedText(base), ...(vectors ? { vector: vectors[i]! } : {}) };
+          const dup = duplicateOf(candidate, kept, threshold);
+          if (dup)
+            return {
+              ...base,
+              status: "dropped",
+              reasons: [`duplicate of ${dup.env} (similarity ${dup.similarity.toFixed(2)})`],
+            };
+          kept.push(candidate);
+          return { ...base, status: "ok", reasons: [] };
+        }),
+      );
     },
   });
 }

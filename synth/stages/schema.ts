@@ -20,7 +20,13 @@ export async function schemaStage(ctx: SynthContext) {
     dropped: (t, reasons): SchemaRecord => ({ env: t.env, ddl: "", status: "dropped", reasons }),
     async run(t): Promise<SchemaRecord> {
       const s = scenarios.get(t.env)!;
-      const dialogue = new Dialogue(ctx.llm, "schema", SchemaReply, renderPrompt("schema", { title: s.title, description: s.description, tasks: taskList(t.tasks) }), ctx.retries + 1);
+      const dialogue = new Dialogue(
+        ctx.llm,
+        "schema",
+        SchemaReply,
+        renderPrompt("schema", { title: s.title, description: s.description, tasks: taskList(t.tasks) }),
+        ctx.retries + 1,
+      );
       const { ddl } = await converge(dialogue, (r) => checkSql(r.ddl).problems);
       return { env: t.env, ddl, status: "ok", reasons: [] };
     },

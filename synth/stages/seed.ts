@@ -12,7 +12,9 @@ export async function seedStage(ctx: SynthContext) {
   const f = files(ctx.work);
   const scenarios = await okRecords(f.scenarios, ScenarioRecord);
   const tasks = await okRecords(f.tasks, TasksRecord);
-  const schemas = [...(await okRecords(f.schema, SchemaRecord)).values()].filter((s) => tasks.has(s.env) && scenarios.has(s.env));
+  const schemas = [...(await okRecords(f.schema, SchemaRecord)).values()].filter(
+    (s) => tasks.has(s.env) && scenarios.has(s.env),
+  );
   return runStage(ctx, {
     stage: "seed",
     file: f.seed,
@@ -21,8 +23,15 @@ export async function seedStage(ctx: SynthContext) {
     dropped: (s, reasons): SeedRecord => ({ env: s.env, sql: "", status: "dropped", reasons }),
     async run(schema): Promise<SeedRecord> {
       const s = scenarios.get(schema.env)!;
-      const prompt = renderPrompt("seed", { title: s.title, ddl: schema.ddl, tasks: taskList(tasks.get(schema.env)!.tasks) });
-      const { sql } = await converge(new Dialogue(ctx.llm, "seed", SeedReply, prompt, ctx.retries + 1), (r) => checkSql(schema.ddl, r.sql).problems);
+      const prompt = renderPrompt("seed", {
+        title: s.title,
+        ddl: schema.ddl,
+        tasks: taskList(tasks.get(schema.env)!.tasks),
+      });
+      const { sql } = await converge(
+        new Dialogue(ctx.llm, "seed", SeedReply, prompt, ctx.retries + 1),
+        (r) => checkSql(schema.ddl, r.sql).problems,
+      );
       return { env: schema.env, sql, status: "ok", reasons: [] };
     },
   });

@@ -29,7 +29,13 @@ export async function tasksStage(ctx: SynthContext) {
     key: (s) => s.env,
     dropped: (s, reasons): TasksRecord => ({ env: s.env, tasks: [], status: "dropped", reasons }),
     async run(s): Promise<TasksRecord> {
-      const dialogue = new Dialogue(ctx.llm, "tasks", TasksReply, renderPrompt("tasks", { title: s.title, description: s.description, count: ctx.options.tasks }), ctx.retries + 1);
+      const dialogue = new Dialogue(
+        ctx.llm,
+        "tasks",
+        TasksReply,
+        renderPrompt("tasks", { title: s.title, description: s.description, count: ctx.options.tasks }),
+        ctx.retries + 1,
+      );
       const { tasks } = await converge(dialogue, (r) => taskProblems(r.tasks, ctx.options.tasks));
       return { env: s.env, tasks: tasks.slice(0, ctx.options.tasks), status: "ok", reasons: [] };
     },

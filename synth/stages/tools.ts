@@ -18,8 +18,16 @@ function specProblems(tools: ToolSpec[]): string[] {
 
 async function spec(ctx: SynthContext, inp: EnvInputs): Promise<ToolSpec[]> {
   if (inp.spec) return inp.spec.tools;
-  const prompt = renderPrompt("spec", { title: inp.scenario.title, description: inp.scenario.description, ddl: inp.ddl, tasks: taskList(inp.tasks), count: ctx.options.tools });
-  const { tools } = await converge(new Dialogue(ctx.llm, "tools", SpecReply, prompt, ctx.retries + 1), (r) => specProblems(r.tools));
+  const prompt = renderPrompt("spec", {
+    title: inp.scenario.title,
+    description: inp.scenario.description,
+    ddl: inp.ddl,
+    tasks: taskList(inp.tasks),
+    count: ctx.options.tools,
+  });
+  const { tools } = await converge(new Dialogue(ctx.llm, "tools", SpecReply, prompt, ctx.retries + 1), (r) =>
+    specProblems(r.tools),
+  );
   const record: SpecRecord = { env: inp.env, tools, status: "ok", reasons: [] };
   await appendJsonl(files(ctx.work).spec, record);
   return tools;
@@ -43,24 +51,46 @@ export async function toolsStage(ctx: SynthContext) {
       const tools = await spec(ctx, inp);
       const specText = JSON.stringify(tools, null, 1);
       const prompt = inp.awm
-        ? renderPrompt("port-tools", { title: inp.scenario.title, ddl: inp.ddl, spec: specText, python: inp.awm.envCode })
-        : renderPrompt("tools", { title: inp.scenario.title, description: inp.scenario.description, ddl: inp.ddl, spec: specText });
+        ? renderPrompt("port-tools", {
+            title: inp.scenario.title,
+            ddl: inp.ddl,
+            spec: specText,
+            python: inp.awm.envCode,
+          })
+        : renderPrompt("tools", {
+            title: inp.scenario.title,
+            description: inp.scenario.description,
+            ddl: inp.ddl,
+            spec: specText,
+          });
       const dir = join(f.build, inp.env);
       let names: string[] = [];
-      const { code } = await converge(new Dialogue(ctx.llm, "tools", ToolsReply, prompt, ctx.retries + 1), async ({ code }) => {
-        await writeEnv(dir, { name: inp.env, description: inp.scenario.description, ddl: inp.ddl, seedSql: inp.seedSql, toolsCode: code, tasks: [] });
-        const errors = [...typecheckEnv(dir).values()].flat();
-        if (errors.length) return firstLines(errors.map((e) => `type error: ${e}`));
-        let report;
-        try {
-          report = await ctx.farm.validate(dir);
-        } catch (err) {
-          return [`the module does not build or load: ${(err as Error).message}`];
-        }
-        names = report.tools.map((t) => t.tool);
-        const missing = tools.filter((t) => !names.includes(t.name)).map((t) => `the specification's tool ${t.name} is missing`);
-        return firstLines([...reportProblems(report), ...missing]);
-      });
+      const { code } = await converge(
+        new Dialogue(ctx.llm, "tools", ToolsReply, prompt, ctx.retries + 1),
+        async ({ code }) => {
+          await writeEnv(dir, {
+            name: inp.env,
+            description: inp.scenario.description,
+            ddl: inp.ddl,
+            seedSql: inp.seedSql,
+            toolsCode: code,
+            tasks: [],
+          });
+          const errors = [...typecheckEnv(dir).values()].flat();
+          if (errors.length) return firstLines(errors.map((e) => `type error: ${e}`));
+          let report;
+          try {
+            report = await ctx.farm.validate(dir);
+          } catch (err) {
+            return [`the module does not build or load: ${(err as Error).message}`];
+          }
+          names = report.tools.map((t) => t.tool);
+          const missing = tools
+            .filter((t) => !names.includes(t.name))
+            .map((t) => `the specification's tool ${t.name} is missing`);
+          return firstLines([...reportProblems(report), ...missing]);
+        },
+      );
       return { env: inp.env, code, tools: names, status: "ok", reasons: [] };
     },
   });

@@ -10,7 +10,11 @@ import { writeReport } from "../report.ts";
 import { runStage } from "../stage.ts";
 import { envInputs, reportProblems } from "./inputs.ts";
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * The gate: each environment, whole, validated in workerd the way `worldfarm envs validate` does it. Tasks that fail
@@ -30,7 +34,14 @@ export async function validateStage(ctx: SynthContext) {
       const started = performance.now();
       const dest = join(ctx.envsDir, inp.env);
       if (await exists(dest)) throw new Dropped([`${dest} already exists; synth does not overwrite an environment`]);
-      const sources = (tasks: TaskCode[]) => ({ name: inp.env, description: inp.scenario.description, ddl: inp.ddl, seedSql: inp.seedSql, toolsCode: inp.tools!.code, tasks });
+      const sources = (tasks: TaskCode[]) => ({
+        name: inp.env,
+        description: inp.scenario.description,
+        ddl: inp.ddl,
+        seedSql: inp.seedSql,
+        toolsCode: inp.tools!.code,
+        tasks,
+      });
       const dir = join(f.build, inp.env);
       let tasks = inp.verifiers!.tasks;
       const droppedTasks: DroppedTask[] = [...inp.verifiers!.dropped];
@@ -44,12 +55,21 @@ export async function validateStage(ctx: SynthContext) {
         const failing = new Set(report.tasks.filter((t) => !t.ok).map((t) => t.task));
         droppedTasks.push(...report.tasks.filter((t) => !t.ok).map((t) => ({ id: t.task, reasons: t.problems })));
         tasks = tasks.filter((t) => !failing.has(t.id));
-        if (tasks.length < ctx.options.minTasks) throw new Dropped([`${tasks.length} task(s) pass validation, fewer than ${ctx.options.minTasks}`]);
+        if (tasks.length < ctx.options.minTasks)
+          throw new Dropped([`${tasks.length} task(s) pass validation, fewer than ${ctx.options.minTasks}`]);
       }
       await writeEnv(dest, sources(tasks));
       const written = await buildEnv(dest);
       if (written.manifest.bundleId !== report.bundleId) report = await ctx.farm.validate(dest);
-      return { env: inp.env, out: dest, report, droppedTasks, ms: Math.round(performance.now() - started), status: "ok", reasons: [] };
+      return {
+        env: inp.env,
+        out: dest,
+        report,
+        droppedTasks,
+        ms: Math.round(performance.now() - started),
+        status: "ok",
+        reasons: [],
+      };
     },
   });
   if (!ctx.dryRun) await writeReport(ctx);

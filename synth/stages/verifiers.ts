@@ -14,19 +14,45 @@ import { envInputs, firstLines, reportProblems, type EnvInputs } from "./inputs.
 type Draft = { spec: TaskSpec; dialogue: Dialogue<typeof VerifierReply>; code: TaskCode };
 
 /** What is wrong with each task's draft, by task id: compile errors first, then what validation in workerd found. */
-async function problemsOf(ctx: SynthContext, inp: EnvInputs, drafts: Draft[], toolsCode: string, toolNames: string[]): Promise<Map<string, string[]>> {
+async function problemsOf(
+  ctx: SynthContext,
+  inp: EnvInputs,
+  drafts: Draft[],
+  toolsCode: string,
+  toolNames: string[],
+): Promise<Map<string, string[]>> {
   const problems = new Map<string, string[]>();
   const add = (id: string, p: string[]) => p.length && problems.set(id, [...(problems.get(id) ?? []), ...p]);
   for (const d of drafts) {
-    add(d.spec.id, d.code.solution.filter((s) => !toolNames.includes(s.tool)).map((s) => `the solution calls ${s.tool}, which is not a tool; tools are: ${toolNames.join(", ")}`));
+    add(
+      d.spec.id,
+      d.code.solution
+        .filter((s) => !toolNames.includes(s.tool))
+        .map((s) => `the solution calls ${s.tool}, which is not a tool; tools are: ${toolNames.join(", ")}`),
+    );
   }
   const dir = join(files(ctx.work).build, inp.env);
-  const write = (tasks: Draft[]) => writeEnv(dir, { name: inp.env, description: inp.scenario.description, ddl: inp.ddl, seedSql: inp.seedSql, toolsCode, tasks: tasks.map((d) => d.code) });
+  const write = (tasks: Draft[]) =>
+    writeEnv(dir, {
+      name: inp.env,
+      description: inp.scenario.description,
+      ddl: inp.ddl,
+      seedSql: inp.seedSql,
+      toolsCode,
+      tasks: tasks.map((d) => d.code),
+    });
   await write(drafts.filter((d) => !problems.has(d.spec.id)));
   for (const [file, errors] of typecheckEnv(dir)) {
     const id = /^tasks\/(.+)\.ts$/.exec(file)?.[1];
-    if (!id || !drafts.some((d) => d.spec.id === id)) throw new Dropped([`generated file ${file} does not compile: ${errors.join("; ")}`]);
-    add(id, firstLines(errors.map((e) => `type error: ${e}`), 15));
+    if (!id || !drafts.some((d) => d.spec.id === id))
+      throw new Dropped([`generated file ${file} does not compile: ${errors.join("; ")}`]);
+    add(
+      id,
+      firstLines(
+        errors.map((e) => `type error: ${e}`),
+        15,
+      ),
+    );
   }
   const runnable = drafts.filter((d) => !problems.has(d.spec.id));
   if (!runnable.length) return problems;
@@ -58,8 +84,16 @@ export async function verifiersStage(ctx: SynthContext) {
       const dropped: DroppedTask[] = [];
       const started = await mapLimit(inp.tasks, ctx.concurrency, async (spec, index): Promise<Draft | undefined> => {
         const python = inp.awm?.verifiers[String(index)];
-        const vars = { title: inp.scenario.title, ddl: inp.ddl, seed: inp.seedSql, tools: tools.code, id: spec.id, prompt: spec.prompt };
-        const prompt = python !== undefined ? renderPrompt("port-verifier", { ...vars, python }) : renderPrompt("verifier", vars);
+        const vars = {
+          title: inp.scenario.title,
+          ddl: inp.ddl,
+          seed: inp.seedSql,
+          tools: tools.code,
+          id: spec.id,
+          prompt: spec.prompt,
+        };
+        const prompt =
+          python !== undefined ? renderPrompt("port-verifier", { ...vars, python }) : renderPrompt("verifier", vars);
         const dialogue = new Dialogue(ctx.llm, "verifiers", VerifierReply, prompt, ctx.retries + 1);
         try {
           return { spec, dialogue, code: { ...spec, ...(await dialogue.reply()) } };
@@ -71,7 +105,9 @@ export async function verifiersStage(ctx: SynthContext) {
       });
       let drafts = started.filter((d) => d !== undefined);
       for (;;) {
-        const problems = drafts.length ? await problemsOf(ctx, inp, drafts, tools.code, tools.tools) : new Map<string, string[]>();
+        const problems = drafts.length
+          ? await problemsOf(ctx, inp, drafts, tools.code, tools.tools)
+          : new Map<string, string[]>();
         if (!problems.size) break;
         const revised = await mapLimit(drafts, ctx.concurrency, async (d): Promise<Draft | undefined> => {
           const p = problems.get(d.spec.id);
@@ -88,7 +124,10 @@ export async function verifiersStage(ctx: SynthContext) {
       }
       const kept = drafts.map((d) => d.code);
       if (kept.length < ctx.options.minTasks) {
-        throw new Dropped([`${kept.length} task(s) validated, fewer than ${ctx.options.minTasks}`, ...dropped.map((d) => `${d.id}: ${d.reasons.join("; ")}`)]);
+        throw new Dropped([
+          `${kept.length} task(s) validated, fewer than ${ctx.options.minTasks}`,
+          ...dropped.map((d) => `${d.id}: ${d.reasons.join("; ")}`),
+        ]);
       }
       return { env: inp.env, tasks: kept, dropped, status: "ok", reasons: [] };
     },

@@ -35,10 +35,15 @@ beforeAll(async () => {
   client = new Farm(url, { token: farm.token });
   await client.uploadEnv(await buildEnv(join(ROOT, "envs/tracker")));
   // Another origin on the same machine: what a page the user happens to open could be.
-  otherSite = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"));
+  otherSite = createServer((_req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"),
+  );
   await new Promise<void>((r) => otherSite.listen(0, "127.0.0.1", r));
   otherOrigin = `http://127.0.0.1:${(otherSite.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -80,7 +85,11 @@ describe("the dashboard on a farm with its default local admin token", { timeout
     expect(await page.evaluate(() => localStorage.getItem("worldfarm.adminToken"))).toBe(farm.token);
     // Same-origin writes work: a POST from the page carries the farm's own Origin.
     const created = await page.evaluate(async (token) => {
-      const res = await fetch("/v1/envs/tracker/instances", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+      const res = await fetch("/v1/envs/tracker/instances", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      });
       return res.status;
     }, farm.token);
     expect(created).toBe(201);
@@ -92,23 +101,32 @@ describe("the dashboard on a farm with its default local admin token", { timeout
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${otherOrigin}/`);
-    const outcomes = await page.evaluate(async ({ farmUrl, token }) => {
-      const attempt = async (init: RequestInit) => {
-        try {
-          const res = await fetch(`${farmUrl}/v1/envs/tracker/instances`, { method: "POST", ...init });
-          return res.type === "opaque" ? "opaque" : String(res.status);
-        } catch {
-          return "blocked";
-        }
-      };
-      return {
-        // A simple request: no preflight, so it reaches the farm; the Origin check refuses it.
-        simple: await attempt({ mode: "no-cors", headers: { "content-type": "text/plain" }, body: "{}" }),
-        // With the token, the preflight itself is refused, so the POST is never sent.
-        withToken: await attempt({ headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" }),
-        read: await fetch(`${farmUrl}/v1/envs`, { headers: { authorization: `Bearer ${token}` } }).then((r) => String(r.status), () => "blocked"),
-      };
-    }, { farmUrl: url, token: farm.token });
+    const outcomes = await page.evaluate(
+      async ({ farmUrl, token }) => {
+        const attempt = async (init: RequestInit) => {
+          try {
+            const res = await fetch(`${farmUrl}/v1/envs/tracker/instances`, { method: "POST", ...init });
+            return res.type === "opaque" ? "opaque" : String(res.status);
+          } catch {
+            return "blocked";
+          }
+        };
+        return {
+          // A simple request: no preflight, so it reaches the farm; the Origin check refuses it.
+          simple: await attempt({ mode: "no-cors", headers: { "content-type": "text/plain" }, body: "{}" }),
+          // With the token, the preflight itself is refused, so the POST is never sent.
+          withToken: await attempt({
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: "{}",
+          }),
+          read: await fetch(`${farmUrl}/v1/envs`, { headers: { authorization: `Bearer ${token}` } }).then(
+            (r) => String(r.status),
+            () => "blocked",
+          ),
+        };
+      },
+      { farmUrl: url, token: farm.token },
+    );
     expect(outcomes).toEqual({ simple: "opaque", withToken: "blocked", read: "blocked" });
     expect((await client.request<InstanceList>("GET", "/v1/instances?env=tracker")).total).toBe(before);
     await context.close();

@@ -30,7 +30,8 @@ let shop: BundleManifest;
 let url: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
   await mkdir(ARTIFACTS, { recursive: true });
   persistDir = await mkdtemp(join(tmpdir(), "worldfarm-dashboard-"));
   farm = await startLocalFarm({ port: await freePort(), persistDir });
@@ -72,7 +73,12 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     try {
       await held.goto(`${url}/#token=${farm.token}`);
       await held.locator("#view .loading", { hasText: "Loading" }).waitFor();
-      expect(await held.locator("header nav a").allTextContents()).toEqual(["Environments", "Instances", "Batches", "Try it"]);
+      expect(await held.locator("header nav a").allTextContents()).toEqual([
+        "Environments",
+        "Instances",
+        "Batches",
+        "Try it",
+      ]);
       await held.screenshot({ path: join(ARTIFACTS, "00-loading.png") });
       release();
       await held.locator('[data-testid="env-list"] tr[data-env="shop"]').waitFor();
@@ -97,8 +103,11 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     expect(await page.locator('[data-testid="tasks"] tr[data-task]').count()).toBe(shop.tasks.length);
     const addToCart = page.locator('details[data-tool="add_to_cart"]');
     await addToCart.locator("summary").first().click();
-    const schema = shop.tools.find((t) => t.name === "add_to_cart")!.inputSchema as { properties: Record<string, unknown> };
-    for (const arg of Object.keys(schema.properties)) await expect(addToCart.locator("td.mono", { hasText: arg }).first().isVisible()).resolves.toBe(true);
+    const schema = shop.tools.find((t) => t.name === "add_to_cart")!.inputSchema as {
+      properties: Record<string, unknown>;
+    };
+    for (const arg of Object.keys(schema.properties))
+      await expect(addToCart.locator("td.mono", { hasText: arg }).first().isVisible()).resolves.toBe(true);
     await shot("02-environment-shop");
   });
 
@@ -119,15 +128,28 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     await shot("03-batch-started");
 
     await page.locator('[data-testid="batch-state"][data-state="done"]').waitFor({ timeout: 60_000 });
-    const status = (await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`));
+    const status = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
     expect(status).toMatchObject({ state: "done", counts: { completed: 4, failed: 0 } });
     // The page shows what the API says, once the last poll has landed.
-    await expect.poll(() => page.locator('[data-testid="batch-progress"] [data-count="completed"]').textContent(), { timeout: 10_000 }).toBe("4");
+    await expect
+      .poll(() => page.locator('[data-testid="batch-progress"] [data-count="completed"]').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe("4");
     expect(await page.locator('[data-testid="batch-progress"] [data-count="pending"]').textContent()).toBe("0");
     const all = page.locator('[data-testid="reward-by-env"] tr[data-env="all"] td');
-    expect(await all.allTextContents()).toEqual(["all", "4", status.reward.mean.toFixed(3), status.reward.std.toFixed(3)]);
-    await expect.poll(() => page.locator('[data-testid="histogram"]').getAttribute("data-n"), { timeout: 10_000 }).toBe("4");
-    const bars = await page.locator('[data-testid="histogram"] rect.bar').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-count"))));
+    expect(await all.allTextContents()).toEqual([
+      "all",
+      "4",
+      status.reward.mean.toFixed(3),
+      status.reward.std.toFixed(3),
+    ]);
+    await expect
+      .poll(() => page.locator('[data-testid="histogram"]').getAttribute("data-n"), { timeout: 10_000 })
+      .toBe("4");
+    const bars = await page
+      .locator('[data-testid="histogram"] rect.bar')
+      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-count"))));
     expect(bars.reduce((a, b) => a + b, 0)).toBe(4);
     expect(bars.at(-1)).toBe(4); // every oracle rollout earns reward 1, the top bin
     expect(await page.locator('[data-testid="rollouts"] tr[data-rollout]').count()).toBe(4);
@@ -136,7 +158,12 @@ describe("the dashboard", { timeout: 120_000 }, () => {
 
   it("opens a trajectory: tool calls with arguments and results, format per step, the verifier, the database diff", async () => {
     const task = shop.tasks.find((t) => t.id === "update-phone-number")!;
-    const link = page.locator('[data-testid="rollouts"] tr[data-rollout]', { has: page.locator("td", { hasText: "update-phone-number" }) }).first().locator("a");
+    const link = page
+      .locator('[data-testid="rollouts"] tr[data-rollout]', {
+        has: page.locator("td", { hasText: "update-phone-number" }),
+      })
+      .first()
+      .locator("a");
     const rolloutId = (await link.textContent())!;
     await link.click();
     await page.locator('[data-testid="verifier"][data-complete="true"]').waitFor();
@@ -144,25 +171,36 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     expect(await calls.count()).toBe(task.solution.length);
     const names = await calls.locator(".call-head .mono").allTextContents();
     expect(names).toEqual(task.solution.map((s) => s.tool));
-    expect(await calls.first().locator("pre").first().textContent()).toBe(JSON.stringify(task.solution[0]!.args, null, 2));
-    expect(await page.locator('[data-testid="format"]').allTextContents()).toEqual(expect.arrayContaining(["format ok"]));
+    expect(await calls.first().locator("pre").first().textContent()).toBe(
+      JSON.stringify(task.solution[0]!.args, null, 2),
+    );
+    expect(await page.locator('[data-testid="format"]').allTextContents()).toEqual(
+      expect.arrayContaining(["format ok"]),
+    );
     expect(await page.locator('[data-testid="reward"]').textContent()).toBe("1.000");
 
     const { tables } = await client.request<{ tables: TableDiff[] }>("GET", `/v1/rollouts/${rolloutId}/diff`);
     const changed = tables.filter((t) => t.inserted.length + t.deleted.length + t.updated.length > 0);
     expect(changed.length).toBeGreaterThan(0);
-    const shown = await page.locator('[data-testid="diff"] .diff-table').evaluateAll((els) => els.map((e) => e.getAttribute("data-table")));
+    const shown = await page
+      .locator('[data-testid="diff"] .diff-table')
+      .evaluateAll((els) => els.map((e) => e.getAttribute("data-table")));
     expect(shown).toEqual(changed.map((t) => t.table));
     const updated = changed.flatMap((t) => t.updated);
     expect(updated.length).toBeGreaterThan(0);
     // The new phone number is in the after row, marked as changed.
-    await expect(page.locator('[data-testid="diff"] tr.upd-after td.changed', { hasText: "(415) 555-0199" }).count()).resolves.toBe(1);
+    await expect(
+      page.locator('[data-testid="diff"] tr.upd-after td.changed', { hasText: "(415) 555-0199" }).count(),
+    ).resolves.toBe(1);
     await shot("05-trajectory");
   });
 
   it("charts reward across the successive batches of a run", async () => {
     const second = await startBatch(client, {
-      tasks: { shop: ["update-phone-number"] }, groupSize: 2, policy: { kind: "scripted", replies: [{ content: "No." }] }, policyVersion: "ui-run@2",
+      tasks: { shop: ["update-phone-number"] },
+      groupSize: 2,
+      policy: { kind: "scripted", replies: [{ content: "No." }] },
+      policyVersion: "ui-run@2",
     });
     await settled(client, second.batchId);
     await page.goto(`${url}/#/batches`);
@@ -211,11 +249,15 @@ describe("the dashboard", { timeout: 120_000 }, () => {
   it("names once, with its count, a failure many rollouts share: a policy URL nobody serves", async () => {
     const policyUrl = `http://127.0.0.1:${await freePort()}/v1`;
     const down = await client.createBatch({
-      tasks: { shop: ["update-phone-number"] }, groupSize: 3, policy: { kind: "openai", baseUrl: policyUrl, model: "m" },
+      tasks: { shop: ["update-phone-number"] },
+      groupSize: 3,
+      policy: { kind: "openai", baseUrl: policyUrl, model: "m" },
     });
     await page.goto(`${url}/#/batches/${down.batchId}`);
     await page.locator('[data-testid="batch-state"][data-state="done"]').waitFor({ timeout: 60_000 });
-    const problems = page.locator('[data-testid="problems"] tr', { hasText: `Nothing answers at ${policyUrl}/chat/completions` });
+    const problems = page.locator('[data-testid="problems"] tr', {
+      hasText: `Nothing answers at ${policyUrl}/chat/completions`,
+    });
     await problems.waitFor();
     expect(await problems.count()).toBe(1);
     expect(await problems.locator("td.num").textContent()).toBe("3");
@@ -248,7 +290,9 @@ describe("the dashboard", { timeout: 120_000 }, () => {
     const row = page.locator(`[data-testid="batch-list"] tr[data-batch="${batchId}"]`);
     await row.locator(".badge", { hasText: "deleted" }).waitFor();
     expect(await row.locator("a").count()).toBe(0);
-    expect(await page.locator('[data-run="ui-run"] [data-testid="reward-curve"]').getAttribute("data-points")).toBe("2");
+    expect(await page.locator('[data-run="ui-run"] [data-testid="reward-curve"]').getAttribute("data-points")).toBe(
+      "2",
+    );
     await shot("12-batch-deleted");
 
     await page.goto(`${url}/#/batches/${batchId}`);

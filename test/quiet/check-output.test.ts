@@ -16,16 +16,25 @@ async function check(script: string): Promise<{ code: number; stdout: string; st
 
 describe("npm test's output check", { timeout: 30_000 }, () => {
   it("passes a quiet run, its output shown as it was", async () => {
-    expect(await check("console.log('Tests 3 passed'); console.error('a line on stderr')")).toEqual({ code: 0, stdout: "Tests 3 passed\n", stderr: "a line on stderr\n" });
+    expect(await check("console.log('Tests 3 passed'); console.error('a line on stderr')")).toEqual({
+      code: 0,
+      stdout: "Tests 3 passed\n",
+      stderr: "a line on stderr\n",
+    });
   });
 
   it.each([
     ["workerd's unhandled rejection", "uncaught exception; source = Uncaught (in promise); stack = Error: boom"],
     ["the Worker's own report of one", "Uncaught (in promise) Error: boom"],
-    ["an RPC result never disposed", "An RPC result was not disposed properly. One of the RPC calls you made expects you to call dispose()"],
+    [
+      "an RPC result never disposed",
+      "An RPC result was not disposed properly. One of the RPC calls you made expects you to call dispose()",
+    ],
     ["an RPC stub never disposed", "An RPC stub was not disposed properly. You must call dispose() on all stubs"],
   ])("fails a passing run whose output shows %s, naming the line", async (_what, line) => {
-    const run = await check(`console.log("Tests 3 passed"); console.error(${JSON.stringify(line)}.replace(/\\\\x1b/g, "\\x1b"))`);
+    const run = await check(
+      `console.log("Tests 3 passed"); console.error(${JSON.stringify(line)}.replace(/\\\\x1b/g, "\\x1b"))`,
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("Tests 3 passed\n");
     expect(run.stderr).toContain("passed, but its output shows 1 fault no test failed on");
@@ -38,7 +47,9 @@ describe("npm test's output check", { timeout: 30_000 }, () => {
   });
 
   it("finds a phrase split across two chunks of output", async () => {
-    const run = await check("process.stderr.write('uncaught exc'); setTimeout(() => process.stderr.write('eption; boom\\n'), 50)");
+    const run = await check(
+      "process.stderr.write('uncaught exc'); setTimeout(() => process.stderr.write('eption; boom\\n'), 50)",
+    );
     expect(run.code).toBe(1);
   });
 

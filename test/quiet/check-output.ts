@@ -16,11 +16,19 @@ const plain = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /** The lines of `output` that report such a fault. */
 export function alarmingLines(output: string): string[] {
-  return output.split(/\r?\n/).map(plain).filter((line) => ALARMS.some((re) => re.test(line)));
+  return output
+    .split(/\r?\n/)
+    .map(plain)
+    .filter((line) => ALARMS.some((re) => re.test(line)));
 }
 
 /** Runs `command` to its end; resolves to the exit status npm test should have. */
-export function checkedRun(command: string, args: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export function checkedRun(
+  command: string,
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   // Piped, vitest would drop its colours; a terminal should see the run as it would without this wrapper.
   const color = (out as { isTTY?: boolean }).isTTY ? { FORCE_COLOR: "1" } : {};
   const child = spawn(command, args, { stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...color } });
@@ -43,7 +51,9 @@ export function checkedRun(command: string, args: string[], out: NodeJS.Writable
     child.once("close", (code, signal) => {
       if (code !== 0) return resolve(code ?? (signal ? 1 : 0));
       if (!found.length) return resolve(0);
-      err.write(`\n${command} passed, but its output shows ${found.length} fault${found.length === 1 ? "" : "s"} no test failed on (unhandled rejections, uncaught exceptions, undisposed RPC results):\n${found.map((l) => `  ${l.trim()}`).join("\n")}\n`);
+      err.write(
+        `\n${command} passed, but its output shows ${found.length} fault${found.length === 1 ? "" : "s"} no test failed on (unhandled rejections, uncaught exceptions, undisposed RPC results):\n${found.map((l) => `  ${l.trim()}`).join("\n")}\n`,
+      );
       resolve(1);
     });
   });

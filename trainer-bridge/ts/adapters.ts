@@ -7,21 +7,25 @@ export type LeftOut = "failed" | "cancelled" | "no_token_ids" | "split" | "no_lo
 export function trajectoryRow(trajectory: Trajectory): { sample: Sample | undefined; leftOut: LeftOut | null } {
   const { samples } = trajectory;
   const last = samples.at(-1);
-  if (trajectory.loss_weight !== 1) return { sample: last, leftOut: trajectory.status === "cancelled" ? "cancelled" : "failed" };
+  if (trajectory.loss_weight !== 1)
+    return { sample: last, leftOut: trajectory.status === "cancelled" ? "cancelled" : "failed" };
   if (!last) return { sample: undefined, leftOut: "no_token_ids" };
   if (samples.length > 1) return { sample: last, leftOut: "split" };
-  if (last.response_logprobs.some((lp, i) => lp === null && last.response_mask[i] === 1)) return { sample: last, leftOut: "no_logprobs" };
+  if (last.response_logprobs.some((lp, i) => lp === null && last.response_mask[i] === 1))
+    return { sample: last, leftOut: "no_logprobs" };
   return { sample: last, leftOut: null };
 }
 
 function tokens(trajectory: Trajectory, fallbackPromptIds: number[], fillerId: number) {
   const { sample, leftOut } = trajectoryRow(trajectory);
   if (!sample) {
-    if (fallbackPromptIds.length === 0) throw new RangeError("a trajectory without token ids needs the task's prompt ids to fill its row");
+    if (fallbackPromptIds.length === 0)
+      throw new RangeError("a trajectory without token ids needs the task's prompt ids to fill its row");
     return { leftOut, prompt: [...fallbackPromptIds], response: [fillerId], mask: [0 as const], logprobs: [0] };
   }
   const response = sample.response_ids.length ? [...sample.response_ids] : [fillerId];
-  const mask = leftOut === null && sample.response_ids.length ? [...sample.response_mask] : response.map(() => 0 as const);
+  const mask =
+    leftOut === null && sample.response_ids.length ? [...sample.response_mask] : response.map(() => 0 as const);
   // 0.0 only under mask 0, where neither library reads it into the loss; a trainable row has every logprob.
   const logprobs = response.map((_, i) => (leftOut === null ? (sample.response_logprobs[i] ?? 0) : 0));
   return { leftOut, prompt: [...sample.prompt_ids], response, mask, logprobs };
@@ -37,11 +41,22 @@ export interface VerlOutput {
   reward_score: number | null;
   num_turns: number;
   metrics: { generate_sequences: number; tool_calls: number; num_preempted: number };
-  extra_fields: { worldfarm: { trajectory_id: string; group_id: string; status: Trajectory["status"]; left_out: LeftOut | null; response_truncated: boolean } };
+  extra_fields: {
+    worldfarm: {
+      trajectory_id: string;
+      group_id: string;
+      status: Trajectory["status"];
+      left_out: LeftOut | null;
+      response_truncated: boolean;
+    };
+  };
 }
 
 /** One verl AgentLoopOutput per trajectory, cut to verl's prompt and response lengths. */
-export function toVerl(group: Group, options: { promptLength: number; responseLength: number; fallbackPromptIds?: number[]; padTokenId?: number }): VerlOutput[] {
+export function toVerl(
+  group: Group,
+  options: { promptLength: number; responseLength: number; fallbackPromptIds?: number[]; padTokenId?: number },
+): VerlOutput[] {
   const { promptLength, responseLength, fallbackPromptIds = [], padTokenId = 0 } = options;
   return group.trajectories.map((trajectory) => {
     const row = tokens(trajectory, fallbackPromptIds, padTokenId);
@@ -60,7 +75,15 @@ export function toVerl(group: Group, options: { promptLength: number; responseLe
       reward_score: leftOut === null ? trajectory.reward : null,
       num_turns: trajectory.messages.filter((m) => m.role !== "system").length,
       metrics: { generate_sequences: 0, tool_calls: 0, num_preempted: -1 },
-      extra_fields: { worldfarm: { trajectory_id: trajectory.trajectory_id, group_id: group.group_id, status: trajectory.status, left_out: leftOut, response_truncated: row.response.length > responseLength } },
+      extra_fields: {
+        worldfarm: {
+          trajectory_id: trajectory.trajectory_id,
+          group_id: group.group_id,
+          status: trajectory.status,
+          left_out: leftOut,
+          response_truncated: row.response.length > responseLength,
+        },
+      },
     };
   });
 }
@@ -79,7 +102,10 @@ export interface TrlRollouts {
 
 /** The group as a TRL `rollout_func` result: never an empty completion, reward null for a member left out. */
 export function toTrl(group: Group, options: { eosTokenId: number; fallbackPromptIds?: number[] }): TrlRollouts {
-  const rows = group.trajectories.map((t) => ({ t, row: tokens(t, options.fallbackPromptIds ?? [], options.eosTokenId) }));
+  const rows = group.trajectories.map((t) => ({
+    t,
+    row: tokens(t, options.fallbackPromptIds ?? [], options.eosTokenId),
+  }));
   return {
     prompt_ids: rows.map(({ row }) => row.prompt),
     completion_ids: rows.map(({ row }) => row.response),

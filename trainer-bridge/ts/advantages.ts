@@ -12,7 +12,8 @@ export interface AdvantageOptions {
   batch?: Pick<Group, "trajectories">[];
 }
 
-const counted = (group: Pick<Group, "trajectories">) => group.trajectories.filter((t) => t.loss_weight === 1).map((t) => t.reward);
+const counted = (group: Pick<Group, "trajectories">) =>
+  group.trajectories.filter((t) => t.loss_weight === 1).map((t) => t.reward);
 
 function std(values: number[], ddof: number): number {
   if (values.length - ddof <= 0) return Number.NaN;
@@ -25,7 +26,11 @@ function std(values: number[], ddof: number): number {
  * 1e-6, a lone member r / (1 + 1e-6)), TRL (std over n - 1, epsilon 1e-4, `scaleRewards`; a lone member 0) or TRL
  * async (std over n, epsilon 1e-8). Loss-weight-0 members stay out of the mean and std and get 0.
  */
-export function grpoAdvantages(group: Pick<Group, "trajectories">, convention: AdvantageConvention = "verl", options: AdvantageOptions = {}): number[] {
+export function grpoAdvantages(
+  group: Pick<Group, "trajectories">,
+  convention: AdvantageConvention = "verl",
+  options: AdvantageOptions = {},
+): number[] {
   const { normByStd = true, scaleRewards = "group", batch } = options;
   const rewards = counted(group);
   if (rewards.length === 0) return group.trajectories.map(() => 0);

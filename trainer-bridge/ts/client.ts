@@ -47,16 +47,22 @@ export interface EnvDetail {
   tasks: { id: string; prompt: string }[];
 }
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  const timer = setTimeout(resolve, ms);
-  signal?.addEventListener("abort", () => {
-    clearTimeout(timer);
-    reject(signal.reason);
-  }, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
 
 const segment = (what: string, value: string) => {
-  if (typeof value !== "string" || !value) throw new TypeError(`${what} must be a non-empty string, not ${JSON.stringify(value)}`);
+  if (typeof value !== "string" || !value)
+    throw new TypeError(`${what} must be a non-empty string, not ${JSON.stringify(value)}`);
   return encodeURIComponent(value);
 };
 
@@ -72,9 +78,14 @@ export class Farm {
   private readonly maxBackoffMs: number;
   private readonly fetcher: typeof globalThis.fetch;
 
-  constructor(baseUrl: string, { token, retries = 8, backoffMs = 250, maxBackoffMs = 5_000, fetch = globalThis.fetch }: FarmOptions = {}) {
-    if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw new TypeError(`baseUrl must be an http(s) URL such as http://127.0.0.1:8787, not "${baseUrl}"`);
-    if (!(retries >= 0 && backoffMs >= 0 && maxBackoffMs >= 0)) throw new RangeError("retries, backoffMs and maxBackoffMs must not be negative");
+  constructor(
+    baseUrl: string,
+    { token, retries = 8, backoffMs = 250, maxBackoffMs = 5_000, fetch = globalThis.fetch }: FarmOptions = {},
+  ) {
+    if (!/^https?:\/\/[^/]+/.test(baseUrl))
+      throw new TypeError(`baseUrl must be an http(s) URL such as http://127.0.0.1:8787, not "${baseUrl}"`);
+    if (!(retries >= 0 && backoffMs >= 0 && maxBackoffMs >= 0))
+      throw new RangeError("retries, backoffMs and maxBackoffMs must not be negative");
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.headers = token ? { authorization: `Bearer ${token}` } : {};
     this.retries = retries;
@@ -99,7 +110,11 @@ export class Farm {
     } catch (err) {
       if (signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new TransportError(`cannot reach the farm at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`, 1, err);
+      throw new TransportError(
+        `cannot reach the farm at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+        1,
+        err,
+      );
     }
   }
 
@@ -112,7 +127,9 @@ export class Farm {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ProtocolError(`${method} ${path} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      throw new ProtocolError(
+        `${method} ${path} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      );
     }
   }
 
@@ -141,16 +158,29 @@ export class Farm {
     return this.request("POST", `/v1/envs/${segment("envName", envName)}/instances`, { body: options });
   }
 
-  instances({ envName, offset, limit }: { envName?: string; offset?: number; limit?: number } = {}): Promise<InstanceList> {
+  instances({
+    envName,
+    offset,
+    limit,
+  }: {
+    envName?: string;
+    offset?: number;
+    limit?: number;
+  } = {}): Promise<InstanceList> {
     const query = new URLSearchParams({
-      ...(envName ? { env: envName } : {}), ...(offset === undefined ? {} : { offset: String(offset) }), ...(limit === undefined ? {} : { limit: String(limit) }),
+      ...(envName ? { env: envName } : {}),
+      ...(offset === undefined ? {} : { offset: String(offset) }),
+      ...(limit === undefined ? {} : { limit: String(limit) }),
     });
     return this.request("GET", `/v1/instances${query.size ? `?${query}` : ""}`);
   }
 
   /** Calls one tool as the instance's agent would (with `instanceToken`), else as the farm's admin. */
   callTool(instanceId: string, tool: string, args: unknown, instanceToken?: string): Promise<ToolOutcome> {
-    return this.request("POST", `/v1/instances/${segment("instanceId", instanceId)}/call`, { body: { tool, args }, ...(instanceToken ? { bearer: instanceToken } : {}) });
+    return this.request("POST", `/v1/instances/${segment("instanceId", instanceId)}/call`, {
+      body: { tool, args },
+      ...(instanceToken ? { bearer: instanceToken } : {}),
+    });
   }
 
   async deleteInstance(instanceId: string): Promise<void> {
@@ -181,8 +211,15 @@ export class Farm {
     return this.request("GET", `/v1/runs${limit === undefined ? "" : `?limit=${limit}`}`);
   }
 
-  rollouts(batchId: string, query: { status?: string; groupId?: string; offset?: number; limit?: number } = {}): Promise<RolloutList> {
-    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  rollouts(
+    batchId: string,
+    query: { status?: string; groupId?: string; offset?: number; limit?: number } = {},
+  ): Promise<RolloutList> {
+    const q = new URLSearchParams(
+      Object.entries(query)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    );
     return this.request("GET", `${Farm.batchPath(batchId)}/rollouts${q.size ? `?${q}` : ""}`);
   }
 
@@ -208,10 +245,15 @@ export class Farm {
    * reconnects (exponential backoff, full jitter) from the last group's seq + 1 and drops group ids it already
    * yielded. A 4xx throws FarmError.
    */
-  async *records(batchId: string, { cursor = 0, heartbeatMs = 5_000, signal }: StreamOptions = {}): AsyncGenerator<StreamRecord> {
+  async *records(
+    batchId: string,
+    { cursor = 0, heartbeatMs = 5_000, signal }: StreamOptions = {},
+  ): AsyncGenerator<StreamRecord> {
     const path = Farm.batchPath(batchId);
-    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new RangeError(`cursor must be a non-negative integer, not ${cursor}`);
-    if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000) throw new RangeError(`heartbeatMs must be an integer from 100 to 60000, not ${heartbeatMs}`);
+    if (!Number.isSafeInteger(cursor) || cursor < 0)
+      throw new RangeError(`cursor must be a non-negative integer, not ${cursor}`);
+    if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000)
+      throw new RangeError(`heartbeatMs must be an integer from 100 to 60000, not ${heartbeatMs}`);
     const seen = new Set<string>();
     let failures = 0;
     for (;;) {
@@ -240,7 +282,12 @@ export class Farm {
         throw new Cut("the stream ended before its end line");
       } catch (err) {
         if (err instanceof FarmError || err instanceof ProtocolError || signal?.aborted) throw err;
-        if (++failures > this.retries) throw new TransportError(`the group stream of ${batchId} broke ${failures} times in a row (last: ${(err as Error).message})`, failures, err);
+        if (++failures > this.retries)
+          throw new TransportError(
+            `the group stream of ${batchId} broke ${failures} times in a row (last: ${(err as Error).message})`,
+            failures,
+            err,
+          );
         await sleep(backoffDelay(failures - 1, { baseMs: this.backoffMs, capMs: this.maxBackoffMs }), signal);
       }
     }

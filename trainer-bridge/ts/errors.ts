@@ -39,9 +39,14 @@ export async function farmErrorFrom(res: Response, method: string, path: string)
   let message = text.trim() || "(empty body)";
   try {
     const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof error?.code === "string" && typeof error.message === "string") ({ code, message } = error as { code: string; message: string });
+    if (typeof error?.code === "string" && typeof error.message === "string")
+      ({ code, message } = error as { code: string; message: string });
   } catch {
     // Not the farm's error JSON: keep the raw text.
   }
-  return new FarmError(code, res.status as ContentfulStatusCode, `${method} ${path} -> ${res.status} ${code}: ${message}`);
+  return new FarmError(
+    code,
+    res.status as ContentfulStatusCode,
+    `${method} ${path} -> ${res.status} ${code}: ${message}`,
+  );
 }

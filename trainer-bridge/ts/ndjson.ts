@@ -44,9 +44,14 @@ function parseLine(text: string): StreamLine {
   }
   const kind = (json as { type?: unknown; schema?: unknown } | null)?.type;
   if (kind === "group" && (json as { schema?: unknown }).schema !== GROUP_SCHEMA) {
-    throw new ProtocolError(`the stream sent schema ${JSON.stringify((json as { schema?: unknown }).schema)}; this client reads ${GROUP_SCHEMA}`);
+    throw new ProtocolError(
+      `the stream sent schema ${JSON.stringify((json as { schema?: unknown }).schema)}; this client reads ${GROUP_SCHEMA}`,
+    );
   }
   const parsed = StreamLine.safeParse(json);
-  if (!parsed.success) throw new ProtocolError(`the stream sent a line that is not a ${GROUP_SCHEMA} stream line: ${parsed.error.message.slice(0, 300)}`);
+  if (!parsed.success)
+    throw new ProtocolError(
+      `the stream sent a line that is not a ${GROUP_SCHEMA} stream line: ${parsed.error.message.slice(0, 300)}`,
+    );
   return parsed.data;
 }

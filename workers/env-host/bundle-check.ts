@@ -42,21 +42,31 @@ async function describeBundle(env: Env, bundleId: string, prepared: string): Pro
 /** Checks an upload and returns the module to store: the bundle as the farm prepared it (static mode: as sent). */
 export async function checkBundle(env: Env, name: string, upload: BundleUpload): Promise<string> {
   const { manifest } = upload;
-  if (manifest.name !== name) throw new FarmError("name_mismatch", 400, `the manifest names "${manifest.name}", the URL "${name}"`);
+  if (manifest.name !== name)
+    throw new FarmError("name_mismatch", 400, `the manifest names "${manifest.name}", the URL "${name}"`);
   const digest = await sha256hex(upload.module);
-  if (digest !== manifest.bundleId) throw new FarmError("bundle_id_mismatch", 400, `bundleId must be the sha256 of the module (${digest})`);
+  if (digest !== manifest.bundleId)
+    throw new FarmError("bundle_id_mismatch", 400, `bundleId must be the sha256 of the module (${digest})`);
   let described: EnvDescription;
   let stored = upload.module;
   if (runtimeMode(env) === "static") {
     const def = staticEnvs[manifest.name];
-    if (!def) throw new FarmError("not_compiled_in", 400, `static mode runs only environments compiled into the Worker (${Object.keys(staticEnvs).join(", ")}); "${manifest.name}" is not one`);
+    if (!def)
+      throw new FarmError(
+        "not_compiled_in",
+        400,
+        `static mode runs only environments compiled into the Worker (${Object.keys(staticEnvs).join(", ")}); "${manifest.name}" is not one`,
+      );
     described = describeEnv(def);
   } else {
     stored = prepare(upload.module);
     described = await describeBundle(env, manifest.bundleId, stored);
   }
   if (stable(described) !== stable(manifest)) {
-    const mode = runtimeMode(env) === "static" ? "the environment compiled into this Worker (rebuild and redeploy it)" : "what the bundle says of itself";
+    const mode =
+      runtimeMode(env) === "static"
+        ? "the environment compiled into this Worker (rebuild and redeploy it)"
+        : "what the bundle says of itself";
     throw new FarmError("manifest_mismatch", 400, `manifest.json does not match ${mode}`);
   }
   return stored;

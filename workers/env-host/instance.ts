@@ -35,7 +35,12 @@ export interface HttpMessage {
 }
 
 export async function toMessage(request: Request): Promise<HttpMessage> {
-  return { url: request.url, method: request.method, headers: [...request.headers], body: request.method === "GET" || request.method === "HEAD" ? null : await request.text() };
+  return {
+    url: request.url,
+    method: request.method,
+    headers: [...request.headers],
+    body: request.method === "GET" || request.method === "HEAD" ? null : await request.text(),
+  };
 }
 
 export function toResponse(message: HttpMessage): Response {
@@ -86,11 +91,20 @@ export interface InstanceRpc {
 export async function instanceStub(env: Env, id: string, name?: string): Promise<InstanceRpc> {
   if (!hasWorlds(env)) return env.ENV_INSTANCE.getByName(id) as unknown as InstanceRpc;
   const envName = name ?? (await instanceEnv(env, id));
-  const stub = (await instanceNamespace(env, envName)).getByName(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  return new Proxy({}, {
-    // `await` asks any object for `then`; this one is not a promise.
-    get: (_, method) => (method === "then" || typeof method !== "string" ? undefined : (...args: unknown[]) => inWorld(env, envName, () => stub[method]!(...args))),
-  }) as InstanceRpc;
+  const stub = (await instanceNamespace(env, envName)).getByName(id) as unknown as Record<
+    string,
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  return new Proxy(
+    {},
+    {
+      // `await` asks any object for `then`; this one is not a promise.
+      get: (_, method) =>
+        method === "then" || typeof method !== "string"
+          ? undefined
+          : (...args: unknown[]) => inWorld(env, envName, () => stub[method]!(...args)),
+    },
+  ) as InstanceRpc;
 }
 
 /** The object of an environment's world that checks its uploads; instance ids are 32 hex digits, never this. */
@@ -128,7 +142,10 @@ export class EnvInstance extends DurableObject<Env> {
 
   private meta(): Meta {
     const meta = this.kv.get<Meta>("meta");
-    if (!meta) throw encodeFarmError(new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)"));
+    if (!meta)
+      throw encodeFarmError(
+        new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)"),
+      );
     return meta;
   }
 
@@ -169,8 +186,12 @@ export class EnvInstance extends DurableObject<Env> {
   async create(options: CreateOptions, restore?: { initial: WorldState; live: WorldState }): Promise<InstanceInfo> {
     if (this.kv.get("meta")) throw encodeFarmError(new FarmError("instance_exists", 409, "instance already exists"));
     const meta: Meta = {
-      instanceId: options.instanceId, env: options.env, bundleId: options.bundleId, seed: options.seed,
-      ttlMs: options.ttlSeconds * 1000, createdAt: new Date().toISOString(),
+      instanceId: options.instanceId,
+      env: options.env,
+      bundleId: options.bundleId,
+      seed: options.seed,
+      ttlMs: options.ttlSeconds * 1000,
+      createdAt: new Date().toISOString(),
     };
     // The farm index's list is how the farm finds and counts its live instances (a namespace cannot be listed); the
     // place is taken before the world is built, so a farm at its cap builds nothing.
@@ -183,7 +204,13 @@ export class EnvInstance extends DurableObject<Env> {
       this.host.destroy();
       this.host = undefined;
       await farmIndex(this.env).dropInstance(meta.instanceId);
-      throw encodeFarmError(new FarmError("world_setup_failed", 400, `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`));
+      throw encodeFarmError(
+        new FarmError(
+          "world_setup_failed",
+          400,
+          `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
     }
     this.kv.put("meta", meta);
     this.kv.put("lastActive", Date.now());
@@ -195,7 +222,11 @@ export class EnvInstance extends DurableObject<Env> {
     const meta = this.meta();
     const lastActive = Math.max(this.lastActive, this.kv.get<number>("lastActive") ?? 0);
     return {
-      instanceId: meta.instanceId, env: meta.env, bundleId: meta.bundleId, seed: meta.seed, createdAt: meta.createdAt,
+      instanceId: meta.instanceId,
+      env: meta.env,
+      bundleId: meta.bundleId,
+      seed: meta.seed,
+      createdAt: meta.createdAt,
       expiresAt: new Date(lastActive + meta.ttlMs).toISOString(),
       counters: { ...this.counters() },
     };
@@ -209,19 +240,33 @@ export class EnvInstance extends DurableObject<Env> {
     const meta = this.meta();
     await this.touch(meta);
     const start = performance.now();
-    const outcome = await this.world().call(name, args).catch((err: unknown): ToolOutcome => ({
-      // The tool ran, but what it returned could not cross to this object (nested too deep to serialize, say).
-      ok: false, kind: "tool_error", internal: true,
-      message: `the tool's result could not be returned: ${err instanceof Error ? err.message : String(err)}`,
-    }));
+    const outcome = await this.world()
+      .call(name, args)
+      .catch(
+        (err: unknown): ToolOutcome => ({
+          // The tool ran, but what it returned could not cross to this object (nested too deep to serialize, say).
+          ok: false,
+          kind: "tool_error",
+          internal: true,
+          message: `the tool's result could not be returned: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      );
     this.count(outcome.ok ? "ok" : "error", performance.now() - start);
     return outcome;
   }
 
   /** MCP for this world, served here so a request costs one hop and an unknown instance is a plain 404. */
   async mcp(message: HttpMessage): Promise<HttpMessage> {
-    const response = await this.serveMcp(new Request(message.url, { method: message.method, headers: message.headers, body: message.body }));
-    return { url: message.url, method: message.method, status: response.status, headers: [...response.headers], body: response.body ? await response.text() : null };
+    const response = await this.serveMcp(
+      new Request(message.url, { method: message.method, headers: message.headers, body: message.body }),
+    );
+    return {
+      url: message.url,
+      method: message.method,
+      status: response.status,
+      headers: [...response.headers],
+      body: response.body ? await response.text() : null,
+    };
   }
 
   private async serveMcp(request: Request): Promise<Response> {
@@ -244,7 +289,9 @@ export class EnvInstance extends DurableObject<Env> {
     const outcome = await this.world().verify(taskId, answer);
     if (outcome.ok) return { taskId, ...outcome.result };
     const status = outcome.kind === "unknown_task" ? 404 : 422;
-    throw encodeFarmError(new FarmError(outcome.kind === "unknown_task" ? "task_not_found" : outcome.kind, status, outcome.message));
+    throw encodeFarmError(
+      new FarmError(outcome.kind === "unknown_task" ? "task_not_found" : outcome.kind, status, outcome.message),
+    );
   }
 
   tables(): Promise<{ name: string; rows: number }[]> {
@@ -298,7 +345,6 @@ export class EnvInstance extends DurableObject<Env> {
     if (Date.now() < expires) {
       if (this.tally) this.kv.put("counters", this.tally);
       await this.ctx.storage.setAlarm(expires);
-    }
-    else await this.wipe(meta);
+    } else await this.wipe(meta);
   }
 }

@@ -20,4 +20,3 @@ export async function instanceMcpUrl(c: Context<App>, envName: string, id: strin
   if (port) url.port = port;
   return url.toString();
 }
-

@@ -31,7 +31,11 @@ export function loadPreparedModule(env: Env, bundleId: string): Promise<string> 
     try {
       return prepareBundle(stored);
     } catch (err) {
-      throw new FarmError("invalid_bundle", 400, `bundle ${bundleId} was uploaded before the farm prepared bundles itself and cannot be prepared now (${err instanceof Error ? err.message : String(err)}): rebuild it and upload it again`);
+      throw new FarmError(
+        "invalid_bundle",
+        400,
+        `bundle ${bundleId} was uploaded before the farm prepared bundles itself and cannot be prepared now (${err instanceof Error ? err.message : String(err)}): rebuild it and upload it again`,
+      );
     }
   });
 }

@@ -39,15 +39,29 @@ export class Registry extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       const known = sql.exec("SELECT 1 FROM bundles WHERE id = ?", manifest.bundleId).toArray().length > 0;
       if (!known) {
-        sql.exec("INSERT INTO bundles (id, name, manifest, size, created_at) VALUES (?, ?, ?, ?, ?)",
-          manifest.bundleId, manifest.name, JSON.stringify(manifest), module.length, now);
+        sql.exec(
+          "INSERT INTO bundles (id, name, manifest, size, created_at) VALUES (?, ?, ?, ?, ?)",
+          manifest.bundleId,
+          manifest.name,
+          JSON.stringify(manifest),
+          module.length,
+          now,
+        );
         for (let seq = 0; seq * CHUNK_CHARS < module.length; seq++) {
-          sql.exec("INSERT INTO bundle_chunks (id, seq, data) VALUES (?, ?, ?)",
-            manifest.bundleId, seq, module.slice(seq * CHUNK_CHARS, (seq + 1) * CHUNK_CHARS));
+          sql.exec(
+            "INSERT INTO bundle_chunks (id, seq, data) VALUES (?, ?, ?)",
+            manifest.bundleId,
+            seq,
+            module.slice(seq * CHUNK_CHARS, (seq + 1) * CHUNK_CHARS),
+          );
         }
       }
-      sql.exec("INSERT INTO envs (name, bundle_id, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET bundle_id = excluded.bundle_id, updated_at = excluded.updated_at",
-        manifest.name, manifest.bundleId, now);
+      sql.exec(
+        "INSERT INTO envs (name, bundle_id, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET bundle_id = excluded.bundle_id, updated_at = excluded.updated_at",
+        manifest.name,
+        manifest.bundleId,
+        now,
+      );
     });
     return summarize(manifest, now);
   }
@@ -55,7 +69,8 @@ export class Registry extends DurableObject<Env> {
   list(): EnvSummary[] {
     return this.ctx.storage.sql
       .exec<{ manifest: string; updated_at: string }>(
-        "SELECT b.manifest, e.updated_at FROM envs e JOIN bundles b ON b.id = e.bundle_id ORDER BY e.name")
+        "SELECT b.manifest, e.updated_at FROM envs e JOIN bundles b ON b.id = e.bundle_id ORDER BY e.name",
+      )
       .toArray()
       .map((r) => summarize(BundleManifest.parse(JSON.parse(r.manifest)), r.updated_at));
   }
@@ -63,14 +78,19 @@ export class Registry extends DurableObject<Env> {
   /** The manifest an environment name points at now. */
   current(name: string): BundleManifest {
     const row = this.ctx.storage.sql
-      .exec<{ manifest: string }>("SELECT b.manifest FROM envs e JOIN bundles b ON b.id = e.bundle_id WHERE e.name = ?", name)
+      .exec<{ manifest: string }>(
+        "SELECT b.manifest FROM envs e JOIN bundles b ON b.id = e.bundle_id WHERE e.name = ?",
+        name,
+      )
       .toArray()[0];
     if (!row) throw encodeFarmError(new FarmError("env_not_found", 404, `no environment named "${name}"`));
     return JSON.parse(row.manifest) as BundleManifest;
   }
 
   manifest(bundleId: string): BundleManifest {
-    const row = this.ctx.storage.sql.exec<{ manifest: string }>("SELECT manifest FROM bundles WHERE id = ?", bundleId).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ manifest: string }>("SELECT manifest FROM bundles WHERE id = ?", bundleId)
+      .toArray()[0];
     if (!row) throw encodeFarmError(new FarmError("bundle_not_found", 404, `no bundle ${bundleId}`));
     return JSON.parse(row.manifest) as BundleManifest;
   }
@@ -95,5 +115,12 @@ export class Registry extends DurableObject<Env> {
 }
 
 function summarize(m: BundleManifest, updatedAt: string): EnvSummary {
-  return { name: m.name, bundleId: m.bundleId, description: m.description, tools: m.tools.length, tasks: m.tasks.length, updatedAt };
+  return {
+    name: m.name,
+    bundleId: m.bundleId,
+    description: m.description,
+    tools: m.tools.length,
+    tasks: m.tasks.length,
+    updatedAt,
+  };
 }

@@ -26,7 +26,8 @@ async function inParallel<T, R>(items: T[], limit: number, run: (item: T) => Pro
   return out;
 }
 
-const message = (err: unknown) => (decodeFarmError(err) ?? (err instanceof Error ? err : new Error(String(err)))).message;
+const message = (err: unknown) =>
+  (decodeFarmError(err) ?? (err instanceof Error ? err : new Error(String(err)))).message;
 
 /**
  * The proof an environment is usable: its world builds, every tool answers a call, every reference solution
@@ -34,7 +35,15 @@ const message = (err: unknown) => (decodeFarmError(err) ?? (err instanceof Error
  */
 export async function validateEnv(env: Env, manifest: BundleManifest): Promise<ValidationReport> {
   const started = Date.now();
-  const report: ValidationReport = { env: manifest.name, bundleId: manifest.bundleId, ok: false, world: { ok: true }, tools: [], tasks: [], ms: 0 };
+  const report: ValidationReport = {
+    env: manifest.name,
+    bundleId: manifest.bundleId,
+    ok: false,
+    world: { ok: true },
+    tools: [],
+    tasks: [],
+    ms: 0,
+  };
   let smoke: InstanceRpc;
   try {
     smoke = await fresh(env, manifest);
@@ -47,8 +56,13 @@ export async function validateEnv(env: Env, manifest: BundleManifest): Promise<V
   for (const t of manifest.tools) {
     const args = exemplars.get(t.name) ?? smokeValue(t.inputSchema);
     const outcome = await smoke.callTool(t.name, args);
-    const broken = !outcome.ok && (outcome.kind === "runaway" || outcome.kind === "unknown_tool" || outcome.internal === true);
-    report.tools.push({ tool: t.name, ok: !broken, ...(outcome.ok ? {} : { error: `${outcome.kind}: ${outcome.message}` }) });
+    const broken =
+      !outcome.ok && (outcome.kind === "runaway" || outcome.kind === "unknown_tool" || outcome.internal === true);
+    report.tools.push({
+      tool: t.name,
+      ok: !broken,
+      ...(outcome.ok ? {} : { error: `${outcome.kind}: ${outcome.message}` }),
+    });
   }
   await smoke.destroy();
   report.tasks = await inParallel(manifest.tasks, PARALLEL, async (t) => {

@@ -21,7 +21,8 @@ interface WorldBindings {
 }
 
 /** A stopped world's calls fail with workerd's own words; nothing else says the process went away. */
-const LOST = /Network connection lost|broken\.|disconnected|The Durable Object's code has been updated|not found\. Make sure it is running locally|Couldn't find a local dev session/i;
+const LOST =
+  /Network connection lost|broken\.|disconnected|The Durable Object's code has been updated|not found\. Make sure it is running locally|Couldn't find a local dev session/i;
 
 /** How often a call that never reached its world is sent again: a world just started takes a moment to register. */
 const RESENDS = 30;
@@ -43,10 +44,18 @@ export function hasWorlds(env: Env): boolean {
 
 async function ask<T>(env: Env, path: string, payload?: unknown): Promise<T> {
   const res = await worlds(env)!.fetch(`http://worlds${path}`, {
-    method: "POST", ...(payload === undefined ? {} : { body: JSON.stringify(payload), headers: { "content-type": "application/json" } }),
+    method: "POST",
+    ...(payload === undefined
+      ? {}
+      : { body: JSON.stringify(payload), headers: { "content-type": "application/json" } }),
   });
   const body = (await res.json()) as T & { error?: { code: string; message: string } };
-  if (!res.ok) throw new FarmError(body.error?.code ?? "world_unavailable", 503, body.error?.message ?? `the world supervisor answered ${res.status}`);
+  if (!res.ok)
+    throw new FarmError(
+      body.error?.code ?? "world_unavailable",
+      503,
+      body.error?.message ?? `the world supervisor answered ${res.status}`,
+    );
   return body;
 }
 
@@ -82,7 +91,8 @@ export async function instanceEnv(env: Env, id: string): Promise<string> {
   let name = instanceEnvs.get(id);
   if (name === undefined) {
     const found = await farmIndex(env).instanceEnv(id);
-    if (found === null) throw new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)");
+    if (found === null)
+      throw new FarmError("instance_not_found", 404, "no such instance (never created, deleted, or expired)");
     rememberInstance(id, found);
     name = found;
   }
@@ -121,7 +131,10 @@ export async function inWorld<T>(env: Env, name: string, call: () => Promise<T>)
       return await call();
     } catch (err) {
       if (!isLost(err) || attempt === RESENDS) throw err;
-      const why = await ask<{ retry: true } | { retry: false; code: string; message: string }>(env, `/lost?slot=${slot}&since=${started}`);
+      const why = await ask<{ retry: true } | { retry: false; code: string; message: string }>(
+        env,
+        `/lost?slot=${slot}&since=${started}`,
+      );
       if (!why.retry) throw new FarmError(CAUSES.has(why.code) ? why.code : "world_crashed", 422, why.message);
       await scheduler.wait(Math.min(20 * 2 ** attempt, 200));
     }

@@ -7,9 +7,11 @@ let secret: Promise<string> | undefined;
 
 export function instanceSecret(env: Env): Promise<string> {
   if (env.FARM_SECRET) return Promise.resolve(env.FARM_SECRET);
-  secret ??= farmIndex(env).secret().catch((err: unknown) => {
-    secret = undefined;
-    throw err;
-  });
+  secret ??= farmIndex(env)
+    .secret()
+    .catch((err: unknown) => {
+      secret = undefined;
+      throw err;
+    });
   return secret;
 }

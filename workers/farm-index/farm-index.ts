@@ -44,14 +44,21 @@ export class FarmIndex extends DurableObject<Env> {
 
   /** The farm's batches, newest first: each batch's details live in its own Batch object. */
   addBatch(id: string, rollouts: number, policyVersion: string | undefined): void {
-    this.ctx.storage.sql.exec("INSERT INTO batches (id, created_at, rollouts, policy_version) VALUES (?, ?, ?, ?)",
-      id, new Date().toISOString(), rollouts, policyVersion ?? null);
+    this.ctx.storage.sql.exec(
+      "INSERT INTO batches (id, created_at, rollouts, policy_version) VALUES (?, ?, ?, ?)",
+      id,
+      new Date().toISOString(),
+      rollouts,
+      policyVersion ?? null,
+    );
   }
 
   batches(limit: number): BatchListing[] {
     return this.ctx.storage.sql
       .exec<{ id: string; created_at: string; rollouts: number; policy_version: string | null }>(
-        "SELECT id, created_at, rollouts, policy_version FROM batches ORDER BY created_at DESC, id LIMIT ?", limit)
+        "SELECT id, created_at, rollouts, policy_version FROM batches ORDER BY created_at DESC, id LIMIT ?",
+        limit,
+      )
       .toArray()
       .map((r) => ({ batchId: r.id, createdAt: r.created_at, rollouts: r.rollouts, policyVersion: r.policy_version }));
   }
@@ -60,22 +67,33 @@ export class FarmIndex extends DurableObject<Env> {
   finalSummaries(ids: string[]): Record<string, unknown> {
     if (!ids.length) return {};
     const rows = this.ctx.storage.sql
-      .exec<{ id: string; summary: string }>(`SELECT id, summary FROM batch_summaries WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids)
+      .exec<{ id: string; summary: string }>(
+        `SELECT id, summary FROM batch_summaries WHERE id IN (${ids.map(() => "?").join(",")})`,
+        ...ids,
+      )
       .toArray();
     return Object.fromEntries(rows.map((r) => [r.id, JSON.parse(r.summary)]));
   }
 
   /** A final summary never changes, and one kept at deletion (with its deletedAt) is never overwritten. */
   keepFinalSummary(id: string, summary: unknown): void {
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO batch_summaries (id, summary) VALUES (?, ?)",
+      id,
+      JSON.stringify(summary),
+    );
   }
 
   /** Whether the farm knows a batch: "live", deleted (with when), or unknown. */
   batchRecord(id: string): { state: "live" } | { state: "deleted"; deletedAt: string } | { state: "unknown" } {
     const sql = this.ctx.storage.sql;
-    const deleted = sql.exec<{ deleted_at: string }>("SELECT deleted_at FROM deleted_batches WHERE id = ?", id).toArray()[0];
+    const deleted = sql
+      .exec<{ deleted_at: string }>("SELECT deleted_at FROM deleted_batches WHERE id = ?", id)
+      .toArray()[0];
     if (deleted) return { state: "deleted", deletedAt: deleted.deleted_at };
-    return sql.exec("SELECT 1 FROM batches WHERE id = ?", id).toArray().length ? { state: "live" } : { state: "unknown" };
+    return sql.exec("SELECT 1 FROM batches WHERE id = ?", id).toArray().length
+      ? { state: "live" }
+      : { state: "unknown" };
   }
 
   /**
@@ -87,14 +105,27 @@ export class FarmIndex extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       sql.exec("INSERT OR IGNORE INTO deleted_batches (id, deleted_at) VALUES (?, ?)", id, new Date().toISOString());
-      const { deleted_at: deletedAt, purged_at: purgedAt } = sql.exec<{ deleted_at: string; purged_at: string | null }>(
-        "SELECT deleted_at, purged_at FROM deleted_batches WHERE id = ?", id).one();
-      const listed = sql.exec<{ rollouts: number; policy_version: string | null }>("SELECT rollouts, policy_version FROM batches WHERE id = ?", id).toArray()[0];
+      const { deleted_at: deletedAt, purged_at: purgedAt } = sql
+        .exec<{ deleted_at: string; purged_at: string | null }>(
+          "SELECT deleted_at, purged_at FROM deleted_batches WHERE id = ?",
+          id,
+        )
+        .one();
+      const listed = sql
+        .exec<{ rollouts: number; policy_version: string | null }>(
+          "SELECT rollouts, policy_version FROM batches WHERE id = ?",
+          id,
+        )
+        .toArray()[0];
       if (!keepSummary) {
         sql.exec("DELETE FROM batches WHERE id = ?", id);
         sql.exec("DELETE FROM batch_summaries WHERE id = ?", id);
       } else if (status && listed) {
-        const summary = batchSummary(status, { policyVersion: listed.policy_version, rollouts: listed.rollouts }, deletedAt);
+        const summary = batchSummary(
+          status,
+          { policyVersion: listed.policy_version, rollouts: listed.rollouts },
+          deletedAt,
+        );
         sql.exec("INSERT OR REPLACE INTO batch_summaries (id, summary) VALUES (?, ?)", id, JSON.stringify(summary));
       }
       const summaryKept = sql.exec("SELECT 1 FROM batch_summaries WHERE id = ?", id).toArray().length > 0;
@@ -113,7 +144,12 @@ export class FarmIndex extends DurableObject<Env> {
    * dropped by whoever finds it so.
    */
   addInstance(id: string, env: string, createdAt: string): void {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO instances (id, env, created_at) VALUES (?, ?, ?)", id, env, createdAt);
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO instances (id, env, created_at) VALUES (?, ?, ?)",
+      id,
+      env,
+      createdAt,
+    );
   }
 
   /**
@@ -124,8 +160,13 @@ export class FarmIndex extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const live = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instances").one().n;
     if (live >= cap) {
-      throw encodeFarmError(new FarmError("instance_cap", 429,
-        `the farm holds its limit of ${cap} live instances (MAX_LIVE_INSTANCES): delete some (DELETE /v1/instances/:id) or wait for idle ones to expire`));
+      throw encodeFarmError(
+        new FarmError(
+          "instance_cap",
+          429,
+          `the farm holds its limit of ${cap} live instances (MAX_LIVE_INSTANCES): delete some (DELETE /v1/instances/:id) or wait for idle ones to expire`,
+        ),
+      );
     }
     this.addInstance(id, env, createdAt);
   }
@@ -136,7 +177,9 @@ export class FarmIndex extends DurableObject<Env> {
 
   /** Which environment a live instance belongs to: the local farm routes an instance's calls to that world. */
   instanceEnv(id: string): string | null {
-    return this.ctx.storage.sql.exec<{ env: string }>("SELECT env FROM instances WHERE id = ?", id).toArray()[0]?.env ?? null;
+    return (
+      this.ctx.storage.sql.exec<{ env: string }>("SELECT env FROM instances WHERE id = ?", id).toArray()[0]?.env ?? null
+    );
   }
 
   instances(env: string | undefined, offset: number, limit: number): { ids: string[]; total: number } {
@@ -145,7 +188,12 @@ export class FarmIndex extends DurableObject<Env> {
     const params = env === undefined ? [] : [env];
     const total = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM instances ${where}`, ...params).one().n;
     const ids = sql
-      .exec<{ id: string }>(`SELECT id FROM instances ${where} ORDER BY rowid DESC LIMIT ? OFFSET ?`, ...params, limit, offset)
+      .exec<{ id: string }>(
+        `SELECT id FROM instances ${where} ORDER BY rowid DESC LIMIT ? OFFSET ?`,
+        ...params,
+        limit,
+        offset,
+      )
       .toArray()
       .map((r) => r.id);
     return { ids, total };

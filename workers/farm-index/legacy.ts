@@ -11,7 +11,12 @@ type Row = Record<string, SqlStorageValue>;
 export type LegacyIndex = Partial<Record<LegacyTable, Row[]>> | null;
 
 function present(sql: SqlStorage): LegacyTable[] {
-  const names = new Set(sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name));
+  const names = new Set(
+    sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .toArray()
+      .map((r) => r.name),
+  );
   return LEGACY_INDEX_TABLES.filter((t) => names.has(t));
 }
 
@@ -32,8 +37,10 @@ export function writeLegacyIndex(sql: SqlStorage, legacy: LegacyIndex): number {
   for (const table of LEGACY_INDEX_TABLES) {
     for (const row of legacy?.[table] ?? []) {
       const columns = Object.keys(row);
-      sql.exec(`INSERT OR IGNORE INTO ${table} (${columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
-        ...Object.values(row));
+      sql.exec(
+        `INSERT OR IGNORE INTO ${table} (${columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+        ...Object.values(row),
+      );
       copied++;
     }
   }

@@ -27,10 +27,17 @@ export function requireAdmin(): MiddlewareHandler<App> {
   return async function requireAdmin(c, next) {
     if (!isAdmin(c)) {
       if (!c.env.FARM_ADMIN_TOKEN && c.env.FARM_TEST_UNAUTHENTICATED !== "true") {
-        throw new FarmError("admin_token_unset", 403,
-          "this farm has no FARM_ADMIN_TOKEN, so its admin routes are closed: set one (deployed: `npx wrangler secret put FARM_ADMIN_TOKEN`; `worldfarm start` sets one itself)");
+        throw new FarmError(
+          "admin_token_unset",
+          403,
+          "this farm has no FARM_ADMIN_TOKEN, so its admin routes are closed: set one (deployed: `npx wrangler secret put FARM_ADMIN_TOKEN`; `worldfarm start` sets one itself)",
+        );
       }
-      throw new FarmError("unauthorized", 401, "this route needs the admin token as a bearer token (an instance token opens only that instance's tools)");
+      throw new FarmError(
+        "unauthorized",
+        401,
+        "this route needs the admin token as a bearer token (an instance token opens only that instance's tools)",
+      );
     }
     await next();
   };
@@ -41,5 +48,9 @@ export async function requireInstanceAccess(c: Context<App>, id: string): Promis
   const token = bearer(c);
   const admin = c.env.FARM_ADMIN_TOKEN;
   if (token && ((admin && safeEqual(token, admin)) || (await isInstanceToken(c.env, id, token)))) return;
-  throw new FarmError("unauthorized", 401, "this instance's tools need the instance token (or the admin token) as a bearer token");
+  throw new FarmError(
+    "unauthorized",
+    401,
+    "this instance's tools need the instance token (or the admin token) as a bearer token",
+  );
 }

@@ -11,7 +11,11 @@ export function requireJsonBody(): MiddlewareHandler {
       const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
       const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
       if (type !== undefined ? type !== "application/json" : hasBody) {
-        throw new FarmError("unsupported_media_type", 415, `request bodies are JSON, sent with Content-Type: application/json (this one came as ${type ?? "no Content-Type"})`);
+        throw new FarmError(
+          "unsupported_media_type",
+          415,
+          `request bodies are JSON, sent with Content-Type: application/json (this one came as ${type ?? "no Content-Type"})`,
+        );
       }
     }
     await next();

@@ -30,7 +30,8 @@ export async function parseJson<T extends z.ZodType>(c: Context, schema: T): Pro
   } catch {
     throw new FarmError("invalid_json", 400, "the request body is not valid JSON");
   }
-  if (nestsDeeperThan(body)) throw new FarmError("invalid_json", 400, `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (nestsDeeperThan(body))
+    throw new FarmError("invalid_json", 400, `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new FarmError("invalid_request", 400, z.prettifyError(parsed.error));
   return parsed.data;

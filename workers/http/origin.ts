@@ -5,7 +5,11 @@ import { isLoopbackHost } from "../shared/loopback.ts";
 
 type App = { Bindings: Env };
 
-const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 
 /**
  * Whether the farm answers to this host name. FARM_ALLOWED_HOSTS (set by `worldfarm start`) lists names, or
@@ -32,7 +36,8 @@ function allowedOrigin(c: Context<App>, origin: string): boolean {
   return isOwnOrigin(c, origin) || list(c.env.FARM_ALLOWED_ORIGINS).includes(origin.toLowerCase());
 }
 
-const isOwnOrigin = (c: Context<App>, origin: string) => origin === farmOrigin(c) || origin === new URL(c.req.url).origin;
+const isOwnOrigin = (c: Context<App>, origin: string) =>
+  origin === farmOrigin(c) || origin === new URL(c.req.url).origin;
 
 /**
  * Refuses, before any route runs, a request to a host the farm does not answer to and any browser request a page
@@ -44,14 +49,26 @@ export function checkOrigin(): MiddlewareHandler<App> {
   return async function checkOrigin(c, next) {
     const { hostname } = new URL(c.req.url);
     if (!allowedHost(c.env, hostname)) {
-      throw new FarmError("forbidden_host", 403, `this farm does not answer to the host name "${hostname}" (FARM_ALLOWED_HOSTS lists the ones it does)`);
+      throw new FarmError(
+        "forbidden_host",
+        403,
+        `this farm does not answer to the host name "${hostname}" (FARM_ALLOWED_HOSTS lists the ones it does)`,
+      );
     }
     const origin = c.req.header("origin");
     if (origin !== undefined && !allowedOrigin(c, origin)) {
-      throw new FarmError("forbidden_origin", 403, `requests from pages at ${origin} are refused: only the farm's own origin (and FARM_ALLOWED_ORIGINS) may call it from a browser`);
+      throw new FarmError(
+        "forbidden_origin",
+        403,
+        `requests from pages at ${origin} are refused: only the farm's own origin (and FARM_ALLOWED_ORIGINS) may call it from a browser`,
+      );
     }
     const site = c.req.header("sec-fetch-site");
-    if (origin === undefined && (site === "cross-site" || site === "same-site") && c.req.header("sec-fetch-mode") !== "navigate") {
+    if (
+      origin === undefined &&
+      (site === "cross-site" || site === "same-site") &&
+      c.req.header("sec-fetch-mode") !== "navigate"
+    ) {
       throw new FarmError("forbidden_origin", 403, "requests made by pages of another site are refused");
     }
     await next();

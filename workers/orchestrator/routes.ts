@@ -1,6 +1,12 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { BatchSpec, DeleteBatchQuery, type BatchCreated, type BatchDeleted, type BatchStatus } from "../shared/batch.ts";
+import {
+  BatchSpec,
+  DeleteBatchQuery,
+  type BatchCreated,
+  type BatchDeleted,
+  type BatchStatus,
+} from "../shared/batch.ts";
 import { RolloutRow, type RolloutList, type RolloutView } from "../shared/rollout.ts";
 import type { TableDiff } from "../shared/instance.ts";
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
@@ -40,7 +46,12 @@ async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<Planned
     });
     const known = new Set(manifest.tasks.map((t) => t.id));
     const unknown = ids.filter((id) => !known.has(id));
-    if (unknown.length) throw new FarmError("invalid_request", 400, `tasks: ${name} has no task ${unknown.map((u) => `"${u}"`).join(", ")}`);
+    if (unknown.length)
+      throw new FarmError(
+        "invalid_request",
+        400,
+        `tasks: ${name} has no task ${unknown.map((u) => `"${u}"`).join(", ")}`,
+      );
     for (const taskId of ids.length ? ids : [...known]) {
       // Numbered, so a task named twice makes two groups.
       const groupId = `${batchId}.g${groups++}`;
@@ -62,7 +73,9 @@ function batchId(c: Context<App>): string {
 async function rolloutStub(env: Env, id: string) {
   if (!hasWorlds(env)) return env.ROLLOUT.getByName(id);
   const groupId = id.slice(0, id.lastIndexOf("."));
-  const ledger = (await rpc(batch(env, id.slice(0, id.indexOf("."))).rollouts({ groupId, offset: 0, limit: 1000 }))) as RolloutList;
+  const ledger = (await rpc(
+    batch(env, id.slice(0, id.indexOf("."))).rollouts({ groupId, offset: 0, limit: 1000 }),
+  )) as RolloutList;
   const row = ledger.rollouts.find((r) => r.rolloutId === id);
   if (!row) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
   return (await rolloutNamespace(env, row.env)).getByName(id);
@@ -76,7 +89,11 @@ async function liveBatch(env: Env, id: string): Promise<string> {
   const record = await farmIndex(env).batchRecord(id);
   if (record.state === "unknown") throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
   if (record.state === "deleted") {
-    throw new FarmError("batch_deleted", 410, `batch ${id} was deleted at ${record.deletedAt} with its rollouts; /v1/runs keeps its reward summary unless deleted with ?summary=false`);
+    throw new FarmError(
+      "batch_deleted",
+      410,
+      `batch ${id} was deleted at ${record.deletedAt} with its rollouts; /v1/runs keeps its reward summary unless deleted with ?summary=false`,
+    );
   }
   return id;
 }
@@ -86,7 +103,8 @@ async function liveRollout(c: Context<App>): Promise<string> {
   const id = c.req.param("id") ?? "";
   if (!ROLLOUT_ID.test(id)) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
   const record = await farmIndex(c.env).batchRecord(id.slice(0, id.indexOf(".")));
-  if (record.state === "deleted") throw new FarmError("rollout_deleted", 410, `rollout ${id} was deleted with its batch at ${record.deletedAt}`);
+  if (record.state === "deleted")
+    throw new FarmError("rollout_deleted", 410, `rollout ${id} was deleted with its batch at ${record.deletedAt}`);
   return id;
 }
 
@@ -105,21 +123,30 @@ export const batchRoutes = new Hono<App>()
     const rollouts = await plan(c.env, id, spec);
     await rpc(batch(c.env, id).create(id, spec, rollouts));
     await farmIndex(c.env).addBatch(id, rollouts.length, spec.policyVersion);
-    const created: BatchCreated = { batchId: id, streamUrl: farmUrl(c, `/v1/batches/${id}/groups`), rollouts: rollouts.length };
+    const created: BatchCreated = {
+      batchId: id,
+      streamUrl: farmUrl(c, `/v1/batches/${id}/groups`),
+      rollouts: rollouts.length,
+    };
     return c.json(created, 201);
   })
   .get("/v1/batches", requireAdmin(), async (c) => c.json({ batches: await farmIndex(c.env).batches(100) }))
-  .get("/v1/batches/:id", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).status())) as BatchStatus))
-  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) => c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).cancel())) as BatchStatus))
+  .get("/v1/batches/:id", requireAdmin(), async (c) =>
+    c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).status())) as BatchStatus),
+  )
+  .post("/v1/batches/:id/cancel", requireAdmin(), async (c) =>
+    c.json((await rpc(batch(c.env, await liveBatch(c.env, batchId(c))).cancel())) as BatchStatus),
+  )
   .delete("/v1/batches/:id", requireAdmin(), async (c) => {
     const id = batchId(c);
     const { summary } = query(c, DeleteBatchQuery);
     const record = await farmIndex(c.env).batchRecord(id);
     if (record.state === "unknown") throw new FarmError("batch_not_found", 404, `no batch "${id}"`);
     // Deleting again only updates what the farm index keeps: the batch's own deletion goes on from its alarms.
-    const deleted: BatchDeleted = record.state === "deleted"
-      ? { batchId: id, ...(await farmIndex(c.env).markBatchDeleted(id, summary, null)) }
-      : await rpc(batch(c.env, id).delete(id, summary));
+    const deleted: BatchDeleted =
+      record.state === "deleted"
+        ? { batchId: id, ...(await farmIndex(c.env).markBatchDeleted(id, summary, null)) }
+        : await rpc(batch(c.env, id).delete(id, summary));
     return c.json(deleted, 202);
   })
   .get("/v1/batches/:id/groups", requireAdmin(), async (c) => {
@@ -128,7 +155,8 @@ export const batchRoutes = new Hono<App>()
     const format = q.format ?? (c.req.header("accept")?.includes("text/event-stream") ? "sse" : "ndjson");
     // An EventSource that reconnects sends the last id it saw; it resumes there, whatever cursor its URL still names.
     const lastEventId = Number.parseInt(c.req.header("last-event-id") ?? "", 10);
-    const cursor = format === "sse" && Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : q.cursor;
+    const cursor =
+      format === "sse" && Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId + 1 : q.cursor;
     // Asked before the stream starts, so an unknown batch is a plain 404, not a broken stream.
     await rpc(batch(c.env, id).log(0, 0));
     return groupStream(c.env, id, { ...q, cursor, format });
@@ -138,6 +166,9 @@ export const batchRoutes = new Hono<App>()
     return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);
   })
   .get("/v1/runs", requireAdmin(), async (c) => c.json((await runs(c.env, query(c, RunQuery).limit)) satisfies RunList))
-  .get("/v1/rollouts/:id", requireAdmin(), async (c) => c.json((await rpc((await rolloutStub(c.env, await liveRollout(c))).view())) as RolloutView))
+  .get("/v1/rollouts/:id", requireAdmin(), async (c) =>
+    c.json((await rpc((await rolloutStub(c.env, await liveRollout(c))).view())) as RolloutView),
+  )
   .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
-    c.json({ tables: (await rpc((await rolloutStub(c.env, await liveRollout(c))).diff())) as TableDiff[] }));
+    c.json({ tables: (await rpc((await rolloutStub(c.env, await liveRollout(c))).diff())) as TableDiff[] }),
+  );

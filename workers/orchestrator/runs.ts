@@ -16,22 +16,25 @@ export async function runs(env: Env, limit: number): Promise<RunList> {
   const index = farmIndex(env);
   const listed = await index.batches(limit);
   const kept = (await index.finalSummaries(listed.map((b) => b.batchId))) as Record<string, BatchSummary>;
-  const found = await Promise.all(listed.map(async (b): Promise<BatchSummary | null> => {
-    if (kept[b.batchId]) return { ...kept[b.batchId], deletedAt: kept[b.batchId].deletedAt ?? null };
-    let s: BatchStatus;
-    try {
-      s = (await rpc(env.BATCH.getByName(b.batchId).status())) as BatchStatus;
-    } catch (err) {
-      // Deleted between the listing and this read, with its summary forgotten: not part of any run any more.
-      if (err instanceof FarmError && (err.code === "batch_deleted" || err.code === "batch_not_found")) return null;
-      throw err;
-    }
-    const summary = batchSummary(s, b);
-    if (isFinal(summary)) await index.keepFinalSummary(b.batchId, summary);
-    return summary;
-  }));
+  const found = await Promise.all(
+    listed.map(async (b): Promise<BatchSummary | null> => {
+      if (kept[b.batchId]) return { ...kept[b.batchId], deletedAt: kept[b.batchId].deletedAt ?? null };
+      let s: BatchStatus;
+      try {
+        s = (await rpc(env.BATCH.getByName(b.batchId).status())) as BatchStatus;
+      } catch (err) {
+        // Deleted between the listing and this read, with its summary forgotten: not part of any run any more.
+        if (err instanceof FarmError && (err.code === "batch_deleted" || err.code === "batch_not_found")) return null;
+        throw err;
+      }
+      const summary = batchSummary(s, b);
+      if (isFinal(summary)) await index.keepFinalSummary(b.batchId, summary);
+      return summary;
+    }),
+  );
   const byRun = new Map<string | null, BatchSummary[]>();
   // The index lists newest first, so runs come out ordered by their newest batch.
-  for (const s of found.filter((s) => s !== null)) byRun.set(runOf(s.policyVersion), [...(byRun.get(runOf(s.policyVersion)) ?? []), s]);
+  for (const s of found.filter((s) => s !== null))
+    byRun.set(runOf(s.policyVersion), [...(byRun.get(runOf(s.policyVersion)) ?? []), s]);
   return { runs: [...byRun].map(([run, batches]): Run => ({ run, batches: batches.reverse() })) };
 }

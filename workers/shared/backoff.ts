@@ -20,7 +20,11 @@ export interface Backoff {
  * How long to wait before retry number `attempt` (0 for the first retry). A `retry-after` the server sent wins,
  * bounded by `capMs`: a server that asks for an hour does not hold a caller past the longest wait it would choose.
  */
-export function backoffDelay(attempt: number, { baseMs, capMs, jitter = "full", random = Math.random }: Backoff, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  { baseMs, capMs, jitter = "full", random = Math.random }: Backoff,
+  retryAfterMs?: number,
+): number {
   if (retryAfterMs !== undefined) return Math.min(capMs, retryAfterMs);
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
   const floor = jitter === "equal" ? ceiling / 2 : 0;

@@ -6,7 +6,8 @@ import { DeliverSpec } from "./group.ts";
 /** Which tasks a batch runs: an explicit list, or per environment all of its tasks or some of them. */
 export const TaskSelection = z.union([
   z.array(z.object({ env: EnvName, taskId: z.string().min(1) })).min(1, "name at least one task"),
-  z.record(EnvName, z.union([z.literal("all"), z.array(z.string().min(1)).min(1)]))
+  z
+    .record(EnvName, z.union([z.literal("all"), z.array(z.string().min(1)).min(1)]))
     .refine((r) => Object.keys(r).length > 0, "name at least one environment"),
 ]);
 export type TaskSelection = z.infer<typeof TaskSelection>;
@@ -31,12 +32,23 @@ export const BatchSpec = z.object({
    * reward summary stays). Omitted: the farm's BATCH_RETAIN_SECONDS (7 days unless configured); null: kept until
    * deleted by hand.
    */
-  retainSeconds: z.number().int().min(60).max(10 * 365 * 86400).nullable().optional(),
+  retainSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(10 * 365 * 86400)
+    .nullable()
+    .optional(),
 });
 export type BatchSpec = z.infer<typeof BatchSpec>;
 
 /** One line of `GET /v1/batches`: what the farm index keeps of a batch; its statistics are the batch's own. */
-export const BatchListing = z.object({ batchId: z.string(), createdAt: z.string(), rollouts: z.number().int(), policyVersion: z.string().nullable() });
+export const BatchListing = z.object({
+  batchId: z.string(),
+  createdAt: z.string(),
+  rollouts: z.number().int(),
+  policyVersion: z.string().nullable(),
+});
 export type BatchListing = z.infer<typeof BatchListing>;
 
 export const BatchCreated = z.object({ batchId: z.string(), streamUrl: z.string(), rollouts: z.number().int() });
@@ -49,7 +61,13 @@ export const BatchStatus = z.object({
   state: z.enum(["running", "done", "cancelled"]),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
-  counts: z.object({ pending: z.number(), running: z.number(), completed: z.number(), failed: z.number(), cancelled: z.number() }),
+  counts: z.object({
+    pending: z.number(),
+    running: z.number(),
+    completed: z.number(),
+    failed: z.number(),
+    cancelled: z.number(),
+  }),
   groups: z.object({ total: z.number(), done: z.number() }),
   reward: RewardStats,
   rewardByEnv: z.record(z.string(), RewardStats),
@@ -59,7 +77,9 @@ export const BatchStatus = z.object({
   /** Each distinct error of failed rollouts once, with how many it failed, most frequent first. */
   problems: z.array(z.object({ error: z.string(), rollouts: z.number().int() })),
   /** Push delivery of finished groups, when the batch asked for it. */
-  deliveries: z.object({ delivered: z.number(), pending: z.number(), attempts: z.number(), lastError: z.string().nullable() }).nullable(),
+  deliveries: z
+    .object({ delivered: z.number(), pending: z.number(), attempts: z.number(), lastError: z.string().nullable() })
+    .nullable(),
   /** When retention deletes the batch: null while it runs or when it is kept until deleted by hand. */
   expiresAt: z.string().nullable(),
 });
@@ -67,7 +87,10 @@ export type BatchStatus = z.infer<typeof BatchStatus>;
 
 export const DeleteBatchQuery = z.object({
   /** Keep the batch's reward summary for /v1/runs (the run's curve); `false` forgets the batch entirely. */
-  summary: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  summary: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
 });
 export type DeleteBatchQuery = z.infer<typeof DeleteBatchQuery>;
 

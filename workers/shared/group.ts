@@ -87,15 +87,29 @@ export const Group = z.object({
   policy: z.object({ kind: z.string(), model: z.string().nullable(), policy_version: z.string().nullable() }),
   trajectories: z.array(Trajectory),
   /** Over the members that completed; failed ones carry weight 0 and stay out of the statistics. */
-  stats: z.object({ n: z.number().int(), size: z.number().int(), mean: z.number(), std: z.number(), all_equal: z.boolean() }),
+  stats: z.object({
+    n: z.number().int(),
+    size: z.number().int(),
+    mean: z.number(),
+    std: z.number(),
+    all_equal: z.boolean(),
+  }),
   finished_at: z.string(),
 });
 export type Group = z.infer<typeof Group>;
 
 /** Sent while nothing new has finished, so idle connections stay open and the client sees where it is. */
-export const Heartbeat = z.object({ type: z.literal("heartbeat"), cursor: z.number().int(), state: z.enum(["running", "done", "cancelled"]) });
+export const Heartbeat = z.object({
+  type: z.literal("heartbeat"),
+  cursor: z.number().int(),
+  state: z.enum(["running", "done", "cancelled"]),
+});
 /** The last line: the batch has ended and every one of its groups was sent, or it was deleted (nothing more to send). */
-export const StreamEnd = z.object({ type: z.literal("end"), cursor: z.number().int(), state: z.enum(["done", "cancelled", "deleted"]) });
+export const StreamEnd = z.object({
+  type: z.literal("end"),
+  cursor: z.number().int(),
+  state: z.enum(["done", "cancelled", "deleted"]),
+});
 export const StreamLine = z.discriminatedUnion("type", [Group, Heartbeat, StreamEnd]);
 export type StreamLine = z.infer<typeof StreamLine>;
 

@@ -3,7 +3,12 @@ import { BundleId, EnvName } from "./manifest.ts";
 
 export const CreateInstance = z.object({
   seed: z.number().int().default(0),
-  ttlSeconds: z.number().int().min(10).max(7 * 86400).default(3600),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400)
+    .default(3600),
 });
 export type CreateInstance = z.infer<typeof CreateInstance>;
 

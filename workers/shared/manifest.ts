@@ -1,6 +1,8 @@
 import { z } from "zod";
 
-export const EnvName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "lowercase letters, digits, - and _, starting with a letter");
+export const EnvName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, "lowercase letters, digits, - and _, starting with a letter");
 export const BundleId = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 hex digest");
 
 const JsonValue: z.ZodType<unknown> = z.json();

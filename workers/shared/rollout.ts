@@ -3,7 +3,15 @@ import { ChatMessage, OpenAiTool } from "./chat.ts";
 import { TruncationSpec } from "./truncation.ts";
 import { PolicySpec } from "./policy-spec.ts";
 
-export const StopReason = z.enum(["answered", "max_turns", "format_error", "timeout", "policy_error", "env_error", "cancelled"]);
+export const StopReason = z.enum([
+  "answered",
+  "max_turns",
+  "format_error",
+  "timeout",
+  "policy_error",
+  "env_error",
+  "cancelled",
+]);
 export type StopReason = z.infer<typeof StopReason>;
 
 /** Step-level format scoring plus task-level outcome: the AWM paper's hybrid reward. */

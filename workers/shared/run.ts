@@ -13,7 +13,13 @@ export function runOf(policyVersion: string | null | undefined): string | null {
 }
 
 export const BatchSummary = BatchStatus.pick({
-  batchId: true, state: true, createdAt: true, finishedAt: true, counts: true, reward: true, rewardByEnv: true,
+  batchId: true,
+  state: true,
+  createdAt: true,
+  finishedAt: true,
+  counts: true,
+  reward: true,
+  rewardByEnv: true,
 }).extend({
   policyVersion: z.string().nullable(),
   rollouts: z.number().int(),
@@ -22,10 +28,22 @@ export const BatchSummary = BatchStatus.pick({
 });
 export type BatchSummary = z.infer<typeof BatchSummary>;
 
-export function batchSummary(s: BatchStatus, listed: { policyVersion: string | null; rollouts: number }, deletedAt: string | null = null): BatchSummary {
+export function batchSummary(
+  s: BatchStatus,
+  listed: { policyVersion: string | null; rollouts: number },
+  deletedAt: string | null = null,
+): BatchSummary {
   return {
-    batchId: s.batchId, state: s.state, createdAt: s.createdAt, finishedAt: s.finishedAt, counts: s.counts,
-    reward: s.reward, rewardByEnv: s.rewardByEnv, policyVersion: listed.policyVersion, rollouts: listed.rollouts, deletedAt,
+    batchId: s.batchId,
+    state: s.state,
+    createdAt: s.createdAt,
+    finishedAt: s.finishedAt,
+    counts: s.counts,
+    reward: s.reward,
+    rewardByEnv: s.rewardByEnv,
+    policyVersion: listed.policyVersion,
+    rollouts: listed.rollouts,
+    deletedAt,
   };
 }
 

@@ -12,7 +12,9 @@ export type Migration = readonly string[];
 const VERSION_TABLE = "schema_version";
 
 export function schemaVersion(storage: DurableObjectStorage): number {
-  const known = storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", VERSION_TABLE).toArray().length > 0;
+  const known =
+    storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", VERSION_TABLE).toArray().length >
+    0;
   if (!known) return 0;
   return storage.sql.exec<{ version: number }>(`SELECT version FROM ${VERSION_TABLE}`).toArray()[0]?.version ?? 0;
 }
@@ -26,7 +28,9 @@ export function migrate(storage: DurableObjectStorage, migrations: readonly Migr
   storage.transactionSync(() => {
     const from = schemaVersion(storage);
     if (from > migrations.length) {
-      throw new Error(`this object's tables are at schema version ${from}, newer than this code's ${migrations.length}: run the newer farm`);
+      throw new Error(
+        `this object's tables are at schema version ${from}, newer than this code's ${migrations.length}: run the newer farm`,
+      );
     }
     if (from === migrations.length) return;
     for (const migration of migrations.slice(from)) for (const statement of migration) storage.sql.exec(statement);

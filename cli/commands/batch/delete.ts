@@ -18,8 +18,12 @@ export const remove: Command = {
     const deleted = await farmFrom(values).deleteBatch(positionals[0]!, keeping(values));
     if (values.json) console.log(JSON.stringify(deleted));
     else {
-      const storage = deleted.purgedAt ? "its storage is gone" : "its rollouts' storage goes in waves (delete again to see when done)";
-      console.log(`batch ${deleted.batchId} deleted; ${storage}${deleted.summaryKept ? "; /v1/runs keeps its reward summary" : ""}`);
+      const storage = deleted.purgedAt
+        ? "its storage is gone"
+        : "its rollouts' storage goes in waves (delete again to see when done)";
+      console.log(
+        `batch ${deleted.batchId} deleted; ${storage}${deleted.summaryKept ? "; /v1/runs keeps its reward summary" : ""}`,
+      );
     }
     return 0;
   },
@@ -36,22 +40,44 @@ export const prune: Command = {
   --dry-run       list them, delete nothing
 ${DROP_SUMMARY_USAGE}
 ${FARM_OPTIONS_USAGE}`,
-  options: { ...farmOptions, "older-than": { type: "string" }, "dry-run": { type: "boolean" }, "drop-summary": { type: "boolean" }, json: { type: "boolean" } },
+  options: {
+    ...farmOptions,
+    "older-than": { type: "string" },
+    "dry-run": { type: "boolean" },
+    "drop-summary": { type: "boolean" },
+    json: { type: "boolean" },
+  },
   async run(values, positionals) {
     if (positionals.length) throw new UsageError(`batch prune takes options only, not "${positionals.join(" ")}"`);
     if (values["older-than"] === undefined) throw new UsageError("say how old: worldfarm batch prune --older-than 2d");
     const cutoff = Date.now() - parseDuration("older-than", values["older-than"]) * 1000;
     const client = farmFrom(values);
     const { runs } = await client.runs(LISTED);
-    const due = runs.flatMap((r) => r.batches).filter((b: BatchSummary) =>
-      b.state !== "running" && b.deletedAt === null && b.finishedAt !== null && Date.parse(b.finishedAt) < cutoff);
+    const due = runs
+      .flatMap((r) => r.batches)
+      .filter(
+        (b: BatchSummary) =>
+          b.state !== "running" && b.deletedAt === null && b.finishedAt !== null && Date.parse(b.finishedAt) < cutoff,
+      );
     if (!values["dry-run"]) for (const b of due) await client.deleteBatch(b.batchId, keeping(values));
-    const rows = due.map((b) => ({ batchId: b.batchId, state: b.state, finishedAt: b.finishedAt!, rollouts: b.rollouts }));
+    const rows = due.map((b) => ({
+      batchId: b.batchId,
+      state: b.state,
+      finishedAt: b.finishedAt!,
+      rollouts: b.rollouts,
+    }));
     if (values.json) console.log(JSON.stringify({ dryRun: Boolean(values["dry-run"]), batches: rows }));
     else if (!rows.length) console.log(`no batch finished more than ${String(values["older-than"])} ago`);
     else {
-      console.log(renderTable(["batch", "state", "finished", "rollouts"], rows.map((r) => [r.batchId, r.state, r.finishedAt, r.rollouts])));
-      console.log(`${values["dry-run"] ? "would delete" : "deleted"} ${rows.length} batch${rows.length === 1 ? "" : "es"}`);
+      console.log(
+        renderTable(
+          ["batch", "state", "finished", "rollouts"],
+          rows.map((r) => [r.batchId, r.state, r.finishedAt, r.rollouts]),
+        ),
+      );
+      console.log(
+        `${values["dry-run"] ? "would delete" : "deleted"} ${rows.length} batch${rows.length === 1 ? "" : "es"}`,
+      );
     }
     return 0;
   },

@@ -13,10 +13,22 @@ export const list: Command = {
     const batches = runs.flatMap((r) => r.batches).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     if (values.json) console.log(JSON.stringify(batches));
     else if (!batches.length) console.log("no batches yet: worldfarm batch run --env shop --watch");
-    else console.log(renderTable(["batch", "state", "policy version", "rollouts", "settled", "mean", "std", "created"], batches.map((b) => [
-      b.batchId, b.deletedAt ? "deleted" : b.state, b.policyVersion ?? "", b.rollouts, b.counts.completed + b.counts.failed + b.counts.cancelled,
-      b.reward.n ? fixed(b.reward.mean) : "–", b.reward.n ? fixed(b.reward.std) : "–", b.createdAt,
-    ])));
+    else
+      console.log(
+        renderTable(
+          ["batch", "state", "policy version", "rollouts", "settled", "mean", "std", "created"],
+          batches.map((b) => [
+            b.batchId,
+            b.deletedAt ? "deleted" : b.state,
+            b.policyVersion ?? "",
+            b.rollouts,
+            b.counts.completed + b.counts.failed + b.counts.cancelled,
+            b.reward.n ? fixed(b.reward.mean) : "–",
+            b.reward.n ? fixed(b.reward.std) : "–",
+            b.createdAt,
+          ]),
+        ),
+      );
     return 0;
   },
 };
@@ -34,14 +46,22 @@ ${FARM_OPTIONS_USAGE}`,
     const client = farmFrom(values);
     const before = await client.batch(positionals[0]!);
     if (before.state !== "running") {
-      console.log(values.json ? JSON.stringify(before) : `batch ${before.batchId} had already ended (${before.state}): nothing to cancel`);
+      console.log(
+        values.json
+          ? JSON.stringify(before)
+          : `batch ${before.batchId} had already ended (${before.state}): nothing to cancel`,
+      );
       return 0;
     }
     const after = await client.cancel(positionals[0]!);
     const waiting = after.counts.cancelled - before.counts.cancelled;
     const stopping = after.counts.running;
-    console.log(values.json ? JSON.stringify(after) : `batch ${after.batchId} ${after.state}: ${waiting} waiting rollouts cancelled` +
-      (stopping ? `; ${stopping} running, told to stop (they end as cancelled)` : ""));
+    console.log(
+      values.json
+        ? JSON.stringify(after)
+        : `batch ${after.batchId} ${after.state}: ${waiting} waiting rollouts cancelled` +
+            (stopping ? `; ${stopping} running, told to stop (they end as cancelled)` : ""),
+    );
     return 0;
   },
 };

@@ -22,10 +22,22 @@ export const run: Command = {
                          cancelled or every rollout failed
 ${FARM_OPTIONS_USAGE}`,
   options: {
-    ...farmOptions, env: { type: "string", multiple: true }, tasks: { type: "string" }, policy: { type: "string" },
-    group: { type: "string" }, format: { type: "string" }, "max-turns": { type: "string" }, concurrency: { type: "string" },
-    seed: { type: "string" }, "policy-version": { type: "string" }, "base-url": { type: "string" }, model: { type: "string" },
-    "api-key": { type: "string" }, temperature: { type: "string" }, watch: { type: "boolean" }, json: { type: "boolean" },
+    ...farmOptions,
+    env: { type: "string", multiple: true },
+    tasks: { type: "string" },
+    policy: { type: "string" },
+    group: { type: "string" },
+    format: { type: "string" },
+    "max-turns": { type: "string" },
+    concurrency: { type: "string" },
+    seed: { type: "string" },
+    "policy-version": { type: "string" },
+    "base-url": { type: "string" },
+    model: { type: "string" },
+    "api-key": { type: "string" },
+    temperature: { type: "string" },
+    watch: { type: "boolean" },
+    json: { type: "boolean" },
   },
   async run(values, positionals) {
     if (positionals.length) throw new UsageError(`batch run takes options only, not "${positionals.join(" ")}"`);
@@ -41,7 +53,10 @@ ${FARM_OPTIONS_USAGE}`,
       }
       return 0;
     }
-    if (!values.json) console.log(`batch ${created.batchId}: ${created.rollouts} rollouts (${spec.policy.kind} policy, groups of ${spec.groupSize})`);
+    if (!values.json)
+      console.log(
+        `batch ${created.batchId}: ${created.rollouts} rollouts (${spec.policy.kind} policy, groups of ${spec.groupSize})`,
+      );
     const status = await watchBatch(client, created.batchId, { quiet: values.json === true });
     if (values.json) console.log(JSON.stringify(status));
     else console.log(`\n${await summaryTable(client, status)}`);
@@ -63,7 +78,12 @@ export const status: Command = {
     if (values.json) console.log(JSON.stringify(now));
     else if (now.state === "running") {
       const c = now.counts;
-      console.log([...progressLines(now, c.pending + c.running + c.completed + c.failed + c.cancelled), ...problemLines(now)].join("\n"));
+      console.log(
+        [
+          ...progressLines(now, c.pending + c.running + c.completed + c.failed + c.cancelled),
+          ...problemLines(now),
+        ].join("\n"),
+      );
     } else console.log(`${values.watch ? "\n" : ""}${await summaryTable(client, now)}`);
     return values.watch ? exitCode(now) : 0;
   },

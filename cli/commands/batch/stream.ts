@@ -15,7 +15,9 @@ ${FARM_OPTIONS_USAGE}`,
   async run(values, positionals) {
     if (positionals.length !== 1) throw new UsageError("name one batch: worldfarm batch stream <batchId>");
     let count = 0;
-    for await (const { line, text } of farmFrom(values, { retries: 5 }).records(positionals[0]!, { cursor: intOption(values, "cursor", 0, 0) })) {
+    for await (const { line, text } of farmFrom(values, { retries: 5 }).records(positionals[0]!, {
+      cursor: intOption(values, "cursor", 0, 0),
+    })) {
       if (line.type === "heartbeat") continue;
       if (line.type === "end") {
         console.log(values.json ? text : `end: ${count} groups, batch ${line.state}`);
@@ -25,7 +27,9 @@ ${FARM_OPTIONS_USAGE}`,
       if (values.json) console.log(text);
       else {
         const rewards = line.trajectories.map((t) => fixed(t.reward, 2)).join(" ");
-        console.log(`#${line.seq} ${line.group_id} ${line.task.env}/${line.task.task_id}  rewards ${rewards}  mean ${fixed(line.stats.mean)} ± ${fixed(line.stats.std)}`);
+        console.log(
+          `#${line.seq} ${line.group_id} ${line.task.env}/${line.task.task_id}  rewards ${rewards}  mean ${fixed(line.stats.mean)} ± ${fixed(line.stats.std)}`,
+        );
       }
     }
     return 0;

@@ -21,7 +21,11 @@ export function progressLines(status: BatchStatus, total: number): string[] {
  * Polls a batch until it ends. On a terminal the bars redraw in place; in a log they print a line whenever
  * progress moved, at most once a second; with `quiet` nothing is printed.
  */
-export async function watchBatch(client: Farm, batchId: string, { quiet = false, intervalMs = 500 } = {}): Promise<BatchStatus> {
+export async function watchBatch(
+  client: Farm,
+  batchId: string,
+  { quiet = false, intervalMs = 500 } = {},
+): Promise<BatchStatus> {
   const tty = process.stdout.isTTY === true;
   let drawn = 0;
   let lastLine = "";
@@ -62,17 +66,35 @@ export async function summaryTable(client: Farm, status: BatchStatus): Promise<s
   const rows = await allRollouts(client, status.batchId);
   const envs = [...new Set(rows.map((r) => r.env))].sort();
   const line = (name: string, of: RolloutRow[], reward: { n: number; mean: number; std: number } | undefined) => [
-    name, of.length, of.filter((r) => r.status === "completed").length, of.filter((r) => r.status === "failed").length,
-    of.filter((r) => r.status === "cancelled").length, reward?.n ? fixed(reward.mean) : "–", reward?.n ? fixed(reward.std) : "–",
+    name,
+    of.length,
+    of.filter((r) => r.status === "completed").length,
+    of.filter((r) => r.status === "failed").length,
+    of.filter((r) => r.status === "cancelled").length,
+    reward?.n ? fixed(reward.mean) : "–",
+    reward?.n ? fixed(reward.std) : "–",
   ];
-  const table = renderTable(["env", "rollouts", "completed", "failed", "cancelled", "mean", "std"], [
-    ...envs.map((e) => line(e, rows.filter((r) => r.env === e), status.rewardByEnv[e])),
-    ...(envs.length > 1 ? [line("all", rows, status.reward)] : []),
-  ]);
-  const stops = Object.entries(status.stopReasons).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  const table = renderTable(
+    ["env", "rollouts", "completed", "failed", "cancelled", "mean", "std"],
+    [
+      ...envs.map((e) =>
+        line(
+          e,
+          rows.filter((r) => r.env === e),
+          status.rewardByEnv[e],
+        ),
+      ),
+      ...(envs.length > 1 ? [line("all", rows, status.reward)] : []),
+    ],
+  );
+  const stops =
+    Object.entries(status.stopReasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none";
   const seconds = status.finishedAt ? (Date.parse(status.finishedAt) - Date.parse(status.createdAt)) / 1000 : undefined;
   return [
-    table, "",
+    table,
+    "",
     `stop reasons: ${stops}`,
     `${rows.length} rollouts${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ""} (${fixed(status.rolloutsPerSecond, 1)} rollouts/s), batch ${status.state}`,
     ...problemLines(status),
@@ -81,7 +103,9 @@ export async function summaryTable(client: Farm, status: BatchStatus): Promise<s
 
 /** Each distinct rollout error once: 160 rollouts failed by one unreachable policy server make one line. */
 export function problemLines(status: BatchStatus, limit = 5): string[] {
-  return status.problems.slice(0, limit).map((p) => `error (${p.rollouts} rollout${p.rollouts === 1 ? "" : "s"}): ${p.error}`);
+  return status.problems
+    .slice(0, limit)
+    .map((p) => `error (${p.rollouts} rollout${p.rollouts === 1 ? "" : "s"}): ${p.error}`);
 }
 
 /** 0 when the batch ran to its end and something completed; 1 when it was cancelled or every rollout failed. */

@@ -65,7 +65,9 @@ export function evaluateCoupon(
   }
   const eligible = eligibleCents(coupon, lines);
   if (eligible === 0) {
-    return refuse(`Coupon ${coupon.code} only applies to ${coupon.category_name} items, and there are none in the cart.`);
+    return refuse(
+      `Coupon ${coupon.code} only applies to ${coupon.category_name} items, and there are none in the cart.`,
+    );
   }
   if (eligible < coupon.min_subtotal_cents) {
     const scope = coupon.category_name ? `${coupon.category_name} items` : "items";
@@ -73,7 +75,8 @@ export function evaluateCoupon(
       `Coupon ${coupon.code} needs at least ${money(coupon.min_subtotal_cents)} of ${scope}; the cart has ${money(eligible)}.`,
     );
   }
-  const off = coupon.discount_type === "percent" ? Math.round((eligible * coupon.discount_value) / 100) : coupon.discount_value;
+  const off =
+    coupon.discount_type === "percent" ? Math.round((eligible * coupon.discount_value) / 100) : coupon.discount_value;
   return { discountCents: Math.min(off, eligible), problem: null };
 }
 

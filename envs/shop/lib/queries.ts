@@ -1,6 +1,14 @@
 /** Reads and checks several tools share. Every helper scopes by user where the data is personal. */
 import type { Db } from "worldfarm/sdk";
-import { dollars, evaluateCoupon, lineTotal, orderTotals, totalsInDollars, type Coupon, type PricedLine } from "./pricing.ts";
+import {
+  dollars,
+  evaluateCoupon,
+  lineTotal,
+  orderTotals,
+  totalsInDollars,
+  type Coupon,
+  type PricedLine,
+} from "./pricing.ts";
 
 export type ProductRow = {
   id: number;
@@ -54,11 +62,15 @@ export function requireProduct(db: Db, productId: number): ProductRow {
 export function requireStock(product: ProductRow, quantity: number, alreadyInCart = 0): void {
   if (product.stock === 0) {
     const back = product.restock_date ? ` It is expected back on ${product.restock_date}.` : "";
-    throw new Error(`"${product.name}" (id ${product.id}) is out of stock.${back} Add it to your wishlist to buy it later.`);
+    throw new Error(
+      `"${product.name}" (id ${product.id}) is out of stock.${back} Add it to your wishlist to buy it later.`,
+    );
   }
   if (alreadyInCart + quantity > product.stock) {
     const held = alreadyInCart ? ` and your cart already has ${alreadyInCart}` : "";
-    throw new Error(`Only ${product.stock} of "${product.name}" (id ${product.id}) are in stock${held}; ask for fewer.`);
+    throw new Error(
+      `Only ${product.stock} of "${product.name}" (id ${product.id}) are in stock${held}; ask for fewer.`,
+    );
   }
 }
 
@@ -76,16 +88,23 @@ export type AddressRow = {
   is_default: number;
 };
 
-export const ADDRESS_COLUMNS = "id, label, recipient_name, line1, line2, city, state, postal_code, country, phone, is_default";
+export const ADDRESS_COLUMNS =
+  "id, label, recipient_name, line1, line2, city, state, postal_code, country, phone, is_default";
 
 export function requireAddress(db: Db, userId: number, addressId: number): AddressRow {
-  const address = db.get<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE id = ? AND user_id = ?`, [addressId, userId]);
-  if (!address) throw new Error(`You have no address with id ${addressId}. Use list_addresses to see your saved addresses.`);
+  const address = db.get<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE id = ? AND user_id = ?`, [
+    addressId,
+    userId,
+  ]);
+  if (!address)
+    throw new Error(`You have no address with id ${addressId}. Use list_addresses to see your saved addresses.`);
   return address;
 }
 
 export function formatAddress(a: AddressRow): string {
-  return [a.recipient_name, a.line1, a.line2, `${a.city}, ${a.state} ${a.postal_code}`, a.country].filter(Boolean).join(", ");
+  return [a.recipient_name, a.line1, a.line2, `${a.city}, ${a.state} ${a.postal_code}`, a.country]
+    .filter(Boolean)
+    .join(", ");
 }
 
 export function addressView(a: AddressRow) {
@@ -93,7 +112,9 @@ export function addressView(a: AddressRow) {
 }
 
 export function defaultAddress(db: Db, userId: number): AddressRow {
-  const address = db.get<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE user_id = ? AND is_default = 1`, [userId]);
+  const address = db.get<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE user_id = ? AND is_default = 1`, [
+    userId,
+  ]);
   if (!address) throw new Error("You have no default address. Pass an address_id, or add one with add_address.");
   return address;
 }
@@ -112,18 +133,30 @@ export type CardRow = {
 const CARD_COLUMNS = "id, brand, last4, exp_month, exp_year, holder_name, is_default, created_at";
 
 export function userCards(db: Db, userId: number): CardRow[] {
-  return db.query<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE user_id = ? ORDER BY is_default DESC, id`, [userId]);
+  return db.query<CardRow>(
+    `SELECT ${CARD_COLUMNS} FROM payment_methods WHERE user_id = ? ORDER BY is_default DESC, id`,
+    [userId],
+  );
 }
 
 export function requireCard(db: Db, userId: number, cardId: number): CardRow {
-  const card = db.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE id = ? AND user_id = ?`, [cardId, userId]);
-  if (!card) throw new Error(`You have no payment method with id ${cardId}. Use list_payment_methods to see your cards.`);
+  const card = db.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE id = ? AND user_id = ?`, [
+    cardId,
+    userId,
+  ]);
+  if (!card)
+    throw new Error(`You have no payment method with id ${cardId}. Use list_payment_methods to see your cards.`);
   return card;
 }
 
 export function defaultCard(db: Db, userId: number): CardRow {
-  const card = db.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE user_id = ? AND is_default = 1`, [userId]);
-  if (!card) throw new Error("You have no default payment method. Pass a payment_method_id, or add a card with add_payment_method.");
+  const card = db.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM payment_methods WHERE user_id = ? AND is_default = 1`, [
+    userId,
+  ]);
+  if (!card)
+    throw new Error(
+      "You have no default payment method. Pass a payment_method_id, or add a card with add_payment_method.",
+    );
   return card;
 }
 
@@ -153,7 +186,10 @@ export function requireOrder(db: Db, userId: number, orderId: number): OrderRow 
 
 export function addOrderEvent(db: Db, orderId: number, status: string, description: string, at: string): void {
   db.run("INSERT INTO order_events (order_id, status, description, location, created_at) VALUES (?, ?, ?, NULL, ?)", [
-    orderId, status, description, at,
+    orderId,
+    status,
+    description,
+    at,
   ]);
 }
 
@@ -182,14 +218,25 @@ export function cartLines(db: Db, cartId: number): CartLine[] {
 
 /** Adds to the cart line for this product (creating it if needed) and returns the line's new quantity. */
 export function addToCart(db: Db, cartId: number, product: ProductRow, quantity: number, at: string): number {
-  const current = db.get<{ quantity: number }>("SELECT quantity FROM cart_items WHERE cart_id = ? AND product_id = ?", [
-    cartId, product.id,
-  ])?.quantity ?? 0;
+  const current =
+    db.get<{ quantity: number }>("SELECT quantity FROM cart_items WHERE cart_id = ? AND product_id = ?", [
+      cartId,
+      product.id,
+    ])?.quantity ?? 0;
   requireStock(product, quantity, current);
   if (current) {
-    db.run("UPDATE cart_items SET quantity = ? WHERE cart_id = ? AND product_id = ?", [current + quantity, cartId, product.id]);
+    db.run("UPDATE cart_items SET quantity = ? WHERE cart_id = ? AND product_id = ?", [
+      current + quantity,
+      cartId,
+      product.id,
+    ]);
   } else {
-    db.run("INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES (?, ?, ?, ?)", [cartId, product.id, quantity, at]);
+    db.run("INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES (?, ?, ?, ?)", [
+      cartId,
+      product.id,
+      quantity,
+      at,
+    ]);
   }
   touchCart(db, cartId, at);
   return current + quantity;
@@ -200,12 +247,16 @@ export function touchCart(db: Db, cartId: number, at: string): void {
 }
 
 export function couponUsedBy(db: Db, userId: number, couponId: number): boolean {
-  return !!db.get("SELECT 1 AS used FROM orders WHERE user_id = ? AND coupon_id = ? AND status != 'cancelled'", [userId, couponId]);
+  return !!db.get("SELECT 1 AS used FROM orders WHERE user_id = ? AND coupon_id = ? AND status != 'cancelled'", [
+    userId,
+    couponId,
+  ]);
 }
 
 /** The cart's coupon and what it takes off now; a coupon that stopped qualifying stays attached with its reason. */
 export function cartDiscount(db: Db, userId: number, cart: CartRow, lines: CartLine[], today: string) {
-  const coupon = cart.coupon_id === null ? undefined : db.get<Coupon>(`${COUPON_SELECT} WHERE k.id = ?`, [cart.coupon_id]);
+  const coupon =
+    cart.coupon_id === null ? undefined : db.get<Coupon>(`${COUPON_SELECT} WHERE k.id = ?`, [cart.coupon_id]);
   if (!coupon) return { coupon: undefined, discountCents: 0, problem: null };
   const { discountCents, problem } = evaluateCoupon(coupon, lines, today, couponUsedBy(db, userId, coupon.id));
   return { coupon, discountCents, problem };
@@ -227,7 +278,14 @@ export function cartView(db: Db, userId: number, today: string) {
       ...(l.stock < l.quantity ? { stock_note: l.stock === 0 ? "out of stock" : `only ${l.stock} left in stock` } : {}),
     })),
     item_count: lines.reduce((n, l) => n + l.quantity, 0),
-    coupon: coupon ? { code: coupon.code, description: coupon.description, applied: problem === null, ...(problem ? { problem } : {}) } : null,
+    coupon: coupon
+      ? {
+          code: coupon.code,
+          description: coupon.description,
+          applied: problem === null,
+          ...(problem ? { problem } : {}),
+        }
+      : null,
     ...totalsInDollars(orderTotals(lines, discountCents, "standard")),
     totals_note: "Shipping and tax are estimated for standard shipping; checkout shows the final amounts.",
   };

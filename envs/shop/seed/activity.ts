@@ -7,7 +7,13 @@ type Product = { id: number; name: string; brand: string; rating: number; create
 
 const REVIEW_TEXT: Record<number, { titles: string[]; bodies: string[] }> = {
   5: {
-    titles: ["Absolutely love it", "Worth every penny", "Exceeded my expectations", "Best purchase this year", "Five stars, no regrets"],
+    titles: [
+      "Absolutely love it",
+      "Worth every penny",
+      "Exceeded my expectations",
+      "Best purchase this year",
+      "Five stars, no regrets",
+    ],
     bodies: [
       "I've used the {item} almost every day for a few weeks and it has been fantastic. It feels premium and does exactly what it promises.",
       "Bought the {item} after a lot of research and I'm really happy with it. Would buy again without hesitation.",
@@ -47,13 +53,27 @@ const REVIEW_TEXT: Record<number, { titles: string[]; bodies: string[] }> = {
 
 /** Alex's own reviews, written after those orders were delivered. */
 const ALEX_REVIEWS: [product: string, rating: number, title: string, body: string, at: string][] = [
-  ["WH-1000XM5 Wireless Noise Canceling Headphones", 5, "Best noise canceling I've owned",
+  [
+    "WH-1000XM5 Wireless Noise Canceling Headphones",
+    5,
+    "Best noise canceling I've owned",
     "Wore these on a cross-country flight and barely heard the engines. Comfortable for hours and the battery lasts forever.",
-    "2025-04-12T20:31:00Z"],
-  ["12-Inch Pre-Seasoned Cast Iron Skillet", 5, "Sears a steak like a restaurant",
-    "Heavy, heats evenly and the seasoning only gets better. Will outlive me.", "2025-03-02T18:02:00Z"],
-  ["Sundome 4-Person Camping Tent", 4, "Easy setup, roomy for two",
-    "Pitched it in ten minutes. Stayed dry through a night of rain, though the rainfly could be longer.", "2025-09-03T09:15:00Z"],
+    "2025-04-12T20:31:00Z",
+  ],
+  [
+    "12-Inch Pre-Seasoned Cast Iron Skillet",
+    5,
+    "Sears a steak like a restaurant",
+    "Heavy, heats evenly and the seasoning only gets better. Will outlive me.",
+    "2025-03-02T18:02:00Z",
+  ],
+  [
+    "Sundome 4-Person Camping Tent",
+    4,
+    "Easy setup, roomy for two",
+    "Pitched it in ten minutes. Stayed dry through a night of rain, though the rainfly could be longer.",
+    "2025-09-03T09:15:00Z",
+  ],
 ];
 
 function products(db: Db): Product[] {
@@ -63,7 +83,16 @@ function products(db: Db): Product[] {
 }
 
 export function insertReviews(db: Db, rng: SeedRandom): void {
-  const insert = (productId: number, userId: number, rating: number, title: string, body: string, verified: boolean, votes: number, when: string) =>
+  const insert = (
+    productId: number,
+    userId: number,
+    rating: number,
+    title: string,
+    body: string,
+    verified: boolean,
+    votes: number,
+    when: string,
+  ) =>
     db.run(
       `INSERT INTO product_reviews (product_id, user_id, rating, title, body, verified_purchase, helpful_votes, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,8 +110,16 @@ export function insertReviews(db: Db, rng: SeedRandom): void {
       const text = REVIEW_TEXT[rating] ?? { titles: [""], bodies: [""] };
       const written = at("2024-03-01T12:00:00Z", rng.int(0, 680) * 24 + rng.int(0, 11));
       const votes = Math.floor(rng.next() ** 3 * 120);
-      insert(p.id, userId, rating, rng.pick(text.titles), rng.pick(text.bodies).replaceAll("{item}", item),
-        rng.next() < 0.8, votes, written < p.created_at ? at(p.created_at, 24 * 30) : written);
+      insert(
+        p.id,
+        userId,
+        rating,
+        rng.pick(text.titles),
+        rng.pick(text.bodies).replaceAll("{item}", item),
+        rng.next() < 0.8,
+        votes,
+        written < p.created_at ? at(p.created_at, 24 * 30) : written,
+      );
     }
   }
 }
@@ -108,14 +145,24 @@ export function insertCarts(db: Db, rng: SeedRandom): void {
       user === 1
         ? ALEX_CART.map(([name, qty, when]) => [findProduct(all, name).id, qty, when])
         : user % 3 === 0
-          ? rng.shuffle(all).slice(0, rng.int(1, 3)).map((p) => [p.id, rng.int(1, 2), at("2026-01-05T12:00:00Z", rng.int(0, 200))])
+          ? rng
+              .shuffle(all)
+              .slice(0, rng.int(1, 3))
+              .map((p) => [p.id, rng.int(1, 2), at("2026-01-05T12:00:00Z", rng.int(0, 200))])
           : [];
     const cart = db.run("INSERT INTO carts (user_id, coupon_id, updated_at) VALUES (?, NULL, ?)", [
-      user, items.map((i) => i[2]).sort().at(-1) ?? at("2026-01-01T00:00:00Z"),
+      user,
+      items
+        .map((i) => i[2])
+        .sort()
+        .at(-1) ?? at("2026-01-01T00:00:00Z"),
     ]);
     for (const [productId, quantity, when] of items) {
       db.run("INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES (?, ?, ?, ?)", [
-        cart.lastRowId, productId, quantity, at(when),
+        cart.lastRowId,
+        productId,
+        quantity,
+        at(when),
       ]);
     }
   }
@@ -125,13 +172,16 @@ export function insertWishlists(db: Db, rng: SeedRandom): void {
   const all = products(db);
   for (const [name, when] of ALEX_WISHLIST) {
     db.run("INSERT INTO wishlist_items (user_id, product_id, added_at) VALUES (1, ?, ?)", [
-      findProduct(all, name).id, at(when),
+      findProduct(all, name).id,
+      at(when),
     ]);
   }
   for (let user = 2; user <= USERS.length; user++) {
     for (const p of rng.shuffle(all).slice(0, rng.int(0, 4))) {
       db.run("INSERT INTO wishlist_items (user_id, product_id, added_at) VALUES (?, ?, ?)", [
-        user, p.id, at("2025-03-01T12:00:00Z", rng.int(0, 300) * 24 + rng.int(0, 12)),
+        user,
+        p.id,
+        at("2025-03-01T12:00:00Z", rng.int(0, 300) * 24 + rng.int(0, 12)),
       ]);
     }
   }

@@ -12,13 +12,19 @@ export type CategorySpec = {
 };
 
 const top = (name: string, slug: string, description: string): CategorySpec => ({
-  name, slug, description, blurbs: [], products: [],
+  name,
+  slug,
+  description,
+  blurbs: [],
+  products: [],
 });
 
 export const CATEGORIES: CategorySpec[] = [
   top("Electronics", "electronics", "Computers, audio, phone accessories and smart home devices."),
   {
-    name: "Laptops", slug: "laptops", parent: "Electronics",
+    name: "Laptops",
+    slug: "laptops",
+    parent: "Electronics",
     description: "Notebooks, ultrabooks, Chromebooks and gaming laptops.",
     blurbs: [
       "All-day battery life and a bright, sharp display for work and streaming.",
@@ -42,7 +48,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Headphones", slug: "headphones", parent: "Electronics",
+    name: "Headphones",
+    slug: "headphones",
+    parent: "Electronics",
     description: "Over-ear, on-ear and in-ear headphones and earbuds.",
     blurbs: [
       "Rich, balanced sound with deep bass and clear vocals.",
@@ -66,7 +74,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Phone Accessories", slug: "phone-accessories", parent: "Electronics",
+    name: "Phone Accessories",
+    slug: "phone-accessories",
+    parent: "Electronics",
     description: "Chargers, cables, cases, power banks and mounts.",
     blurbs: [
       "Compact design that fits easily in a bag or pocket.",
@@ -90,7 +100,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Smart Home", slug: "smart-home", parent: "Electronics",
+    name: "Smart Home",
+    slug: "smart-home",
+    parent: "Electronics",
     description: "Smart speakers, cameras, lighting, plugs, locks and thermostats.",
     blurbs: [
       "Works with Alexa, Google Assistant and Apple Home via Matter.",
@@ -116,7 +128,9 @@ export const CATEGORIES: CategorySpec[] = [
   },
   top("Home & Kitchen", "home-kitchen", "Kitchen appliances, cookware and tools."),
   {
-    name: "Kitchen Appliances", slug: "kitchen-appliances", parent: "Home & Kitchen",
+    name: "Kitchen Appliances",
+    slug: "kitchen-appliances",
+    parent: "Home & Kitchen",
     description: "Coffee makers, air fryers, blenders, mixers and countertop cookers.",
     blurbs: [
       "Dishwasher-safe removable parts make cleanup quick.",
@@ -141,7 +155,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Cookware", slug: "cookware", parent: "Home & Kitchen",
+    name: "Cookware",
+    slug: "cookware",
+    parent: "Home & Kitchen",
     description: "Pans, pots, Dutch ovens, bakeware and knives.",
     blurbs: [
       "Even heating on gas, electric and induction cooktops.",
@@ -166,7 +182,9 @@ export const CATEGORIES: CategorySpec[] = [
   },
   top("Sports & Outdoors", "sports-outdoors", "Fitness equipment and camping and hiking gear."),
   {
-    name: "Fitness", slug: "fitness", parent: "Sports & Outdoors",
+    name: "Fitness",
+    slug: "fitness",
+    parent: "Sports & Outdoors",
     description: "Weights, yoga, trackers, bands and home gym equipment.",
     blurbs: [
       "Built for home workouts and small spaces.",
@@ -190,7 +208,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Camping & Hiking", slug: "camping-hiking", parent: "Sports & Outdoors",
+    name: "Camping & Hiking",
+    slug: "camping-hiking",
+    parent: "Sports & Outdoors",
     description: "Tents, packs, sleeping gear, stoves, bottles and footwear.",
     blurbs: [
       "Lightweight and packable for weekend trips and long trails.",
@@ -215,7 +235,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Books", slug: "books", description: "Fiction, nonfiction, business and cookbooks. The brand is the author.",
+    name: "Books",
+    slug: "books",
+    description: "Fiction, nonfiction, business and cookbooks. The brand is the author.",
     blurbs: [
       "A #1 bestseller with millions of copies sold worldwide.",
       "Named one of the best books of the year by major reviewers.",
@@ -238,7 +260,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Toys & Games", slug: "toys-games", description: "Building sets, board games, puzzles and consoles.",
+    name: "Toys & Games",
+    slug: "toys-games",
+    description: "Building sets, board games, puzzles and consoles.",
     blurbs: [
       "Hours of fun for kids, families and game nights.",
       "Makes a great birthday or holiday gift.",
@@ -261,7 +285,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Beauty & Personal Care", slug: "beauty-personal-care", description: "Skin care, hair care, oral care and grooming.",
+    name: "Beauty & Personal Care",
+    slug: "beauty-personal-care",
+    description: "Skin care, hair care, oral care and grooming.",
     blurbs: [
       "Dermatologist tested and suitable for sensitive skin.",
       "Fragrance-free formula for everyday use.",
@@ -284,7 +310,9 @@ export const CATEGORIES: CategorySpec[] = [
     ],
   },
   {
-    name: "Office Products", slug: "office-products", description: "Pens, paper, notebooks, printers, chairs and desk accessories.",
+    name: "Office Products",
+    slug: "office-products",
+    description: "Pens, paper, notebooks, printers, chairs and desk accessories.",
     blurbs: [
       "An office and classroom staple.",
       "Reliable quality for everyday home and office use.",

@@ -9,7 +9,12 @@ const WAREHOUSES = ["Tracy, CA", "Reno, NV", "Phoenix, AZ", "Dallas, TX", "Ediso
 
 function insertPeople(db: Db): void {
   for (const u of USERS) {
-    db.run("INSERT INTO users (name, email, phone, created_at) VALUES (?, ?, ?, ?)", [u.name, u.email, u.phone, at(u.since)]);
+    db.run("INSERT INTO users (name, email, phone, created_at) VALUES (?, ?, ?, ?)", [
+      u.name,
+      u.email,
+      u.phone,
+      at(u.since),
+    ]);
   }
   for (const a of ADDRESSES) {
     const since = USERS[a.user - 1]?.since ?? "2025-01-01T00:00:00Z";
@@ -34,7 +39,10 @@ function insertCatalog(db: Db, rng: SeedRandom): void {
   for (const c of CATEGORIES) {
     const parent = c.parent === undefined ? null : (categoryIds.get(c.parent) ?? null);
     const { lastRowId } = db.run("INSERT INTO categories (name, slug, parent_id, description) VALUES (?, ?, ?, ?)", [
-      c.name, c.slug, parent, c.description,
+      c.name,
+      c.slug,
+      parent,
+      c.description,
     ]);
     categoryIds.set(c.name, lastRowId);
     for (const [brand, name, price, listPrice] of c.products) {
@@ -47,12 +55,22 @@ function insertCatalog(db: Db, rng: SeedRandom): void {
         `INSERT INTO products (category_id, name, brand, description, price_cents, list_price_cents, rating, rating_count, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
-          lastRowId, name, brand, `${brand} ${name}. ${rng.pick(c.blurbs)}`,
-          Math.round(price * 100), Math.round((listPrice ?? price) * 100), rating, ratingCount, created,
+          lastRowId,
+          name,
+          brand,
+          `${brand} ${name}. ${rng.pick(c.blurbs)}`,
+          Math.round(price * 100),
+          Math.round((listPrice ?? price) * 100),
+          rating,
+          ratingCount,
+          created,
         ],
       );
       db.run("INSERT INTO inventory (product_id, quantity, warehouse, restock_date) VALUES (?, ?, ?, ?)", [
-        product.lastRowId, pinned.stock ?? rng.int(4, 160), rng.pick(WAREHOUSES), pinned.restock ?? null,
+        product.lastRowId,
+        pinned.stock ?? rng.int(4, 160),
+        rng.pick(WAREHOUSES),
+        pinned.restock ?? null,
       ]);
     }
   }
@@ -60,7 +78,8 @@ function insertCatalog(db: Db, rng: SeedRandom): void {
 
 function insertCoupons(db: Db): void {
   for (const k of COUPONS) {
-    const category = k.category === null ? null : db.get<{ id: number }>("SELECT id FROM categories WHERE name = ?", [k.category])?.id;
+    const category =
+      k.category === null ? null : db.get<{ id: number }>("SELECT id FROM categories WHERE name = ?", [k.category])?.id;
     db.run(
       `INSERT INTO coupons (code, description, discount_type, discount_value, min_subtotal_cents, category_id,
                             starts_on, expires_on, usage_limit, times_used, once_per_user)

@@ -4,12 +4,20 @@ import { cardExpired } from "../lib/pricing.ts";
 import { EPOCH_DAY, defaultAddressId, plain } from "./helpers.ts";
 
 type Address = {
-  id: number; label: string; recipient_name: string; line1: string; line2: string | null;
-  city: string; state: string; postal_code: string; is_default: number;
+  id: number;
+  label: string;
+  recipient_name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  state: string;
+  postal_code: string;
+  is_default: number;
 };
 type Card = { id: number; brand: string; last4: string; exp_month: number; exp_year: number; is_default: number };
 
-const ADDRESS_SELECT = "SELECT id, label, recipient_name, line1, line2, city, state, postal_code, is_default FROM addresses";
+const ADDRESS_SELECT =
+  "SELECT id, label, recipient_name, line1, line2, city, state, postal_code, is_default FROM addresses";
 const CARD_SELECT = "SELECT id, brand, last4, exp_month, exp_year, is_default FROM payment_methods";
 
 export const accountTasks = [
@@ -18,8 +26,9 @@ export const accountTasks = [
     prompt:
       "Please save my sister's place as a new shipping address: Jamie Morgan, 3125 Lakeshore Ave, Oakland, CA 94610. Label it 'Jamie' and don't make it my default.",
     verify: async ({ before, after, userId }) => {
-      const added = (await after.query<Address>(`${ADDRESS_SELECT} WHERE user_id = ? AND postal_code = '94610'`, [userId]))
-        .find((a) => plain(a.line1).startsWith("3125 lakeshore"));
+      const added = (
+        await after.query<Address>(`${ADDRESS_SELECT} WHERE user_id = ? AND postal_code = '94610'`, [userId])
+      ).find((a) => plain(a.line1).startsWith("3125 lakeshore"));
       const defaultBefore = await defaultAddressId(before, userId);
       const defaultAfter = await defaultAddressId(after, userId);
       const checks = {
@@ -30,12 +39,22 @@ export const accountTasks = [
         not_default: !!added && added.is_default === 0,
         default_unchanged: defaultBefore === defaultAfter,
       };
-      return { complete: Object.values(checks).every(Boolean), info: { ...checks, found: added ?? null, default_before: defaultBefore, default_after: defaultAfter } };
+      return {
+        complete: Object.values(checks).every(Boolean),
+        info: { ...checks, found: added ?? null, default_before: defaultBefore, default_after: defaultAfter },
+      };
     },
     solution: [
       {
         tool: "add_address",
-        args: { label: "Jamie", recipient_name: "Jamie Morgan", line1: "3125 Lakeshore Ave", city: "Oakland", state: "CA", postal_code: "94610" },
+        args: {
+          label: "Jamie",
+          recipient_name: "Jamie Morgan",
+          line1: "3125 Lakeshore Ave",
+          city: "Oakland",
+          state: "CA",
+          postal_code: "94610",
+        },
       },
     ],
   }),
@@ -47,7 +66,10 @@ export const accountTasks = [
       const mastercard = await before.get<Card>(`${CARD_SELECT} WHERE user_id = ? AND brand = 'Mastercard'`, [userId]);
       const defaults = await after.query<Card>(`${CARD_SELECT} WHERE user_id = ? AND is_default = 1`, [userId]);
       const ok = !!mastercard && defaults.length === 1 && defaults[0]?.id === mastercard.id;
-      return { complete: ok, info: { expected_default_id: mastercard?.id ?? null, defaults_after: defaults.map((c) => c.id) } };
+      return {
+        complete: ok,
+        info: { expected_default_id: mastercard?.id ?? null, defaults_after: defaults.map((c) => c.id) },
+      };
     },
     solution: [
       { tool: "list_payment_methods", args: {} },
@@ -68,7 +90,10 @@ export const accountTasks = [
         name_unchanged: was?.name === now?.name,
         email_unchanged: was?.email === now?.email,
       };
-      return { complete: Object.values(checks).every(Boolean), info: { ...checks, phone_before: was?.phone ?? null, phone_after: now?.phone ?? null } };
+      return {
+        complete: Object.values(checks).every(Boolean),
+        info: { ...checks, phone_before: was?.phone ?? null, phone_after: now?.phone ?? null },
+      };
     },
     solution: [{ tool: "update_profile", args: { phone: "(415) 555-0199" } }],
   }),
@@ -81,7 +106,10 @@ export const accountTasks = [
       const left = new Set((await after.query<Card>(`${CARD_SELECT} WHERE user_id = ?`, [userId])).map((c) => c.id));
       const expired = cards.filter((c) => cardExpired(c.exp_month, c.exp_year, EPOCH_DAY)).map((c) => c.id);
       const valid = cards.filter((c) => !expired.includes(c.id)).map((c) => c.id);
-      const checks = { expired_removed: expired.every((id) => !left.has(id)), valid_kept: valid.every((id) => left.has(id)) };
+      const checks = {
+        expired_removed: expired.every((id) => !left.has(id)),
+        valid_kept: valid.every((id) => left.has(id)),
+      };
       return {
         complete: expired.length > 0 && checks.expired_removed && checks.valid_kept,
         info: { ...checks, expired_ids: expired, valid_ids: valid, remaining_ids: [...left] },
@@ -112,20 +140,41 @@ export const accountTasks = [
             "SELECT ship_line1, ship_postal_code, status FROM orders WHERE id = ?",
             [id],
           );
-          const ok = !!o && plain(o.ship_line1).startsWith("88 oak") && o.ship_postal_code === "97205" && o.status !== "cancelled";
+          const ok =
+            !!o &&
+            plain(o.ship_line1).startsWith("88 oak") &&
+            o.ship_postal_code === "97205" &&
+            o.status !== "cancelled";
           return { order_id: id, ok, ship_line1: o?.ship_line1 ?? null, ship_postal_code: o?.ship_postal_code ?? null };
         }),
       );
       const checks = {
-        home_updated: !!home && plain(home.city) === "portland" && plain(home.state) === "or" && plain(home.line2 ?? "").includes("4"),
+        home_updated:
+          !!home &&
+          plain(home.city) === "portland" &&
+          plain(home.state) === "or" &&
+          plain(home.line2 ?? "").includes("4"),
         home_is_default: home?.is_default === 1,
         open_orders_redirected: open.length > 0 && redirected.every((r) => r.ok),
       };
-      return { complete: Object.values(checks).every(Boolean), info: { ...checks, home_found: home ?? null, orders: redirected } };
+      return {
+        complete: Object.values(checks).every(Boolean),
+        info: { ...checks, home_found: home ?? null, orders: redirected },
+      };
     },
     solution: [
       { tool: "list_addresses", args: {} },
-      { tool: "update_address", args: { address_id: 1, line1: "88 Oak Ave", line2: "Apt 4", city: "Portland", state: "OR", postal_code: "97205" } },
+      {
+        tool: "update_address",
+        args: {
+          address_id: 1,
+          line1: "88 Oak Ave",
+          line2: "Apt 4",
+          city: "Portland",
+          state: "OR",
+          postal_code: "97205",
+        },
+      },
       { tool: "list_orders", args: { limit: 5 } },
       { tool: "update_order_address", args: { order_id: 39, address_id: 1 } },
       { tool: "update_order_address", args: { order_id: 40, address_id: 1 } },

@@ -6,10 +6,17 @@ export const EPOCH = "2026-01-15T09:00:00.000Z";
 export const EPOCH_DAY = EPOCH.slice(0, 10);
 
 /** The verdict when the initial state lacks what the task is about, which would be a broken seed. */
-export const missing = (what: string): VerifyResult => ({ complete: false, info: { error: `initial state has ${what}` } });
+export const missing = (what: string): VerifyResult => ({
+  complete: false,
+  info: { error: `initial state has ${what}` },
+});
 
 /** Lowercase words only, so matching ignores case and punctuation. */
-export const plain = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+export const plain = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim();
 
 export const mentions = (answer: string | null, text: string): boolean =>
   answer !== null && ` ${plain(answer)} `.includes(` ${plain(text)} `);
@@ -65,11 +72,17 @@ export async function newOrders(before: ReadDb, after: ReadDb, userId: number): 
 }
 
 export async function defaultAddressId(db: ReadDb, userId: number): Promise<number | null> {
-  return (await db.get<{ id: number }>("SELECT id FROM addresses WHERE user_id = ? AND is_default = 1", [userId]))?.id ?? null;
+  return (
+    (await db.get<{ id: number }>("SELECT id FROM addresses WHERE user_id = ? AND is_default = 1", [userId]))?.id ??
+    null
+  );
 }
 
 export async function defaultCardId(db: ReadDb, userId: number): Promise<number | null> {
-  return (await db.get<{ id: number }>("SELECT id FROM payment_methods WHERE user_id = ? AND is_default = 1", [userId]))?.id ?? null;
+  return (
+    (await db.get<{ id: number }>("SELECT id FROM payment_methods WHERE user_id = ? AND is_default = 1", [userId]))
+      ?.id ?? null
+  );
 }
 
 /** Checks that exactly one order was placed and that it matches; expectations left out are not checked. */
@@ -77,7 +90,13 @@ export async function checkSingleOrder(
   before: ReadDb,
   after: ReadDb,
   userId: number,
-  expect: { items: Items; address_id?: number | null; payment_method_id?: number | null; shipping_speed?: string; coupons?: string[] | null },
+  expect: {
+    items: Items;
+    address_id?: number | null;
+    payment_method_id?: number | null;
+    shipping_speed?: string;
+    coupons?: string[] | null;
+  },
 ) {
   const placed = await newOrders(before, after, userId);
   const order = placed.length === 1 ? placed[0] : undefined;
@@ -88,7 +107,9 @@ export async function checkSingleOrder(
     address_matches: expect.address_id === undefined || order?.address_id === expect.address_id,
     payment_matches: expect.payment_method_id === undefined || order?.payment_method_id === expect.payment_method_id,
     speed_matches: expect.shipping_speed === undefined || order?.shipping_speed === expect.shipping_speed,
-    coupon_matches: expect.coupons === undefined || (expect.coupons === null ? order?.coupon_code === null : expect.coupons.includes(order?.coupon_code ?? "")),
+    coupon_matches:
+      expect.coupons === undefined ||
+      (expect.coupons === null ? order?.coupon_code === null : expect.coupons.includes(order?.coupon_code ?? "")),
     not_cancelled: order?.status !== "cancelled",
   };
   return {

@@ -17,7 +17,14 @@ export const lookupTasks = [
       const priced = mentionsMoney(answer, p.price_cents);
       return {
         complete: named && priced,
-        info: { expected_product: p.name, expected_key: productKey(p.name), expected_price_cents: p.price_cents, named, priced, answer },
+        info: {
+          expected_product: p.name,
+          expected_key: productKey(p.name),
+          expected_price_cents: p.price_cents,
+          named,
+          priced,
+          answer,
+        },
       };
     },
     solution: [{ tool: "search_products", args: { category_id: 3, in_stock_only: true, sort: "price_asc", limit: 5 } }],
@@ -26,7 +33,8 @@ export const lookupTasks = [
 
   task({
     id: "total-spent-2025",
-    prompt: "What's the combined total of all the orders I placed in 2025, not counting cancelled ones? Ignore any refunds.",
+    prompt:
+      "What's the combined total of all the orders I placed in 2025, not counting cancelled ones? Ignore any refunds.",
     verify: async ({ before, answer, userId }) => {
       const row = await before.get<{ total: number; orders: number }>(
         `SELECT SUM(total_cents) AS total, COUNT(*) AS orders FROM orders
@@ -35,7 +43,10 @@ export const lookupTasks = [
       );
       const total = row?.total ?? 0;
       const found = mentionsMoney(answer, total);
-      return { complete: found, info: { expected_total_cents: total, orders_counted: row?.orders ?? 0, found, answer } };
+      return {
+        complete: found,
+        info: { expected_total_cents: total, orders_counted: row?.orders ?? 0, found, answer },
+      };
     },
     solution: [{ tool: "list_orders", args: { year: 2025, limit: 50 } }],
     referenceAnswer: "Your 7 non-cancelled orders placed in 2025 come to $2,386.02 in total.",
@@ -56,7 +67,13 @@ export const lookupTasks = [
       const tracking = answer !== null && answer.toUpperCase().includes(o.tracking_number.toUpperCase());
       return {
         complete: carrier && tracking,
-        info: { expected_carrier: o.carrier, expected_tracking: o.tracking_number, carrier_found: carrier, tracking_found: tracking, answer },
+        info: {
+          expected_carrier: o.carrier,
+          expected_tracking: o.tracking_number,
+          carrier_found: carrier,
+          tracking_found: tracking,
+          answer,
+        },
       };
     },
     solution: [
@@ -78,7 +95,17 @@ export const lookupTasks = [
       const rating = p.rating.toFixed(1);
       const named = mentionsProduct(answer, p.name);
       const rated = answer !== null && answer.includes(rating);
-      return { complete: named && rated, info: { expected_product: p.name, expected_key: productKey(p.name), expected_rating: rating, named, rated, answer } };
+      return {
+        complete: named && rated,
+        info: {
+          expected_product: p.name,
+          expected_key: productKey(p.name),
+          expected_rating: rating,
+          named,
+          rated,
+          answer,
+        },
+      };
     },
     solution: [{ tool: "search_products", args: { category_id: 2, sort: "most_reviewed", limit: 3 } }],
     referenceAnswer: "The Apple MacBook Air 13-inch M3 has the most ratings (24,517), with an average of 4.8 stars.",
@@ -112,7 +139,10 @@ export const lookupTasks = [
       );
       if (!r) return missing("no kettlebell return");
       const found = mentionsMoney(answer, r.refund_cents);
-      return { complete: found, info: { expected_refund_cents: r.refund_cents, return_status: r.status, found, answer } };
+      return {
+        complete: found,
+        info: { expected_refund_cents: r.refund_cents, return_status: r.status, found, answer },
+      };
     },
     solution: [{ tool: "list_returns", args: {} }],
     referenceAnswer: "You were refunded $38.87 for the CAP Barbell 25 lb cast iron kettlebell.",

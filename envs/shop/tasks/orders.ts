@@ -4,7 +4,8 @@ import type { ReadDb } from "worldfarm/sdk";
 import { missing, plain } from "./helpers.ts";
 
 const stock = async (db: ReadDb, productId: number): Promise<number> =>
-  (await db.get<{ quantity: number }>("SELECT quantity FROM inventory WHERE product_id = ?", [productId]))?.quantity ?? 0;
+  (await db.get<{ quantity: number }>("SELECT quantity FROM inventory WHERE product_id = ?", [productId]))?.quantity ??
+  0;
 
 export const orderTasks = [
   task({
@@ -12,11 +13,17 @@ export const orderTasks = [
     prompt: "Please cancel my most recent order that hasn't shipped yet. I ordered it by mistake.",
     verify: async ({ before, after, userId }) => {
       type Order = { id: number; status: string };
-      const orders = await before.query<Order>("SELECT id, status FROM orders WHERE user_id = ? ORDER BY created_at DESC", [userId]);
+      const orders = await before.query<Order>(
+        "SELECT id, status FROM orders WHERE user_id = ? ORDER BY created_at DESC",
+        [userId],
+      );
       const target = orders.find((o) => o.status === "pending" || o.status === "processing");
       if (!target) return missing("no unshipped order");
       const statuses = new Map(
-        (await after.query<Order>("SELECT id, status FROM orders WHERE user_id = ?", [userId])).map((o) => [o.id, o.status]),
+        (await after.query<Order>("SELECT id, status FROM orders WHERE user_id = ?", [userId])).map((o) => [
+          o.id,
+          o.status,
+        ]),
       );
       const others = orders.filter((o) => o.id !== target.id && statuses.get(o.id) !== o.status).map((o) => o.id);
       const items = await before.query<{ product_id: number; quantity: number }>(
@@ -31,7 +38,10 @@ export const orderTasks = [
         other_orders_untouched: others.length === 0,
         stock_restored: restocked.every(Boolean),
       };
-      return { complete: Object.values(checks).every(Boolean), info: { ...checks, expected_order_id: target.id, changed_other_orders: others } };
+      return {
+        complete: Object.values(checks).every(Boolean),
+        info: { ...checks, expected_order_id: target.id, changed_other_orders: others },
+      };
     },
     solution: [
       { tool: "list_orders", args: { limit: 5 } },
@@ -62,11 +72,17 @@ export const orderTasks = [
         quantity_one: ret?.quantity === 1,
         only_that_return: made.length === 1,
       };
-      return { complete: Object.values(checks).every(Boolean), info: { ...checks, expected_order_item_id: item.id, new_returns: made } };
+      return {
+        complete: Object.values(checks).every(Boolean),
+        info: { ...checks, expected_order_item_id: item.id, new_returns: made },
+      };
     },
     solution: [
       { tool: "list_orders", args: { product_query: "doorbell" } },
-      { tool: "request_return", args: { order_id: 37, product_id: 43, quantity: 1, reason: "damaged", comment: "Arrived damaged." } },
+      {
+        tool: "request_return",
+        args: { order_id: 37, product_id: 43, quantity: 1, reason: "damaged", comment: "Arrived damaged." },
+      },
     ],
   }),
 
@@ -90,7 +106,10 @@ export const orderTasks = [
         title_ok: plain(review?.title ?? "").includes("great screen"),
         mentions_battery: plain(review?.body ?? "").includes("battery"),
       };
-      return { complete: Object.values(checks).every(Boolean), info: { ...checks, product: product.name, review: review ?? null } };
+      return {
+        complete: Object.values(checks).every(Boolean),
+        info: { ...checks, product: product.name, review: review ?? null },
+      };
     },
     solution: [
       { tool: "list_orders", args: { product_query: "dell" } },

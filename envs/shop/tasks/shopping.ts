@@ -3,7 +3,14 @@ import { task } from "worldfarm/sdk";
 import { evaluateCoupon, type Coupon, type PricedLine } from "../lib/pricing.ts";
 import { COUPON_SELECT } from "../lib/queries.ts";
 import {
-  EPOCH_DAY, cartItems, checkSingleOrder, defaultAddressId, defaultCardId, missing, orderItems, type Items,
+  EPOCH_DAY,
+  cartItems,
+  checkSingleOrder,
+  defaultAddressId,
+  defaultCardId,
+  missing,
+  orderItems,
+  type Items,
 } from "./helpers.ts";
 
 export const shoppingTasks = [
@@ -49,9 +56,17 @@ export const shoppingTasks = [
       const best = candidates.filter((p) => p.rating === candidates[0]?.rating).map((p) => p.id);
       const sql = "SELECT product_id FROM wishlist_items WHERE user_id = ?";
       const was = new Set((await before.query<{ product_id: number }>(sql, [userId])).map((r) => r.product_id));
-      const added = (await after.query<{ product_id: number }>(sql, [userId])).map((r) => r.product_id).filter((id) => !was.has(id));
-      const checks = { best_added: added.some((id) => best.includes(id)), nothing_else_added: added.every((id) => best.includes(id)) };
-      return { complete: checks.best_added && checks.nothing_else_added, info: { ...checks, expected_any_of: best, added } };
+      const added = (await after.query<{ product_id: number }>(sql, [userId]))
+        .map((r) => r.product_id)
+        .filter((id) => !was.has(id));
+      const checks = {
+        best_added: added.some((id) => best.includes(id)),
+        nothing_else_added: added.every((id) => best.includes(id)),
+      };
+      return {
+        complete: checks.best_added && checks.nothing_else_added,
+        info: { ...checks, expected_any_of: best, added },
+      };
     },
     solution: [
       { tool: "search_products", args: { category_id: 5, max_price: 49.99, sort: "rating_desc", limit: 5 } },
@@ -77,19 +92,25 @@ export const shoppingTasks = [
       });
       const saved = Object.keys(await cartItems(before, userId));
       const wishlist = new Set(
-        (await after.query<{ product_id: number }>("SELECT product_id FROM wishlist_items WHERE user_id = ?", [userId])).map((r) =>
-          String(r.product_id),
-        ),
+        (
+          await after.query<{ product_id: number }>("SELECT product_id FROM wishlist_items WHERE user_id = ?", [userId])
+        ).map((r) => String(r.product_id)),
       );
       const cartSaved = saved.every((id) => wishlist.has(id));
-      return { complete: order.complete && cartSaved, info: { ...order.info, expected_charger: charger.name, cart_saved_to_wishlist: cartSaved } };
+      return {
+        complete: order.complete && cartSaved,
+        info: { ...order.info, expected_charger: charger.name, cart_saved_to_wishlist: cartSaved },
+      };
     },
     solution: [
       { tool: "view_cart", args: {} },
       { tool: "save_for_later", args: { product_id: 54 } },
       { tool: "save_for_later", args: { product_id: 108 } },
       { tool: "save_for_later", args: { product_id: 36 } },
-      { tool: "search_products", args: { query: "usb-c wall charger", min_rating: 4, in_stock_only: true, sort: "price_asc" } },
+      {
+        tool: "search_products",
+        args: { query: "usb-c wall charger", min_rating: 4, in_stock_only: true, sort: "price_asc" },
+      },
       { tool: "add_to_cart", args: { product_id: 27, quantity: 2 } },
       { tool: "apply_coupon", args: { code: "SAVE10" } },
       { tool: "checkout", args: { shipping_speed: "standard" } },
@@ -108,18 +129,29 @@ export const shoppingTasks = [
       );
       const items: Items = await cartItems(before, userId);
       for (const w of wishlist.filter((w) => w.stock > 0)) items[w.product_id] = (items[w.product_id] ?? 0) + 1;
-      const office = await before.get<{ id: number }>("SELECT id FROM addresses WHERE user_id = ? AND label = 'Office'", [userId]);
+      const office = await before.get<{ id: number }>(
+        "SELECT id FROM addresses WHERE user_id = ? AND label = 'Office'",
+        [userId],
+      );
       const order = await checkSingleOrder(before, after, userId, {
         items,
         address_id: office?.id ?? -1,
         shipping_speed: "express",
       });
-      const left = (await after.query<{ product_id: number }>("SELECT product_id FROM wishlist_items WHERE user_id = ?", [userId]))
+      const left = (
+        await after.query<{ product_id: number }>("SELECT product_id FROM wishlist_items WHERE user_id = ?", [userId])
+      )
         .map((r) => r.product_id)
         .sort((a, b) => a - b);
-      const outOfStock = wishlist.filter((w) => w.stock === 0).map((w) => w.product_id).sort((a, b) => a - b);
+      const outOfStock = wishlist
+        .filter((w) => w.stock === 0)
+        .map((w) => w.product_id)
+        .sort((a, b) => a - b);
       const wishlistOk = JSON.stringify(left) === JSON.stringify(outOfStock);
-      return { complete: order.complete && wishlistOk, info: { ...order.info, wishlist_left: left, expected_wishlist_left: outOfStock } };
+      return {
+        complete: order.complete && wishlistOk,
+        info: { ...order.info, wishlist_left: left, expected_wishlist_left: outOfStock },
+      };
     },
     solution: [
       { tool: "view_wishlist", args: {} },
@@ -143,10 +175,12 @@ export const shoppingTasks = [
         [userId],
       );
       const used = new Set(
-        (await before.query<{ coupon_id: number }>(
-          "SELECT coupon_id FROM orders WHERE user_id = ? AND coupon_id IS NOT NULL AND status != 'cancelled'",
-          [userId],
-        )).map((r) => r.coupon_id),
+        (
+          await before.query<{ coupon_id: number }>(
+            "SELECT coupon_id FROM orders WHERE user_id = ? AND coupon_id IS NOT NULL AND status != 'cancelled'",
+            [userId],
+          )
+        ).map((r) => r.coupon_id),
       );
       const offers = (await before.query<Coupon>(COUPON_SELECT)).map((k) => ({
         code: k.code,
@@ -187,7 +221,10 @@ export const shoppingTasks = [
         shipping_speed: "next_day",
       });
       const cartLeft = Object.keys(await cartItems(after, userId)).length;
-      return { complete: order.complete && cartLeft === 0, info: { ...order.info, source_order_id: source.id, items_left_in_cart: cartLeft } };
+      return {
+        complete: order.complete && cartLeft === 0,
+        info: { ...order.info, source_order_id: source.id, items_left_in_cart: cartLeft },
+      };
     },
     solution: [
       { tool: "list_orders", args: { year: 2025 } },

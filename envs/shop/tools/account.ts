@@ -1,6 +1,13 @@
 import { tool, z } from "worldfarm/sdk";
 import type { Db } from "worldfarm/sdk";
-import { ADDRESS_COLUMNS, addressView, cardSummary, requireAddress, userCards, type AddressRow } from "../lib/queries.ts";
+import {
+  ADDRESS_COLUMNS,
+  addressView,
+  cardSummary,
+  requireAddress,
+  userCards,
+  type AddressRow,
+} from "../lib/queries.ts";
 
 const addressFields = {
   label: z.string().min(1).max(40).describe("A short name for the address, e.g. 'Home', 'Office'."),
@@ -19,11 +26,16 @@ function setDefaultAddress(db: Db, userId: number, addressId: number): void {
 }
 
 const listAddresses = (db: Db, userId: number) =>
-  db.query<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE user_id = ? ORDER BY is_default DESC, id`, [userId]).map(addressView);
+  db
+    .query<AddressRow>(`SELECT ${ADDRESS_COLUMNS} FROM addresses WHERE user_id = ? ORDER BY is_default DESC, id`, [
+      userId,
+    ])
+    .map(addressView);
 
 export const accountTools = {
   get_profile: tool({
-    description: "Show your account profile: name, email, phone, member since, default address and default payment method.",
+    description:
+      "Show your account profile: name, email, phone, member since, default address and default payment method.",
     input: z.object({}),
     annotations: { title: "Get profile", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId }) => {
@@ -58,10 +70,16 @@ export const accountTools = {
       const changes = Object.entries(input).filter(([, v]) => v !== undefined) as [string, string][];
       if (changes.length === 0) throw new Error("Nothing to change: pass name, email or phone.");
       if (input.email) {
-        const taken = db.get("SELECT 1 AS x FROM users WHERE LOWER(email) = LOWER(?) AND id != ?", [input.email, userId]);
+        const taken = db.get("SELECT 1 AS x FROM users WHERE LOWER(email) = LOWER(?) AND id != ?", [
+          input.email,
+          userId,
+        ]);
         if (taken) throw new Error(`The email ${input.email} belongs to another account; choose a different one.`);
       }
-      db.run(`UPDATE users SET ${changes.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`, [...changes.map(([, v]) => v), userId]);
+      db.run(`UPDATE users SET ${changes.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`, [
+        ...changes.map(([, v]) => v),
+        userId,
+      ]);
       return { message: `Updated ${changes.map(([k]) => k).join(", ")}.`, ...Object.fromEntries(changes) };
     },
   }),
@@ -85,8 +103,19 @@ export const accountTools = {
       const { lastRowId } = db.run(
         `INSERT INTO addresses (user_id, label, recipient_name, line1, line2, city, state, postal_code, country, phone, is_default, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-        [userId, input.label, input.recipient_name, input.line1, input.line2 ?? null, input.city, input.state,
-          input.postal_code, input.country.toUpperCase(), input.phone ?? null, clock.iso()],
+        [
+          userId,
+          input.label,
+          input.recipient_name,
+          input.line1,
+          input.line2 ?? null,
+          input.city,
+          input.state,
+          input.postal_code,
+          input.country.toUpperCase(),
+          input.phone ?? null,
+          clock.iso(),
+        ],
       );
       const hasDefault = db.get("SELECT 1 AS x FROM addresses WHERE user_id = ? AND is_default = 1", [userId]);
       if (input.make_default || !hasDefault) setDefaultAddress(db, userId, lastRowId);
@@ -106,19 +135,25 @@ export const accountTools = {
       requireAddress(db, userId, address_id);
       const changes = Object.entries(fields).filter(([, v]) => v !== undefined) as [string, string][];
       if (changes.length === 0) throw new Error("Nothing to change: pass at least one address field.");
-      db.run(`UPDATE addresses SET ${changes.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`, [...changes.map(([, v]) => v), address_id]);
+      db.run(`UPDATE addresses SET ${changes.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`, [
+        ...changes.map(([, v]) => v),
+        address_id,
+      ]);
       return { message: "Address updated.", address: addressView(requireAddress(db, userId, address_id)) };
     },
   }),
 
   delete_address: tool({
-    description: "Delete a saved address. If it was the default, your oldest remaining address becomes the default. Orders already placed are not affected.",
+    description:
+      "Delete a saved address. If it was the default, your oldest remaining address becomes the default. Orders already placed are not affected.",
     input: z.object({ address_id: z.number().int().describe("Id of the address to delete.") }),
     annotations: { title: "Delete address", readOnly: false, destructive: true, idempotent: false },
     run: ({ address_id }, { db, userId }) => {
       const address = requireAddress(db, userId, address_id);
       db.run("DELETE FROM addresses WHERE id = ?", [address_id]);
-      const next = address.is_default ? db.get<{ id: number }>("SELECT id FROM addresses WHERE user_id = ? ORDER BY id LIMIT 1", [userId]) : undefined;
+      const next = address.is_default
+        ? db.get<{ id: number }>("SELECT id FROM addresses WHERE user_id = ? ORDER BY id LIMIT 1", [userId])
+        : undefined;
       if (next) setDefaultAddress(db, userId, next.id);
       return { message: `Deleted address "${address.label}".`, addresses: listAddresses(db, userId) };
     },

@@ -23,7 +23,8 @@ export const cartTools = {
   }),
 
   add_to_cart: tool({
-    description: "Add a product to your cart. If it is already there, the quantity is increased. Fails if there is not enough stock.",
+    description:
+      "Add a product to your cart. If it is already there, the quantity is increased. Fails if there is not enough stock.",
     input: z.object({
       product_id: productId,
       quantity: z.number().int().min(1).max(20).default(1).describe("How many to add (1-20)."),
@@ -32,7 +33,10 @@ export const cartTools = {
     run: ({ product_id, quantity }, { db, userId, clock }) => {
       const product = requireProduct(db, product_id);
       const total = addToCart(db, cartOf(db, userId).id, product, quantity, clock.iso());
-      return { message: `Added ${quantity} x "${product.name}"; your cart now has ${total}.`, cart: cartView(db, userId, clock.today()) };
+      return {
+        message: `Added ${quantity} x "${product.name}"; your cart now has ${total}.`,
+        cart: cartView(db, userId, clock.today()),
+      };
     },
   }),
 
@@ -48,7 +52,11 @@ export const cartTools = {
       requireCartLine(db, cart.id, product_id);
       const product = requireProduct(db, product_id);
       requireStock(product, quantity);
-      db.run("UPDATE cart_items SET quantity = ? WHERE cart_id = ? AND product_id = ?", [quantity, cart.id, product_id]);
+      db.run("UPDATE cart_items SET quantity = ? WHERE cart_id = ? AND product_id = ?", [
+        quantity,
+        cart.id,
+        product_id,
+      ]);
       touchCart(db, cart.id, clock.iso());
       return { message: `"${product.name}" quantity set to ${quantity}.`, cart: cartView(db, userId, clock.today()) };
     },
@@ -73,7 +81,8 @@ export const cartTools = {
     annotations: { title: "Empty cart", readOnly: false, destructive: true, idempotent: true },
     run: (_input, { db, userId, clock }) => {
       const cart = cartOf(db, userId);
-      const removed = db.get<{ n: number }>("SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ?", [cart.id])?.n ?? 0;
+      const removed =
+        db.get<{ n: number }>("SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ?", [cart.id])?.n ?? 0;
       db.run("DELETE FROM cart_items WHERE cart_id = ?", [cart.id]);
       db.run("UPDATE carts SET coupon_id = NULL, updated_at = ? WHERE id = ?", [clock.iso(), cart.id]);
       return { message: `Removed ${removed} item(s); your cart is empty.` };
@@ -89,9 +98,16 @@ export const cartTools = {
       const line = requireCartLine(db, cart.id, product_id);
       const at = clock.iso();
       db.run("DELETE FROM cart_items WHERE cart_id = ? AND product_id = ?", [cart.id, product_id]);
-      db.run("INSERT OR IGNORE INTO wishlist_items (user_id, product_id, added_at) VALUES (?, ?, ?)", [userId, product_id, at]);
+      db.run("INSERT OR IGNORE INTO wishlist_items (user_id, product_id, added_at) VALUES (?, ?, ?)", [
+        userId,
+        product_id,
+        at,
+      ]);
       touchCart(db, cart.id, at);
-      return { message: `Moved "${line.name}" from your cart to your wishlist.`, cart: cartView(db, userId, clock.today()) };
+      return {
+        message: `Moved "${line.name}" from your cart to your wishlist.`,
+        cart: cartView(db, userId, clock.today()),
+      };
     },
   }),
 };

@@ -14,7 +14,8 @@ const SORTS = {
 } as const;
 
 /** Crude stemming so "chargers" finds "Charger": drop a plural s from longer words. */
-const stem = (word: string) => (word.length > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word);
+const stem = (word: string) =>
+  word.length > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word;
 
 export const catalogTools = {
   list_categories: tool({
@@ -23,7 +24,14 @@ export const catalogTools = {
     input: z.object({}),
     annotations: { title: "List categories", ...READ },
     run: (_input, { db }) => {
-      type Row = { id: number; name: string; slug: string; parent_id: number | null; description: string; products: number };
+      type Row = {
+        id: number;
+        name: string;
+        slug: string;
+        parent_id: number | null;
+        description: string;
+        products: number;
+      };
       const rows = db.query<Row>(
         `SELECT c.id, c.name, c.slug, c.parent_id, c.description,
                 (SELECT COUNT(*) FROM products p JOIN categories s ON s.id = p.category_id
@@ -40,8 +48,16 @@ export const catalogTools = {
     description:
       "Search the catalog by keywords and filters. Every keyword must appear in the product's name, brand or description. Returns matching products with price, rating and stock status, plus the total number of matches for paging.",
     input: z.object({
-      query: z.string().max(200).optional().describe("Keywords, e.g. 'usb-c wall charger' or 'cast iron'. Omit to browse by filters only."),
-      category_id: z.number().int().optional().describe("Only products in this category or its subcategories (ids from list_categories)."),
+      query: z
+        .string()
+        .max(200)
+        .optional()
+        .describe("Keywords, e.g. 'usb-c wall charger' or 'cast iron'. Omit to browse by filters only."),
+      category_id: z
+        .number()
+        .int()
+        .optional()
+        .describe("Only products in this category or its subcategories (ids from list_categories)."),
       brand: z.string().optional().describe("Only this brand (case-insensitive exact match), e.g. 'Anker'."),
       min_price: z.number().min(0).optional().describe("Lowest price in dollars."),
       max_price: z.number().min(0).optional().describe("Highest price in dollars."),
@@ -50,7 +66,9 @@ export const catalogTools = {
       sort: z
         .enum(["relevance", "price_asc", "price_desc", "rating_desc", "most_reviewed", "newest"])
         .default("relevance")
-        .describe("Order of results: relevance (best match, then popularity), price_asc, price_desc, rating_desc, most_reviewed or newest."),
+        .describe(
+          "Order of results: relevance (best match, then popularity), price_asc, price_desc, rating_desc, most_reviewed or newest.",
+        ),
       limit: z.number().int().min(1).max(50).default(20).describe("How many results to return (1-50)."),
       offset: z.number().int().min(0).default(0).describe("How many results to skip, for paging."),
     }),
@@ -115,14 +133,19 @@ export const catalogTools = {
         "SELECT ci.quantity FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = ? AND ci.product_id = ?",
         [userId, product_id],
       );
-      const inWishlist = db.get("SELECT 1 AS x FROM wishlist_items WHERE user_id = ? AND product_id = ?", [userId, product_id]);
+      const inWishlist = db.get("SELECT 1 AS x FROM wishlist_items WHERE user_id = ? AND product_id = ?", [
+        userId,
+        product_id,
+      ]);
       return {
         ...productCard(p),
         description: p.description,
         savings: p.list_price_cents > p.price_cents ? dollars(p.list_price_cents - p.price_cents) : 0,
         stock: p.stock,
         restock_date: p.stock === 0 ? p.restock_date : null,
-        written_reviews: Object.fromEntries([5, 4, 3, 2, 1].map((r) => [`${r}_star`, stars.find((s) => s.rating === r)?.n ?? 0])),
+        written_reviews: Object.fromEntries(
+          [5, 4, 3, 2, 1].map((r) => [`${r}_star`, stars.find((s) => s.rating === r)?.n ?? 0]),
+        ),
         in_cart_quantity: inCart?.quantity ?? 0,
         in_wishlist: !!inWishlist,
       };
@@ -143,7 +166,10 @@ export const catalogTools = {
         [category_id ?? null, category_id ?? null, category_id ?? null, limit],
       );
       return {
-        deals: rows.map((p) => ({ ...productCard(p), percent_off: Math.round(100 - (100 * p.price_cents) / p.list_price_cents) })),
+        deals: rows.map((p) => ({
+          ...productCard(p),
+          percent_off: Math.round(100 - (100 * p.price_cents) / p.list_price_cents),
+        })),
       };
     },
   }),

@@ -11,7 +11,10 @@ export const couponTools = {
     run: (_input, { db, userId, clock }) => {
       const today = clock.today();
       const lines = cartLines(db, cartOf(db, userId).id);
-      const coupons = db.query<Coupon>(`${COUPON_SELECT} WHERE k.starts_on <= ? AND k.expires_on >= ? ORDER BY k.code`, [today, today]);
+      const coupons = db.query<Coupon>(
+        `${COUPON_SELECT} WHERE k.starts_on <= ? AND k.expires_on >= ? ORDER BY k.code`,
+        [today, today],
+      );
       return {
         coupons: coupons.map((k) => {
           const { discountCents, problem } = evaluateCoupon(k, lines, today, couponUsedBy(db, userId, k.id));
@@ -41,7 +44,12 @@ export const couponTools = {
       const cart = cartOf(db, userId);
       const lines = cartLines(db, cart.id);
       if (lines.length === 0) throw new Error("Your cart is empty; add items before applying a coupon.");
-      const { discountCents, problem } = evaluateCoupon(coupon, lines, clock.today(), couponUsedBy(db, userId, coupon.id));
+      const { discountCents, problem } = evaluateCoupon(
+        coupon,
+        lines,
+        clock.today(),
+        couponUsedBy(db, userId, coupon.id),
+      );
       if (problem) throw new Error(problem);
       db.run("UPDATE carts SET coupon_id = ?, updated_at = ? WHERE id = ?", [coupon.id, clock.iso(), cart.id]);
       return {

@@ -45,7 +45,8 @@ function luhnValid(number: string): boolean {
 
 export const paymentTools = {
   list_payment_methods: tool({
-    description: "List your saved cards with their ids, expiry dates, whether each has expired, and which is the default.",
+    description:
+      "List your saved cards with their ids, expiry dates, whether each has expired, and which is the default.",
     input: z.object({}),
     annotations: { title: "List payment methods", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId, clock }) => ({ payment_methods: listCards(db, userId, clock.today()) }),
@@ -63,12 +64,15 @@ export const paymentTools = {
     annotations: { title: "Add card", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
       const number = input.card_number.replace(/[\s-]/g, "");
-      if (!/^\d{13,19}$/.test(number) || !luhnValid(number)) throw new Error("That card number is not valid; check the digits and try again.");
-      if (cardExpired(input.exp_month, input.exp_year, clock.today())) throw new Error("That card has already expired.");
+      if (!/^\d{13,19}$/.test(number) || !luhnValid(number))
+        throw new Error("That card number is not valid; check the digits and try again.");
+      if (cardExpired(input.exp_month, input.exp_year, clock.today()))
+        throw new Error("That card has already expired.");
       const brand = brandOf(number);
       const last4 = number.slice(-4);
       const duplicate = userCards(db, userId).find(
-        (c) => c.brand === brand && c.last4 === last4 && c.exp_month === input.exp_month && c.exp_year === input.exp_year,
+        (c) =>
+          c.brand === brand && c.last4 === last4 && c.exp_month === input.exp_month && c.exp_year === input.exp_year,
       );
       if (duplicate) throw new Error(`That card is already saved as payment method ${duplicate.id}.`);
       const { lastRowId } = db.run(
@@ -78,12 +82,16 @@ export const paymentTools = {
       );
       const hasDefault = db.get("SELECT 1 AS x FROM payment_methods WHERE user_id = ? AND is_default = 1", [userId]);
       if (input.make_default || !hasDefault) setDefaultCard(db, userId, lastRowId);
-      return { message: `${brand} ending in ${last4} saved.`, payment_method: cardView(requireCard(db, userId, lastRowId), clock.today()) };
+      return {
+        message: `${brand} ending in ${last4} saved.`,
+        payment_method: cardView(requireCard(db, userId, lastRowId), clock.today()),
+      };
     },
   }),
 
   remove_payment_method: tool({
-    description: "Delete a saved card. If it was the default, your newest card that has not expired becomes the default. Past orders are not affected.",
+    description:
+      "Delete a saved card. If it was the default, your newest card that has not expired becomes the default. Past orders are not affected.",
     input: z.object({ payment_method_id: cardId }),
     annotations: { title: "Remove card", readOnly: false, destructive: true, idempotent: false },
     run: ({ payment_method_id }, { db, userId, clock }) => {
@@ -108,10 +116,15 @@ export const paymentTools = {
       const today = clock.today();
       const card = requireCard(db, userId, payment_method_id);
       if (cardExpired(card.exp_month, card.exp_year, today)) {
-        throw new Error(`${cardSummary(card)} has expired, so it cannot be the default. Add a new card with add_payment_method.`);
+        throw new Error(
+          `${cardSummary(card)} has expired, so it cannot be the default. Add a new card with add_payment_method.`,
+        );
       }
       setDefaultCard(db, userId, payment_method_id);
-      return { message: `${cardSummary(card)} is now your default payment method.`, payment_methods: listCards(db, userId, today) };
+      return {
+        message: `${cardSummary(card)} is now your default payment method.`,
+        payment_methods: listCards(db, userId, today),
+      };
     },
   }),
 };

@@ -11,7 +11,11 @@ export const returnTools = {
       order_id: z.number().int().describe("The order's id (from list_orders)."),
       product_id: z.number().int().describe("The product to return; it must be in that order."),
       quantity: z.number().int().min(1).default(1).describe("How many units to return."),
-      reason: z.enum(REASONS).describe("damaged (arrived broken), defective (does not work), wrong_item, not_as_described, no_longer_needed or other."),
+      reason: z
+        .enum(REASONS)
+        .describe(
+          "damaged (arrived broken), defective (does not work), wrong_item, not_as_described, no_longer_needed or other.",
+        ),
       comment: z.string().max(500).optional().describe("Optional details for the returns team."),
     }),
     annotations: { title: "Request a return", readOnly: false, destructive: false, idempotent: false },
@@ -19,8 +23,11 @@ export const returnTools = {
       const today = clock.today();
       const order = requireOrder(db, userId, input.order_id);
       if (order.status !== "delivered" || !order.delivered_at) {
-        const hint = order.status === "pending" || order.status === "processing" ? " Cancel it with cancel_order instead." : "";
-        throw new Error(`Order ${order.order_number} is ${order.status}; only delivered orders can be returned.${hint}`);
+        const hint =
+          order.status === "pending" || order.status === "processing" ? " Cancel it with cancel_order instead." : "";
+        throw new Error(
+          `Order ${order.order_number} is ${order.status}; only delivered orders can be returned.${hint}`,
+        );
       }
       const closes = addDays(order.delivered_at, RETURN_WINDOW_DAYS);
       if (today > closes) throw new Error(`The return window for order ${order.order_number} closed on ${closes}.`);
@@ -31,11 +38,19 @@ export const returnTools = {
          FROM order_items oi WHERE oi.order_id = ? AND oi.product_id = ?`,
         [order.id, input.product_id],
       );
-      if (!item) throw new Error(`Order ${order.order_number} has no product with id ${input.product_id}. Use get_order to see its items.`);
+      if (!item)
+        throw new Error(
+          `Order ${order.order_number} has no product with id ${input.product_id}. Use get_order to see its items.`,
+        );
       const left = item.quantity - item.returned;
-      if (left === 0) throw new Error(`Every "${item.product_name}" from order ${order.order_number} is already being returned; see list_returns.`);
+      if (left === 0)
+        throw new Error(
+          `Every "${item.product_name}" from order ${order.order_number} is already being returned; see list_returns.`,
+        );
       if (input.quantity > left) {
-        throw new Error(`You can return at most ${left} more of "${item.product_name}" from this order (${item.quantity} bought, ${item.returned} already returned).`);
+        throw new Error(
+          `You can return at most ${left} more of "${item.product_name}" from this order (${item.quantity} bought, ${item.returned} already returned).`,
+        );
       }
       const refund = refundCents(item.unit_price_cents, input.quantity, order);
       const now = clock.iso();
@@ -60,13 +75,26 @@ export const returnTools = {
   list_returns: tool({
     description: "List your returns with their status and refund amounts, newest first.",
     input: z.object({
-      status: z.enum(["requested", "approved", "received", "refunded", "rejected"]).optional().describe("Only returns with this status."),
+      status: z
+        .enum(["requested", "approved", "received", "refunded", "rejected"])
+        .optional()
+        .describe("Only returns with this status."),
     }),
     annotations: { title: "List returns", readOnly: true, destructive: false, idempotent: true },
     run: ({ status }, { db, userId }) => {
       type Row = {
-        return_id: number; order_id: number; order_number: string; product_id: number; product_name: string; quantity: number;
-        reason: string; comment: string | null; status: string; refund_cents: number; drop_off_by: string; created_at: string;
+        return_id: number;
+        order_id: number;
+        order_number: string;
+        product_id: number;
+        product_name: string;
+        quantity: number;
+        reason: string;
+        comment: string | null;
+        status: string;
+        refund_cents: number;
+        drop_off_by: string;
+        created_at: string;
       };
       const rows = db.query<Row>(
         `SELECT r.id AS return_id, r.order_id, o.order_number, oi.product_id, oi.product_name, r.quantity, r.reason, r.comment,

@@ -32,7 +32,11 @@ const shortName = (name: string) => {
   return rest.length ? `${first} ${rest[rest.length - 1]?.[0]}.` : name;
 };
 
-const view = (r: ReviewRow) => ({ ...r, reviewer: shortName(r.reviewer), verified_purchase: r.verified_purchase === 1 });
+const view = (r: ReviewRow) => ({
+  ...r,
+  reviewer: shortName(r.reviewer),
+  verified_purchase: r.verified_purchase === 1,
+});
 
 export const reviewTools = {
   get_product_reviews: tool({
@@ -72,9 +76,14 @@ export const reviewTools = {
     annotations: { title: "Write a review", readOnly: false, destructive: false, idempotent: false },
     run: ({ product_id, rating, title, body }, { db, userId, clock }) => {
       const p = requireProduct(db, product_id);
-      const existing = db.get<{ id: number }>("SELECT id FROM product_reviews WHERE product_id = ? AND user_id = ?", [product_id, userId]);
+      const existing = db.get<{ id: number }>("SELECT id FROM product_reviews WHERE product_id = ? AND user_id = ?", [
+        product_id,
+        userId,
+      ]);
       if (existing) {
-        throw new Error(`You already reviewed "${p.name}" (review id ${existing.id}); each customer can post one review per product.`);
+        throw new Error(
+          `You already reviewed "${p.name}" (review id ${existing.id}); each customer can post one review per product.`,
+        );
       }
       const verified = db.get(
         `SELECT 1 AS x FROM order_items oi JOIN orders o ON o.id = oi.order_id
@@ -104,7 +113,9 @@ export const reviewTools = {
     input: z.object({}),
     annotations: { title: "List my reviews", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId }) => ({
-      reviews: db.query<ReviewRow>(`${REVIEW_SELECT} WHERE r.user_id = ? ORDER BY r.created_at DESC`, [userId]).map(view),
+      reviews: db
+        .query<ReviewRow>(`${REVIEW_SELECT} WHERE r.user_id = ? ORDER BY r.created_at DESC`, [userId])
+        .map(view),
     }),
   }),
 };

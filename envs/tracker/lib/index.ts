@@ -18,33 +18,65 @@ export const isClosed = (status: string) => status === "done" || status === "can
 
 export type UserRow = { id: number; username: string; name: string; email: string; title: string; active: number };
 export type ProjectRow = {
-  id: number; key: string; name: string; description: string; team_id: number; lead_id: number; board: string;
-  next_number: number; created_at: string;
+  id: number;
+  key: string;
+  name: string;
+  description: string;
+  team_id: number;
+  lead_id: number;
+  board: string;
+  next_number: number;
+  created_at: string;
 };
 export type IssueRow = {
-  id: number; project_id: number; key: string; type: string; title: string; description: string; status: string;
-  priority: string; resolution: string | null; assignee_id: number | null; reporter_id: number;
-  story_points: number | null; due_date: string | null; parent_id: number | null; sprint_id: number | null;
-  created_at: string; updated_at: string; resolved_at: string | null;
+  id: number;
+  project_id: number;
+  key: string;
+  type: string;
+  title: string;
+  description: string;
+  status: string;
+  priority: string;
+  resolution: string | null;
+  assignee_id: number | null;
+  reporter_id: number;
+  story_points: number | null;
+  due_date: string | null;
+  parent_id: number | null;
+  sprint_id: number | null;
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
 };
 export type SprintRow = {
-  id: number; project_id: number; name: string; goal: string | null; state: string; start_date: string;
-  end_date: string; started_at: string | null; completed_at: string | null; completed_issues: number | null;
-  completed_points: number | null; carried_over_issues: number | null; carried_over_points: number | null;
+  id: number;
+  project_id: number;
+  name: string;
+  goal: string | null;
+  state: string;
+  start_date: string;
+  end_date: string;
+  started_at: string | null;
+  completed_at: string | null;
+  completed_issues: number | null;
+  completed_points: number | null;
+  carried_over_issues: number | null;
+  carried_over_points: number | null;
 };
 
 /** Accepts "me", a numeric id, a username, an email or a full name, case-insensitively. */
 export function findUser(db: Db, ref: string, selfId: number): UserRow {
   const text = ref.trim();
   const cols = "id, username, name, email, title, active";
-  const user = text.toLowerCase() === "me"
-    ? db.get<UserRow>(`SELECT ${cols} FROM users WHERE id = ?`, [selfId])
-    : /^\d+$/.test(text)
-      ? db.get<UserRow>(`SELECT ${cols} FROM users WHERE id = ?`, [Number(text)])
-      : db.get<UserRow>(
-        `SELECT ${cols} FROM users WHERE lower(username) = lower(?) OR lower(email) = lower(?) OR lower(name) = lower(?)`,
-        [text.replace(/^@/, ""), text, text],
-      );
+  const user =
+    text.toLowerCase() === "me"
+      ? db.get<UserRow>(`SELECT ${cols} FROM users WHERE id = ?`, [selfId])
+      : /^\d+$/.test(text)
+        ? db.get<UserRow>(`SELECT ${cols} FROM users WHERE id = ?`, [Number(text)])
+        : db.get<UserRow>(
+            `SELECT ${cols} FROM users WHERE lower(username) = lower(?) OR lower(email) = lower(?) OR lower(name) = lower(?)`,
+            [text.replace(/^@/, ""), text, text],
+          );
   if (!user) throw new Error(`No user matches "${ref}". Use list_users to look up usernames.`);
   return user;
 }
@@ -70,7 +102,10 @@ export function findSprint(db: Db, id: number): SprintRow {
 /** Only members of the team that owns the project may be assigned its issues. */
 export function requireAssignable(db: Db, user: UserRow, project: ProjectRow): void {
   if (!user.active) throw new Error(`${user.name} (${user.username}) is deactivated and cannot be assigned issues.`);
-  const member = db.get("SELECT 1 AS ok FROM team_members WHERE team_id = ? AND user_id = ?", [project.team_id, user.id]);
+  const member = db.get("SELECT 1 AS ok FROM team_members WHERE team_id = ? AND user_id = ?", [
+    project.team_id,
+    user.id,
+  ]);
   if (!member) {
     const team = db.get<{ key: string }>("SELECT key FROM teams WHERE id = ?", [project.team_id]);
     throw new Error(
@@ -98,8 +133,16 @@ export function logActivity(
   db.run(
     `INSERT INTO activity_log (issue_id, issue_key, actor_id, action, field, old_value, new_value, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [issue.id, issue.key, actorId, action, field,
-      oldValue === null ? null : String(oldValue), newValue === null ? null : String(newValue), at],
+    [
+      issue.id,
+      issue.key,
+      actorId,
+      action,
+      field,
+      oldValue === null ? null : String(oldValue),
+      newValue === null ? null : String(newValue),
+      at,
+    ],
   );
 }
 
@@ -108,13 +151,23 @@ export function touch(db: Db, issueId: number, at: string): void {
 }
 
 export function addWatcher(db: Db, issueId: number, userId: number, at: string): boolean {
-  return db.run("INSERT OR IGNORE INTO watchers (issue_id, user_id, created_at) VALUES (?, ?, ?)", [issueId, userId, at])
-    .changes > 0;
+  return (
+    db.run("INSERT OR IGNORE INTO watchers (issue_id, user_id, created_at) VALUES (?, ?, ?)", [issueId, userId, at])
+      .changes > 0
+  );
 }
 
 export type IssueSummary = {
-  key: string; title: string; type: string; status: string; priority: string; assignee: string | null;
-  story_points: number | null; sprint_id: number | null; due_date: string | null; labels: string[];
+  key: string;
+  title: string;
+  type: string;
+  status: string;
+  priority: string;
+  assignee: string | null;
+  story_points: number | null;
+  sprint_id: number | null;
+  due_date: string | null;
+  labels: string[];
 };
 
 const SUMMARY_SELECT = `

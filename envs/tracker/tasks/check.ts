@@ -28,11 +28,21 @@ export function mentions(answer: string | null, value: string | number): boolean
 }
 
 export type IssueFacts = {
-  id: number; key: string; title: string; type: string; status: string; priority: string; resolution: string | null;
-  assignee_id: number | null; sprint_id: number | null; parent_id: number | null; created_at: string;
+  id: number;
+  key: string;
+  title: string;
+  type: string;
+  status: string;
+  priority: string;
+  resolution: string | null;
+  assignee_id: number | null;
+  sprint_id: number | null;
+  parent_id: number | null;
+  created_at: string;
 };
 
-const ISSUE_COLUMNS = "i.id, i.key, i.title, i.type, i.status, i.priority, i.resolution, i.assignee_id, i.sprint_id, i.parent_id, i.created_at";
+const ISSUE_COLUMNS =
+  "i.id, i.key, i.title, i.type, i.status, i.priority, i.resolution, i.assignee_id, i.sprint_id, i.parent_id, i.created_at";
 
 export const issueByKey = (db: ReadDb, key: string) =>
   db.get<IssueFacts>(`SELECT ${ISSUE_COLUMNS} FROM issues i WHERE i.key = ?`, [key]);
@@ -45,9 +55,12 @@ export const issuesWhere = (db: ReadDb, where: string, params: (string | number)
   db.query<IssueFacts>(`SELECT ${ISSUE_COLUMNS} FROM issues i WHERE ${where} ORDER BY i.created_at, i.id`, params);
 
 export const labelNames = async (db: ReadDb, issueId: number) =>
-  (await db.query<{ name: string }>(
-    "SELECT l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = ? ORDER BY l.name", [issueId],
-  )).map((l) => l.name);
+  (
+    await db.query<{ name: string }>(
+      "SELECT l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = ? ORDER BY l.name",
+      [issueId],
+    )
+  ).map((l) => l.name);
 
 export const userId = async (db: ReadDb, username: string) =>
   (await db.get<{ id: number }>("SELECT id FROM users WHERE username = ?", [username]))!.id;
@@ -62,4 +75,5 @@ export const teamLoad = (db: ReadDb, teamKey: string) =>
        (SELECT count(*) FROM issues i WHERE i.assignee_id = u.id AND i.status NOT IN ('done', 'cancelled')) AS open_issues,
        (SELECT coalesce(sum(i.story_points), 0) FROM issues i WHERE i.assignee_id = u.id AND i.status NOT IN ('done', 'cancelled')) AS open_points
      FROM team_members m JOIN teams t ON t.id = m.team_id JOIN users u ON u.id = m.user_id WHERE t.key = ? ORDER BY u.id`,
-    [teamKey]);
+    [teamKey],
+  );

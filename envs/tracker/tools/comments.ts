@@ -1,13 +1,21 @@
 import { tool, z, type Db } from "worldfarm/sdk";
 import { findIssue, touch } from "../lib/index.ts";
 
-type CommentRow = { id: number; issue_id: number; author_id: number; body: string; created_at: string; updated_at: string };
+type CommentRow = {
+  id: number;
+  issue_id: number;
+  author_id: number;
+  body: string;
+  created_at: string;
+  updated_at: string;
+};
 
 /** Comments can only be changed by the person who wrote them. */
 function ownComment(db: Db, id: number, userId: number, verb: string): CommentRow {
   const comment = db.get<CommentRow>("SELECT * FROM comments WHERE id = ?", [id]);
   if (!comment) throw new Error(`No comment with id ${id}. Use list_comments on the issue to find comment ids.`);
-  if (comment.author_id !== userId) throw new Error(`Comment ${id} was written by someone else; you can only ${verb} your own comments.`);
+  if (comment.author_id !== userId)
+    throw new Error(`Comment ${id} was written by someone else; you can only ${verb} your own comments.`);
   return comment;
 }
 
@@ -22,8 +30,10 @@ export const commentTools = {
     run: ({ key, body }, { db, userId, clock }) => {
       const now = clock.iso();
       const issue = findIssue(db, key);
-      const id = db.run("INSERT INTO comments (issue_id, author_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-        [issue.id, userId, body, now, now]).lastRowId;
+      const id = db.run(
+        "INSERT INTO comments (issue_id, author_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        [issue.id, userId, body, now, now],
+      ).lastRowId;
       touch(db, issue.id, now);
       return { id, key: issue.key, body, created_at: now };
     },
@@ -35,10 +45,13 @@ export const commentTools = {
     annotations: { title: "List comments", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const issue = findIssue(db, key);
-      const comments = db.query<{ id: number; author: string; body: string; created_at: string; edited: number }>(
-        `SELECT c.id, u.username AS author, c.body, c.created_at, c.updated_at != c.created_at AS edited
-         FROM comments c JOIN users u ON u.id = c.author_id WHERE c.issue_id = ? ORDER BY c.created_at, c.id`, [issue.id],
-      ).map((c) => ({ ...c, edited: c.edited === 1 }));
+      const comments = db
+        .query<{ id: number; author: string; body: string; created_at: string; edited: number }>(
+          `SELECT c.id, u.username AS author, c.body, c.created_at, c.updated_at != c.created_at AS edited
+         FROM comments c JOIN users u ON u.id = c.author_id WHERE c.issue_id = ? ORDER BY c.created_at, c.id`,
+          [issue.id],
+        )
+        .map((c) => ({ ...c, edited: c.edited === 1 }));
       return { key: issue.key, count: comments.length, comments };
     },
   }),

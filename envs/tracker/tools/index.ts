@@ -9,6 +9,13 @@ import { watcherTools } from "./watchers.ts";
 import { workflowTools } from "./workflow.ts";
 
 export const tools = {
-  ...issueTools, ...workflowTools, ...commentTools, ...labelTools, ...watcherTools, ...linkTools,
-  ...projectTools, ...teamTools, ...sprintTools,
+  ...issueTools,
+  ...workflowTools,
+  ...commentTools,
+  ...labelTools,
+  ...watcherTools,
+  ...linkTools,
+  ...projectTools,
+  ...teamTools,
+  ...sprintTools,
 };

@@ -1,8 +1,24 @@
 import { tool, z, type Db } from "worldfarm/sdk";
 import {
-  DATE, ISSUE_TYPES, PRIORITIES, STATUSES, addWatcher, findIssue, findLabel, findProject, findSprint, findUser,
-  issueSummaries, logActivity, openSql, priorityRankSql, requireAssignable, touch, usernameOf,
-  type IssueRow, type ProjectRow,
+  DATE,
+  ISSUE_TYPES,
+  PRIORITIES,
+  STATUSES,
+  addWatcher,
+  findIssue,
+  findLabel,
+  findProject,
+  findSprint,
+  findUser,
+  issueSummaries,
+  logActivity,
+  openSql,
+  priorityRankSql,
+  requireAssignable,
+  touch,
+  usernameOf,
+  type IssueRow,
+  type ProjectRow,
 } from "../lib/index.ts";
 import { issueDetail } from "../lib/views.ts";
 
@@ -11,17 +27,26 @@ const dueDate = z.string().regex(DATE).describe("Due date as YYYY-MM-DD.");
 const points = z.number().int().min(0).max(100).describe("Story point estimate (0-100).");
 
 /** Checks the parent an issue of `type` may have: epics group work, sub-tasks split a regular issue. */
-function resolveParent(db: Db, project: ProjectRow, type: string, parentKey: string | null | undefined): IssueRow | null {
+function resolveParent(
+  db: Db,
+  project: ProjectRow,
+  type: string,
+  parentKey: string | null | undefined,
+): IssueRow | null {
   if (type === "epic" && parentKey) throw new Error("Epics cannot have a parent.");
-  if (type === "subtask" && !parentKey) throw new Error("A sub-task needs parent_key: the story, task or bug it belongs to.");
+  if (type === "subtask" && !parentKey)
+    throw new Error("A sub-task needs parent_key: the story, task or bug it belongs to.");
   if (!parentKey) return null;
   const parent = findIssue(db, parentKey);
-  if (parent.project_id !== project.id) throw new Error(`${parent.key} is in another project; parents must be in ${project.key}.`);
+  if (parent.project_id !== project.id)
+    throw new Error(`${parent.key} is in another project; parents must be in ${project.key}.`);
   if (type === "subtask" && (parent.type === "epic" || parent.type === "subtask")) {
     throw new Error(`A sub-task's parent must be a story, task or bug; ${parent.key} has type ${parent.type}.`);
   }
   if (type !== "subtask" && parent.type !== "epic") {
-    throw new Error(`Only epics can be parents of a ${type}; ${parent.key} has type ${parent.type}. Use type "subtask" to split it.`);
+    throw new Error(
+      `Only epics can be parents of a ${type}; ${parent.key} has type ${parent.type}. Use type "subtask" to split it.`,
+    );
   }
   return parent;
 }
@@ -40,18 +65,35 @@ export const issueTools = {
       "points, sprint, labels) and the total match count; page with limit/offset. Use get_issue for full details.",
     input: z.object({
       project: z.string().optional().describe('Project key, e.g. "WEB". Omit to search every project.'),
-      status: z.array(z.enum(STATUSES)).optional().describe('Only issues in one of these statuses, e.g. ["todo", "in_progress"].'),
+      status: z
+        .array(z.enum(STATUSES))
+        .optional()
+        .describe('Only issues in one of these statuses, e.g. ["todo", "in_progress"].'),
       open_only: z.boolean().optional().describe("true to leave out done and cancelled issues."),
-      assignee: z.string().optional().describe('Username, email or full name; "me" for my issues; "none" for unassigned ones.'),
-      reporter: z.string().optional().describe('Username, email or full name of the reporter; "me" for issues I reported.'),
+      assignee: z
+        .string()
+        .optional()
+        .describe('Username, email or full name; "me" for my issues; "none" for unassigned ones.'),
+      reporter: z
+        .string()
+        .optional()
+        .describe('Username, email or full name of the reporter; "me" for issues I reported.'),
       label: z.string().optional().describe('Only issues carrying this label, e.g. "security".'),
       type: z.enum(ISSUE_TYPES).optional().describe("Only issues of this type."),
       priority: z.enum(PRIORITIES).optional().describe("Only issues with this priority."),
       sprint_id: z.number().int().optional().describe("Only issues in this sprint (ids come from list_sprints)."),
-      backlog_only: z.boolean().optional().describe("true for issues that are in no sprint (the backlog); epics are left out."),
+      backlog_only: z
+        .boolean()
+        .optional()
+        .describe("true for issues that are in no sprint (the backlog); epics are left out."),
       parent: z.string().optional().describe("Key of an epic or parent issue: only its direct children."),
-      text: z.string().optional().describe("Words that must all appear in the key, title or description (case-insensitive)."),
-      sort: z.enum(["priority", "created", "updated", "due_date"]).optional()
+      text: z
+        .string()
+        .optional()
+        .describe("Words that must all appear in the key, title or description (case-insensitive)."),
+      sort: z
+        .enum(["priority", "created", "updated", "due_date"])
+        .optional()
         .describe("priority (urgent first, default), created or updated (newest first), due_date (soonest first)."),
       limit: z.number().int().min(1).max(100).optional().describe("Page size, default 25."),
       offset: z.number().int().min(0).optional().describe("How many matches to skip, default 0."),
@@ -69,21 +111,31 @@ export const issueTools = {
         else add("i.assignee_id = ?", findUser(db, input.assignee, userId).id);
       }
       if (input.reporter) add("i.reporter_id = ?", findUser(db, input.reporter, userId).id);
-      if (input.label) add("EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id = ?)", findLabel(db, input.label).id);
+      if (input.label)
+        add(
+          "EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id = ?)",
+          findLabel(db, input.label).id,
+        );
       if (input.type) add("i.type = ?", input.type);
       if (input.priority) add("i.priority = ?", input.priority);
       if (input.sprint_id !== undefined) add("i.sprint_id = ?", findSprint(db, input.sprint_id).id);
       if (input.backlog_only) add("i.sprint_id IS NULL AND i.type != 'epic'");
       if (input.parent) add("i.parent_id = ?", findIssue(db, input.parent).id);
       for (const word of (input.text ?? "").toLowerCase().split(/\s+/).filter(Boolean)) {
-        add("(lower(i.key) LIKE ? OR lower(i.title) LIKE ? OR lower(i.description) LIKE ?)", ...Array(3).fill(`%${word}%`));
+        add(
+          "(lower(i.key) LIKE ? OR lower(i.title) LIKE ? OR lower(i.description) LIKE ?)",
+          ...Array(3).fill(`%${word}%`),
+        );
       }
       const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
       const total = db.get<{ n: number }>(`SELECT count(*) AS n FROM issues i ${filter}`, params)!.n;
       const limit = input.limit ?? 25;
       const offset = input.offset ?? 0;
-      const issues = issueSummaries(db, `${filter} ORDER BY ${SORTS[input.sort ?? "priority"]} LIMIT ? OFFSET ?`,
-        [...params, limit, offset]);
+      const issues = issueSummaries(db, `${filter} ORDER BY ${SORTS[input.sort ?? "priority"]} LIMIT ? OFFSET ?`, [
+        ...params,
+        limit,
+        offset,
+      ]);
       return { total, offset, count: issues.length, issues };
     },
   }),
@@ -109,8 +161,11 @@ export const issueTools = {
       const params: (string | number)[] = [userId];
       if (!include_closed) where.push(openSql());
       if (project) where.push("i.project_id = ?"), params.push(findProject(db, project).id);
-      const issues = issueSummaries(db,
-        `WHERE ${where.join(" AND ")} ORDER BY ${priorityRankSql()}, i.due_date IS NULL, i.due_date, i.id`, params);
+      const issues = issueSummaries(
+        db,
+        `WHERE ${where.join(" AND ")} ORDER BY ${priorityRankSql()}, i.due_date IS NULL, i.due_date, i.id`,
+        params,
+      );
       return { count: issues.length, issues };
     },
   }),
@@ -125,12 +180,22 @@ export const issueTools = {
       type: z.enum(ISSUE_TYPES).optional().describe("Issue type; default task."),
       description: z.string().max(10_000).optional().describe("Details, steps to reproduce or acceptance criteria."),
       priority: z.enum(PRIORITIES).optional().describe("Default medium."),
-      assignee: z.string().optional().describe('Username, email, full name or "me"; must belong to the project\'s team.'),
+      assignee: z
+        .string()
+        .optional()
+        .describe('Username, email, full name or "me"; must belong to the project\'s team.'),
       story_points: points.optional(),
       due_date: dueDate.optional(),
-      parent_key: z.string().optional().describe("Epic key for a story/task/bug, or the parent issue's key for a sub-task."),
+      parent_key: z
+        .string()
+        .optional()
+        .describe("Epic key for a story/task/bug, or the parent issue's key for a sub-task."),
       labels: z.array(z.string()).optional().describe('Existing label names, e.g. ["security", "customer-reported"].'),
-      sprint_id: z.number().int().optional().describe("Put the issue straight into this planned or active sprint of the project."),
+      sprint_id: z
+        .number()
+        .int()
+        .optional()
+        .describe("Put the issue straight into this planned or active sprint of the project."),
     }),
     annotations: { title: "Create issue", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
@@ -140,13 +205,15 @@ export const issueTools = {
       const parent = resolveParent(db, project, type, input.parent_key);
       let sprintId: number | null = null;
       if (type === "subtask") {
-        if (input.sprint_id !== undefined) throw new Error("Sub-tasks follow their parent's sprint; leave sprint_id out.");
+        if (input.sprint_id !== undefined)
+          throw new Error("Sub-tasks follow their parent's sprint; leave sprint_id out.");
         sprintId = parent!.sprint_id;
       } else if (input.sprint_id !== undefined) {
         if (type === "epic") throw new Error("Epics span sprints and cannot be put in one.");
         const sprint = findSprint(db, input.sprint_id);
         if (sprint.project_id !== project.id) throw new Error(`Sprint ${sprint.id} belongs to another project.`);
-        if (sprint.state === "completed") throw new Error(`${sprint.name} is completed; choose a planned or active sprint.`);
+        if (sprint.state === "completed")
+          throw new Error(`${sprint.name} is completed; choose a planned or active sprint.`);
         sprintId = sprint.id;
       }
       const assignee = input.assignee ? findUser(db, input.assignee, userId) : null;
@@ -160,11 +227,27 @@ export const issueTools = {
         `INSERT INTO issues (project_id, number, key, type, title, description, status, priority, assignee_id, reporter_id,
            story_points, due_date, parent_id, sprint_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [project.id, number, issueKey, type, input.title.trim(), input.description ?? "", sprintId ? "todo" : "backlog",
-          input.priority ?? "medium", assignee?.id ?? null, userId, input.story_points ?? null, input.due_date ?? null,
-          parent?.id ?? null, sprintId, now, now],
+        [
+          project.id,
+          number,
+          issueKey,
+          type,
+          input.title.trim(),
+          input.description ?? "",
+          sprintId ? "todo" : "backlog",
+          input.priority ?? "medium",
+          assignee?.id ?? null,
+          userId,
+          input.story_points ?? null,
+          input.due_date ?? null,
+          parent?.id ?? null,
+          sprintId,
+          now,
+          now,
+        ],
       ).lastRowId;
-      for (const label of labels) db.run("INSERT OR IGNORE INTO issue_labels (issue_id, label_id) VALUES (?, ?)", [id, label.id]);
+      for (const label of labels)
+        db.run("INSERT OR IGNORE INTO issue_labels (issue_id, label_id) VALUES (?, ?)", [id, label.id]);
       addWatcher(db, id, userId, now);
       if (assignee) addWatcher(db, id, assignee.id, now);
       logActivity(db, { id, key: issueKey }, userId, now, "created");
@@ -183,13 +266,22 @@ export const issueTools = {
       priority: z.enum(PRIORITIES).optional().describe("New priority."),
       story_points: points.nullable().optional().describe("New estimate; null removes it."),
       due_date: dueDate.nullable().optional().describe("New due date as YYYY-MM-DD; null removes it."),
-      parent_key: z.string().nullable().optional().describe("Move under this epic (or parent, for sub-tasks); null detaches it from its epic."),
+      parent_key: z
+        .string()
+        .nullable()
+        .optional()
+        .describe("Move under this epic (or parent, for sub-tasks); null detaches it from its epic."),
     }),
     annotations: { title: "Update issue", readOnly: false, destructive: false, idempotent: true },
     run: (input, { db, userId, clock }) => {
       const now = clock.iso();
       const issue = findIssue(db, input.key);
-      const changes: [field: string, column: string, oldValue: string | number | null, newValue: string | number | null][] = [];
+      const changes: [
+        field: string,
+        column: string,
+        oldValue: string | number | null,
+        newValue: string | number | null,
+      ][] = [];
       const consider = (field: string, column: keyof IssueRow, value: string | number | null | undefined) => {
         if (value !== undefined && value !== issue[column]) changes.push([field, column, issue[column], value]);
       };
@@ -208,13 +300,24 @@ export const issueTools = {
         }
         consider("parent", "parent_id", parent?.id ?? null);
       }
-      if (!changes.length) return { key: issue.key, changed: [], note: "Nothing to change: every value given equals the current one." };
+      if (!changes.length)
+        return { key: issue.key, changed: [], note: "Nothing to change: every value given equals the current one." };
       for (const [field, column, oldValue, newValue] of changes) {
         db.run(`UPDATE issues SET ${column} = ? WHERE id = ?`, [newValue, issue.id]);
         const show = (v: string | number | null) =>
-          field === "parent" && v !== null ? db.get<{ key: string }>("SELECT key FROM issues WHERE id = ?", [v])!.key : v;
-        logActivity(db, issue, userId, now, "updated", field,
-          field === "description" ? null : show(oldValue), field === "description" ? null : show(newValue));
+          field === "parent" && v !== null
+            ? db.get<{ key: string }>("SELECT key FROM issues WHERE id = ?", [v])!.key
+            : v;
+        logActivity(
+          db,
+          issue,
+          userId,
+          now,
+          "updated",
+          field,
+          field === "description" ? null : show(oldValue),
+          field === "description" ? null : show(newValue),
+        );
       }
       touch(db, issue.id, now);
       return { key: issue.key, changed: changes.map(([field]) => field), issue: issueDetail(db, issue.id) };
@@ -232,39 +335,56 @@ export const issueTools = {
       const issue = findIssue(db, key);
       const project = db.get<ProjectRow>("SELECT * FROM projects WHERE id = ?", [issue.project_id])!;
       if (userId !== issue.reporter_id && userId !== project.lead_id) {
-        throw new Error(`Only the reporter (${usernameOf(db, issue.reporter_id)}) or the ${project.key} lead ` +
-          `(${usernameOf(db, project.lead_id)}) can delete ${issue.key}. Ask them, or cancel it with transition_issue instead.`);
+        throw new Error(
+          `Only the reporter (${usernameOf(db, issue.reporter_id)}) or the ${project.key} lead ` +
+            `(${usernameOf(db, project.lead_id)}) can delete ${issue.key}. Ask them, or cancel it with transition_issue instead.`,
+        );
       }
-      const subtasks = db.query<{ key: string }>("SELECT key FROM issues WHERE parent_id = ? AND type = 'subtask'", [issue.id]);
+      const subtasks = db.query<{ key: string }>("SELECT key FROM issues WHERE parent_id = ? AND type = 'subtask'", [
+        issue.id,
+      ]);
       if (subtasks.length) {
         throw new Error(`${issue.key} has sub-tasks (${subtasks.map((s) => s.key).join(", ")}); delete them first.`);
       }
-      const children = db.query<{ id: number; key: string }>("SELECT id, key FROM issues WHERE parent_id = ?", [issue.id]);
+      const children = db.query<{ id: number; key: string }>("SELECT id, key FROM issues WHERE parent_id = ?", [
+        issue.id,
+      ]);
       for (const child of children) {
         db.run("UPDATE issues SET parent_id = NULL, updated_at = ? WHERE id = ?", [now, child.id]);
         logActivity(db, child, userId, now, "updated", "parent", issue.key, null);
       }
-      for (const table of ["issue_labels", "comments", "watchers"]) db.run(`DELETE FROM ${table} WHERE issue_id = ?`, [issue.id]);
+      for (const table of ["issue_labels", "comments", "watchers"])
+        db.run(`DELETE FROM ${table} WHERE issue_id = ?`, [issue.id]);
       db.run("DELETE FROM issue_links WHERE source_id = ? OR target_id = ?", [issue.id, issue.id]);
       db.run("UPDATE activity_log SET issue_id = NULL WHERE issue_id = ?", [issue.id]);
       db.run("DELETE FROM issues WHERE id = ?", [issue.id]);
       db.run(
         "INSERT INTO activity_log (issue_id, issue_key, actor_id, action, created_at) VALUES (NULL, ?, ?, 'deleted', ?)",
-        [issue.key, userId, now]);
+        [issue.key, userId, now],
+      );
       return { deleted: issue.key, title: issue.title, detached_children: children.map((c) => c.key) };
     },
   }),
 
   get_issue_activity: tool({
-    description: "The history of an issue, oldest first: creation, field changes, status transitions, assignments, sprint moves.",
+    description:
+      "The history of an issue, oldest first: creation, field changes, status transitions, assignments, sprint moves.",
     input: z.object({ key }),
     annotations: { title: "Issue activity", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const issue = findIssue(db, key);
-      const entries = db.query<{ at: string; actor: string; action: string; field: string | null; from: string | null; to: string | null }>(
+      const entries = db.query<{
+        at: string;
+        actor: string;
+        action: string;
+        field: string | null;
+        from: string | null;
+        to: string | null;
+      }>(
         `SELECT a.created_at AS at, u.username AS actor, a.action, a.field, a.old_value AS "from", a.new_value AS "to"
          FROM activity_log a JOIN users u ON u.id = a.actor_id WHERE a.issue_id = ? ORDER BY a.created_at, a.id`,
-        [issue.id]);
+        [issue.id],
+      );
       return { key: issue.key, entries };
     },
   }),

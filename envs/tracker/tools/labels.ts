@@ -14,22 +14,34 @@ export const labelTools = {
         `SELECT l.name, l.color, l.description,
            (SELECT count(*) FROM issue_labels il JOIN issues i ON i.id = il.issue_id
              WHERE il.label_id = l.id AND i.status NOT IN ('done', 'cancelled')) AS open_issues
-         FROM labels l ORDER BY l.name`),
+         FROM labels l ORDER BY l.name`,
+      ),
     }),
   }),
 
   create_label: tool({
     description: "Create a new workspace-wide label.",
     input: z.object({
-      name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/).describe('Lowercase words joined by hyphens, e.g. "billing-v2".'),
-      color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional().describe('Hex colour such as "#22c55e"; default grey.'),
+      name: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,29}$/)
+        .describe('Lowercase words joined by hyphens, e.g. "billing-v2".'),
+      color: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/)
+        .optional()
+        .describe('Hex colour such as "#22c55e"; default grey.'),
       description: z.string().max(200).optional().describe("What the label is for."),
     }),
     annotations: { title: "Create label", readOnly: false, destructive: false, idempotent: false },
     run: ({ name, color, description }, { db }) => {
-      if (db.get("SELECT 1 AS ok FROM labels WHERE name = ?", [name])) throw new Error(`Label "${name}" already exists.`);
-      const id = db.run("INSERT INTO labels (name, color, description) VALUES (?, ?, ?)",
-        [name, color ?? "#9ca3af", description ?? ""]).lastRowId;
+      if (db.get("SELECT 1 AS ok FROM labels WHERE name = ?", [name]))
+        throw new Error(`Label "${name}" already exists.`);
+      const id = db.run("INSERT INTO labels (name, color, description) VALUES (?, ?, ?)", [
+        name,
+        color ?? "#9ca3af",
+        description ?? "",
+      ]).lastRowId;
       return { id, name, color: color ?? "#9ca3af", description: description ?? "" };
     },
   }),
@@ -41,7 +53,9 @@ export const labelTools = {
     run: ({ key, label }, { db, userId, clock }) => {
       const issue = findIssue(db, key);
       const found = findLabel(db, label);
-      const changed = db.run("INSERT OR IGNORE INTO issue_labels (issue_id, label_id) VALUES (?, ?)", [issue.id, found.id]).changes > 0;
+      const changed =
+        db.run("INSERT OR IGNORE INTO issue_labels (issue_id, label_id) VALUES (?, ?)", [issue.id, found.id]).changes >
+        0;
       if (changed) {
         const now = clock.iso();
         logActivity(db, issue, userId, now, "label_added", "labels", null, found.name);

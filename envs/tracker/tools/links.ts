@@ -17,7 +17,9 @@ export const linkTools = {
       "Issues in different projects can be linked.",
     input: z.object({
       key: z.string().describe('The issue the sentence starts with, e.g. "WEB-1".'),
-      link_type: z.enum(["blocks", "is_blocked_by", "duplicates", "is_duplicated_by", "relates_to"]).describe("The relation."),
+      link_type: z
+        .enum(["blocks", "is_blocked_by", "duplicates", "is_duplicated_by", "relates_to"])
+        .describe("The relation."),
       other_key: z.string().describe('The other issue, e.g. "API-7".'),
     }),
     annotations: { title: "Link issues", readOnly: false, destructive: false, idempotent: true },
@@ -31,10 +33,13 @@ export const linkTools = {
       const exists = db.get(
         `SELECT 1 AS ok FROM issue_links WHERE link_type = ? AND ((source_id = ? AND target_id = ?)
            OR (link_type = 'relates_to' AND source_id = ? AND target_id = ?))`,
-        [stored, source.id, target.id, target.id, source.id]);
+        [stored, source.id, target.id, target.id, source.id],
+      );
       if (exists) return { source: source.key, link_type: stored, target: target.key, changed: false };
-      db.run("INSERT INTO issue_links (source_id, target_id, link_type, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-        [source.id, target.id, stored, userId, now]);
+      db.run(
+        "INSERT INTO issue_links (source_id, target_id, link_type, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+        [source.id, target.id, stored, userId, now],
+      );
       logActivity(db, source, userId, now, "linked", stored, null, target.key);
       return { source: source.key, link_type: stored, target: target.key, changed: true };
     },
@@ -52,10 +57,14 @@ export const linkTools = {
       const b = findIssue(db, other_key);
       const links = db.query<{ id: number; link_type: string }>(
         "SELECT id, link_type FROM issue_links WHERE (source_id = ? AND target_id = ?) OR (source_id = ? AND target_id = ?)",
-        [a.id, b.id, b.id, a.id]);
+        [a.id, b.id, b.id, a.id],
+      );
       if (!links.length) throw new Error(`${a.key} and ${b.key} are not linked; get_issue shows an issue's links.`);
       const now = clock.iso();
-      db.run(`DELETE FROM issue_links WHERE id IN (${links.map(() => "?").join(", ")})`, links.map((l) => l.id));
+      db.run(
+        `DELETE FROM issue_links WHERE id IN (${links.map(() => "?").join(", ")})`,
+        links.map((l) => l.id),
+      );
       logActivity(db, a, userId, now, "unlinked", null, b.key, null);
       return { removed: links.map((l) => l.link_type), key: a.key, other_key: b.key };
     },

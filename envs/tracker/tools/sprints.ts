@@ -1,7 +1,15 @@
 import { tool, z, type Db } from "worldfarm/sdk";
 import {
-  DATE, findIssue, findProject, findSprint, issueSummaries, logActivity, openSql, priorityRankSql,
-  type IssueRow, type SprintRow,
+  DATE,
+  findIssue,
+  findProject,
+  findSprint,
+  issueSummaries,
+  logActivity,
+  openSql,
+  priorityRankSql,
+  type IssueRow,
+  type SprintRow,
 } from "../lib/index.ts";
 
 const sprintId = z.number().int().describe("Sprint id (see list_sprints).");
@@ -10,7 +18,10 @@ const DAY = 86_400_000;
 /** Moves an issue and its sub-tasks to a sprint (or the backlog, with null), logging each move. */
 function moveToSprint(db: Db, issue: IssueRow, to: SprintRow | null, actorId: number, at: string): void {
   const from = issue.sprint_id === null ? null : findSprint(db, issue.sprint_id).name;
-  const moved = [issue, ...db.query<IssueRow>("SELECT * FROM issues WHERE parent_id = ? AND type = 'subtask'", [issue.id])];
+  const moved = [
+    issue,
+    ...db.query<IssueRow>("SELECT * FROM issues WHERE parent_id = ? AND type = 'subtask'", [issue.id]),
+  ];
   for (const item of moved) {
     db.run("UPDATE issues SET sprint_id = ?, updated_at = ? WHERE id = ?", [to?.id ?? null, at, item.id]);
     logActivity(db, item, actorId, at, "updated", "sprint", from, to?.name ?? null);
@@ -21,12 +32,14 @@ function moveToSprint(db: Db, issue: IssueRow, to: SprintRow | null, actorId: nu
 function nextPlanned(db: Db, sprint: SprintRow): SprintRow | undefined {
   return db.get<SprintRow>(
     "SELECT * FROM sprints WHERE project_id = ? AND state = 'planned' AND id != ? ORDER BY start_date, id LIMIT 1",
-    [sprint.project_id, sprint.id]);
+    [sprint.project_id, sprint.id],
+  );
 }
 
 export const sprintTools = {
   list_sprints: tool({
-    description: "A project's sprints (oldest first) with state, dates, goal, and how many issues and points each holds.",
+    description:
+      "A project's sprints (oldest first) with state, dates, goal, and how many issues and points each holds.",
     input: z.object({
       project: z.string().describe('Project key, e.g. "WEB".'),
       state: z.enum(["planned", "active", "completed"]).optional().describe("Only sprints in this state."),
@@ -34,12 +47,22 @@ export const sprintTools = {
     annotations: { title: "List sprints", readOnly: true, idempotent: true },
     run: ({ project, state }, { db }) => {
       const found = findProject(db, project);
-      const sprints = db.query<{ id: number; name: string; state: string; goal: string | null; start_date: string; end_date: string; issues: number; points: number }>(
+      const sprints = db.query<{
+        id: number;
+        name: string;
+        state: string;
+        goal: string | null;
+        start_date: string;
+        end_date: string;
+        issues: number;
+        points: number;
+      }>(
         `SELECT s.id, s.name, s.state, s.goal, s.start_date, s.end_date,
            (SELECT count(*) FROM issues i WHERE i.sprint_id = s.id) AS issues,
            (SELECT coalesce(sum(i.story_points), 0) FROM issues i WHERE i.sprint_id = s.id) AS points
          FROM sprints s WHERE s.project_id = ? AND (? IS NULL OR s.state = ?) ORDER BY s.start_date, s.id`,
-        [found.id, state ?? null, state ?? null]);
+        [found.id, state ?? null, state ?? null],
+      );
       return { project: found.key, sprints };
     },
   }),
@@ -51,8 +74,15 @@ export const sprintTools = {
     run: ({ sprint_id }, { db }) => {
       const sprint = findSprint(db, sprint_id);
       const issues = issueSummaries(db, `WHERE i.sprint_id = ? ORDER BY ${priorityRankSql()}, i.id`, [sprint.id]);
-      return { id: sprint.id, name: sprint.name, state: sprint.state, goal: sprint.goal, start_date: sprint.start_date,
-        end_date: sprint.end_date, issues };
+      return {
+        id: sprint.id,
+        name: sprint.name,
+        state: sprint.state,
+        goal: sprint.goal,
+        start_date: sprint.start_date,
+        end_date: sprint.end_date,
+        issues,
+      };
     },
   }),
 
@@ -76,7 +106,8 @@ export const sprintTools = {
       const now = clock.iso();
       const id = db.run(
         "INSERT INTO sprints (project_id, name, goal, state, start_date, end_date, created_at) VALUES (?, ?, ?, 'planned', ?, ?, ?)",
-        [found.id, name, goal ?? null, start_date, end_date, now]).lastRowId;
+        [found.id, name, goal ?? null, start_date, end_date, now],
+      ).lastRowId;
       return { id, project: found.key, name, state: "planned", start_date, end_date, goal: goal ?? null };
     },
   }),
@@ -87,10 +118,14 @@ export const sprintTools = {
     annotations: { title: "Start sprint", readOnly: false, destructive: false, idempotent: false },
     run: ({ sprint_id }, { db, clock }) => {
       const sprint = findSprint(db, sprint_id);
-      if (sprint.state !== "planned") throw new Error(`${sprint.name} is ${sprint.state}; only planned sprints can be started.`);
+      if (sprint.state !== "planned")
+        throw new Error(`${sprint.name} is ${sprint.state}; only planned sprints can be started.`);
       const active = db.get<{ id: number; name: string }>(
-        "SELECT id, name FROM sprints WHERE project_id = ? AND state = 'active'", [sprint.project_id]);
-      if (active) throw new Error(`${active.name} (id ${active.id}) is still active; complete it with complete_sprint first.`);
+        "SELECT id, name FROM sprints WHERE project_id = ? AND state = 'active'",
+        [sprint.project_id],
+      );
+      if (active)
+        throw new Error(`${active.name} (id ${active.id}) is still active; complete it with complete_sprint first.`);
       const now = clock.iso();
       db.run("UPDATE sprints SET state = 'active', started_at = ? WHERE id = ?", [now, sprint.id]);
       const issues = db.get<{ n: number }>("SELECT count(*) AS n FROM issues WHERE sprint_id = ?", [sprint.id])!.n;
@@ -104,23 +139,33 @@ export const sprintTools = {
       "project's next planned sprint (default) or to the backlog.",
     input: z.object({
       sprint_id: sprintId,
-      move_open_issues_to: z.enum(["next_sprint", "backlog"]).optional()
+      move_open_issues_to: z
+        .enum(["next_sprint", "backlog"])
+        .optional()
         .describe("Where unfinished issues go: next_sprint (the planned sprint starting soonest; default) or backlog."),
     }),
     annotations: { title: "Complete sprint", readOnly: false, destructive: false, idempotent: false },
     run: ({ sprint_id, move_open_issues_to }, { db, userId, clock }) => {
       const sprint = findSprint(db, sprint_id);
-      if (sprint.state !== "active") throw new Error(`${sprint.name} is ${sprint.state}; only the active sprint can be completed.`);
-      const target = move_open_issues_to === "backlog" ? null : nextPlanned(db, sprint) ?? null;
+      if (sprint.state !== "active")
+        throw new Error(`${sprint.name} is ${sprint.state}; only the active sprint can be completed.`);
+      const target = move_open_issues_to === "backlog" ? null : (nextPlanned(db, sprint) ?? null);
       if (move_open_issues_to !== "backlog" && !target) {
-        throw new Error("There is no planned sprint to move unfinished issues into. Create one with create_sprint, " +
-          'or pass move_open_issues_to: "backlog".');
+        throw new Error(
+          "There is no planned sprint to move unfinished issues into. Create one with create_sprint, " +
+            'or pass move_open_issues_to: "backlog".',
+        );
       }
       const now = clock.iso();
       // Each unfinished issue moves on its own, so sub-tasks already done stay behind as history.
-      const carried = db.query<IssueRow>(`SELECT * FROM issues i WHERE i.sprint_id = ? AND ${openSql()} ORDER BY i.id`, [sprint.id]);
+      const carried = db.query<IssueRow>(
+        `SELECT * FROM issues i WHERE i.sprint_id = ? AND ${openSql()} ORDER BY i.id`,
+        [sprint.id],
+      );
       const done = db.get<{ n: number; pts: number }>(
-        "SELECT count(*) AS n, coalesce(sum(story_points), 0) AS pts FROM issues WHERE sprint_id = ? AND status = 'done'", [sprint.id])!;
+        "SELECT count(*) AS n, coalesce(sum(story_points), 0) AS pts FROM issues WHERE sprint_id = ? AND status = 'done'",
+        [sprint.id],
+      )!;
       for (const issue of carried) {
         db.run("UPDATE issues SET sprint_id = ?, updated_at = ? WHERE id = ?", [target?.id ?? null, now, issue.id]);
         logActivity(db, issue, userId, now, "updated", "sprint", sprint.name, target?.name ?? null);
@@ -129,11 +174,17 @@ export const sprintTools = {
       db.run(
         `UPDATE sprints SET state = 'completed', completed_at = ?, completed_issues = ?, completed_points = ?,
            carried_over_issues = ?, carried_over_points = ? WHERE id = ?`,
-        [now, done.n, done.pts, carried.length, carriedPoints, sprint.id]);
+        [now, done.n, done.pts, carried.length, carriedPoints, sprint.id],
+      );
       return {
-        id: sprint.id, name: sprint.name, state: "completed", completed_issues: done.n, completed_points: done.pts,
+        id: sprint.id,
+        name: sprint.name,
+        state: "completed",
+        completed_issues: done.n,
+        completed_points: done.pts,
         moved_to: target ? { id: target.id, name: target.name } : "backlog",
-        moved_issues: carried.map((i) => i.key), moved_points: carriedPoints,
+        moved_issues: carried.map((i) => i.key),
+        moved_points: carriedPoints,
       };
     },
   }),
@@ -148,11 +199,18 @@ export const sprintTools = {
       const issue = findIssue(db, key);
       const sprint = findSprint(db, sprint_id);
       if (issue.type === "epic") throw new Error("Epics span sprints; add their stories, tasks and bugs instead.");
-      if (issue.type === "subtask") throw new Error("Sub-tasks follow their parent; add the parent issue to the sprint.");
-      if (sprint.project_id !== issue.project_id) throw new Error(`${sprint.name} belongs to another project than ${issue.key}.`);
-      if (sprint.state === "completed") throw new Error(`${sprint.name} is completed; pick a planned or active sprint.`);
+      if (issue.type === "subtask")
+        throw new Error("Sub-tasks follow their parent; add the parent issue to the sprint.");
+      if (sprint.project_id !== issue.project_id)
+        throw new Error(`${sprint.name} belongs to another project than ${issue.key}.`);
+      if (sprint.state === "completed")
+        throw new Error(`${sprint.name} is completed; pick a planned or active sprint.`);
       if (issue.sprint_id === sprint.id) return { key: issue.key, sprint: sprint.name, changed: false };
-      if (issue.sprint_id !== null && findSprint(db, issue.sprint_id).state === "completed" && issue.status === "done") {
+      if (
+        issue.sprint_id !== null &&
+        findSprint(db, issue.sprint_id).state === "completed" &&
+        issue.status === "done"
+      ) {
         throw new Error(`${issue.key} was finished in a completed sprint; reopen it first if there is more work.`);
       }
       moveToSprint(db, issue, sprint, userId, clock.iso());
@@ -169,7 +227,8 @@ export const sprintTools = {
       if (issue.type === "subtask") throw new Error("Sub-tasks follow their parent; remove the parent issue instead.");
       if (issue.sprint_id === null) return { key: issue.key, changed: false, note: "It is already in the backlog." };
       const sprint = findSprint(db, issue.sprint_id);
-      if (sprint.state === "completed") throw new Error(`${sprint.name} is completed; its issues are history and stay there.`);
+      if (sprint.state === "completed")
+        throw new Error(`${sprint.name} is completed; its issues are history and stay there.`);
       moveToSprint(db, issue, null, userId, clock.iso());
       return { key: issue.key, removed_from: sprint.name, changed: true };
     },
@@ -183,29 +242,64 @@ export const sprintTools = {
     annotations: { title: "Sprint report", readOnly: true, idempotent: true },
     run: ({ sprint_id }, { db, clock }) => {
       const sprint = findSprint(db, sprint_id);
-      const totals = db.get<{ issues: number; points: number; done_issues: number; done_points: number; remaining_issues: number; remaining_points: number }>(
+      const totals = db.get<{
+        issues: number;
+        points: number;
+        done_issues: number;
+        done_points: number;
+        remaining_issues: number;
+        remaining_points: number;
+      }>(
         `SELECT count(*) AS issues, coalesce(sum(story_points), 0) AS points,
            coalesce(sum(status = 'done'), 0) AS done_issues,
            coalesce(sum(CASE WHEN status = 'done' THEN story_points END), 0) AS done_points,
            coalesce(sum(status NOT IN ('done', 'cancelled')), 0) AS remaining_issues,
            coalesce(sum(CASE WHEN status NOT IN ('done', 'cancelled') THEN story_points END), 0) AS remaining_points
-         FROM issues WHERE sprint_id = ?`, [sprint.id])!;
-      const byStatus = Object.fromEntries(db.query<{ status: string; n: number }>(
-        "SELECT status, count(*) AS n FROM issues WHERE sprint_id = ? GROUP BY status", [sprint.id]).map((r) => [r.status, r.n]));
-      const byAssignee = db.query<{ assignee: string | null; issues: number; done_points: number; remaining_points: number }>(
+         FROM issues WHERE sprint_id = ?`,
+        [sprint.id],
+      )!;
+      const byStatus = Object.fromEntries(
+        db
+          .query<{ status: string; n: number }>(
+            "SELECT status, count(*) AS n FROM issues WHERE sprint_id = ? GROUP BY status",
+            [sprint.id],
+          )
+          .map((r) => [r.status, r.n]),
+      );
+      const byAssignee = db.query<{
+        assignee: string | null;
+        issues: number;
+        done_points: number;
+        remaining_points: number;
+      }>(
         `SELECT u.username AS assignee, count(*) AS issues,
            coalesce(sum(CASE WHEN i.status = 'done' THEN i.story_points END), 0) AS done_points,
            coalesce(sum(CASE WHEN ${openSql()} THEN i.story_points END), 0) AS remaining_points
          FROM issues i LEFT JOIN users u ON u.id = i.assignee_id WHERE i.sprint_id = ? GROUP BY u.username ORDER BY u.username`,
-        [sprint.id]);
-      const daysLeft = sprint.state === "active"
-        ? Math.max(0, Math.round((Date.parse(`${sprint.end_date}T00:00:00Z`) - Date.parse(`${clock.today()}T00:00:00Z`)) / DAY))
-        : null;
+        [sprint.id],
+      );
+      const daysLeft =
+        sprint.state === "active"
+          ? Math.max(
+              0,
+              Math.round((Date.parse(`${sprint.end_date}T00:00:00Z`) - Date.parse(`${clock.today()}T00:00:00Z`)) / DAY),
+            )
+          : null;
       return {
-        id: sprint.id, name: sprint.name, state: sprint.state, goal: sprint.goal, start_date: sprint.start_date,
-        end_date: sprint.end_date, days_left: daysLeft, ...totals, by_status: byStatus, by_assignee: byAssignee,
-        carried_over: sprint.state === "completed"
-          ? { issues: sprint.carried_over_issues, points: sprint.carried_over_points } : null,
+        id: sprint.id,
+        name: sprint.name,
+        state: sprint.state,
+        goal: sprint.goal,
+        start_date: sprint.start_date,
+        end_date: sprint.end_date,
+        days_left: daysLeft,
+        ...totals,
+        by_status: byStatus,
+        by_assignee: byAssignee,
+        carried_over:
+          sprint.state === "completed"
+            ? { issues: sprint.carried_over_issues, points: sprint.carried_over_points }
+            : null,
       };
     },
   }),

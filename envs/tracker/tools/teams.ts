@@ -4,7 +4,10 @@ import { findUser, openSql, type UserRow } from "../lib/index.ts";
 type TeamRow = { id: number; key: string; name: string; description: string };
 
 function findTeam(db: Db, key: string): TeamRow {
-  const team = db.get<TeamRow>("SELECT id, key, name, description FROM teams WHERE key = upper(?) OR lower(name) = lower(?)", [key, key]);
+  const team = db.get<TeamRow>(
+    "SELECT id, key, name, description FROM teams WHERE key = upper(?) OR lower(name) = lower(?)",
+    [key, key],
+  );
   if (!team) throw new Error(`No team "${key}". Use list_teams to see team keys.`);
   return team;
 }
@@ -13,16 +16,28 @@ function findTeam(db: Db, key: string): TeamRow {
 function profile(db: Db, user: UserRow) {
   const load = db.get<{ open_issues: number; open_points: number }>(
     `SELECT count(*) AS open_issues, coalesce(sum(i.story_points), 0) AS open_points FROM issues i
-     WHERE i.assignee_id = ? AND ${openSql()}`, [user.id])!;
+     WHERE i.assignee_id = ? AND ${openSql()}`,
+    [user.id],
+  )!;
   const teams = db.query<{ key: string; name: string; role: string }>(
     "SELECT t.key, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.key",
-    [user.id]);
-  return { username: user.username, name: user.name, email: user.email, title: user.title, active: user.active === 1, teams, ...load };
+    [user.id],
+  );
+  return {
+    username: user.username,
+    name: user.name,
+    email: user.email,
+    title: user.title,
+    active: user.active === 1,
+    teams,
+    ...load,
+  };
 }
 
 export const teamTools = {
   get_my_profile: tool({
-    description: "Who I am (the logged-in user): profile, teams and how many open issues and points are assigned to me.",
+    description:
+      "Who I am (the logged-in user): profile, teams and how many open issues and points are assigned to me.",
     input: z.object({}),
     annotations: { title: "My profile", readOnly: true, idempotent: true },
     run: (_input, { db, userId }) => profile(db, findUser(db, "me", userId)),
@@ -52,7 +67,8 @@ export const teamTools = {
            AND (? = 1 OR u.active = 1)
            AND (? IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.user_id = u.id AND m.team_id = ?))
          ORDER BY u.name`,
-        [like, like, like, include_inactive ? 1 : 0, teamId, teamId]);
+        [like, like, like, include_inactive ? 1 : 0, teamId, teamId],
+      );
       return { count: users.length, users: users.map((u) => ({ ...u, active: u.active === 1 })) };
     },
   }),
@@ -62,12 +78,20 @@ export const teamTools = {
     input: z.object({}),
     annotations: { title: "List teams", readOnly: true, idempotent: true },
     run: (_input, { db }) => ({
-      teams: db.query<{ key: string; name: string; description: string; lead: string | null; members: number; projects: string | null }>(
+      teams: db.query<{
+        key: string;
+        name: string;
+        description: string;
+        lead: string | null;
+        members: number;
+        projects: string | null;
+      }>(
         `SELECT t.key, t.name, t.description,
            (SELECT u.username FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = t.id AND m.role = 'lead') AS lead,
            (SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS members,
            (SELECT group_concat(p.key, ', ') FROM projects p WHERE p.team_id = t.id) AS projects
-         FROM teams t ORDER BY t.key`),
+         FROM teams t ORDER BY t.key`,
+      ),
     }),
   }),
 
@@ -79,13 +103,23 @@ export const teamTools = {
     annotations: { title: "Get team", readOnly: true, idempotent: true },
     run: ({ team }, { db }) => {
       const found = findTeam(db, team);
-      const members = db.query<{ username: string; name: string; title: string; role: string; open_issues: number; open_points: number }>(
+      const members = db.query<{
+        username: string;
+        name: string;
+        title: string;
+        role: string;
+        open_issues: number;
+        open_points: number;
+      }>(
         `SELECT u.username, u.name, u.title, m.role,
            (SELECT count(*) FROM issues i WHERE i.assignee_id = u.id AND ${openSql()}) AS open_issues,
            (SELECT coalesce(sum(i.story_points), 0) FROM issues i WHERE i.assignee_id = u.id AND ${openSql()}) AS open_points
          FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY m.role = 'lead' DESC, u.name`,
-        [found.id]);
-      const projects = db.query<{ key: string }>("SELECT key FROM projects WHERE team_id = ? ORDER BY key", [found.id]).map((p) => p.key);
+        [found.id],
+      );
+      const projects = db
+        .query<{ key: string }>("SELECT key FROM projects WHERE team_id = ? ORDER BY key", [found.id])
+        .map((p) => p.key);
       return { key: found.key, name: found.name, description: found.description, projects, members };
     },
   }),
@@ -101,8 +135,12 @@ export const teamTools = {
       const found = findTeam(db, team);
       const member = findUser(db, user, userId);
       if (!member.active) throw new Error(`${member.username} is deactivated and cannot join teams.`);
-      const changed = db.run("INSERT OR IGNORE INTO team_members (team_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)",
-        [found.id, member.id, clock.iso()]).changes > 0;
+      const changed =
+        db.run("INSERT OR IGNORE INTO team_members (team_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)", [
+          found.id,
+          member.id,
+          clock.iso(),
+        ]).changes > 0;
       return { team: found.key, user: member.username, changed };
     },
   }),
@@ -119,15 +157,23 @@ export const teamTools = {
     run: ({ team, user }, { db, userId }) => {
       const found = findTeam(db, team);
       const member = findUser(db, user, userId);
-      const membership = db.get<{ role: string }>("SELECT role FROM team_members WHERE team_id = ? AND user_id = ?", [found.id, member.id]);
+      const membership = db.get<{ role: string }>("SELECT role FROM team_members WHERE team_id = ? AND user_id = ?", [
+        found.id,
+        member.id,
+      ]);
       if (!membership) throw new Error(`${member.username} is not on team ${found.key}.`);
-      if (membership.role === "lead") throw new Error(`${member.username} leads team ${found.key} and cannot be removed.`);
+      if (membership.role === "lead")
+        throw new Error(`${member.username} leads team ${found.key} and cannot be removed.`);
       const open = db.query<{ key: string }>(
         `SELECT i.key FROM issues i JOIN projects p ON p.id = i.project_id
-         WHERE p.team_id = ? AND i.assignee_id = ? AND ${openSql()} ORDER BY i.id`, [found.id, member.id]);
+         WHERE p.team_id = ? AND i.assignee_id = ? AND ${openSql()} ORDER BY i.id`,
+        [found.id, member.id],
+      );
       if (open.length) {
-        throw new Error(`${member.username} still has ${open.length} open issue(s) in ${found.key}'s projects ` +
-          `(${open.map((i) => i.key).join(", ")}). Reassign or unassign them first.`);
+        throw new Error(
+          `${member.username} still has ${open.length} open issue(s) in ${found.key}'s projects ` +
+            `(${open.map((i) => i.key).join(", ")}). Reassign or unassign them first.`,
+        );
       }
       db.run("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", [found.id, member.id]);
       return { team: found.key, removed: member.username };

@@ -13,7 +13,8 @@ export const watcherTools = {
       const issue = findIssue(db, key);
       const watchers = db.query<{ username: string; name: string }>(
         "SELECT u.username, u.name FROM watchers w JOIN users u ON u.id = w.user_id WHERE w.issue_id = ? ORDER BY u.username",
-        [issue.id]);
+        [issue.id],
+      );
       return { key: issue.key, watchers };
     },
   }),
@@ -55,7 +56,9 @@ export const watcherTools = {
         `SELECT i.key, i.title, i.status, i.priority FROM watchers w JOIN issues i ON i.id = w.issue_id
          JOIN projects p ON p.id = i.project_id
          WHERE w.user_id = ? AND (? IS NULL OR p.key = upper(?)) AND (? = 0 OR i.status NOT IN ('done', 'cancelled'))
-         ORDER BY i.id`, [userId, project ?? null, project ?? null, open_only ? 1 : 0]);
+         ORDER BY i.id`,
+        [userId, project ?? null, project ?? null, open_only ? 1 : 0],
+      );
       return { count: issues.length, issues };
     },
   }),

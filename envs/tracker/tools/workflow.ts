@@ -1,6 +1,14 @@
 import { tool, z, type Db } from "worldfarm/sdk";
 import {
-  RESOLUTIONS, STATUSES, addWatcher, findIssue, findUser, isClosed, logActivity, requireAssignable, usernameOf,
+  RESOLUTIONS,
+  STATUSES,
+  addWatcher,
+  findIssue,
+  findUser,
+  isClosed,
+  logActivity,
+  requireAssignable,
+  usernameOf,
   type ProjectRow,
 } from "../lib/index.ts";
 
@@ -9,7 +17,9 @@ const key = z.string().describe('Issue key, e.g. "WEB-42".');
 function allowedFrom(db: Db, status: string) {
   return db.query<{ to: string; name: string }>(
     `SELECT t.to_status AS "to", t.name FROM workflow_transitions t JOIN workflow_statuses s ON s.status = t.to_status
-     WHERE t.from_status = ? ORDER BY s.position`, [status]);
+     WHERE t.from_status = ? ORDER BY s.position`,
+    [status],
+  );
 }
 
 export const workflowTools = {
@@ -33,9 +43,18 @@ export const workflowTools = {
     input: z.object({
       key,
       status: z.enum(STATUSES).describe("Target status."),
-      resolution: z.enum(RESOLUTIONS).optional()
-        .describe("Only when cancelling: wont_do (default), duplicate, cannot_reproduce or obsolete. Done issues always resolve as done."),
-      comment: z.string().min(1).max(5000).optional().describe("Comment to post on the issue as part of the transition."),
+      resolution: z
+        .enum(RESOLUTIONS)
+        .optional()
+        .describe(
+          "Only when cancelling: wont_do (default), duplicate, cannot_reproduce or obsolete. Done issues always resolve as done.",
+        ),
+      comment: z
+        .string()
+        .min(1)
+        .max(5000)
+        .optional()
+        .describe("Comment to post on the issue as part of the transition."),
     }),
     annotations: { title: "Transition issue", readOnly: false, destructive: false, idempotent: false },
     run: ({ key, status, resolution, comment }, { db, userId, clock }) => {
@@ -44,26 +63,41 @@ export const workflowTools = {
       if (issue.status === status) throw new Error(`${issue.key} is already ${status}.`);
       const allowed = allowedFrom(db, issue.status);
       if (!allowed.some((t) => t.to === status)) {
-        throw new Error(`${issue.key} cannot go from ${issue.status} to ${status}. From ${issue.status} it can go to: ` +
-          `${allowed.map((t) => t.to).join(", ")}. Move it step by step.`);
+        throw new Error(
+          `${issue.key} cannot go from ${issue.status} to ${status}. From ${issue.status} it can go to: ` +
+            `${allowed.map((t) => t.to).join(", ")}. Move it step by step.`,
+        );
       }
       if (resolution && status !== "cancelled") {
-        throw new Error(`A resolution only applies when cancelling; moving to ${status} sets ${status === "done" ? "resolution done" : "none"}.`);
+        throw new Error(
+          `A resolution only applies when cancelling; moving to ${status} sets ${status === "done" ? "resolution done" : "none"}.`,
+        );
       }
       if (status === "done") {
         const open = db.query<{ key: string }>(
-          "SELECT key FROM issues WHERE parent_id = ? AND type = 'subtask' AND status NOT IN ('done', 'cancelled')", [issue.id]);
-        if (open.length) throw new Error(`${issue.key} has open sub-tasks (${open.map((s) => s.key).join(", ")}); close them first.`);
+          "SELECT key FROM issues WHERE parent_id = ? AND type = 'subtask' AND status NOT IN ('done', 'cancelled')",
+          [issue.id],
+        );
+        if (open.length)
+          throw new Error(`${issue.key} has open sub-tasks (${open.map((s) => s.key).join(", ")}); close them first.`);
       }
-      const newResolution = status === "done" ? "done" : status === "cancelled" ? resolution ?? "wont_do" : null;
-      db.run("UPDATE issues SET status = ?, resolution = ?, resolved_at = ?, updated_at = ? WHERE id = ?",
-        [status, newResolution, isClosed(status) ? now : null, now, issue.id]);
+      const newResolution = status === "done" ? "done" : status === "cancelled" ? (resolution ?? "wont_do") : null;
+      db.run("UPDATE issues SET status = ?, resolution = ?, resolved_at = ?, updated_at = ? WHERE id = ?", [
+        status,
+        newResolution,
+        isClosed(status) ? now : null,
+        now,
+        issue.id,
+      ]);
       logActivity(db, issue, userId, now, "status_changed", "status", issue.status, status);
-      if (newResolution !== issue.resolution) logActivity(db, issue, userId, now, "updated", "resolution", issue.resolution, newResolution);
+      if (newResolution !== issue.resolution)
+        logActivity(db, issue, userId, now, "updated", "resolution", issue.resolution, newResolution);
       let commentId: number | null = null;
       if (comment) {
-        commentId = db.run("INSERT INTO comments (issue_id, author_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-          [issue.id, userId, comment, now, now]).lastRowId;
+        commentId = db.run(
+          "INSERT INTO comments (issue_id, author_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+          [issue.id, userId, comment, now, now],
+        ).lastRowId;
       }
       return { key: issue.key, from: issue.status, to: status, resolution: newResolution, comment_id: commentId };
     },

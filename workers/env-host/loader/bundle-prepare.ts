@@ -14,7 +14,17 @@ const DEFAULT = "__wfDefault";
  * and what would read the real time or randomness is its world's or refused (loader/world-globals.ts).
  */
 export const WORLD_GLOBALS = [
-  "globalThis", "self", "Date", "Math", "crypto", "performance", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "scheduler",
+  "globalThis",
+  "self",
+  "Date",
+  "Math",
+  "crypto",
+  "performance",
+  "setTimeout",
+  "setInterval",
+  "clearTimeout",
+  "clearInterval",
+  "scheduler",
 ] as const;
 const SCOPE_LINE = `const { ${WORLD_GLOBALS.join(", ")} } = ${SCOPE};\n`;
 
@@ -37,7 +47,9 @@ export function prepareBundle(source: string): string {
   for (const statement of program.body) {
     switch (statement.type) {
       case "ImportDeclaration":
-        throw new BundleShapeError(`the bundle imports "${String(statement.source.value)}": a bundle must be one self-contained module (rebuild it with \`worldfarm build\`)`);
+        throw new BundleShapeError(
+          `the bundle imports "${String(statement.source.value)}": a bundle must be one self-contained module (rebuild it with \`worldfarm build\`)`,
+        );
       case "ExportAllDeclaration":
         throw new BundleShapeError("the bundle re-exports another module: a bundle must be one self-contained module");
       case "ExportDefaultDeclaration":
@@ -46,7 +58,10 @@ export function prepareBundle(source: string): string {
         exported.push(["default", DEFAULT]);
         break;
       case "ExportNamedDeclaration":
-        if (statement.source) throw new BundleShapeError("the bundle re-exports another module: a bundle must be one self-contained module");
+        if (statement.source)
+          throw new BundleShapeError(
+            "the bundle re-exports another module: a bundle must be one self-contained module",
+          );
         if (statement.declaration) {
           out.remove(statement.start, statement.declaration.start);
           for (const name of declaredNames(statement.declaration)) exported.push([name, name]);
@@ -58,15 +73,15 @@ export function prepareBundle(source: string): string {
     }
   }
   instrumentProgram(program, out, (node) => {
-    if (node.type === "ImportExpression") throw new BundleShapeError("the bundle uses import(): environment code cannot load code");
-    if (node.type === "MetaProperty" && node.meta.name === "import") throw new BundleShapeError("the bundle uses import.meta");
+    if (node.type === "ImportExpression")
+      throw new BundleShapeError("the bundle uses import(): environment code cannot load code");
+    if (node.type === "MetaProperty" && node.meta.name === "import")
+      throw new BundleShapeError("the bundle uses import.meta");
   });
   const returned = exported.map(([name, local]) => `${JSON.stringify(name)}: ${local}`).join(", ");
   // The inner function is a plain function called with no arguments: `arguments` inside it names nothing of ours.
   out.prepend(
-    `${PREPARED_MARK}export default function (${GUARD}, ${SCOPE}) {\n` +
-      SCOPE_LINE +
-      `return (function () {\n`,
+    `${PREPARED_MARK}export default function (${GUARD}, ${SCOPE}) {\n` + SCOPE_LINE + `return (function () {\n`,
   );
   out.append(`\n;return { ${returned} };\n}).call(undefined);\n}\n`);
   return out.toString();
@@ -88,10 +103,12 @@ function nameOf(node: AnyNode): string {
 }
 
 function declaredNames(declaration: AnyNode): string[] {
-  if (declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration") return [declaration.id!.name];
+  if (declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration")
+    return [declaration.id!.name];
   if (declaration.type === "VariableDeclaration") {
     return declaration.declarations.map((d) => {
-      if (d.id.type !== "Identifier") throw new BundleShapeError("the bundle exports a destructuring declaration: export plain names");
+      if (d.id.type !== "Identifier")
+        throw new BundleShapeError("the bundle exports a destructuring declaration: export plain names");
       return d.id.name;
     });
   }

@@ -24,7 +24,9 @@ export function instrumentProgram(program: Program, out: MagicString, check: (no
     switch (node.type) {
       case "Identifier":
         if (node.name.startsWith(RESERVED_PREFIX)) {
-          throw new Error(`guard instrumentation: the module uses the name ${node.name}; names starting ${RESERVED_PREFIX} are the farm's (instrumented twice?)`);
+          throw new Error(
+            `guard instrumentation: the module uses the name ${node.name}; names starting ${RESERVED_PREFIX} are the farm's (instrumented twice?)`,
+          );
         }
         break;
       case "ForStatement":

@@ -40,8 +40,16 @@ export function lockdown(): void {
  * and the like are untouched data properties (a run with accessors there too measured tool calls ~20 % slower, on a loaded machine: bench/GUARDS-RESULTS.md).
  */
 const OVERRIDABLE = new Set<PropertyKey>([
-  "constructor", "name", "message", "stack", "toString", "toLocaleString", "valueOf",
-  "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
+  "constructor",
+  "name",
+  "message",
+  "stack",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
 ]);
 const ERRORS = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, AggregateError];
 
@@ -51,7 +59,8 @@ function enableOverride(holder: object, key: PropertyKey, d: PropertyDescriptor)
   Object.defineProperty(holder, key, {
     get: () => value,
     set: function (this: unknown, next: unknown) {
-      if (this === holder) throw new TypeError(`Cannot assign to read only property '${String(key)}' of a built-in object`);
+      if (this === holder)
+        throw new TypeError(`Cannot assign to read only property '${String(key)}' of a built-in object`);
       if (typeof this !== "object" && typeof this !== "function") return;
       Object.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
     },
@@ -61,7 +70,9 @@ function enableOverride(holder: object, key: PropertyKey, d: PropertyDescriptor)
 }
 
 function valuesOf(d: PropertyDescriptor): object[] {
-  return [d.value, d.get, d.set].filter((v): v is object => (typeof v === "object" && v !== null) || typeof v === "function");
+  return [d.value, d.get, d.set].filter(
+    (v): v is object => (typeof v === "object" && v !== null) || typeof v === "function",
+  );
 }
 
 /** Intrinsics no global names: iterator and generator prototypes, reached from instances. */
@@ -91,7 +102,9 @@ function hiddenIntrinsics(): object[] {
 function tameDateConstructor(): void {
   const Real = Date;
   const refuse = () => {
-    throw new Error("the real clock is not available in environment code: use `Date` (the world's step clock) or the tool's `clock`");
+    throw new Error(
+      "the real clock is not available in environment code: use `Date` (the world's step clock) or the tool's `clock`",
+    );
   };
   function SharedDate(...args: unknown[]) {
     if (!new.target || args.length === 0) refuse();
@@ -103,5 +116,10 @@ function tameDateConstructor(): void {
     UTC: { value: Real.UTC },
     prototype: { value: Real.prototype },
   });
-  Object.defineProperty(Real.prototype, "constructor", { value: SharedDate, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(Real.prototype, "constructor", {
+    value: SharedDate,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
 }

@@ -21,14 +21,25 @@ function evaluate(factory: EnvFactory, guard: Guard, sources: WorldSources): Env
     exported = factory(guard.tick, worldGlobals(sources));
   } catch (err) {
     if (err instanceof GuardError || guard.tripped() || isStackOverflow(err)) {
-      throw new GuardError("runaway: the bundle's module top-level code was stopped as a probable infinite loop (too many loop iterations or function calls)");
+      throw new GuardError(
+        "runaway: the bundle's module top-level code was stopped as a probable infinite loop (too many loop iterations or function calls)",
+      );
     }
     throw err;
   }
   const module = exported.default as Partial<EnvModule> | undefined;
-  if (guard.tripped()) throw new GuardError("runaway: the bundle's module code was stopped as a probable infinite loop");
-  if (typeof module !== "object" || module === null || typeof module.definition !== "object" || typeof module.describe !== "function" || typeof module.formatError !== "function") {
-    throw new Error("the bundle's default export is not what the SDK's bundleExports returns: rebuild it with `worldfarm build`");
+  if (guard.tripped())
+    throw new GuardError("runaway: the bundle's module code was stopped as a probable infinite loop");
+  if (
+    typeof module !== "object" ||
+    module === null ||
+    typeof module.definition !== "object" ||
+    typeof module.describe !== "function" ||
+    typeof module.formatError !== "function"
+  ) {
+    throw new Error(
+      "the bundle's default export is not what the SDK's bundleExports returns: rebuild it with `worldfarm build`",
+    );
   }
   return module as EnvModule;
 }

@@ -29,7 +29,13 @@ export function worldGlobals(sources: WorldSources): WorldGlobals {
     clearInterval: () => {},
     scheduler: Object.freeze({ wait: refused("scheduler.wait()") }),
   };
-  const world = { Date: WorldDate, Math: WorldMath, crypto: worldCrypto(sources), performance: worldPerformance(now), ...timers };
+  const world = {
+    Date: WorldDate,
+    Math: WorldMath,
+    crypto: worldCrypto(sources),
+    performance: worldPerformance(now),
+    ...timers,
+  };
   const global = copyGlobal();
   Object.assign(global, world, { globalThis: global, self: global });
   return { globalThis: global, self: global, ...world };
@@ -61,10 +67,16 @@ function worldDate(now: () => number): DateConstructor {
 /** Random bytes and UUIDs from the world's seeded random, so they replay like every other draw it makes. */
 function worldCrypto(sources: WorldSources): Crypto {
   const getRandomValues = <T extends ArrayBufferView | null>(array: T): T => {
-    if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
+    if (
+      !ArrayBuffer.isView(array) ||
+      array instanceof Float32Array ||
+      array instanceof Float64Array ||
+      array instanceof DataView
+    ) {
       throw new TypeError("crypto.getRandomValues() takes an integer typed array");
     }
-    if (array.byteLength > 65_536) throw new RangeError(`crypto.getRandomValues() fills at most 65536 bytes, asked for ${array.byteLength}`);
+    if (array.byteLength > 65_536)
+      throw new RangeError(`crypto.getRandomValues() fills at most 65536 bytes, asked for ${array.byteLength}`);
     const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
     for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(sources.random.next() * 256);
     return array;
@@ -80,7 +92,9 @@ function worldCrypto(sources: WorldSources): Crypto {
     getRandomValues,
     randomUUID,
     get subtle(): SubtleCrypto {
-      throw new Error("crypto.subtle is not available in environment code: its keys and IVs would come from the real random, not the world's seed");
+      throw new Error(
+        "crypto.subtle is not available in environment code: its keys and IVs would come from the real random, not the world's seed",
+      );
     },
   }) as unknown as Crypto;
 }

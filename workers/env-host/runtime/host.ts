@@ -56,7 +56,9 @@ export class WorldHost {
   private facet(name: FacetName): WorldStub {
     let stub = this.stubs.get(name);
     if (!stub) {
-      const facet = this.ctx.facets.get<WorldBase>(name, async () => ({ class: await worldClass(this.env, this.ctx, this.spec) }));
+      const facet = this.ctx.facets.get<WorldBase>(name, async () => ({
+        class: await worldClass(this.env, this.ctx, this.spec),
+      }));
       stub = facet as unknown as WorldStub;
       this.stubs.set(name, stub);
     }
@@ -80,7 +82,10 @@ export class WorldHost {
   }
 
   async exportState(): Promise<{ initial: WorldState; live: WorldState }> {
-    const [initial, live] = await Promise.all([received(this.facet("initial").exportState()), received(this.facet("live").exportState())]);
+    const [initial, live] = await Promise.all([
+      received(this.facet("initial").exportState()),
+      received(this.facet("live").exportState()),
+    ]);
     return { initial, live };
   }
 
@@ -98,12 +103,21 @@ export class WorldHost {
   async verify(taskId: string, answer: string | null): Promise<VerifyOutcome> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<VerifyOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({
-        ok: false, kind: "timeout", message: `the verifier did not finish within ${VERIFY_TIMEOUT_MS / 1000} s (is it awaiting something that never settles?)`,
-      }), VERIFY_TIMEOUT_MS);
+      timer = setTimeout(
+        () =>
+          resolve({
+            ok: false,
+            kind: "timeout",
+            message: `the verifier did not finish within ${VERIFY_TIMEOUT_MS / 1000} s (is it awaiting something that never settles?)`,
+          }),
+        VERIFY_TIMEOUT_MS,
+      );
     });
     try {
-      return await Promise.race([received(this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")))), timedOut]);
+      return await Promise.race([
+        received(this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")))),
+        timedOut,
+      ]);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -120,9 +134,15 @@ export class WorldHost {
   async diff(): Promise<TableDiff[]> {
     // Most rollouts end having written little or nothing; reading both worlds in full to learn that cost more
     // than the rest of finishing them.
-    const [initialWrites, liveWrites] = await Promise.all([this.facet("initial").writes(), this.facet("live").writes()]);
+    const [initialWrites, liveWrites] = await Promise.all([
+      this.facet("initial").writes(),
+      this.facet("live").writes(),
+    ]);
     if (initialWrites === liveWrites) return [];
-    const [before, after] = await Promise.all([received(this.facet("initial").snapshot()), received(this.facet("live").snapshot())]);
+    const [before, after] = await Promise.all([
+      received(this.facet("initial").snapshot()),
+      received(this.facet("live").snapshot()),
+    ]);
     return diffTables(before, after);
   }
 

@@ -18,7 +18,11 @@ export function runtimeMode(env: Env): RuntimeMode {
  * The Durable Object class a world's facets run. Loader mode: the farm's world around the prepared bundle, in an
  * isolate with no network. Static mode: environments compiled into this Worker.
  */
-export async function worldClass(env: Env, ctx: DurableObjectState, spec: WorldSpec): Promise<DurableObjectClass<WorldBase>> {
+export async function worldClass(
+  env: Env,
+  ctx: DurableObjectState,
+  spec: WorldSpec,
+): Promise<DurableObjectClass<WorldBase>> {
   if (runtimeMode(env) === "static") {
     return (ctx.exports as unknown as { StaticWorld: DurableObjectClass<WorldBase> }).StaticWorld;
   }

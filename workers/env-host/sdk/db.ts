@@ -10,7 +10,8 @@ export function syncDb(sql: SqlStorage, onWrite: (rows: number) => void = () => 
   };
   return {
     query: <T extends Row>(text: string, params: readonly SqlValue[] = []) => exec<T>(text, params).rows,
-    get: <T extends Row>(text: string, params: readonly SqlValue[] = []) => exec<T>(text, params).rows[0] as T | undefined,
+    get: <T extends Row>(text: string, params: readonly SqlValue[] = []) =>
+      exec<T>(text, params).rows[0] as T | undefined,
     run: (text: string, params: readonly SqlValue[] = []) => {
       const { written } = exec(text, params);
       return { changes: written, lastRowId: sql.exec<{ id: number }>("SELECT last_insert_rowid() AS id").one().id };

@@ -12,7 +12,11 @@ export function seededRandom(state: { value: number }): Random {
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    id: (prefix = "") => prefix + Math.floor(next() * 2 ** 32).toString(36).padStart(7, "0"),
+    id: (prefix = "") =>
+      prefix +
+      Math.floor(next() * 2 ** 32)
+        .toString(36)
+        .padStart(7, "0"),
   };
 }
 

@@ -25,7 +25,17 @@ describe("fixedRandom", () => {
   it("gives the same sequence for the same seed, the instance random's for that seed", () => {
     const draw = (seed: number) => {
       const r = fixedRandom(seed);
-      return [r.next(), r.int(1, 6), r.pick(["a", "b", "c"]), r.shuffle([1, 2, 3, 4, 5]), r.weighted([["x", 1], ["y", 3]]), r.id("u")];
+      return [
+        r.next(),
+        r.int(1, 6),
+        r.pick(["a", "b", "c"]),
+        r.shuffle([1, 2, 3, 4, 5]),
+        r.weighted([
+          ["x", 1],
+          ["y", 3],
+        ]),
+        r.id("u"),
+      ];
     };
     expect(draw(42)).toEqual(draw(42));
     expect(draw(42)).not.toEqual(draw(43));
@@ -46,7 +56,14 @@ describe("fixedRandom", () => {
   it("chooses by weight: a zero weight never, the heavier more often", () => {
     const r = fixedRandom(3);
     const counts = { never: 0, rare: 0, often: 0 };
-    for (let i = 0; i < 2000; i++) counts[r.weighted([["never", 0], ["rare", 1], ["often", 9]] as const)]++;
+    for (let i = 0; i < 2000; i++)
+      counts[
+        r.weighted([
+          ["never", 0],
+          ["rare", 1],
+          ["often", 9],
+        ] as const)
+      ]++;
     expect(counts.never).toBe(0);
     expect(counts.often).toBeGreaterThan(counts.rare * 4);
   });

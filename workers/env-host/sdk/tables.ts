@@ -40,8 +40,9 @@ function hasRowid(sql: SqlStorage, table: string): boolean {
 export function readTable(sql: SqlStorage, table: string, offset = 0, limit = -1): TableRows {
   const pk = primaryKey(sql, table);
   const useRowid = pk.length === 0 && hasRowid(sql, table);
-  const select = useRowid ? `SELECT rowid AS "_wf_rowid", * FROM ${quoteIdent(table)} ORDER BY rowid` :
-    `SELECT * FROM ${quoteIdent(table)} ORDER BY ${(pk.length ? pk : ["1"]).map(quoteIdent).join(", ")}`;
+  const select = useRowid
+    ? `SELECT rowid AS "_wf_rowid", * FROM ${quoteIdent(table)} ORDER BY rowid`
+    : `SELECT * FROM ${quoteIdent(table)} ORDER BY ${(pk.length ? pk : ["1"]).map(quoteIdent).join(", ")}`;
   const cursor = sql.exec(`${select} LIMIT ? OFFSET ?`, limit, offset);
   const columns = cursor.columnNames;
   const rows = [...cursor.raw()] as SqlValue[][];

@@ -51,7 +51,10 @@ export abstract class WorldBase extends DurableObject {
   /** This world's step budget: the farm's instrumentation makes environment code count against it. */
   protected readonly guard = new Guard();
   /** The clock and random that `Date` and `Math.random` inside this world's environment code read now. */
-  protected readonly sources: WorldSources = { clock: stepClock(Date.parse(DEFAULT_EPOCH), 0), random: seededRandom({ value: 0 }) };
+  protected readonly sources: WorldSources = {
+    clock: stepClock(Date.parse(DEFAULT_EPOCH), 0),
+    random: seededRandom({ value: 0 }),
+  };
 
   private get sql() {
     return this.ctx.storage.sql;
@@ -62,7 +65,11 @@ export abstract class WorldBase extends DurableObject {
   }
 
   private setMeta(key: string, value: SqlValue): void {
-    this.sql.exec("INSERT INTO _wf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    this.sql.exec(
+      "INSERT INTO _wf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
   }
 
   private def(): EnvDef {
@@ -76,7 +83,10 @@ export abstract class WorldBase extends DurableObject {
     const template = templates.get(key);
     if (template) {
       this.importRows(template.state, () => template.schema);
-      return { tables: template.state.tables.length, rows: template.state.tables.reduce((n, t) => n + t.rows.length, 0) };
+      return {
+        tables: template.state.tables.length,
+        rows: template.state.tables.reduce((n, t) => n + t.rows.length, 0),
+      };
     }
     const def = this.definition(options.env);
     const made = this.build(def, options);
@@ -124,7 +134,11 @@ export abstract class WorldBase extends DurableObject {
     try {
       parsed = t.input.safeParse(args ?? {});
       if (!parsed.success) {
-        return { ok: false, kind: "invalid_arguments", message: `invalid arguments for ${name}: ${this.formatInputError(parsed.error)}` };
+        return {
+          ok: false,
+          kind: "invalid_arguments",
+          message: `invalid arguments for ${name}: ${this.formatInputError(parsed.error)}`,
+        };
       }
     } catch (err) {
       if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
@@ -159,7 +173,12 @@ export abstract class WorldBase extends DurableObject {
       return { ok: true, result: JSON.parse(result) as Json };
     } catch (err) {
       if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
-      return { ok: false, kind: "tool_error", message: err instanceof Error ? err.message : String(err), ...(isInternal(err) ? { internal: true } : {}) };
+      return {
+        ok: false,
+        kind: "tool_error",
+        message: err instanceof Error ? err.message : String(err),
+        ...(isInternal(err) ? { internal: true } : {}),
+      };
     }
   }
 
@@ -189,7 +208,10 @@ export abstract class WorldBase extends DurableObject {
       const result = await t.verify({ before: readDb(before), after: readDb(after), answer, userId: def.userId ?? 1 });
       if (this.guard.tripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
       // What crosses back to the host is plain data, read here on this verification's budget.
-      const json = withinCap(JSON.stringify({ complete: result.complete === true, ...(result.info ? { info: result.info } : {}) }), `the verifier's result`);
+      const json = withinCap(
+        JSON.stringify({ complete: result.complete === true, ...(result.info ? { info: result.info } : {}) }),
+        `the verifier's result`,
+      );
       return { ok: true, result: JSON.parse(json) as VerifyResult };
     } catch (err) {
       if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
@@ -254,7 +276,9 @@ function withinCap(json: string, what: string): string {
   const measured = json.length <= MAX_RESULT_BYTES;
   const bytes = measured ? new TextEncoder().encode(json).length : json.length;
   if (bytes > MAX_RESULT_BYTES) {
-    throw new Error(`${what} is ${measured ? "" : "at least "}${bytes} bytes of JSON, over the ${MAX_RESULT_BYTES / 1024 / 1024} MiB limit on a result: return less (a page of rows, ids rather than whole rows)`);
+    throw new Error(
+      `${what} is ${measured ? "" : "at least "}${bytes} bytes of JSON, over the ${MAX_RESULT_BYTES / 1024 / 1024} MiB limit on a result: return less (a page of rows, ids rather than whole rows)`,
+    );
   }
   return json;
 }
@@ -265,7 +289,13 @@ export function isStackOverflow(err: unknown): boolean {
 }
 
 function isInternal(err: unknown): boolean {
-  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError) return true;
+  if (
+    err instanceof TypeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError ||
+    err instanceof RangeError
+  )
+    return true;
   return err instanceof Error && /SQLITE_|no such (table|column)|syntax error|constraint failed/i.test(err.message);
 }
 

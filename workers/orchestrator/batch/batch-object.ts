@@ -95,21 +95,33 @@ export class Batch extends DurableObject<Env> {
   private meta(): Meta {
     const meta = this.ctx.storage.kv.get<Meta>("meta");
     if (!meta) throw encodeFarmError(new FarmError("batch_not_found", 404, "no such batch"));
-    if (isDeleting(this.ctx.storage)) throw encodeFarmError(new FarmError("batch_deleted", 410, `batch ${meta.batchId} was deleted with its rollouts`));
+    if (isDeleting(this.ctx.storage))
+      throw encodeFarmError(new FarmError("batch_deleted", 410, `batch ${meta.batchId} was deleted with its rollouts`));
     return meta;
   }
 
   async create(batchId: string, spec: BatchSpec, plan: PlannedRollout[]): Promise<void> {
-    if (this.ctx.storage.kv.get("meta")) throw encodeFarmError(new FarmError("batch_exists", 409, "batch already exists"));
+    if (this.ctx.storage.kv.get("meta"))
+      throw encodeFarmError(new FarmError("batch_exists", 409, "batch already exists"));
     this.ctx.storage.transactionSync(() => {
       const sizes = new Map<string, PlannedRollout & { size: number }>();
       for (const [seq, r] of plan.entries()) {
-        this.db.insert(rollouts).values({ ...r, seq, status: "pending" }).run();
+        this.db
+          .insert(rollouts)
+          .values({ ...r, seq, status: "pending" })
+          .run();
         const g = sizes.get(r.groupId);
         sizes.set(r.groupId, { ...r, size: (g?.size ?? 0) + 1 });
       }
-      for (const g of sizes.values()) this.db.insert(groups).values({ id: g.groupId, env: g.env, taskId: g.taskId, size: g.size }).run();
-      this.ctx.storage.kv.put<Meta>("meta", { batchId, spec, createdAt: Date.now(), state: "running", finishedAt: null });
+      for (const g of sizes.values())
+        this.db.insert(groups).values({ id: g.groupId, env: g.env, taskId: g.taskId, size: g.size }).run();
+      this.ctx.storage.kv.put<Meta>("meta", {
+        batchId,
+        spec,
+        createdAt: Date.now(),
+        state: "running",
+        finishedAt: null,
+      });
       this.ctx.storage.kv.put("probeAt", Date.now() + PROBE_MS);
     });
     await this.ctx.storage.setAlarm(Date.now());
@@ -138,12 +150,34 @@ export class Batch extends DurableObject<Env> {
    */
   private async reclaimOverdue(meta: Meta): Promise<void> {
     const limit = meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs);
-    const overdue = this.db.select().from(rollouts).where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, Date.now() - limit)))
-      .orderBy(asc(rollouts.seq)).limit(RECLAIM_WAVE).all();
-    await Promise.all(overdue.map(async (r) => {
-      const result = (await (await rolloutNamespace(this.env, r.env)).getByName(r.id).result().catch(() => null)) as RolloutResult | null;
-      this.record(result ? reportOf(result) : { rolloutId: r.id, status: "failed", stopReason: "timeout", reward: 0, error: `no report within ${limit} ms of its start` });
-    }));
+    const overdue = this.db
+      .select()
+      .from(rollouts)
+      .where(and(eq(rollouts.status, "running"), lte(rollouts.startedAt, Date.now() - limit)))
+      .orderBy(asc(rollouts.seq))
+      .limit(RECLAIM_WAVE)
+      .all();
+    await Promise.all(
+      overdue.map(async (r) => {
+        const result = (await (
+          await rolloutNamespace(this.env, r.env)
+        )
+          .getByName(r.id)
+          .result()
+          .catch(() => null)) as RolloutResult | null;
+        this.record(
+          result
+            ? reportOf(result)
+            : {
+                rolloutId: r.id,
+                status: "failed",
+                stopReason: "timeout",
+                reward: 0,
+                error: `no report within ${limit} ms of its start`,
+              },
+        );
+      }),
+    );
   }
 
   /**
@@ -155,25 +189,37 @@ export class Batch extends DurableObject<Env> {
   private async probe(): Promise<void> {
     const now = Date.now();
     if (now < (this.ctx.storage.kv.get<number>("probeAt") ?? 0)) return;
-    const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).orderBy(asc(rollouts.seq)).all();
+    const running = this.db
+      .select({ id: rollouts.id, env: rollouts.env })
+      .from(rollouts)
+      .where(eq(rollouts.status, "running"))
+      .orderBy(asc(rollouts.seq))
+      .all();
     let unreachable = 0;
     const lost: string[] = [];
     for (let i = 0; i < running.length; i += PROBE_WAVE) {
-      await Promise.all(running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
-        let answer: Liveness;
-        try {
-          answer = (await (await rolloutNamespace(this.env, env)).getByName(id).resume()) as Liveness;
-        } catch {
-          unreachable += 1;
-          return;
-        }
-        if (answer.state === "finished") this.record(answer.report);
-        else if (answer.state === "unknown" && !this.starting.has(id)) lost.push(id);
-      }));
+      await Promise.all(
+        running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
+          let answer: Liveness;
+          try {
+            answer = (await (await rolloutNamespace(this.env, env)).getByName(id).resume()) as Liveness;
+          } catch {
+            unreachable += 1;
+            return;
+          }
+          if (answer.state === "finished") this.record(answer.report);
+          else if (answer.state === "unknown" && !this.starting.has(id)) lost.push(id);
+        }),
+      );
     }
     // Counted as started, but its object never stored its spec: the runtime died between this batch recording the
     // start and the rollout storing it (this instance is not starting it). start() is idempotent: the next wave.
-    for (const id of lost) this.db.update(rollouts).set({ status: "pending", startedAt: null }).where(and(eq(rollouts.id, id), eq(rollouts.status, "running"))).run();
+    for (const id of lost)
+      this.db
+        .update(rollouts)
+        .set({ status: "pending", startedAt: null })
+        .where(and(eq(rollouts.id, id), eq(rollouts.status, "running")))
+        .run();
     if (lost.length) {
       const scheduled = await this.ctx.storage.getAlarm();
       if (scheduled === null || scheduled > Date.now()) await this.ctx.storage.setAlarm(Date.now());
@@ -200,12 +246,20 @@ export class Batch extends DurableObject<Env> {
   /** The next alarm: the earliest rollout that could become overdue, or the next delivery retry. */
   private async scheduleNext(meta: Meta): Promise<void> {
     const times: number[] = [];
-    const oldest = this.db.select({ at: min(rollouts.startedAt) }).from(rollouts).where(eq(rollouts.status, "running")).get()?.at;
+    const oldest = this.db
+      .select({ at: min(rollouts.startedAt) })
+      .from(rollouts)
+      .where(eq(rollouts.status, "running"))
+      .get()?.at;
     if (oldest !== null && oldest !== undefined) {
       times.push(oldest + meta.spec.rolloutTimeoutMs + overdueGrace(meta.spec.rolloutTimeoutMs));
       times.push(this.ctx.storage.kv.get<number>("probeAt") ?? Date.now());
     }
-    const delivery = this.db.select({ at: min(deliveries.nextAt) }).from(deliveries).where(isNull(deliveries.deliveredAt)).get()?.at;
+    const delivery = this.db
+      .select({ at: min(deliveries.nextAt) })
+      .from(deliveries)
+      .where(isNull(deliveries.deliveredAt))
+      .get()?.at;
     if (delivery !== null && delivery !== undefined) times.push(delivery);
     const expiry = expiresAt(this.ctx.storage.kv.get<Meta>("meta") ?? meta, this.env);
     if (expiry !== null) times.push(expiry);
@@ -217,23 +271,49 @@ export class Batch extends DurableObject<Env> {
 
   /** One wave: start as many waiting rollouts as the concurrency bound allows. */
   private async wave(meta: Meta): Promise<void> {
-    const running = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(eq(rollouts.status, "running")).get()!.n;
+    const running = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(rollouts)
+      .where(eq(rollouts.status, "running"))
+      .get()!.n;
     const free = meta.spec.concurrency - running;
     if (free <= 0) return;
-    const wave = this.db.select().from(rollouts).where(eq(rollouts.status, "pending")).orderBy(asc(rollouts.seq)).limit(free).all();
+    const wave = this.db
+      .select()
+      .from(rollouts)
+      .where(eq(rollouts.status, "pending"))
+      .orderBy(asc(rollouts.seq))
+      .limit(free)
+      .all();
     if (wave.length === 0) return;
     const now = Date.now();
     // The wave is the first pending rollouts by seq; naming them by seq bound keeps the statement within SQLite's
     // 100 bound parameters however large the wave.
-    this.db.update(rollouts).set({ status: "running", startedAt: now })
-      .where(and(eq(rollouts.status, "pending"), lte(rollouts.seq, wave.at(-1)!.seq))).run();
+    this.db
+      .update(rollouts)
+      .set({ status: "running", startedAt: now })
+      .where(and(eq(rollouts.status, "pending"), lte(rollouts.seq, wave.at(-1)!.seq)))
+      .run();
     const { spec } = meta;
     for (const r of wave) this.starting.add(r.id);
-    const started = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
-      rolloutId: r.id, batchId: meta.batchId, env: r.env, bundleId: r.bundleId, taskId: r.taskId, seed: spec.seed,
-      policy: spec.policy, toolFormat: spec.toolFormat, maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward,
-      rolloutTimeoutMs: spec.rolloutTimeoutMs,
-    })));
+    const started = await Promise.allSettled(
+      wave.map(async (r) =>
+        (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
+          rolloutId: r.id,
+          batchId: meta.batchId,
+          env: r.env,
+          bundleId: r.bundleId,
+          taskId: r.taskId,
+          seed: spec.seed,
+          policy: spec.policy,
+          toolFormat: spec.toolFormat,
+          maxTurns: spec.maxTurns,
+          truncation: spec.truncation,
+          reward: spec.reward,
+          rolloutTimeoutMs: spec.rolloutTimeoutMs,
+        }),
+      ),
+    );
     for (const r of wave) this.starting.delete(r.id);
     let lost = false;
     for (const [i, outcome] of started.entries()) {
@@ -243,10 +323,20 @@ export class Batch extends DurableObject<Env> {
       if (runtimeFailure(outcome.reason) && tries < START_TRIES) {
         // Its runtime died under the start: it waits for the next wave, which starts it again (start is idempotent).
         this.ctx.storage.kv.put(`startTries:${r.id}`, tries);
-        this.db.update(rollouts).set({ status: "pending", startedAt: null }).where(and(eq(rollouts.id, r.id), eq(rollouts.status, "running"))).run();
+        this.db
+          .update(rollouts)
+          .set({ status: "pending", startedAt: null })
+          .where(and(eq(rollouts.id, r.id), eq(rollouts.status, "running")))
+          .run();
         lost = true;
       } else {
-        this.record({ rolloutId: r.id, status: "failed", stopReason: "env_error", reward: 0, error: `could not start: ${String(outcome.reason)}` });
+        this.record({
+          rolloutId: r.id,
+          status: "failed",
+          stopReason: "env_error",
+          reward: 0,
+          error: `could not start: ${String(outcome.reason)}`,
+        });
       }
     }
     if (lost) await this.probeSoon();
@@ -258,21 +348,35 @@ export class Batch extends DurableObject<Env> {
     if (!row || row.status === "completed" || row.status === "failed" || row.status === "cancelled") return;
     const cancelled = report.stopReason === "cancelled";
     this.ctx.storage.transactionSync(() => {
-      this.db.update(rollouts).set({
-        status: cancelled ? "cancelled" : report.status, stopReason: report.stopReason, reward: report.reward,
-        error: cancelled ? null : (report.error ?? null), finishedAt: Date.now(),
-      }).where(eq(rollouts.id, report.rolloutId)).run();
+      this.db
+        .update(rollouts)
+        .set({
+          status: cancelled ? "cancelled" : report.status,
+          stopReason: report.stopReason,
+          reward: report.reward,
+          error: cancelled ? null : (report.error ?? null),
+          finishedAt: Date.now(),
+        })
+        .where(eq(rollouts.id, report.rolloutId))
+        .run();
       this.settleGroup(row.groupId);
-      const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
+      const open = this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(rollouts)
+        .where(inArray(rollouts.status, ["pending", "running"]))
+        .get()!.n;
       const meta = this.meta();
-      if (open === 0 && meta.state === "running") this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "done", finishedAt: Date.now() });
+      if (open === 0 && meta.state === "running")
+        this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "done", finishedAt: Date.now() });
     });
   }
 
   /** A group's statistics are written when its last member ends; failed members count in the group at weight 0. */
   private settleGroup(groupId: string): void {
     const members = this.db.select().from(rollouts).where(eq(rollouts.groupId, groupId)).all();
-    const finished = members.filter((m) => m.status === "completed" || m.status === "failed" || m.status === "cancelled");
+    const finished = members.filter(
+      (m) => m.status === "completed" || m.status === "failed" || m.status === "cancelled",
+    );
     const update: Partial<typeof groups.$inferInsert> = { done: finished.length };
     if (finished.length === members.length) {
       const rewards = members.filter((m) => m.status === "completed").map((m) => m.reward ?? 0);
@@ -299,26 +403,52 @@ export class Batch extends DurableObject<Env> {
   /** Finished groups from `cursor` on, in log order, with their members' ledger rows. */
   log(cursor: number, limit: number): LogPage {
     const meta = this.meta();
-    const logged = this.db.select().from(groupLog).where(gte(groupLog.seq, cursor)).orderBy(asc(groupLog.seq)).limit(limit).all();
+    const logged = this.db
+      .select()
+      .from(groupLog)
+      .where(gte(groupLog.seq, cursor))
+      .orderBy(asc(groupLog.seq))
+      .limit(limit)
+      .all();
     const ids = logged.map((l) => l.groupId);
     const rows = ids.length ? this.db.select().from(groups).where(inArray(groups.id, ids)).all() : [];
-    const members = ids.length ? this.db.select().from(rollouts).where(inArray(rollouts.groupId, ids)).orderBy(asc(rollouts.seq)).all() : [];
+    const members = ids.length
+      ? this.db.select().from(rollouts).where(inArray(rollouts.groupId, ids)).orderBy(asc(rollouts.seq)).all()
+      : [];
     const entries: LogEntry[] = logged.map(({ seq, groupId }) => {
       const g = rows.find((r) => r.id === groupId)!;
       const own = members.filter((m) => m.groupId === groupId);
       return {
-        seq, groupId, env: g.env, bundleId: own[0]!.bundleId, taskId: g.taskId, mean: g.mean ?? 0, std: g.std ?? 0,
-        allEqual: g.allEqual ?? true, finishedAt: g.finishedAt ?? Date.now(),
+        seq,
+        groupId,
+        env: g.env,
+        bundleId: own[0]!.bundleId,
+        taskId: g.taskId,
+        mean: g.mean ?? 0,
+        std: g.std ?? 0,
+        allEqual: g.allEqual ?? true,
+        finishedAt: g.finishedAt ?? Date.now(),
         members: own.map((m) => ({
-          id: m.id, status: m.status as "completed" | "failed" | "cancelled", stopReason: (m.stopReason ?? "cancelled") as LogEntry["members"][number]["stopReason"],
-          reward: m.reward ?? 0, error: m.error,
+          id: m.id,
+          status: m.status as "completed" | "failed" | "cancelled",
+          stopReason: (m.stopReason ?? "cancelled") as LogEntry["members"][number]["stopReason"],
+          reward: m.reward ?? 0,
+          error: m.error,
         })),
       };
     });
-    const open = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(inArray(rollouts.status, ["pending", "running"])).get()!.n;
+    const open = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(rollouts)
+      .where(inArray(rollouts.status, ["pending", "running"]))
+      .get()!.n;
     const total = this.db.select({ n: sql<number>`count(*)` }).from(groupLog).get()!.n;
     return {
-      batchId: meta.batchId, policy: meta.spec.policy, policyVersion: meta.spec.policyVersion ?? null, state: meta.state, entries,
+      batchId: meta.batchId,
+      policy: meta.spec.policy,
+      policyVersion: meta.spec.policyVersion ?? null,
+      state: meta.state,
+      entries,
       ended: open === 0 && cursor + entries.length >= total,
     };
   }
@@ -344,17 +474,36 @@ export class Batch extends DurableObject<Env> {
   /** Posts every due group to the batch's receiver; failures wait their backoff and come back on a later alarm. */
   private async deliver(meta: Meta): Promise<void> {
     const spec = meta.spec.deliver!;
-    const due = this.db.select().from(deliveries).where(and(isNull(deliveries.deliveredAt), lte(deliveries.nextAt, Date.now())))
-      .orderBy(asc(deliveries.seq)).limit(DELIVERY_WAVE).all();
-    await Promise.all(due.map(async (d) => {
-      const entry = this.log(d.seq, 1).entries[0]!;
-      const outcome = await groupDocument(this.env, { batchId: meta.batchId, policy: meta.spec.policy, policyVersion: meta.spec.policyVersion ?? null }, entry)
-        .then((group) => postGroup(spec, group), (err: unknown) => ({ ok: false as const, error: `could not assemble the group: ${String(err)}` }));
-      const attempts = d.attempts + 1;
-      this.db.update(deliveries).set(outcome.ok
-        ? { attempts, deliveredAt: Date.now(), lastError: null }
-        : { attempts, nextAt: Date.now() + retryDelay(attempts, spec.backoffMs), lastError: outcome.error }).where(eq(deliveries.seq, d.seq)).run();
-    }));
+    const due = this.db
+      .select()
+      .from(deliveries)
+      .where(and(isNull(deliveries.deliveredAt), lte(deliveries.nextAt, Date.now())))
+      .orderBy(asc(deliveries.seq))
+      .limit(DELIVERY_WAVE)
+      .all();
+    await Promise.all(
+      due.map(async (d) => {
+        const entry = this.log(d.seq, 1).entries[0]!;
+        const outcome = await groupDocument(
+          this.env,
+          { batchId: meta.batchId, policy: meta.spec.policy, policyVersion: meta.spec.policyVersion ?? null },
+          entry,
+        ).then(
+          (group) => postGroup(spec, group),
+          (err: unknown) => ({ ok: false as const, error: `could not assemble the group: ${String(err)}` }),
+        );
+        const attempts = d.attempts + 1;
+        this.db
+          .update(deliveries)
+          .set(
+            outcome.ok
+              ? { attempts, deliveredAt: Date.now(), lastError: null }
+              : { attempts, nextAt: Date.now() + retryDelay(attempts, spec.backoffMs), lastError: outcome.error },
+          )
+          .where(eq(deliveries.seq, d.seq))
+          .run();
+      }),
+    );
   }
 
   async report(report: RolloutReport): Promise<void> {
@@ -372,11 +521,27 @@ export class Batch extends DurableObject<Env> {
   async cancel(): Promise<BatchStatus> {
     const meta = this.meta();
     if (meta.state === "running") {
-      const running = this.db.select({ id: rollouts.id, env: rollouts.env }).from(rollouts).where(eq(rollouts.status, "running")).all();
-      this.ctx.waitUntil(Promise.allSettled(running.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).cancel())));
+      const running = this.db
+        .select({ id: rollouts.id, env: rollouts.env })
+        .from(rollouts)
+        .where(eq(rollouts.status, "running"))
+        .all();
+      this.ctx.waitUntil(
+        Promise.allSettled(
+          running.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).cancel()),
+        ),
+      );
       this.ctx.storage.transactionSync(() => {
-        const pending = this.db.select({ id: rollouts.id, groupId: rollouts.groupId }).from(rollouts).where(eq(rollouts.status, "pending")).all();
-        this.db.update(rollouts).set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() }).where(eq(rollouts.status, "pending")).run();
+        const pending = this.db
+          .select({ id: rollouts.id, groupId: rollouts.groupId })
+          .from(rollouts)
+          .where(eq(rollouts.status, "pending"))
+          .all();
+        this.db
+          .update(rollouts)
+          .set({ status: "cancelled", stopReason: "cancelled", finishedAt: Date.now() })
+          .where(eq(rollouts.status, "pending"))
+          .run();
         for (const groupId of new Set(pending.map((p) => p.groupId))) this.settleGroup(groupId);
         this.ctx.storage.kv.put<Meta>("meta", { ...meta, state: "cancelled", finishedAt: Date.now() });
       });
@@ -404,7 +569,12 @@ export class Batch extends DurableObject<Env> {
   }
 
   /** The ledger in queue order, optionally one status or one group only. */
-  rollouts(query: { status?: RolloutList["rollouts"][number]["status"]; groupId?: string; offset: number; limit: number }): RolloutList {
+  rollouts(query: {
+    status?: RolloutList["rollouts"][number]["status"];
+    groupId?: string;
+    offset: number;
+    limit: number;
+  }): RolloutList {
     this.meta();
     const filters: SQL[] = [];
     if (query.status) filters.push(eq(rollouts.status, query.status));
@@ -412,13 +582,27 @@ export class Batch extends DurableObject<Env> {
     const where = filters.length ? and(...filters) : undefined;
     const total = this.db.select({ n: sql<number>`count(*)` }).from(rollouts).where(where).get()!.n;
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    const rows = this.db.select().from(rollouts).where(where).orderBy(asc(rollouts.seq)).limit(query.limit).offset(query.offset).all();
+    const rows = this.db
+      .select()
+      .from(rollouts)
+      .where(where)
+      .orderBy(asc(rollouts.seq))
+      .limit(query.limit)
+      .offset(query.offset)
+      .all();
     return {
       total,
       rollouts: rows.map((r) => ({
-        rolloutId: r.id, groupId: r.groupId, env: r.env, taskId: r.taskId, status: r.status,
-        stopReason: r.stopReason as RolloutList["rollouts"][number]["stopReason"], reward: r.reward, error: r.error,
-        startedAt: iso(r.startedAt), finishedAt: iso(r.finishedAt),
+        rolloutId: r.id,
+        groupId: r.groupId,
+        env: r.env,
+        taskId: r.taskId,
+        status: r.status,
+        stopReason: r.stopReason as RolloutList["rollouts"][number]["stopReason"],
+        reward: r.reward,
+        error: r.error,
+        startedAt: iso(r.startedAt),
+        finishedAt: iso(r.finishedAt),
       })),
     };
   }
@@ -437,16 +621,26 @@ export class Batch extends DurableObject<Env> {
     const rewards = [...byEnv.values()].flat();
     const settled = counts.completed + counts.failed;
     const elapsed = ((meta.finishedAt ?? Date.now()) - meta.createdAt) / 1000;
-    const groupCounts = this.db.select({ total: sql<number>`count(*)`, done: sql<number>`sum(finished_at IS NOT NULL)` }).from(groups).get()!;
+    const groupCounts = this.db
+      .select({ total: sql<number>`count(*)`, done: sql<number>`sum(finished_at IS NOT NULL)` })
+      .from(groups)
+      .get()!;
     const expiry = expiresAt(meta, this.env);
     return {
-      batchId: meta.batchId, state: meta.state, createdAt: new Date(meta.createdAt).toISOString(),
+      batchId: meta.batchId,
+      state: meta.state,
+      createdAt: new Date(meta.createdAt).toISOString(),
       finishedAt: meta.finishedAt ? new Date(meta.finishedAt).toISOString() : null,
-      counts, groups: { total: groupCounts.total, done: groupCounts.done ?? 0 },
+      counts,
+      groups: { total: groupCounts.total, done: groupCounts.done ?? 0 },
       reward: rewardStats(rewards),
       rewardByEnv: Object.fromEntries([...byEnv].map(([env, values]) => [env, rewardStats(values)])),
-      stopReasons, rolloutsPerSecond: elapsed > 0 ? settled / elapsed : 0,
-      errors: all.filter((r) => r.error).slice(0, 20).map((r) => ({ rolloutId: r.id, error: r.error! })),
+      stopReasons,
+      rolloutsPerSecond: elapsed > 0 ? settled / elapsed : 0,
+      errors: all
+        .filter((r) => r.error)
+        .slice(0, 20)
+        .map((r) => ({ rolloutId: r.id, error: r.error! })),
       problems: problems(all),
       deliveries: meta.spec.deliver ? this.deliveryStatus() : null,
       expiresAt: expiry === null ? null : new Date(expiry).toISOString(),
@@ -454,10 +648,26 @@ export class Batch extends DurableObject<Env> {
   }
 
   private deliveryStatus(): NonNullable<BatchStatus["deliveries"]> {
-    const row = this.db.select({ delivered: sql<number>`count(delivered_at)`, pending: sql<number>`sum(delivered_at IS NULL)`, attempts: sql<number>`sum(attempts)` })
-      .from(deliveries).get()!;
-    const failing = this.db.select({ lastError: deliveries.lastError }).from(deliveries)
-      .where(and(isNull(deliveries.deliveredAt), sql`${deliveries.lastError} IS NOT NULL`)).orderBy(asc(deliveries.seq)).limit(1).get();
-    return { delivered: row.delivered, pending: row.pending ?? 0, attempts: row.attempts ?? 0, lastError: failing?.lastError ?? null };
+    const row = this.db
+      .select({
+        delivered: sql<number>`count(delivered_at)`,
+        pending: sql<number>`sum(delivered_at IS NULL)`,
+        attempts: sql<number>`sum(attempts)`,
+      })
+      .from(deliveries)
+      .get()!;
+    const failing = this.db
+      .select({ lastError: deliveries.lastError })
+      .from(deliveries)
+      .where(and(isNull(deliveries.deliveredAt), sql`${deliveries.lastError} IS NOT NULL`))
+      .orderBy(asc(deliveries.seq))
+      .limit(1)
+      .get();
+    return {
+      delivered: row.delivered,
+      pending: row.pending ?? 0,
+      attempts: row.attempts ?? 0,
+      lastError: failing?.lastError ?? null,
+    };
   }
 }

@@ -38,8 +38,13 @@ export function isDeleting(storage: DurableObjectStorage): boolean {
  */
 export async function deleteWave(storage: DurableObjectStorage, env: Env, db: DrizzleSqliteDODatabase): Promise<void> {
   const deleting = storage.kv.get<Deleting>("deleting")!;
-  const wave = db.select({ id: rollouts.id, seq: rollouts.seq, env: rollouts.env }).from(rollouts)
-    .where(and(gte(rollouts.seq, deleting.nextSeq), isNotNull(rollouts.startedAt))).orderBy(asc(rollouts.seq)).limit(DELETE_WAVE).all();
+  const wave = db
+    .select({ id: rollouts.id, seq: rollouts.seq, env: rollouts.env })
+    .from(rollouts)
+    .where(and(gte(rollouts.seq, deleting.nextSeq), isNotNull(rollouts.startedAt)))
+    .orderBy(asc(rollouts.seq))
+    .limit(DELETE_WAVE)
+    .all();
   if (wave.length === 0) {
     // Marked first: a failed mark leaves the alarm to try both again. deleteAll takes the alarm with it (deleting
     // the alarm first would write its table back).
@@ -47,9 +52,12 @@ export async function deleteWave(storage: DurableObjectStorage, env: Env, db: Dr
     await storage.deleteAll();
     return;
   }
-  const outcomes = await Promise.allSettled(wave.map(async (r) => (await rolloutNamespace(env, r.env)).getByName(r.id).purge()));
+  const outcomes = await Promise.allSettled(
+    wave.map(async (r) => (await rolloutNamespace(env, r.env)).getByName(r.id).purge()),
+  );
   const purged = new Map<string, string[]>();
-  for (const [i, o] of outcomes.entries()) if (o.status === "fulfilled") purged.set(wave[i]!.env, [...(purged.get(wave[i]!.env) ?? []), o.value]);
+  for (const [i, o] of outcomes.entries())
+    if (o.status === "fulfilled") purged.set(wave[i]!.env, [...(purged.get(wave[i]!.env) ?? []), o.value]);
   // Best effort: what a local farm is not told of, its next start removes.
   await Promise.allSettled([...purged].map(([name, ids]) => reportDeleted(env, name, ids)));
   const failed = outcomes.findIndex((o) => o.status === "rejected");

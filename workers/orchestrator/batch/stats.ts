@@ -14,5 +14,8 @@ export function rewardStats(values: number[]): { n: number; mean: number; std: n
 export function problems(rows: { error: string | null }[], limit = 10): { error: string; rollouts: number }[] {
   const counts = new Map<string, number>();
   for (const { error } of rows) if (error) counts.set(error, (counts.get(error) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([error, rollouts]) => ({ error, rollouts }));
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([error, rollouts]) => ({ error, rollouts }));
 }

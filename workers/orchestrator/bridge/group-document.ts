@@ -17,7 +17,13 @@ export interface LogEntry {
   std: number;
   allEqual: boolean;
   finishedAt: number;
-  members: { id: string; status: "completed" | "failed" | "cancelled"; stopReason: StopReason; reward: number; error: string | null }[];
+  members: {
+    id: string;
+    status: "completed" | "failed" | "cancelled";
+    stopReason: StopReason;
+    reward: number;
+    error: string | null;
+  }[];
 }
 
 export interface LogPage {
@@ -31,15 +37,26 @@ export interface LogPage {
 }
 
 /** A trajectory is the rollout's result without each turn's request: trainers get token ids, the viewer the rest. */
-export type TrainingResult = Omit<RolloutResult, "turns"> & { turns: Omit<RolloutResult["turns"][number], "request" | "tools">[] };
+export type TrainingResult = Omit<RolloutResult, "turns"> & {
+  turns: Omit<RolloutResult["turns"][number], "request" | "tools">[];
+};
 
 function trajectory(member: LogEntry["members"][number], result: TrainingResult | null): Trajectory {
   if (!result) {
     // Cancelled before it started, or it never could: it still belongs to its group, at weight 0.
     return {
-      trajectory_id: member.id, status: member.status, stop_reason: member.stopReason, error: member.error, reward: member.reward,
+      trajectory_id: member.id,
+      status: member.status,
+      stop_reason: member.stopReason,
+      error: member.error,
+      reward: member.reward,
       reward_components: { outcome: 0, format: [], format_errors: 0, verifier: null, judge: null },
-      loss_weight: 0, num_turns: 0, answer: null, messages: [], turns: [], samples: [],
+      loss_weight: 0,
+      num_turns: 0,
+      answer: null,
+      messages: [],
+      turns: [],
+      samples: [],
     };
   }
   const c = result.rewardComponents;
@@ -50,15 +67,28 @@ function trajectory(member: LogEntry["members"][number], result: TrainingResult 
     stop_reason: result.stopReason,
     error: result.error ?? null,
     reward: result.reward,
-    reward_components: { outcome: c.outcome, format: c.format, format_errors: c.formatErrors, verifier: c.verifier, judge: c.judge ?? null },
+    reward_components: {
+      outcome: c.outcome,
+      format: c.format,
+      format_errors: c.formatErrors,
+      verifier: c.verifier,
+      judge: c.judge ?? null,
+    },
     loss_weight: result.lossWeight,
     num_turns: result.numTurns,
     answer: result.answer,
     messages: result.messages,
     turns: result.turns.map((t) => ({
-      turn: t.turn, truncated: t.truncated, outcome: t.outcome, violation: t.violation ?? null, format_ok: t.formatOk,
-      finish_reason: t.finishReason ?? null, prompt_token_ids: t.promptTokenIds ?? null, completion_token_ids: t.completionTokenIds ?? null,
-      logprobs: t.logprobs ?? null, tool_results: t.toolResults.map((r) => ({ call_id: r.callId, tool: r.tool, ok: r.ok, output: r.output })),
+      turn: t.turn,
+      truncated: t.truncated,
+      outcome: t.outcome,
+      violation: t.violation ?? null,
+      format_ok: t.formatOk,
+      finish_reason: t.finishReason ?? null,
+      prompt_token_ids: t.promptTokenIds ?? null,
+      completion_token_ids: t.completionTokenIds ?? null,
+      logprobs: t.logprobs ?? null,
+      tool_results: t.toolResults.map((r) => ({ call_id: r.callId, tool: r.tool, ok: r.ok, output: r.output })),
     })),
     samples: buildSamples(result.turns),
   };
@@ -75,10 +105,16 @@ async function memberResult(env: Env, envName: string, id: string): Promise<Trai
 }
 
 /** Assembles one finished group from its ledger entry and its members' Rollout objects. */
-export async function groupDocument(env: Env, page: Pick<LogPage, "batchId" | "policy" | "policyVersion">, entry: LogEntry): Promise<Group> {
+export async function groupDocument(
+  env: Env,
+  page: Pick<LogPage, "batchId" | "policy" | "policyVersion">,
+  entry: LogEntry,
+): Promise<Group> {
   const [manifest, ...results] = await Promise.all([
     loadManifest(env, entry.bundleId),
-    ...entry.members.map((m) => (m.status === "cancelled" ? Promise.resolve(null) : memberResult(env, entry.env, m.id))),
+    ...entry.members.map((m) =>
+      m.status === "cancelled" ? Promise.resolve(null) : memberResult(env, entry.env, m.id),
+    ),
   ]);
   const completed = entry.members.filter((m) => m.status === "completed").length;
   return {
@@ -87,8 +123,17 @@ export async function groupDocument(env: Env, page: Pick<LogPage, "batchId" | "p
     seq: entry.seq,
     group_id: entry.groupId,
     batch_id: page.batchId,
-    task: { env: entry.env, bundle_id: entry.bundleId, task_id: entry.taskId, prompt: manifest.tasks.find((t) => t.id === entry.taskId)?.prompt ?? "" },
-    policy: { kind: page.policy.kind, model: page.policy.kind === "openai" ? page.policy.model : null, policy_version: page.policyVersion },
+    task: {
+      env: entry.env,
+      bundle_id: entry.bundleId,
+      task_id: entry.taskId,
+      prompt: manifest.tasks.find((t) => t.id === entry.taskId)?.prompt ?? "",
+    },
+    policy: {
+      kind: page.policy.kind,
+      model: page.policy.kind === "openai" ? page.policy.model : null,
+      policy_version: page.policyVersion,
+    },
     trajectories: entry.members.map((m, i) => trajectory(m, (results[i] as TrainingResult | null) ?? null)),
     stats: { n: completed, size: entry.members.length, mean: entry.mean, std: entry.std, all_equal: entry.allEqual },
     finished_at: new Date(entry.finishedAt).toISOString(),

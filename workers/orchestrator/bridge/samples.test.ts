@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { buildSamples } from "./samples.ts";
 
-const turn = (n: number, prompt: number[] | undefined, completion: number[] | undefined, extra: { truncated?: boolean; logprobs?: number[] } = {}) => ({
-  turn: n, truncated: extra.truncated ?? false, promptTokenIds: prompt, completionTokenIds: completion, logprobs: extra.logprobs,
+const turn = (
+  n: number,
+  prompt: number[] | undefined,
+  completion: number[] | undefined,
+  extra: { truncated?: boolean; logprobs?: number[] } = {},
+) => ({
+  turn: n,
+  truncated: extra.truncated ?? false,
+  promptTokenIds: prompt,
+  completionTokenIds: completion,
+  logprobs: extra.logprobs,
 });
 
 describe("training samples from a trajectory's token ids", () => {
@@ -12,14 +21,16 @@ describe("training samples from a trajectory's token ids", () => {
       turn(1, [1, 2, 3, 4, 50, 51], [5], { logprobs: [-0.5] }),
       turn(2, [1, 2, 3, 4, 50, 51, 5, 60], [6, 7], { logprobs: [-0.6, -0.7] }),
     ]);
-    expect(samples).toEqual([{
-      prompt_ids: [1, 2],
-      response_ids: [3, 4, 50, 51, 5, 60, 6, 7],
-      response_mask: [1, 1, 0, 0, 1, 0, 1, 1],
-      response_logprobs: [-0.1, -0.2, null, null, -0.5, null, -0.6, -0.7],
-      turns: [0, 2],
-      starts_because: "start",
-    }]);
+    expect(samples).toEqual([
+      {
+        prompt_ids: [1, 2],
+        response_ids: [3, 4, 50, 51, 5, 60, 6, 7],
+        response_mask: [1, 1, 0, 0, 1, 0, 1, 1],
+        response_logprobs: [-0.1, -0.2, null, null, -0.5, null, -0.6, -0.7],
+        turns: [0, 2],
+        starts_because: "start",
+      },
+    ]);
   });
 
   it("starts a new sample where truncation rewrote the history, or the prompt stops extending it", () => {

@@ -33,25 +33,42 @@ export function buildSamples(turns: Tokens[]): Sample[] {
       current = undefined;
       continue;
     }
-    const logprobs: (number | null)[] = turn.logprobs?.length === completion.length ? turn.logprobs : completion.map(() => null);
+    const logprobs: (number | null)[] =
+      turn.logprobs?.length === completion.length ? turn.logprobs : completion.map(() => null);
     let reason: SampleBreak | undefined;
     if (!current) reason = samples.length === 0 ? "start" : "prefix_mismatch";
     else if (turn.truncated) reason = "truncated";
     else if (!startsWith(prompt, context)) reason = "prefix_mismatch";
     if (reason) {
-      current = { prompt_ids: prompt, response_ids: [], response_mask: [], response_logprobs: [], turns: [turn.turn, turn.turn], starts_because: reason };
+      current = {
+        prompt_ids: prompt,
+        response_ids: [],
+        response_mask: [],
+        response_logprobs: [],
+        turns: [turn.turn, turn.turn],
+        starts_because: reason,
+      };
       samples.push(current);
       context = [...prompt];
     } else {
       const added = prompt.slice(context.length);
       append(current!.response_ids, added);
-      append(current!.response_mask, added.map(() => 0 as const));
-      append(current!.response_logprobs, added.map(() => null));
+      append(
+        current!.response_mask,
+        added.map(() => 0 as const),
+      );
+      append(
+        current!.response_logprobs,
+        added.map(() => null),
+      );
       current!.turns[1] = turn.turn;
       append(context, added);
     }
     append(current!.response_ids, completion);
-    append(current!.response_mask, completion.map(() => 1 as const));
+    append(
+      current!.response_mask,
+      completion.map(() => 1 as const),
+    );
     append(current!.response_logprobs, logprobs);
     append(context, completion);
   }

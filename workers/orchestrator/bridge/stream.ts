@@ -32,30 +32,35 @@ function frame(format: "ndjson" | "sse", line: StreamLine): Uint8Array {
 export function groupStream(env: Env, batchId: string, query: StreamQuery & { format: "ndjson" | "sse" }): Response {
   const batch = env.BATCH.getByName(batchId);
   let cursor = query.cursor;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // null, or no batch at all where one was when the stream began: deleted while the reader waited.
-      const page = await rpc(batch.waitLog(cursor, PAGE, query.heartbeatMs)).catch((err: unknown) => {
-        if (err instanceof FarmError && err.code === "batch_not_found") return null;
-        throw err;
-      });
-      if (!page) {
-        controller.enqueue(frame(query.format, { type: "end", cursor, state: "deleted" }));
-        controller.close();
-        return;
-      }
-      if (page.entries.length) {
-        const groups = await Promise.all(page.entries.map((entry) => groupDocument(env, page, entry)));
-        for (const group of groups) controller.enqueue(frame(query.format, group));
-        cursor = groups.at(-1)!.seq + 1;
-      } else if (page.ended) {
-        controller.enqueue(frame(query.format, { type: "end", cursor, state: page.state === "cancelled" ? "cancelled" : "done" }));
-        controller.close();
-      } else {
-        controller.enqueue(frame(query.format, { type: "heartbeat", cursor, state: page.state }));
-      }
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // null, or no batch at all where one was when the stream began: deleted while the reader waited.
+        const page = await rpc(batch.waitLog(cursor, PAGE, query.heartbeatMs)).catch((err: unknown) => {
+          if (err instanceof FarmError && err.code === "batch_not_found") return null;
+          throw err;
+        });
+        if (!page) {
+          controller.enqueue(frame(query.format, { type: "end", cursor, state: "deleted" }));
+          controller.close();
+          return;
+        }
+        if (page.entries.length) {
+          const groups = await Promise.all(page.entries.map((entry) => groupDocument(env, page, entry)));
+          for (const group of groups) controller.enqueue(frame(query.format, group));
+          cursor = groups.at(-1)!.seq + 1;
+        } else if (page.ended) {
+          controller.enqueue(
+            frame(query.format, { type: "end", cursor, state: page.state === "cancelled" ? "cancelled" : "done" }),
+          );
+          controller.close();
+        } else {
+          controller.enqueue(frame(query.format, { type: "heartbeat", cursor, state: page.state }));
+        }
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return new Response(body, {
     headers: {
       "content-type": query.format === "sse" ? "text/event-stream" : "application/x-ndjson",

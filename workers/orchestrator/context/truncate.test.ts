@@ -15,12 +15,20 @@ const task: Msg = { role: "user", content: "Add two apples to my cart." };
 function turn(n: number, results = 1): Msg[] {
   const ids = Array.from({ length: results }, (_, i) => `call_${n}_${i}`);
   return [
-    { role: "assistant", content: null, tool_calls: ids.map((id) => ({ id, type: "function", function: { name: "t", arguments: "{}" } })) },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: ids.map((id) => ({ id, type: "function", function: { name: "t", arguments: "{}" } })),
+    },
     ...ids.map((id) => ({ role: "tool", tool_call_id: id, content: `result ${id}` })),
   ];
 }
 
-const history = (turns: number, results = 1) => [system, task, ...Array.from({ length: turns }, (_, n) => turn(n, results)).flat()];
+const history = (turns: number, results = 1) => [
+  system,
+  task,
+  ...Array.from({ length: turns }, (_, n) => turn(n, results)).flat(),
+];
 
 describe("truncate", () => {
   it.each([
@@ -43,7 +51,12 @@ describe("truncate", () => {
 
   it("keeps a final assistant message that has no results yet with its turn", () => {
     const messages = [...history(3), { role: "assistant", content: "Done." }];
-    expect(truncate(messages, { keepTurns: 2 }).messages).toEqual([system, task, ...turn(2), { role: "assistant", content: "Done." }]);
+    expect(truncate(messages, { keepTurns: 2 }).messages).toEqual([
+      system,
+      task,
+      ...turn(2),
+      { role: "assistant", content: "Done." },
+    ]);
   });
 
   it("drops the oldest turns until the token budget fits", () => {
@@ -56,13 +69,29 @@ describe("truncate", () => {
 
   it("applies keepTurns and the token budget together", () => {
     const countTokens = (m: Msg) => (m.role === "tool" ? 100 : 10);
-    expect(truncate(history(6), { keepTurns: 2, maxTokens: 360, countTokens }).messages).toEqual([system, task, ...turn(4), ...turn(5)]);
-    expect(truncate(history(6), { keepTurns: 5, maxTokens: 260, countTokens }).messages).toEqual([system, task, ...turn(4), ...turn(5)]);
+    expect(truncate(history(6), { keepTurns: 2, maxTokens: 360, countTokens }).messages).toEqual([
+      system,
+      task,
+      ...turn(4),
+      ...turn(5),
+    ]);
+    expect(truncate(history(6), { keepTurns: 5, maxTokens: 260, countTokens }).messages).toEqual([
+      system,
+      task,
+      ...turn(4),
+      ...turn(5),
+    ]);
   });
 
   it("estimates a quarter token per character without a counter", () => {
     expect(estimateTokens({ role: "user", content: "x".repeat(9) })).toBe(3);
-    const big = [system, task, ...turn(0), { role: "assistant", content: "a".repeat(2000) }, { role: "tool", content: "b".repeat(2000) }];
+    const big = [
+      system,
+      task,
+      ...turn(0),
+      { role: "assistant", content: "a".repeat(2000) },
+      { role: "tool", content: "b".repeat(2000) },
+    ];
     const result = truncate(big, { maxTokens: 1000 });
     expect(result.messages).toEqual([system, task, ...big.slice(4)]);
   });
@@ -93,7 +122,12 @@ describe("truncate", () => {
 
   it("is idempotent", () => {
     const countTokens = (m: Msg) => (m.role === "tool" ? 100 : 10);
-    for (const options of [{ keepTurns: 1 }, { keepTurns: 3 }, { maxTokens: 300, countTokens }, { keepTurns: 4, maxTokens: 256, countTokens }]) {
+    for (const options of [
+      { keepTurns: 1 },
+      { keepTurns: 3 },
+      { maxTokens: 300, countTokens },
+      { keepTurns: 4, maxTokens: 256, countTokens },
+    ]) {
       const once = truncate(history(7, 2), options);
       const twice = truncate(once.messages, options);
       expect(twice.messages).toEqual(once.messages);

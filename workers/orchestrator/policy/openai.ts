@@ -16,9 +16,14 @@ const BACKOFF_CAP_MS = 30_000;
 
 // Prompts run to thousands of ids every turn: one check over the array, not a parsed schema per element, keeps
 // validating them from costing more than the rest of the turn.
-const TokenIds = z.custom<number[]>((v) => Array.isArray(v) && v.every((id) => Number.isInteger(id)), "expected an array of integer token ids");
+const TokenIds = z.custom<number[]>(
+  (v) => Array.isArray(v) && v.every((id) => Number.isInteger(id)),
+  "expected an array of integer token ids",
+);
 const Logprobs = z.custom<{ logprob: number }[]>(
-  (v) => Array.isArray(v) && v.every((t) => typeof t === "object" && t !== null && typeof (t as { logprob: unknown }).logprob === "number"),
+  (v) =>
+    Array.isArray(v) &&
+    v.every((t) => typeof t === "object" && t !== null && typeof (t as { logprob: unknown }).logprob === "number"),
   "expected logprobs.content entries with a numeric logprob",
 );
 
@@ -67,7 +72,11 @@ type Failure = { retryable: boolean; error: PolicyError; retryAfterMs?: number }
 
 export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: OpenAiPolicyDeps = {}): Policy {
   const spec = OpenAiPolicySpec.parse(options);
-  const { fetch: send = fetch, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random = Math.random } = deps;
+  const {
+    fetch: send = fetch,
+    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random = Math.random,
+  } = deps;
   const url = `${spec.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (spec.apiKey !== undefined) headers.authorization = `Bearer ${spec.apiKey}`;
@@ -87,13 +96,26 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     });
   }
 
-  async function attempt<T>(url: string, payload: string, schema: z.ZodType<T>, attempts: number, timeoutMs: number, cancel?: AbortSignal): Promise<{ body: T } | Failure> {
+  async function attempt<T>(
+    url: string,
+    payload: string,
+    schema: z.ZodType<T>,
+    attempts: number,
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<{ body: T } | Failure> {
     // A timer cleared once the answer is in: AbortSignal.timeout's timers outlive their requests, and thousands of
     // rollouts leave that many behind.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), timeoutMs);
     const { signal } = controller;
-    const fail = (retryable: boolean, kind: PolicyError["kind"], message: string, status?: number, retryAfterMs?: number): Failure => ({
+    const fail = (
+      retryable: boolean,
+      kind: PolicyError["kind"],
+      message: string,
+      status?: number,
+      retryAfterMs?: number,
+    ): Failure => ({
       retryable,
       error: new PolicyError(kind, message, attempts, status),
       retryAfterMs,
@@ -103,7 +125,12 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
     try {
       // The race stops waiting even on a fetch that ignores its signal.
       [res, text] = await Promise.race([
-        send(url, { method: "POST", headers, body: payload, signal: cancel ? AbortSignal.any([signal, cancel]) : signal }).then(async (r) => [r, await r.text()] as const),
+        send(url, {
+          method: "POST",
+          headers,
+          body: payload,
+          signal: cancel ? AbortSignal.any([signal, cancel]) : signal,
+        }).then(async (r) => [r, await r.text()] as const),
         aborted(signal),
         ...(cancel ? [aborted(cancel)] : []),
       ]);
@@ -111,7 +138,11 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
       if (cancel?.aborted) throw cancelled(attempts);
       if (signal.aborted) return fail(true, "timeout", `No answer from ${url} within ${timeoutMs} ms.`);
       // Said plainly: what the runtime reports ("Network connection lost") does not say that nothing listens there.
-      return fail(true, "network", `Nothing answers at ${url} (${err instanceof Error ? err.message : String(err)}): is the policy server running, and reachable from the farm?`);
+      return fail(
+        true,
+        "network",
+        `Nothing answers at ${url} (${err instanceof Error ? err.message : String(err)}): is the policy server running, and reachable from the farm?`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -127,14 +158,25 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
       return fail(true, "invalid_response", `${url} answered 200 with a body that is not JSON: ${text.slice(0, 200)}`);
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) return fail(true, "invalid_response", `${url} answered 200 with an unexpected body: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success)
+      return fail(
+        true,
+        "invalid_response",
+        `${url} answered 200 with an unexpected body: ${z.prettifyError(parsed.error)}`,
+      );
     return { body: parsed.data };
   }
 
   /** One call, retried on 429, 5xx, timeouts and bad bodies within the rollout's deadline. */
-  async function call<T>(request: PolicyRequest, target: string, payload: string, schema: z.ZodType<T>): Promise<{ body: T; attempts: number }> {
+  async function call<T>(
+    request: PolicyRequest,
+    target: string,
+    payload: string,
+    schema: z.ZodType<T>,
+  ): Promise<{ body: T; attempts: number }> {
     const left = () => (request.deadline === undefined ? Number.POSITIVE_INFINITY : request.deadline - Date.now());
-    const outOfTime = (attempts: number) => new PolicyError("deadline", "The rollout's time ran out while waiting for the policy.", attempts);
+    const outOfTime = (attempts: number) =>
+      new PolicyError("deadline", "The rollout's time ran out while waiting for the policy.", attempts);
     const { signal: cancel } = request;
     for (let attempts = 1; ; attempts++) {
       if (cancel?.aborted) throw cancelled(attempts - 1);
@@ -144,7 +186,11 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
       if ("body" in result) return { body: result.body, attempts };
       if (result.error.kind === "timeout" && timeoutMs < spec.timeoutMs) throw outOfTime(attempts);
       if (!result.retryable || attempts > spec.maxRetries) throw result.error;
-      const delay = backoffDelay(attempts - 1, { baseMs: spec.backoffMs, capMs: BACKOFF_CAP_MS, random }, result.retryAfterMs);
+      const delay = backoffDelay(
+        attempts - 1,
+        { baseMs: spec.backoffMs, capMs: BACKOFF_CAP_MS, random },
+        result.retryAfterMs,
+      );
       if (delay >= left()) throw outOfTime(attempts);
       await (cancel ? Promise.race([sleep(delay), aborted(cancel)]).catch(() => undefined) : sleep(delay));
     }
@@ -162,7 +208,12 @@ export function openAiPolicy(options: z.input<typeof OpenAiPolicySpec>, deps: Op
   };
 }
 
-type Call = <T>(request: PolicyRequest, target: string, payload: string, schema: z.ZodType<T>) => Promise<{ body: T; attempts: number }>;
+type Call = <T>(
+  request: PolicyRequest,
+  target: string,
+  payload: string,
+  schema: z.ZodType<T>,
+) => Promise<{ body: T; attempts: number }>;
 
 /** Where the last turn left the token stream: the messages it covers and their exact ids. */
 interface TokenContext {
@@ -188,7 +239,9 @@ function tokenInTokenOut(spec: OpenAiPolicySpec, call: Call) {
 
   async function tokenize(request: PolicyRequest, messages: ChatMessage[], addGenerationPrompt: boolean) {
     const payload = JSON.stringify({
-      model: spec.model, messages, add_generation_prompt: addGenerationPrompt,
+      model: spec.model,
+      messages,
+      add_generation_prompt: addGenerationPrompt,
       ...(request.tools?.length ? { tools: request.tools } : {}),
       ...(templateKwargs !== undefined ? { chat_template_kwargs: templateKwargs } : {}),
     });
@@ -225,7 +278,9 @@ function tokenInTokenOut(spec: OpenAiPolicySpec, call: Call) {
     // vLLM's /v1/completions generates 16 tokens unless told: ask for what chat completions would allow.
     const maxTokens = spec.maxTokens ?? (room ? room - prompt.length : undefined);
     const payload = JSON.stringify({
-      model: spec.model, prompt, return_token_ids: true,
+      model: spec.model,
+      prompt,
+      return_token_ids: true,
       ...(maxTokens !== undefined && maxTokens > 0 ? { max_tokens: maxTokens } : {}),
       ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
       ...(spec.topP !== undefined ? { top_p: spec.topP } : {}),
@@ -237,16 +292,27 @@ function tokenInTokenOut(spec: OpenAiPolicySpec, call: Call) {
     const reply = request.tools?.length ? readToolCalls(choice.text, request.turn) : { content: choice.text };
     const generated = choice.token_ids;
     const stopped = choice.finish_reason === "stop" && generated.length > 0;
-    context = { messages: [...request.messages, { role: "assistant", ...reply }], ids: [...prompt, ...generated], endOfTurn: stopped ? generated.at(-1) : undefined, maxModelLen: room };
+    context = {
+      messages: [...request.messages, { role: "assistant", ...reply }],
+      ids: [...prompt, ...generated],
+      endOfTurn: stopped ? generated.at(-1) : undefined,
+      maxModelLen: room,
+    };
     const logprobs = choice.logprobs?.token_logprobs;
     return {
       reply,
-      finishReason: choice.finish_reason === "stop" && reply.tool_calls ? "tool_calls" : (choice.finish_reason ?? undefined),
-      usage: completion.usage ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens } : undefined,
+      finishReason:
+        choice.finish_reason === "stop" && reply.tool_calls ? "tool_calls" : (choice.finish_reason ?? undefined),
+      usage: completion.usage
+        ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }
+        : undefined,
       promptTokenIds: prompt,
       completionTokenIds: generated,
       // A logprob the server left out stays missing: never a stand-in number.
-      logprobs: logprobs && logprobs.length === generated.length && logprobs.every((l) => l !== null) ? (logprobs as number[]) : undefined,
+      logprobs:
+        logprobs && logprobs.length === generated.length && logprobs.every((l) => l !== null)
+          ? (logprobs as number[])
+          : undefined,
       latencyMs: performance.now() - started,
       attempts,
     };
@@ -273,7 +339,11 @@ export function readToolCalls(text: string, turn: number): AssistantReply {
     }
     const { name, arguments: args } = (parsed ?? {}) as { name?: unknown; arguments?: unknown };
     if (typeof name !== "string") return { content: text };
-    calls.push({ id: `call_${turn}_${i}`, type: "function", function: { name, arguments: JSON.stringify(args ?? {}) } });
+    calls.push({
+      id: `call_${turn}_${i}`,
+      type: "function",
+      function: { name, arguments: JSON.stringify(args ?? {}) },
+    });
   }
   if (calls.length === 0) return { content: text };
   const content = text.slice(0, start);
@@ -288,7 +358,9 @@ function turn(completion: ChatCompletion, latencyMs: number, attempts: number): 
   return {
     reply,
     finishReason: choice.finish_reason ?? undefined,
-    usage: completion.usage ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens } : undefined,
+    usage: completion.usage
+      ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }
+      : undefined,
     promptTokenIds: completion.prompt_token_ids ?? undefined,
     completionTokenIds: choice.token_ids ?? undefined,
     logprobs: choice.logprobs?.content?.map((t) => t.logprob),

@@ -11,14 +11,21 @@ const args = { city: "Paris", nights: 2, kind: "double" };
 
 describe.each(ToolFormatName.options)("the oracle in %s", (name) => {
   const format = toolFormat(name);
-  const task: TaskInfo = { id: "t", prompt: "do it", solution: [{ tool: tool.name, args }], referenceAnswer: "done: 2" };
+  const task: TaskInfo = {
+    id: "t",
+    prompt: "do it",
+    solution: [{ tool: tool.name, args }],
+    referenceAnswer: "done: 2",
+  };
 
   it("writes each reference step so that the format parses it back to the same call", async () => {
     const turn = await oraclePolicy(format).next({ messages: [], task, turn: 0 });
     const parsed = format.parse(turn.reply, TOOLS);
     expect(parsed.kind).toBe("calls");
     if (parsed.kind !== "calls") return;
-    expect(parsed.calls.map((c) => ({ name: c.name, arguments: c.arguments }))).toEqual([{ name: tool.name, arguments: args }]);
+    expect(parsed.calls.map((c) => ({ name: c.name, arguments: c.arguments }))).toEqual([
+      { name: tool.name, arguments: args },
+    ]);
     expect(parsed.checks.every((c) => c.parsable && c.knownTool && c.argsValid && c.repairs.length === 0)).toBe(true);
   });
 

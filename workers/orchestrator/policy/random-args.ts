@@ -20,7 +20,9 @@ export function randomValue(schema: JsonSchema, random: () => number): unknown {
     case "array": {
       const min = schema.minItems ?? 0;
       const max = Math.max(min, Math.min(schema.maxItems ?? min + 3, min + 3));
-      return Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => randomValue(schema.items ?? {}, random));
+      return Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () =>
+        randomValue(schema.items ?? {}, random),
+      );
     }
     case "integer":
     case "number": {
@@ -38,9 +40,16 @@ export function randomValue(schema: JsonSchema, random: () => number): unknown {
       if (schema.pattern) {
         // No regex inversion here: offer the shapes environments ask for, and take one the pattern accepts.
         const pattern = new RegExp(schema.pattern);
-        const fits = [`2026-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`, "2026-02-15T09:00:00.000Z",
-          `#${Math.floor(random() * 0xffffff).toString(16).padStart(6, "0")}`, pick(["WEB", "API", "OPS"]), `${pick(WORDS)}-${Math.floor(random() * 99)}`, pick(WORDS)]
-          .filter((c) => pattern.test(c));
+        const fits = [
+          `2026-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`,
+          "2026-02-15T09:00:00.000Z",
+          `#${Math.floor(random() * 0xffffff)
+            .toString(16)
+            .padStart(6, "0")}`,
+          pick(["WEB", "API", "OPS"]),
+          `${pick(WORDS)}-${Math.floor(random() * 99)}`,
+          pick(WORDS),
+        ].filter((c) => pattern.test(c));
         if (fits.length) return pick(fits);
       }
       let text = pick(WORDS);

@@ -13,10 +13,15 @@ export function randomPolicy(format: ToolFormat, tools: ToolInfo[], seed: number
     async next({ turn }) {
       // Drawn from (seed, turn), so a rollout resumed after a restart makes the same calls it would have made.
       const random = seededRandom({ value: seed ^ Math.imul(turn + 1, 0x9e3779b1) });
-      if (turn > 0 && random.next() < answerChance) return { reply: { content: "I am not sure." }, latencyMs: 0, attempts: 1 };
+      if (turn > 0 && random.next() < answerChance)
+        return { reply: { content: "I am not sure." }, latencyMs: 0, attempts: 1 };
       const tool = tools[random.int(0, tools.length - 1)]!;
       const args = randomValue(tool.inputSchema, random.next) as Record<string, unknown>;
-      return { reply: format.write({ id: `call_${turn}`, name: tool.name, arguments: args }), latencyMs: 0, attempts: 1 };
+      return {
+        reply: format.write({ id: `call_${turn}`, name: tool.name, arguments: args }),
+        latencyMs: 0,
+        attempts: 1,
+      };
     },
   };
 }

@@ -15,7 +15,10 @@ function transcript(messages: ChatMessage[]): string {
   return messages
     .filter((m) => m.role !== "system")
     .map((m) => {
-      const calls = m.role === "assistant" && m.tool_calls?.length ? ` [calls: ${m.tool_calls.map((c) => `${c.function.name}(${c.function.arguments})`).join("; ")}]` : "";
+      const calls =
+        m.role === "assistant" && m.tool_calls?.length
+          ? ` [calls: ${m.tool_calls.map((c) => `${c.function.name}(${c.function.arguments})`).join("; ")}]`
+          : "";
       return `${m.role.toUpperCase()}: ${m.content ?? ""}${calls}`;
     })
     .join("\n");
@@ -28,13 +31,39 @@ export function readVerdict(reply: string): Verdict {
 }
 
 /** Asks an OpenAI-compatible judge model for a verdict on one finished rollout. */
-export async function judge(spec: JudgeSpec, task: TaskInfo, messages: ChatMessage[], answer: string | null, verified: VerifyResult): Promise<{ verdict: Verdict; reply: string }> {
-  const policy = openAiPolicy({ baseUrl: spec.baseUrl, model: spec.model, ...(spec.apiKey ? { apiKey: spec.apiKey } : {}), temperature: 0, logprobs: false, returnTokenIds: false });
+export async function judge(
+  spec: JudgeSpec,
+  task: TaskInfo,
+  messages: ChatMessage[],
+  answer: string | null,
+  verified: VerifyResult,
+): Promise<{ verdict: Verdict; reply: string }> {
+  const policy = openAiPolicy({
+    baseUrl: spec.baseUrl,
+    model: spec.model,
+    ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
+    temperature: 0,
+    logprobs: false,
+    returnTokenIds: false,
+  });
   const content = [
-    `TASK: ${task.prompt}`, "", "CONVERSATION:", transcript(messages), "", `FINAL ANSWER: ${answer ?? "(none)"}`, "",
+    `TASK: ${task.prompt}`,
+    "",
+    "CONVERSATION:",
+    transcript(messages),
+    "",
+    `FINAL ANSWER: ${answer ?? "(none)"}`,
+    "",
     `VERIFIER FACTS: ${JSON.stringify({ complete: verified.complete, ...(verified.info ? { info: verified.info } : {}) })}`,
   ].join("\n");
-  const turn = await policy.next({ messages: [{ role: "system", content: INSTRUCTIONS }, { role: "user", content }], task, turn: 0 });
+  const turn = await policy.next({
+    messages: [
+      { role: "system", content: INSTRUCTIONS },
+      { role: "user", content },
+    ],
+    task,
+    turn: 0,
+  });
   const reply = turn.reply.content ?? "";
   return { verdict: readVerdict(reply), reply };
 }

@@ -45,17 +45,24 @@ export class CallGate {
       this.drained = undefined;
       return run();
     });
-    this.replays = turn.then(() => undefined, () => undefined).finally(() => {
-      this.replaying -= 1;
-      if (this.replaying === 0) for (const wake of this.waiting.splice(0)) wake();
-    });
+    this.replays = turn
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.replaying -= 1;
+        if (this.replaying === 0) for (const wake of this.waiting.splice(0)) wake();
+      });
     return turn;
   }
 
   private bounded(wait: Promise<void>): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([wait, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.waitMs)))]).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
-    });
+    return Promise.race([wait, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.waitMs)))]).finally(
+      () => {
+        if (timer !== undefined) clearTimeout(timer);
+      },
+    );
   }
 }

@@ -13,7 +13,14 @@ import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
 import { fnv1a } from "./fnv.ts";
 import { CallGate } from "./call-gate.ts";
 import type { PolicyTurn } from "../policy/policy.ts";
-import { finishRollout, startRollout, stepRollout, type RolloutSetup, type RolloutState, type RolloutWorld } from "./engine.ts";
+import {
+  finishRollout,
+  startRollout,
+  stepRollout,
+  type RolloutSetup,
+  type RolloutState,
+  type RolloutWorld,
+} from "./engine.ts";
 
 /** A 32-bit seed from a rollout id: stable across restarts, different for each member of a group. */
 const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
@@ -67,7 +74,13 @@ export type Liveness =
 /** What a finished rollout tells its batch; the trajectory itself stays in the Rollout object. */
 export type RolloutReport = Pick<RolloutResult, "rolloutId" | "status" | "stopReason" | "reward" | "error">;
 
-export function reportOf({ rolloutId, status, stopReason, reward, error }: Omit<RolloutResult, "turns" | "messages">): RolloutReport {
+export function reportOf({
+  rolloutId,
+  status,
+  stopReason,
+  reward,
+  error,
+}: Omit<RolloutResult, "turns" | "messages">): RolloutReport {
   return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
 }
 
@@ -77,10 +90,13 @@ const VERIFIER = "the verifier";
 /** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
 function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
   const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
-  const when = call.attempt === ATTEMPTS ? `again while ${what} was being run a second time, alone` : `while ${what} was running`;
+  const when =
+    call.attempt === ATTEMPTS ? `again while ${what} was being run a second time, alone` : `while ${what} was running`;
   return {
-    stopReason: "env_error", answer: null,
-    error: `runtime_stopped: the runtime stopped ${when} ` +
+    stopReason: "env_error",
+    answer: null,
+    error:
+      `runtime_stopped: the runtime stopped ${when} ` +
       "(a crash, an out-of-memory abort, or a supervisor stopping a runaway); the call is not run again",
   };
 }
@@ -131,8 +147,16 @@ export class Rollout extends DurableObject<Env> {
     if (!task) throw encodeFarmError(new FarmError("task_not_found", 404, `${spec.env} has no task "${spec.taskId}"`));
     const format = toolFormat(spec.toolFormat);
     return {
-      rolloutId: spec.rolloutId, env: spec.env, task, tools: manifest.tools, format, policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
-      maxTurns: spec.maxTurns, truncation: spec.truncation, reward: spec.reward, deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.rolloutTimeoutMs,
+      rolloutId: spec.rolloutId,
+      env: spec.env,
+      task,
+      tools: manifest.tools,
+      format,
+      policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
+      maxTurns: spec.maxTurns,
+      truncation: spec.truncation,
+      reward: spec.reward,
+      deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.rolloutTimeoutMs,
       signal: this.cancelling.signal,
     };
   }
@@ -146,7 +170,8 @@ export class Rollout extends DurableObject<Env> {
     if (this.purged) throw new Error("the rollout was deleted");
     const { turns, ...rest } = state;
     const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
-    for (let n = Math.min(saved, turns.length); n < turns.length; n++) this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
+    for (let n = Math.min(saved, turns.length); n < turns.length; n++)
+      this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
     this.kv.put<Checkpoint>("state", { ...rest, turnCount: turns.length });
     this.kv.delete("call");
     this.kv.delete("reply");
@@ -244,8 +269,13 @@ export class Rollout extends DurableObject<Env> {
     };
     const deadline = this.kv.get<number>("deadline")!;
     for (let i = 0; i < turns && !state.done; i++) {
-      if (this.kv.get("cancelled")) state = { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };
-      else state = Date.now() >= deadline ? { ...state, done: { stopReason: "timeout", answer: null } } : await stepRollout(setup, world, state);
+      if (this.kv.get("cancelled"))
+        state = { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };
+      else
+        state =
+          Date.now() >= deadline
+            ? { ...state, done: { stopReason: "timeout", answer: null } }
+            : await stepRollout(setup, world, state);
       this.save(state);
     }
     if (!state.done) return null;
@@ -268,8 +298,17 @@ export class Rollout extends DurableObject<Env> {
    */
   override alarm(): Promise<void> {
     const spec = this.kv.get<RolloutSpec>("spec");
-    if (!this.ranHere && spec?.batchId && !this.kv.get("result") && ((this.kv.get<Checkpoint>("state")?.turnCount ?? 0) > 0 || this.kv.get("call"))) {
-      this.ctx.waitUntil(this.env.BATCH.getByName(spec.batchId).rolloutResumed().catch(() => undefined));
+    if (
+      !this.ranHere &&
+      spec?.batchId &&
+      !this.kv.get("result") &&
+      ((this.kv.get<Checkpoint>("state")?.turnCount ?? 0) > 0 || this.kv.get("call"))
+    ) {
+      this.ctx.waitUntil(
+        this.env.BATCH.getByName(spec.batchId)
+          .rolloutResumed()
+          .catch(() => undefined),
+      );
     }
     return this.drive();
   }
@@ -345,8 +384,14 @@ export class Rollout extends DurableObject<Env> {
     const spec = this.spec();
     const result = this.finished();
     return {
-      rolloutId: spec.rolloutId, batchId: spec.batchId ?? null, env: spec.env, bundleId: spec.bundleId, taskId: spec.taskId,
-      state: result ? "finished" : "running", turns: result ? result.turns : this.load().turns, result,
+      rolloutId: spec.rolloutId,
+      batchId: spec.batchId ?? null,
+      env: spec.env,
+      bundleId: spec.bundleId,
+      taskId: spec.taskId,
+      state: result ? "finished" : "running",
+      turns: result ? result.turns : this.load().turns,
+      result,
     };
   }
 
@@ -358,7 +403,10 @@ export class Rollout extends DurableObject<Env> {
 
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
     const spec = this.spec();
-    if (this.kv.get("result")) throw encodeFarmError(new FarmError("world_released", 410, "the rollout has ended and its world was released; its diff is kept"));
+    if (this.kv.get("result"))
+      throw encodeFarmError(
+        new FarmError("world_released", 410, "the rollout has ended and its world was released; its diff is kept"),
+      );
     return this.world(spec).rows(table, offset, limit);
   }
 }

@@ -30,7 +30,8 @@ function context(turn: TurnRecord | undefined): number[] | undefined {
 export function encodeTurn(turn: TurnRecord, previous: TurnRecord | undefined, history: ChatMessage[]): StoredTurn {
   const { request, promptTokenIds, ...rest } = turn;
   const stored: StoredTurn = rest;
-  if (request.length <= history.length && request.every((m, i) => m === history[i])) stored.requestUpTo = request.length;
+  if (request.length <= history.length && request.every((m, i) => m === history[i]))
+    stored.requestUpTo = request.length;
   else stored.request = request;
   if (promptTokenIds) {
     const before = context(previous);
@@ -49,7 +50,10 @@ export function decodeTurns(stored: StoredTurn[], history: ChatMessage[]): TurnR
     const { request, requestUpTo, promptTokenIds, promptPrefix, ...rest } = s;
     const turn: TurnRecord = { ...rest, request: request ?? history.slice(0, requestUpTo ?? 0) };
     if (promptTokenIds) {
-      turn.promptTokenIds = promptPrefix === undefined ? promptTokenIds : context(turns.at(-1))!.slice(0, promptPrefix).concat(promptTokenIds);
+      turn.promptTokenIds =
+        promptPrefix === undefined
+          ? promptTokenIds
+          : context(turns.at(-1))!.slice(0, promptPrefix).concat(promptTokenIds);
     }
     turns.push(turn);
   }

@@ -5,7 +5,8 @@ import { TOOLS } from "./fixture-tools.ts";
 import type { ParsedTurn } from "./format.ts";
 
 const say = (content: string) => awmXml.parse({ content }, TOOLS);
-const BOOK = '{"name": "call_tool", "arguments": {"tool_name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double"}}}';
+const BOOK =
+  '{"name": "call_tool", "arguments": {"tool_name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double"}}}';
 const BOOKED = { city: "Oslo", nights: 2, kind: "double" };
 
 function onlyCall(turn: ParsedTurn) {
@@ -26,24 +27,40 @@ describe("awm-xml", () => {
   });
 
   it("reads a well-formed call_tool call, ignoring reasoning and prose", () => {
-    const { call, check } = onlyCall(say(`<think>I should book.</think>\nBooking now.\n<tool_call>\n${BOOK}\n</tool_call>`));
+    const { call, check } = onlyCall(
+      say(`<think>I should book.</think>\nBooking now.\n<tool_call>\n${BOOK}\n</tool_call>`),
+    );
     expect(call).toMatchObject({ name: "book_room", arguments: BOOKED });
     expect(call.id).toBeTruthy();
     expect(check).toEqual({ tool: "book_room", parsable: true, knownTool: true, argsValid: true, repairs: [] });
   });
 
   it("accepts a direct call of a real tool", () => {
-    const { call, check } = onlyCall(say('<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double"}}</tool_call>'));
+    const { call, check } = onlyCall(
+      say('<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double"}}</tool_call>'),
+    );
     expect(call).toMatchObject({ name: "book_room", arguments: BOOKED });
     expect(check.argsValid).toBe(true);
   });
 
   it.each([
-    ["trailing commas", '{"name": "call_tool", "arguments": {"tool_name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double",},}}', "trailing-commas"],
-    ["single quotes", "{'name': 'call_tool', 'arguments': {'tool_name': 'book_room', 'arguments': {'city': 'Oslo', 'nights': 2, 'kind': 'double'}}}", "single-quotes"],
+    [
+      "trailing commas",
+      '{"name": "call_tool", "arguments": {"tool_name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double",},}}',
+      "trailing-commas",
+    ],
+    [
+      "single quotes",
+      "{'name': 'call_tool', 'arguments': {'tool_name': 'book_room', 'arguments': {'city': 'Oslo', 'nights': 2, 'kind': 'double'}}}",
+      "single-quotes",
+    ],
     ["a missing closing brace", BOOK.slice(0, -1), "unclosed"],
     ["a code fence", "```json\n" + BOOK + "\n```", "code-fence"],
-    ["inner arguments as a string", JSON.stringify({ name: "call_tool", arguments: { tool_name: "book_room", arguments: JSON.stringify(BOOKED) } }), "arguments-as-string"],
+    [
+      "inner arguments as a string",
+      JSON.stringify({ name: "call_tool", arguments: { tool_name: "book_room", arguments: JSON.stringify(BOOKED) } }),
+      "arguments-as-string",
+    ],
   ])("repairs %s", (_what, body, repair) => {
     const { call, check } = onlyCall(say(`<tool_call>\n${body}\n</tool_call>`));
     expect(call).toMatchObject({ name: "book_room", arguments: BOOKED });
@@ -54,8 +71,16 @@ describe("awm-xml", () => {
   it.each([
     ["list_tools", '{"name": "list_tools", "arguments": null}', "list_tools"],
     ["a direct call", '{"name": "list_bookings", "arguments": null}', "list_bookings"],
-    ["call_tool", '{"name": "call_tool", "arguments": {"tool_name": "list_bookings", "arguments": null}}', "list_bookings"],
-    ["call_tool, arguments left out", '{"name": "call_tool", "arguments": {"tool_name": "list_bookings"}}', "list_bookings"],
+    [
+      "call_tool",
+      '{"name": "call_tool", "arguments": {"tool_name": "list_bookings", "arguments": null}}',
+      "list_bookings",
+    ],
+    [
+      "call_tool, arguments left out",
+      '{"name": "call_tool", "arguments": {"tool_name": "list_bookings"}}',
+      "list_bookings",
+    ],
   ])("takes null arguments of a tool without parameters as {}: %s", (_what, body, tool) => {
     const { call, check } = onlyCall(say(`<tool_call>\n${body}\n</tool_call>`));
     expect(call).toMatchObject({ name: tool, arguments: {} });
@@ -69,7 +94,11 @@ describe("awm-xml", () => {
   });
 
   it("repairs Python literals", () => {
-    const { call, check } = onlyCall(say('<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double", "breakfast": True}}</tool_call>'));
+    const { call, check } = onlyCall(
+      say(
+        '<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "nights": 2, "kind": "double", "breakfast": True}}</tool_call>',
+      ),
+    );
     expect(call.arguments.breakfast).toBe(true);
     expect(check.repairs).toEqual(["python-literals"]);
   });
@@ -82,7 +111,16 @@ describe("awm-xml", () => {
 
   it("reads a block a Hermes tool parser lifted into tool_calls", () => {
     const turn = awmXml.parse(
-      { content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "call_tool", arguments: JSON.stringify({ tool_name: "book_room", arguments: BOOKED }) } }] },
+      {
+        content: null,
+        tool_calls: [
+          {
+            id: "c1",
+            type: "function",
+            function: { name: "call_tool", arguments: JSON.stringify({ tool_name: "book_room", arguments: BOOKED }) },
+          },
+        ],
+      },
       TOOLS,
     );
     expect(onlyCall(turn).call).toMatchObject({ name: "book_room", arguments: BOOKED });
@@ -90,8 +128,15 @@ describe("awm-xml", () => {
 
   it("makes garbage in the block a violation with a reason", () => {
     const turn = say("<tool_call>book the room in Oslo please</tool_call>");
-    expect(turn).toMatchObject({ kind: "violation", reason: expect.stringMatching(/not valid JSON/), checks: [{ parsable: false }] });
-    expect(say('<tool_call>{"tool": "book_room"}</tool_call>')).toMatchObject({ kind: "violation", reason: expect.stringMatching(/"name"/) });
+    expect(turn).toMatchObject({
+      kind: "violation",
+      reason: expect.stringMatching(/not valid JSON/),
+      checks: [{ parsable: false }],
+    });
+    expect(say('<tool_call>{"tool": "book_room"}</tool_call>')).toMatchObject({
+      kind: "violation",
+      reason: expect.stringMatching(/"name"/),
+    });
     expect(say('<tool_call>{"name": "call_tool", "arguments": {"arguments": {}}}</tool_call>')).toMatchObject({
       kind: "violation",
       reason: expect.stringMatching(/tool_name/),
@@ -100,13 +145,19 @@ describe("awm-xml", () => {
   });
 
   it("flags an unknown tool and invalid arguments, naming the field", () => {
-    expect(onlyCall(say('<tool_call>{"name": "call_tool", "arguments": {"tool_name": "cancel_room", "arguments": {}}}</tool_call>')).check).toMatchObject({
+    expect(
+      onlyCall(
+        say('<tool_call>{"name": "call_tool", "arguments": {"tool_name": "cancel_room", "arguments": {}}}</tool_call>'),
+      ).check,
+    ).toMatchObject({
       parsable: true,
       knownTool: false,
       argsValid: false,
       message: expect.stringMatching(/unknown tool "cancel_room"/),
     });
-    const { check } = onlyCall(say('<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "kind": "double"}}</tool_call>'));
+    const { check } = onlyCall(
+      say('<tool_call>{"name": "book_room", "arguments": {"city": "Oslo", "kind": "double"}}</tool_call>'),
+    );
     expect(check).toMatchObject({ knownTool: true, argsValid: false });
     expect(check.message).toMatch(/"nights"/);
   });
@@ -120,7 +171,10 @@ describe("awm-xml", () => {
 
   it("reads a reply without a call as the final answer, with or without reasoning", () => {
     expect(say("The room is booked: #12.")).toEqual({ kind: "answer", answer: "The room is booked: #12." });
-    expect(say("<think>All done, <tool_call> not needed.</think>\n\nBooked #12.")).toEqual({ kind: "answer", answer: "Booked #12." });
+    expect(say("<think>All done, <tool_call> not needed.</think>\n\nBooked #12.")).toEqual({
+      kind: "answer",
+      answer: "Booked #12.",
+    });
     expect(say("Let me check.</think>Booked #12.")).toEqual({ kind: "answer", answer: "Booked #12." });
   });
 
@@ -131,7 +185,11 @@ describe("awm-xml", () => {
   });
 
   it("serves list_tools itself", () => {
-    for (const body of ['{"name": "list_tools", "arguments": {}}', '{"name": "list_tools"}', '{"name": "call_tool", "arguments": {"tool_name": "list_tools", "arguments": {}}}']) {
+    for (const body of [
+      '{"name": "list_tools", "arguments": {}}',
+      '{"name": "list_tools"}',
+      '{"name": "call_tool", "arguments": {"tool_name": "list_tools", "arguments": {}}}',
+    ]) {
       const { call, check } = onlyCall(say(`<tool_call>${body}</tool_call>`));
       expect(call).toMatchObject({ name: "list_tools", arguments: {} });
       expect(check).toEqual({ tool: "list_tools", parsable: true, knownTool: true, argsValid: true, repairs: [] });
@@ -149,6 +207,9 @@ describe("awm-xml", () => {
     expect(message).toEqual({ role: "user", content: '<tool_response>\n{"booking": 12}\n</tool_response>' });
     const inner = /<tool_response>\n([\s\S]*)\n<\/tool_response>/.exec(message.content as string)![1]!;
     expect(JSON.parse(inner)).toEqual({ booking: 12 });
-    expect(awmXml.result(call, "city is closed", true)).toEqual({ role: "user", content: "<tool_response>\nError: city is closed\n</tool_response>" });
+    expect(awmXml.result(call, "city is closed", true)).toEqual({
+      role: "user",
+      content: "<tool_response>\nError: city is closed\n</tool_response>",
+    });
   });
 });

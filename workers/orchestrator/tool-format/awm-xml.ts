@@ -61,7 +61,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 /** The bodies of `<tool_call>` blocks; a block left open ends at the next one or at the end of the reply. */
 function toolCallBlocks(text: string): { body: string; closed: boolean }[] {
-  return [...text.matchAll(/<tool_call>([\s\S]*?)(<\/tool_call>|(?=<tool_call>)|$)/g)].map((m) => ({ body: m[1]!, closed: m[2] !== "" }));
+  return [...text.matchAll(/<tool_call>([\s\S]*?)(<\/tool_call>|(?=<tool_call>)|$)/g)].map((m) => ({
+    body: m[1]!,
+    closed: m[2] !== "",
+  }));
 }
 
 /**
@@ -98,7 +101,17 @@ function readBlock(body: string, closed: boolean, tools: ToolInfo[]): ReadCall {
   const call = { id: crypto.randomUUID(), name, arguments: args };
   if (name === LIST_TOOLS) {
     const argsValid = Object.keys(args).length === 0;
-    return { call, check: { tool: name, parsable: true, knownTool: true, argsValid, repairs, ...(argsValid ? {} : { message: "list_tools takes no arguments" }) } };
+    return {
+      call,
+      check: {
+        tool: name,
+        parsable: true,
+        knownTool: true,
+        argsValid,
+        repairs,
+        ...(argsValid ? {} : { message: "list_tools takes no arguments" }),
+      },
+    };
   }
   return { call, check: checkCall(name, args, tools, repairs) };
 }
@@ -114,7 +127,8 @@ function isUntaggedCall(text: string, tools: ToolInfo[]): boolean {
 function parseText(text: string, tools: ToolInfo[]): ParsedTurn {
   const blocks = toolCallBlocks(text);
   if (blocks.length === 0) {
-    if (text.includes("</tool_call>")) return { kind: "violation", reason: "a </tool_call> without its opening <tool_call>", checks: [] };
+    if (text.includes("</tool_call>"))
+      return { kind: "violation", reason: "a </tool_call> without its opening <tool_call>", checks: [] };
     if (isUntaggedCall(text, tools)) {
       return { kind: "violation", reason: "a tool call must be wrapped in <tool_call></tool_call> tags", checks: [] };
     }
@@ -124,7 +138,11 @@ function parseText(text: string, tools: ToolInfo[]): ParsedTurn {
   const read = blocks.map((b) => readBlock(b.body, b.closed, tools));
   const checks = read.map((r) => r.check);
   if (read.length > 1) {
-    return { kind: "violation", reason: `${read.length} tool calls in one reply; make exactly one call per step`, checks };
+    return {
+      kind: "violation",
+      reason: `${read.length} tool calls in one reply; make exactly one call per step`,
+      checks,
+    };
   }
   const only = read[0]!;
   if (!("call" in only)) return { kind: "violation", reason: only.check.message!, checks };
@@ -142,14 +160,17 @@ export const awmXml: ToolFormat = {
   parse(reply, tools) {
     // A server running a Hermes tool parser lifts the block into tool_calls; read it back as the text it was.
     const lifted = (reply.tool_calls ?? []).map(
-      (c) => `<tool_call>{"name": ${JSON.stringify(c.function.name)}, "arguments": ${c.function.arguments.trim() || "{}"}}</tool_call>`,
+      (c) =>
+        `<tool_call>{"name": ${JSON.stringify(c.function.name)}, "arguments": ${c.function.arguments.trim() || "{}"}}</tool_call>`,
     );
     return parseText([stripThinking(reply.content ?? ""), ...lifted].join("\n").trim(), tools);
   },
 
   answerLocally(call, tools) {
     if (call.name !== LIST_TOOLS) return undefined;
-    return JSON.stringify(tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })));
+    return JSON.stringify(
+      tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })),
+    );
   },
 
   result(_call, output, isError) {
@@ -157,7 +178,10 @@ export const awmXml: ToolFormat = {
   },
 
   write(call) {
-    const wrapped = call.name === LIST_TOOLS ? { name: LIST_TOOLS, arguments: {} } : { name: CALL_TOOL, arguments: { tool_name: call.name, arguments: call.arguments } };
+    const wrapped =
+      call.name === LIST_TOOLS
+        ? { name: LIST_TOOLS, arguments: {} }
+        : { name: CALL_TOOL, arguments: { tool_name: call.name, arguments: call.arguments } };
     return { content: `<tool_call>\n${JSON.stringify(wrapped)}\n</tool_call>` };
   },
 };

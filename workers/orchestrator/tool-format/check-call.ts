@@ -17,18 +17,44 @@ function validatorFor(tool: ToolInfo): JsonSchemaValidator<unknown> {
 }
 
 /** Checks a readable call against the tools on offer: is the tool known, do the arguments fit its schema. */
-export function checkCall(name: string, args: Record<string, unknown>, tools: ToolInfo[], repairs: FormatRepair[]): FormatCheck {
+export function checkCall(
+  name: string,
+  args: Record<string, unknown>,
+  tools: ToolInfo[],
+  repairs: FormatRepair[],
+): FormatCheck {
   const tool = tools.find((t) => t.name === name);
   if (!tool) {
     const names = tools.map((t) => t.name).join(", ");
-    return { tool: name, parsable: true, knownTool: false, argsValid: false, repairs, message: `unknown tool "${name}"; available tools: ${names}` };
+    return {
+      tool: name,
+      parsable: true,
+      knownTool: false,
+      argsValid: false,
+      repairs,
+      message: `unknown tool "${name}"; available tools: ${names}`,
+    };
   }
   const verdict = validatorFor(tool)(args);
   if (verdict.valid) return { tool: name, parsable: true, knownTool: true, argsValid: true, repairs };
-  return { tool: name, parsable: true, knownTool: true, argsValid: false, repairs, message: `invalid arguments for "${name}": ${verdict.errorMessage}` };
+  return {
+    tool: name,
+    parsable: true,
+    knownTool: true,
+    argsValid: false,
+    repairs,
+    message: `invalid arguments for "${name}": ${verdict.errorMessage}`,
+  };
 }
 
 /** The check for a call that could not be read at all. */
 export function unparsable(message: string, repairs: FormatRepair[] = [], tool?: string): FormatCheck {
-  return { ...(tool === undefined ? {} : { tool }), parsable: false, knownTool: false, argsValid: false, repairs, message };
+  return {
+    ...(tool === undefined ? {} : { tool }),
+    parsable: false,
+    knownTool: false,
+    argsValid: false,
+    repairs,
+    message,
+  };
 }

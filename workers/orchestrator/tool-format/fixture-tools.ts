@@ -18,5 +18,10 @@ export const TOOLS: ToolInfo[] = [
     ) as Record<string, unknown>,
     annotations,
   },
-  { name: "list_bookings", description: "List bookings.", inputSchema: z.toJSONSchema(z.object({})) as Record<string, unknown>, annotations },
+  {
+    name: "list_bookings",
+    description: "List bookings.",
+    inputSchema: z.toJSONSchema(z.object({})) as Record<string, unknown>,
+    annotations,
+  },
 ];

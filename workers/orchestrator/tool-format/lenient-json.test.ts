@@ -9,10 +9,20 @@ describe("parseLenientJson", () => {
   it.each([
     ["trailing commas", '{"a": [1, 2,], "b": 3,}', { a: [1, 2], b: 3 }, ["trailing-commas"]],
     ["single quotes", "{'a': 'it\\'s \"q\"'}", { a: 'it\'s "q"' }, ["single-quotes"]],
-    ["a missing closing brace", '{"name": "x", "arguments": {"a": 1}', { name: "x", arguments: { a: 1 } }, ["unclosed"]],
+    [
+      "a missing closing brace",
+      '{"name": "x", "arguments": {"a": 1}',
+      { name: "x", arguments: { a: 1 } },
+      ["unclosed"],
+    ],
     ["an unclosed string", '{"a": "b', { a: "b" }, ["unclosed"]],
     ["a bracket closed by the wrong brace", '{"a": [1, 2}', { a: [1, 2] }, ["unclosed"]],
-    ["Python literals", '{"a": True, "b": False, "c": None, "d": "True"}', { a: true, b: false, c: null, d: "True" }, ["python-literals"]],
+    [
+      "Python literals",
+      '{"a": True, "b": False, "c": None, "d": "True"}',
+      { a: true, b: false, c: null, d: "True" },
+      ["python-literals"],
+    ],
     ["a code fence", '```json\n{"a": 1}\n```', { a: 1 }, ["code-fence"]],
     ["text around the object", 'Here: {"a": 1}}', { a: 1 }, ["surrounding-text"]],
     ["unquoted keys", "{a: 1}", { a: 1 }, ["unquoted-keys"]],
@@ -24,7 +34,13 @@ describe("parseLenientJson", () => {
   it("reports every repair it combined", () => {
     const result = parseLenientJson("```\n{'a': True,\n");
     expect(result.ok && result.value).toEqual({ a: true });
-    expect(result.ok && [...result.repairs].sort()).toEqual(["code-fence", "python-literals", "single-quotes", "trailing-commas", "unclosed"]);
+    expect(result.ok && [...result.repairs].sort()).toEqual([
+      "code-fence",
+      "python-literals",
+      "single-quotes",
+      "trailing-commas",
+      "unclosed",
+    ]);
   });
 
   it("fails with the strict parser's error on garbage", () => {

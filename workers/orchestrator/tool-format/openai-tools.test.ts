@@ -5,18 +5,28 @@ import { openAiTools } from "./openai-tools.ts";
 
 const reply = (...calls: [string, string][]) => ({
   content: null,
-  tool_calls: calls.map(([name, args], i) => ({ id: `call_${i}`, type: "function" as const, function: { name, arguments: args } })),
+  tool_calls: calls.map(([name, args], i) => ({
+    id: `call_${i}`,
+    type: "function" as const,
+    function: { name, arguments: args },
+  })),
 });
 
 describe("openai-tools", () => {
   it("offers the tools as functions", () => {
     const { tools, system } = openAiTools.prepare(TOOLS);
     expect(system).toBeUndefined();
-    expect(tools![0]).toEqual({ type: "function", function: { name: "book_room", description: "Book a hotel room.", parameters: TOOLS[0]!.inputSchema } });
+    expect(tools![0]).toEqual({
+      type: "function",
+      function: { name: "book_room", description: "Book a hotel room.", parameters: TOOLS[0]!.inputSchema },
+    });
   });
 
   it("reads well-formed calls, several per turn", () => {
-    const turn = openAiTools.parse(reply(["book_room", '{"city": "Oslo", "nights": 2, "kind": "double"}'], ["list_bookings", ""]), TOOLS);
+    const turn = openAiTools.parse(
+      reply(["book_room", '{"city": "Oslo", "nights": 2, "kind": "double"}'], ["list_bookings", ""]),
+      TOOLS,
+    );
     expect(turn).toEqual({
       kind: "calls",
       calls: [
@@ -31,7 +41,10 @@ describe("openai-tools", () => {
   });
 
   it("repairs malformed arguments and records the repair", () => {
-    const turn = openAiTools.parse(reply(["book_room", "{'city': 'Oslo', 'nights': 2, 'kind': 'single', 'breakfast': True,"]), TOOLS);
+    const turn = openAiTools.parse(
+      reply(["book_room", "{'city': 'Oslo', 'nights': 2, 'kind': 'single', 'breakfast': True,"]),
+      TOOLS,
+    );
     expect(turn.kind).toBe("calls");
     if (turn.kind !== "calls") return;
     expect(turn.calls[0]!.arguments).toEqual({ city: "Oslo", nights: 2, kind: "single", breakfast: true });
@@ -49,7 +62,12 @@ describe("openai-tools", () => {
 
   it("flags an unknown tool", () => {
     const turn = openAiTools.parse(reply(["cancel_room", "{}"]), TOOLS);
-    expect(turn.kind === "calls" && turn.checks[0]).toMatchObject({ parsable: true, knownTool: false, argsValid: false, message: expect.stringMatching(/unknown tool "cancel_room"; available tools: book_room, list_bookings/) });
+    expect(turn.kind === "calls" && turn.checks[0]).toMatchObject({
+      parsable: true,
+      knownTool: false,
+      argsValid: false,
+      message: expect.stringMatching(/unknown tool "cancel_room"; available tools: book_room, list_bookings/),
+    });
   });
 
   it.each([
@@ -68,13 +86,21 @@ describe("openai-tools", () => {
   });
 
   it("reads content without calls as the final answer, dropping reasoning", () => {
-    expect(openAiTools.parse({ content: "<think>done?</think>\nBooked: #12" }, TOOLS)).toEqual({ kind: "answer", answer: "Booked: #12" });
-    expect(openAiTools.parse({ content: "Booked.", tool_calls: [] }, TOOLS)).toEqual({ kind: "answer", answer: "Booked." });
+    expect(openAiTools.parse({ content: "<think>done?</think>\nBooked: #12" }, TOOLS)).toEqual({
+      kind: "answer",
+      answer: "Booked: #12",
+    });
+    expect(openAiTools.parse({ content: "Booked.", tool_calls: [] }, TOOLS)).toEqual({
+      kind: "answer",
+      answer: "Booked.",
+    });
   });
 
   it("does not take an empty reply or an unparsed <tool_call> for an answer", () => {
     expect(openAiTools.parse({ content: "<think>hmm</think>" }, TOOLS).kind).toBe("violation");
-    expect(openAiTools.parse({ content: '<tool_call>{"name": "list_bookings"}</tool_call>' }, TOOLS).kind).toBe("violation");
+    expect(openAiTools.parse({ content: '<tool_call>{"name": "list_bookings"}</tool_call>' }, TOOLS).kind).toBe(
+      "violation",
+    );
   });
 
   it("sends results back as tool messages tied to the call", () => {

@@ -5,7 +5,9 @@ import { resultText, type FormatCheck, type ToolFormat } from "./format.ts";
 import { parseLenientJson } from "./lenient-json.ts";
 import { stripThinking } from "./thinking.ts";
 
-type ReadCall = { call: { id: string; name: string; arguments: Record<string, unknown> }; check: FormatCheck } | { check: FormatCheck };
+type ReadCall =
+  | { call: { id: string; name: string; arguments: Record<string, unknown> }; check: FormatCheck }
+  | { check: FormatCheck };
 
 function readCall(raw: AssistantToolCall, tools: ToolInfo[]): ReadCall {
   const name = raw.function.name;
@@ -27,7 +29,10 @@ export const openAiTools: ToolFormat = {
 
   prepare(tools) {
     return {
-      tools: tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+      tools: tools.map((t) => ({
+        type: "function",
+        function: { name: t.name, description: t.description, parameters: t.inputSchema },
+      })),
     };
   },
 
@@ -44,9 +49,14 @@ export const openAiTools: ToolFormat = {
     const answer = stripThinking(reply.content ?? "");
     // The server's tool parser missed a call the model wrote as text; acting on it would hide a broken setup.
     if (answer.includes("<tool_call>")) {
-      return { kind: "violation", reason: "a <tool_call> block in the content instead of tool_calls: the server did not parse it as a tool call", checks: [] };
+      return {
+        kind: "violation",
+        reason: "a <tool_call> block in the content instead of tool_calls: the server did not parse it as a tool call",
+        checks: [],
+      };
     }
-    if (answer === "") return { kind: "violation", reason: "empty reply: neither a tool call nor an answer", checks: [] };
+    if (answer === "")
+      return { kind: "violation", reason: "empty reply: neither a tool call nor an answer", checks: [] };
     return { kind: "answer", answer };
   },
 
@@ -59,6 +69,11 @@ export const openAiTools: ToolFormat = {
   },
 
   write(call) {
-    return { content: null, tool_calls: [{ id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] };
+    return {
+      content: null,
+      tool_calls: [
+        { id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } },
+      ],
+    };
   },
 };

@@ -21,7 +21,11 @@ const main = document.getElementById("view");
 const banner = document.getElementById("error");
 
 function showError(err) {
-  fill(banner, h("span", {}, err instanceof Error ? err.message : String(err)), h("button", { onclick: () => (banner.hidden = true) }, "×"));
+  fill(
+    banner,
+    h("span", {}, err instanceof Error ? err.message : String(err)),
+    h("button", { onclick: () => (banner.hidden = true) }, "×"),
+  );
   banner.hidden = false;
 }
 

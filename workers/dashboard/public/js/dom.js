@@ -56,9 +56,20 @@ export function section(title, ...children) {
 }
 
 export function table(headers, rows, props = {}) {
-  return h("table", props,
-    h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
-    h("tbody", {}, rows));
+  return h(
+    "table",
+    props,
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        headers.map((x) => h("th", {}, x)),
+      ),
+    ),
+    h("tbody", {}, rows),
+  );
 }
 
 export function badge(text, kind = text) {

@@ -17,27 +17,57 @@ export function skeleton(schema) {
 export async function tryIt(root, ctx) {
   const { envs } = await api("/v1/envs");
   const preset = new URLSearchParams(location.hash.split("?")[1] ?? "").get("env");
-  const envSelect = h("select", { "data-testid": "try-env" }, envs.map((e) => h("option", { value: e.name, selected: e.name === preset }, e.name)));
+  const envSelect = h(
+    "select",
+    { "data-testid": "try-env" },
+    envs.map((e) => h("option", { value: e.name, selected: e.name === preset }, e.name)),
+  );
   const seed = h("input", { type: "number", value: "0", "data-testid": "try-seed" });
   const instanceBox = h("div");
   const log = h("div", { "data-testid": "try-log" });
   const diffBox = h("div");
-  root.append(section("Try it",
-    h("p", { class: "muted" }, "Create a fresh world of an environment, then call its tools as an agent would (with the instance's own token)."),
-    h("div", { class: "row" }, h("label", { class: "field" }, h("span", {}, "environment"), envSelect), h("label", { class: "field" }, h("span", {}, "seed"), seed),
-      h("button", { class: "primary", "data-testid": "try-create", onclick: () => ctx.guard(create()) }, "Create instance"))),
-  instanceBox, log, diffBox);
+  root.append(
+    section(
+      "Try it",
+      h(
+        "p",
+        { class: "muted" },
+        "Create a fresh world of an environment, then call its tools as an agent would (with the instance's own token).",
+      ),
+      h(
+        "div",
+        { class: "row" },
+        h("label", { class: "field" }, h("span", {}, "environment"), envSelect),
+        h("label", { class: "field" }, h("span", {}, "seed"), seed),
+        h(
+          "button",
+          { class: "primary", "data-testid": "try-create", onclick: () => ctx.guard(create()) },
+          "Create instance",
+        ),
+      ),
+    ),
+    instanceBox,
+    log,
+    diffBox,
+  );
 
   async function create() {
     const env = await api(`/v1/envs/${envSelect.value}`);
-    const inst = await api(`/v1/envs/${env.name}/instances`, { method: "POST", body: { seed: Number(seed.value) || 0 } });
+    const inst = await api(`/v1/envs/${env.name}/instances`, {
+      method: "POST",
+      body: { seed: Number(seed.value) || 0 },
+    });
     log.replaceChildren();
     diffBox.replaceChildren();
     fill(instanceBox, instancePanel(env, inst));
   }
 
   function instancePanel(env, inst) {
-    const tool = h("select", { "data-testid": "try-tool" }, env.tools.map((t) => h("option", { value: t.name }, t.name)));
+    const tool = h(
+      "select",
+      { "data-testid": "try-tool" },
+      env.tools.map((t) => h("option", { value: t.name }, t.name)),
+    );
     const description = h("div");
     const args = h("textarea", { rows: 6, spellcheck: false, "data-testid": "try-args" });
     const pick = () => {
@@ -55,11 +85,25 @@ export async function tryIt(root, ctx) {
       } catch (err) {
         throw new Error(`the arguments are not JSON: ${err.message}`);
       }
-      const outcome = await api(`/v1/instances/${inst.instanceId}/call`, { method: "POST", body: { tool: tool.value, args: parsed }, bearer: inst.token });
-      log.prepend(h("div", { class: `card tool-call ${outcome.ok ? "" : "is-error"}`, "data-testid": "try-result" },
-        h("div", { class: "call-head" }, h("span", { class: "mono" }, `${tool.value}(${JSON.stringify(parsed)})`), " ",
-          outcome.ok ? badge("ok", "ok") : badge(outcome.kind ?? "error", "failed")),
-        h("pre", {}, outcome.ok ? prettyText(JSON.stringify(outcome.result)) : outcome.message)));
+      const outcome = await api(`/v1/instances/${inst.instanceId}/call`, {
+        method: "POST",
+        body: { tool: tool.value, args: parsed },
+        bearer: inst.token,
+      });
+      log.prepend(
+        h(
+          "div",
+          { class: `card tool-call ${outcome.ok ? "" : "is-error"}`, "data-testid": "try-result" },
+          h(
+            "div",
+            { class: "call-head" },
+            h("span", { class: "mono" }, `${tool.value}(${JSON.stringify(parsed)})`),
+            " ",
+            outcome.ok ? badge("ok", "ok") : badge(outcome.kind ?? "error", "failed"),
+          ),
+          h("pre", {}, outcome.ok ? prettyText(JSON.stringify(outcome.result)) : outcome.message),
+        ),
+      );
       // An open diff follows the world as it changes.
       if (diffBox.firstChild) await diff();
     }
@@ -81,14 +125,27 @@ export async function tryIt(root, ctx) {
       diffBox.replaceChildren();
     }
 
-    return section(`Instance ${inst.instanceId}`,
-      h("dl", { class: "kv", "data-testid": "try-instance", "data-instance": inst.instanceId },
-        h("dt", {}, "MCP URL"), h("dd", { class: "mono" }, inst.mcpUrl), h("dt", {}, "token"), h("dd", { class: "mono" }, inst.token)),
-      h("div", { class: "row" }, h("label", { class: "field" }, h("span", {}, "tool"), tool)), description, args,
-      h("div", { class: "row" },
+    return section(
+      `Instance ${inst.instanceId}`,
+      h(
+        "dl",
+        { class: "kv", "data-testid": "try-instance", "data-instance": inst.instanceId },
+        h("dt", {}, "MCP URL"),
+        h("dd", { class: "mono" }, inst.mcpUrl),
+        h("dt", {}, "token"),
+        h("dd", { class: "mono" }, inst.token),
+      ),
+      h("div", { class: "row" }, h("label", { class: "field" }, h("span", {}, "tool"), tool)),
+      description,
+      args,
+      h(
+        "div",
+        { class: "row" },
         h("button", { class: "primary", "data-testid": "try-call", onclick: () => ctx.guard(call()) }, "Call tool"),
         h("button", { "data-testid": "try-diff", onclick: () => ctx.guard(diff()) }, "Show diff"),
         h("button", { onclick: () => ctx.guard(reset()) }, "Reset"),
-        h("button", { class: "danger", onclick: () => ctx.guard(remove()) }, "Delete")));
+        h("button", { class: "danger", onclick: () => ctx.guard(remove()) }, "Delete"),
+      ),
+    );
   }
 }

@@ -5,7 +5,7 @@
  *   node bench/env-host.bench.ts            # prints JSON, writes bench/RESULTS.md
  *   BENCH_WRK_SECONDS=10 BENCH_MAX_INSTANCES=1024 node bench/env-host.bench.ts
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -16,13 +16,13 @@ import { buildEnv } from "../cli/build/bundle-env.ts";
 import { Farm } from "../trainer-bridge/ts/index.ts";
 import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { ROOT } from "../cli/paths.ts";
+import { exportTable, PYTHON, startAwm, type TableSeed } from "./awm-baseline.ts";
 
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 10);
 const MEMORY_LEVELS = [64, 256, 1024].filter((n) => n <= Number(process.env.BENCH_MAX_INSTANCES ?? 1024));
 const CREATES = 200;
 const RESETS = 100;
 const CALLS = 1000;
-const PYTHON = "/usr/bin/python3"; // Debian's python3 has the apt-installed fastapi/uvicorn/sqlalchemy; pyenv's does not.
 
 interface Instance {
   instanceId: string;
@@ -188,50 +188,7 @@ async function pickEnv() {
   }
 }
 
-/** The farm's state route, normalised to columns + row arrays for the Python seeder. */
-async function exportTable(farm: Farm, id: string, table: string): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>(
-    "GET",
-    `/v1/instances/${id}/state?table=${table}&limit=1000`,
-  );
-  const first = res.rows[0];
-  if (first && !Array.isArray(first)) {
-    const columns = res.columns ?? Object.keys(first);
-    return { columns, rows: res.rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c])) };
-  }
-  return { columns: res.columns!, rows: res.rows as unknown[][] };
-}
-
 // ---------- the AWM baseline ----------
-
-async function startAwm(dir: string, seed: unknown): Promise<{ url: string; proc: ChildProcess }> {
-  const seedPath = join(dir, "seed.json");
-  await writeFile(seedPath, JSON.stringify(seed));
-  const port = await freePort();
-  const proc = spawn(
-    PYTHON,
-    [
-      join(ROOT, "bench/awm_baseline/server.py"),
-      "--db",
-      join(dir, "world.db"),
-      "--seed",
-      seedPath,
-      "--port",
-      String(port),
-    ],
-    { stdio: ["ignore", "inherit", "inherit"] },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new Error(`the AWM baseline exited with ${proc.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, proc };
-    } catch {}
-    await sleep(100);
-  }
-  proc.kill();
-  throw new Error("the AWM baseline did not start within 10 s");
-}
 
 // ---------- main ----------
 
@@ -290,7 +247,7 @@ async function main() {
     results.mcp = stats(await timeEach(CALLS, () => post(mcpUrl, mcpBody, mcpHeaders)));
 
     // 5. the AWM baseline over the same rows (before the memory run, so both serve from a farm of ~200 instances)
-    const tables: Record<string, unknown> = {};
+    const tables: Record<string, TableSeed> = {};
     for (const t of env.tables) tables[t] = await exportTable(farm, target.instanceId, t);
     awm = await startAwm(dir, { schema: env.schema, tables });
     const awmCall = `${awm.url}/call`;

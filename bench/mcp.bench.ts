@@ -11,21 +11,20 @@
  *   npx node bench/mcp.bench.ts        # prints JSON, writes bench/MCP-RESULTS.md
  *   BENCH_ROUNDS=3 BENCH_WRK_SECONDS=8 npx node bench/mcp.bench.ts
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { buildEnv } from "../cli/build/bundle-env.ts";
 import { Farm } from "../trainer-bridge/ts/index.ts";
 import { freePort } from "../cli/farm/free-port.ts";
 import { startLocalFarm, type LocalFarm } from "../cli/farm/local-farm.ts";
 import { cpuMsOf } from "../cli/farm/world-process.ts";
 import { ROOT } from "../cli/paths.ts";
+import { exportTable, startAwm } from "./awm-baseline.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 5);
-const PYTHON = "/usr/bin/python3"; // Debian's python3 has the apt-installed fastapi/uvicorn/sqlalchemy
 const CONNECTIONS = [1, 32] as const;
 
 interface Target {
@@ -84,35 +83,14 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
   return JSON.parse(text);
 }
 
-async function startAwm(dir: string, farm: Farm, instanceId: string): Promise<{ url: string; proc: ChildProcess }> {
+async function startShopAwm(dir: string, farm: Farm, instanceId: string) {
   const { schema } = (await import("../envs/shop/schema.ts")) as { schema: string };
-  const tables: Record<string, { columns: string[]; rows: unknown[][] }> = {};
-  for (const table of ["categories", "products"]) {
-    const res = await farm.request<{ columns?: string[]; rows: (Record<string, unknown> | unknown[])[] }>(
-      "GET",
-      `/v1/instances/${instanceId}/state?table=${table}&limit=1000`,
-    );
-    const first = res.rows[0]!;
-    const columns = res.columns ?? Object.keys(first);
-    tables[table] = { columns, rows: res.rows.map((r) => (Array.isArray(r) ? r : columns.map((c) => r[c]))) };
-  }
-  const seed = join(dir, "seed.json");
-  await writeFile(seed, JSON.stringify({ schema: String(schema), tables }));
-  const port = await freePort();
-  const proc = spawn(
-    PYTHON,
-    [join(ROOT, "bench/awm_baseline/server.py"), "--db", join(dir, "world.db"), "--seed", seed, "--port", String(port)],
-    { stdio: ["ignore", "inherit", "inherit"] },
+  const tables = Object.fromEntries(
+    await Promise.all(
+      ["categories", "products"].map(async (t) => [t, await exportTable(farm, instanceId, t)] as const),
+    ),
   );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, proc };
-    } catch {}
-    await sleep(100);
-  }
-  proc.kill();
-  throw new Error("the AWM baseline did not start within 10 s");
+  return startAwm(dir, { schema: String(schema), tables });
 }
 
 const loadStart = loadavg()
@@ -166,7 +144,7 @@ try {
         headers: mcpHeaders(i.token),
         cpu: farmCpu(farm),
       };
-      awm = await startAwm(dir, client, i.instanceId);
+      awm = await startShopAwm(dir, client, i.instanceId);
       const pid = awm.proc.pid!;
       targets["AWM FastAPI /call"] = {
         url: `${awm.url}/call`,

@@ -12,12 +12,16 @@ import { cpuMsOf, syscallsOf } from "./world-process.ts";
 
 type Mode = "answer" | "spin" | "write" | "busy";
 
-/** Each mode's HTTP server answers /healthz while its event loop runs; "die" on stdin ends it as an abort would. */
+/**
+ * Each mode's HTTP server answers /healthz while its event loop runs; "die" on stdin ends it as an abort would.
+ * "die-oom" prints V8's last words a moment before it exits, as workerd does while it aborts: written and exited at
+ * once, the exit could reach this process before the words did, and the death would be dated after itself.
+ */
 const CHILD = `
 const mode = process.argv[1];
 const server = require("node:http").createServer((req, res) => { process.stdout.write("request\\n"); res.end("ok"); });
 process.stdin.on("data", (d) => {
-  if (String(d).includes("die-oom")) { process.stderr.write("Fatal JavaScript out of memory: Reached heap limit\\n", () => process.exit(134)); }
+  if (String(d).includes("die-oom")) { process.stderr.write("Fatal JavaScript out of memory: Reached heap limit\\n", () => setTimeout(() => process.exit(134), 200)); }
   else if (String(d).includes("die")) process.exit(1);
 });
 server.listen(Number(process.argv[2]), "127.0.0.1", () => {

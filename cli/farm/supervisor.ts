@@ -61,6 +61,8 @@ interface Slot {
   aliveAt?: number;
   /** Set while this supervisor has killed the world and the fresh one has not answered yet. */
   killedAt?: number;
+  /** Set while a death it did not cause is being judged: until it is dated, no lost call is told to come again. */
+  judging?: boolean;
   ready: boolean;
 }
 
@@ -160,7 +162,7 @@ export class Supervisor {
       // workerd's clock, which moves only with I/O, is current.)
       const stop = s.stops.findLast((x) => x.at > since);
       if (stop) return { retry: false, code: stop.code, message: stop.message };
-      if (s.ready && s.killedAt === undefined) return { retry: true };
+      if (s.ready && s.killedAt === undefined && !s.judging) return { retry: true };
       await new Promise((r) => setTimeout(r, 100));
     }
     return {
@@ -216,6 +218,7 @@ export class Supervisor {
       // Its workerd died by itself. The abort's last words may still be in the pipe: read them before judging.
       s.pid = undefined;
       s.ready = false;
+      s.judging = true;
       // Read before waiting: checks running meanwhile see the fresh process alive and move aliveAt past the death.
       const aliveAt = s.aliveAt;
       await new Promise((r) => setTimeout(r, 300));
@@ -224,6 +227,7 @@ export class Supervisor {
       // the world down, and is sent again rather than blamed for it.
       const at = memory ? s.oomAt! : (aliveAt ?? Date.now());
       s.oomAt = undefined;
+      s.judging = false;
       this.stop(slot, s, {
         at,
         code: memory ? "memory" : "world_crashed",

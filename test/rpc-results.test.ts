@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { EnvInstance } from "../workers/env-host/instance.ts";
-import { received } from "../workers/shared/received.ts";
+import { plainNamespace, plainResults, received } from "../workers/shared/received.ts";
 import { createInstance, upload } from "./helpers.ts";
 
 const DISPOSE = (Symbol as unknown as { dispose: symbol }).dispose;
@@ -43,5 +43,24 @@ describe("results handed on over RPC", () => {
     expect(plain).toEqual(tables);
     expect(await received(Promise.resolve(7))).toBe(7);
     expect(await received(Promise.resolve(null))).toBe(null);
+  });
+
+  it("plainResults() and plainNamespace() receive every call's result and leave the rest of a stub alone", async () => {
+    await upload("lab");
+    const inst = await createInstance("lab");
+    const stub = plainNamespace(env.ENV_INSTANCE).getByName(inst.instanceId);
+    const tables = await stub.tables();
+    expect(ownDisposer(tables)).toBe(false);
+    expect(tables.map((t) => t.name)).toContain("notes");
+    const outcome = await plainResults(env.ENV_INSTANCE.getByName(inst.instanceId)).callTool("add_note", {
+      title: "x",
+    });
+    expect(ownDisposer(outcome)).toBe(false);
+    expect(outcome).toMatchObject({ ok: true });
+    // Errors come through as they were thrown; the namespace's other methods still work.
+    await expect(stub.rows("no_such_table", 0, 1)).rejects.toThrow(/no_such_table|table/);
+    expect(plainNamespace(env.ENV_INSTANCE).idFromName("a").toString()).toBe(
+      env.ENV_INSTANCE.idFromName("a").toString(),
+    );
   });
 });

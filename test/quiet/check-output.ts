@@ -8,29 +8,19 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** workerd's words for each such fault. */
-const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/];
-
-/**
- * Shown, not failed on, for now: "An RPC result was not disposed properly" still appears once in some runs, in
- * synth/synth.e2e.test.ts (import-awm, validating a synthesized environment on a local farm; that file alone
- * reproduces it). Results handed on from a world's facets no longer carry a disposer (workers/shared/received.ts);
- * whichever RPC still hands one on is not found yet. An open fault, named in the closing note of issue 17.
- */
-const NOTED = [/was not disposed properly/];
+/** workerd's words for each such fault; "not disposed" covers both an RPC result and an RPC stub. */
+const ALARMS = [/uncaught exception/i, /Uncaught \(in promise\)/, /was not disposed properly/];
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
-const matching = (patterns: RegExp[]) => (output: string) =>
-  output
+/** The lines of `output` that report such a fault. */
+export function alarmingLines(output: string): string[] {
+  return output
     .split(/\r?\n/)
     .map(plain)
-    .filter((line) => patterns.some((re) => re.test(line)));
-
-/** The lines of `output` that report such a fault. */
-export const alarmingLines = matching(ALARMS);
-const notedLines = matching(NOTED);
+    .filter((line) => ALARMS.some((re) => re.test(line)));
+}
 
 /** Runs `command` to its end; resolves to the exit status npm test should have. */
 export function checkedRun(
@@ -43,7 +33,6 @@ export function checkedRun(
   const color = (out as { isTTY?: boolean }).isTTY ? { FORCE_COLOR: "1" } : {};
   const child = spawn(command, args, { stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, ...color } });
   const found: string[] = [];
-  const noted: string[] = [];
   // Scanned a line at a time as it streams, so a long run's output is never held whole.
   const scan = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream) => {
     let partial = "";
@@ -52,26 +41,18 @@ export function checkedRun(
       const lines = (partial + chunk.toString()).split("\n");
       partial = lines.pop()!;
       found.push(...alarmingLines(lines.join("\n")));
-      noted.push(...notedLines(lines.join("\n")));
     });
-    stream.on("end", () => {
-      found.push(...alarmingLines(partial));
-      noted.push(...notedLines(partial));
-    });
+    stream.on("end", () => found.push(...alarmingLines(partial)));
   };
   scan(child.stdout!, out);
   scan(child.stderr!, err);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => {
-      if (noted.length)
-        err.write(
-          `\n(${noted.length} line${noted.length === 1 ? "" : "s"} of a known open fault, not failed on: ${noted[0]!.trim().slice(0, 60)}…)\n`,
-        );
       if (code !== 0) return resolve(code ?? (signal ? 1 : 0));
       if (!found.length) return resolve(0);
       err.write(
-        `\n${command} passed, but its output shows ${found.length} fault${found.length === 1 ? "" : "s"} no test failed on (unhandled rejections, uncaught exceptions):\n${found.map((l) => `  ${l.trim()}`).join("\n")}\n`,
+        `\n${command} passed, but its output shows ${found.length} fault${found.length === 1 ? "" : "s"} no test failed on (unhandled rejections, uncaught exceptions, undisposed RPC results):\n${found.map((l) => `  ${l.trim()}`).join("\n")}\n`,
       );
       resolve(1);
     });

@@ -1,13 +1,15 @@
 import type { BundleManifest } from "../shared/manifest.ts";
 import { decodeFarmError, FarmError } from "../shared/errors.ts";
+import { plainResults } from "../shared/received.ts";
 import { prepareBundle, upgradePrepared } from "./loader/bundle-prepare.ts";
 
 /** Bundles are immutable, so what an isolate has read once it may keep. */
 const modules = new Map<string, Promise<string>>();
 const manifests = new Map<string, Promise<BundleManifest>>();
 
+/** The registry (reached from world processes too: see plainResults). */
 export function registry(env: Env) {
-  return env.REGISTRY.getByName("registry");
+  return plainResults(env.REGISTRY.getByName("registry"));
 }
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {

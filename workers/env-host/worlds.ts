@@ -1,4 +1,5 @@
 import { FarmError, decodeFarmError } from "../shared/errors.ts";
+import { plainNamespace } from "../shared/received.ts";
 import { farmIndex } from "../farm-index/client.ts";
 import type { EnvInstance } from "./instance.ts";
 import type { Rollout } from "../orchestrator/rollout/rollout-object.ts";
@@ -72,12 +73,12 @@ export function slotOf(env: Env, name: string): Promise<number> {
 
 export async function instanceNamespace(env: Env, name: string): Promise<DurableObjectNamespace<EnvInstance>> {
   if (!hasWorlds(env)) return env.ENV_INSTANCE;
-  return (env as Env & WorldBindings)[`ENV_INSTANCE_${await slotOf(env, name)}`];
+  return plainNamespace((env as Env & WorldBindings)[`ENV_INSTANCE_${await slotOf(env, name)}`]);
 }
 
 export async function rolloutNamespace(env: Env, name: string): Promise<DurableObjectNamespace<Rollout>> {
   if (!hasWorlds(env)) return env.ROLLOUT;
-  return (env as Env & WorldBindings)[`ROLLOUT_${await slotOf(env, name)}`];
+  return plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${await slotOf(env, name)}`]);
 }
 
 /** Remembers which environment an instance belongs to, so routes that name only the instance find its world. */

@@ -1,6 +1,8 @@
-/** The farm's one index object. */
+import { plainResults } from "../shared/received.ts";
+
+/** The farm's one index object (reached from world processes too: see plainResults). */
 export function farmIndex(env: Env) {
-  return env.FARM_INDEX.getByName("index");
+  return plainResults(env.FARM_INDEX.getByName("index"));
 }
 
 let secret: Promise<string> | undefined;

@@ -12,6 +12,7 @@ import type { TrainingResult } from "../bridge/group-document.ts";
 import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
 import { fnv1a } from "./fnv.ts";
 import { CallGate } from "./call-gate.ts";
+import { plainResults } from "../../shared/received.ts";
 import type { PolicyTurn } from "../policy/policy.ts";
 import {
   finishRollout,
@@ -305,7 +306,7 @@ export class Rollout extends DurableObject<Env> {
       ((this.kv.get<Checkpoint>("state")?.turnCount ?? 0) > 0 || this.kv.get("call"))
     ) {
       this.ctx.waitUntil(
-        this.env.BATCH.getByName(spec.batchId)
+        plainResults(this.env.BATCH.getByName(spec.batchId))
           .rolloutResumed()
           .catch(() => undefined),
       );
@@ -326,7 +327,8 @@ export class Rollout extends DurableObject<Env> {
     const spec = this.kv.get<RolloutSpec>("spec");
     if (!spec) return;
     const result = await this.advance();
-    if (result && spec.batchId && !this.purged) await this.env.BATCH.getByName(spec.batchId).report(reportOf(result));
+    if (result && spec.batchId && !this.purged)
+      await plainResults(this.env.BATCH.getByName(spec.batchId)).report(reportOf(result));
   }
 
   /**

@@ -22,6 +22,13 @@ interface Env {
    * instance's mcpUrl is then on its world's port (workers/env-host/mcp-url.ts).
    */
   FARM_WORLD_PORTS?: string;
+  /**
+   * Set by a local contained farm in each world process: the secret its runtimes print with the rollout call whose
+   * environment code runs (sdk/running-call.ts), so the supervisor can name the call that stopped a runtime.
+   */
+  FARM_CALL_SECRET?: string;
+  /** Set by a local contained farm in each world process: the supervisor, asked which call stopped the runtime. */
+  WORLD_STOPS?: Fetcher;
   /** Set only by vitest's workerd projects: a request without a bearer token is admin. */
   FARM_TEST_UNAUTHENTICATED?: string;
 }

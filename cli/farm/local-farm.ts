@@ -114,6 +114,8 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 512);
   const modules = envNumber("WORLDFARM_WORLD_MODULES", worldModules(heapMb));
   const farmId = randomBytes(6).toString("hex");
+  // What the worlds' runtimes print with the call whose code runs; environment code never sees it.
+  const callSecret = randomBytes(16).toString("hex");
   // An instance's MCP is served at its world's own socket, one process hop less than through control: the world
   // listens where control does (a wildcard address covers loopback) and control hands out URLs on those ports. On
   // one specific non-loopback address the worlds stay on loopback and MCP URLs on control.
@@ -172,7 +174,14 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
             name,
             modules: true,
             scriptPath,
-            bindings: { FARM_WORLD_MODULES: String(modules), ...bindings },
+            bindings: { FARM_WORLD_MODULES: String(modules), FARM_CALL_SECRET: callSecret, ...bindings },
+            serviceBindings: {
+              WORLD_STOPS: async (request: Request) =>
+                new mf.Response(
+                  JSON.stringify(await supervisor.verdict(slot, new URL(request.url).searchParams.get("token") ?? "")),
+                  { headers: { "content-type": "application/json" } },
+                ),
+            },
             workerLoaders,
             host: "127.0.0.1",
             port: 0,
@@ -189,7 +198,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
             unsafeDevRegistryPath: registryDir,
             unsafeRuntimeEnv: { WORLDFARM_WORLD: tag.split("=")[1]! },
             handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
-              supervisor.log(slot, message);
+              if (supervisor.log(slot, message)) return;
               if (level === "error" || level === "warn") console.error(message);
               else console.log(message);
             },
@@ -204,6 +213,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
       cap,
       stuckCpuMs,
       heapMb,
+      callSecret,
       everyMs: 500,
       ...(options.persistDir ? { assignmentsFile: join(options.persistDir, "worlds", "assignments.json") } : {}),
       start: startWorld,

@@ -212,3 +212,42 @@ describe("the supervisor tells busy from stuck", () => {
     expect(supervisor.restarts()[1]).toBe(2);
   }, 60_000);
 });
+
+describe("the supervisor names the call that stopped a world", () => {
+  const SECRET = "s3cret";
+  const line = (token: string) => `worldfarm-call ${SECRET} ${token}`;
+
+  it("blames the rollout call its runtime last said runs, and no other, for a runaway", async () => {
+    const { supervisor } = await supervise("spin", { callSecret: SECRET });
+    // What a runtime prints: t1 ran and ended, t2 runs now. A line without the secret is environment code's own
+    // print, trying to blame another call: it is left for the log and changes nothing.
+    for (const token of ["t1", "-", "t2"]) expect(supervisor.log(1, line(token))).toBe(true);
+    expect(supervisor.log(1, "worldfarm-call forged t3")).toBe(false);
+    expect(supervisor.log(1, `worldfarm-call ${SECRET}x t3`)).toBe(false);
+    await stopped(supervisor);
+    expect(await supervisor.verdict(1, "t2")).toMatchObject({
+      verdict: "culprit",
+      code: "runaway",
+      message: expect.stringMatching(/without yielding, past the limit of 0.3 s/),
+    });
+    expect(await supervisor.verdict(1, "t1")).toEqual({ verdict: "innocent" });
+    expect(await supervisor.verdict(1, "t3")).toEqual({ verdict: "innocent" });
+  }, 60_000);
+
+  it("blames the call that ran out of memory, not one the fresh runtime runs; knows nothing before any stop", async () => {
+    const { supervisor, world } = await supervise("answer", { callSecret: SECRET });
+    supervisor.log(1, line("t4"));
+    expect(await supervisor.verdict(1, "t4")).toEqual({ verdict: "unknown" });
+    supervisor.log(1, line("t5"));
+    world.send("die-oom");
+    await until(() => world.exits[0]);
+    expect(await supervisor.verdict(1, "t5")).toMatchObject({ verdict: "culprit", code: "memory" });
+    expect(await supervisor.verdict(1, "t4")).toEqual({ verdict: "innocent" });
+    // Past the stop, what the fresh runtime runs is its own: a crash now blames t6, not t5 again.
+    supervisor.log(1, line("t6"));
+    world.send("die");
+    await until(() => world.exits[1]);
+    expect(await supervisor.verdict(1, "t6")).toMatchObject({ verdict: "culprit", code: "world_crashed" });
+    expect(supervisor.restarts()[1]).toBe(2);
+  }, 60_000);
+});

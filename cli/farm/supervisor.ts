@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { CallVerdict } from "../../workers/shared/call-verdict.ts";
+import { CALL_LINE, NOBODY } from "../../workers/env-host/sdk/running-call.ts";
 
 /** What the supervisor needs of a world process (cli/farm/world-process.ts). */
 export interface World {
@@ -28,6 +30,8 @@ export interface SupervisorOptions {
   busyCpuMs?: number;
   everyMs: number;
   heapMb: number;
+  /** The secret the worlds' runtimes print with the rollout call whose code runs (sdk/running-call.ts). */
+  callSecret?: string;
   /** Where the environment-to-world assignment is kept, so a restarted farm finds each world's state again. */
   assignmentsFile?: string;
   start(slot: number): Promise<World>;
@@ -39,6 +43,8 @@ export interface Stop {
   at: number;
   code: "runaway" | "memory" | "world_crashed";
   message: string;
+  /** The token of the rollout call whose environment code was running when the runtime stopped, if one was. */
+  culprit?: string;
 }
 
 interface Slot {
@@ -57,6 +63,10 @@ interface Slot {
   restarts: number;
   /** The last time the workerd printed a V8 heap-limit abort. */
   oomAt?: number;
+  /** The rollout call whose environment code the world's runtime last said it runs (sdk/running-call.ts). */
+  running?: string;
+  /** What `running` was when the heap-limit abort was printed: the call that ran out of memory. */
+  runningAtOom?: string;
   /** The last check that found its workerd running. */
   aliveAt?: number;
   /** Set while this supervisor has killed the world and the fresh one has not answered yet. */
@@ -187,10 +197,43 @@ export class Supervisor {
     return this.assignments[env];
   }
 
-  /** Lines the world's workerd printed; an out-of-memory abort is told apart from a kill by these. */
-  log(slot: number, message: string): void {
+  /**
+   * Lines the world's workerd printed: an out-of-memory abort is told apart from a kill by these, and the call whose
+   * code runs by the lines its runtime prints with the farm's secret. Answers whether the line was one of those,
+   * which are not for the farm's log.
+   */
+  log(slot: number, message: string): boolean {
     const s = this.slots.get(slot);
-    if (s && OOM.test(message)) s.oomAt = Date.now();
+    const secret = this.options.callSecret;
+    if (secret !== undefined && message.startsWith(`${CALL_LINE} ${secret} `)) {
+      const token = message.slice(CALL_LINE.length + secret.length + 2);
+      if (s) s.running = token === NOBODY ? undefined : token;
+      return true;
+    }
+    if (s && OOM.test(message)) {
+      s.oomAt = Date.now();
+      s.runningAtOom = s.running;
+    }
+    return false;
+  }
+
+  /**
+   * Whose doing the stop was that cut the call `token` names: the call's own (its code was running), another's, or
+   * unknown (no stop recorded, as after a farm restart). Asked by a rollout from the runtime that came back, so the
+   * stop is waited for until the supervisor has dated it.
+   */
+  async verdict(slot: number, token: string): Promise<CallVerdict> {
+    const s = this.slots.get(slot);
+    if (!s) return { verdict: "unknown" };
+    const deadline = Date.now() + RESTART_WAIT_MS;
+    while (Date.now() < deadline) {
+      await this.check(slot, s);
+      if (s.ready && s.killedAt === undefined && !s.judging) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stop = s.stops.findLast((x) => x.culprit === token);
+    if (stop) return { verdict: "culprit", code: stop.code, message: stop.message };
+    return s.stops.length > 0 ? { verdict: "innocent" } : { verdict: "unknown" };
   }
 
   private stop(slot: number, s: Slot, stop: Stop): void {
@@ -219,17 +262,23 @@ export class Supervisor {
       s.pid = undefined;
       s.ready = false;
       s.judging = true;
-      // Read before waiting: checks running meanwhile see the fresh process alive and move aliveAt past the death.
+      // Read before waiting: checks running meanwhile see the fresh process alive and move aliveAt past the death,
+      // and the fresh runtime's calls say what they run.
       const aliveAt = s.aliveAt;
+      const running = s.running;
+      s.running = undefined;
       await new Promise((r) => setTimeout(r, 300));
       const memory = s.oomAt !== undefined && Date.now() - s.oomAt < 30_000;
       // Dated by the first sign of death, not by when it was noticed: a call that began after the abort only found
       // the world down, and is sent again rather than blamed for it.
       const at = memory ? s.oomAt! : (aliveAt ?? Date.now());
+      const culprit = memory ? s.runningAtOom : running;
       s.oomAt = undefined;
+      s.runningAtOom = undefined;
       s.judging = false;
       this.stop(slot, s, {
         at,
+        ...(culprit ? { culprit } : {}),
         code: memory ? "memory" : "world_crashed",
         message: memory
           ? `the environment's code ran out of memory (an isolate may hold ${this.options.heapMb} MB): its runtime aborted and was restarted`
@@ -302,7 +351,9 @@ export class Supervisor {
 
   private kill(slot: number, s: Slot, world: World, now: number, message: string): void {
     s.killedAt = now;
-    this.stop(slot, s, { at: now, code: "runaway", message });
+    const culprit = s.running;
+    s.running = undefined;
+    this.stop(slot, s, { at: now, code: "runaway", message, ...(culprit ? { culprit } : {}) });
     world.kill();
   }
 

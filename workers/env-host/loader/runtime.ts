@@ -4,6 +4,7 @@ import type { EnvDef } from "../sdk/define.ts";
 import { seededRandom, stepClock, type WorldSources } from "../sdk/determinism.ts";
 import type { EnvDescription } from "../sdk/describe.ts";
 import { Guard, GuardError } from "../sdk/guard.ts";
+import { callTeller, NOBODY } from "../sdk/running-call.ts";
 import { DEFAULT_EPOCH, GUARD_BUDGET, isStackOverflow, WorldBase } from "../sdk/world.ts";
 import { worldGlobals } from "./world-globals.ts";
 
@@ -94,6 +95,7 @@ export function loaderRuntime(factory: EnvFactory) {
   class Describe extends WorkerEntrypoint {
     describe(): EnvDescription {
       const guard = new Guard();
+      guard.serve(callTeller(this.env), NOBODY);
       const module = evaluate(factory, guard, moduleSources());
       guard.arm(GUARD_BUDGET);
       try {

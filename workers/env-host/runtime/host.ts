@@ -19,9 +19,9 @@ export type WorldState = ReturnType<WorldBase["exportState"]>;
 /** The facet's RPC surface, spelled out: the generated stub types of its JSON results are too deep for tsc. */
 interface WorldStub {
   setup(options: SetupOptions): Promise<{ tables: number; rows: number }>;
-  call(tool: string, args: unknown, stepId?: string): Promise<ToolOutcome>;
+  call(tool: string, args: unknown, stepId?: string, token?: string): Promise<ToolOutcome>;
   read(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
-  verify(taskId: string, answer: string | null, before: InitialReader): Promise<VerifyOutcome>;
+  verify(taskId: string, answer: string | null, before: InitialReader, token?: string): Promise<VerifyOutcome>;
   tables(): Promise<{ name: string; rows: number }[]>;
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
   snapshot(): Promise<TableRows[]>;
@@ -89,9 +89,12 @@ export class WorldHost {
     return { initial, live };
   }
 
-  /** With a step id the call takes effect at most once, however often it is replayed. */
-  call(tool: string, args: unknown, stepId?: string): Promise<ToolOutcome> {
-    return received(this.facet("live").call(tool, args, stepId));
+  /**
+   * With a step id the call takes effect at most once, however often it is replayed. A token names the call to a
+   * local farm's supervisor while its environment code runs (sdk/running-call.ts).
+   */
+  call(tool: string, args: unknown, stepId?: string, token?: string): Promise<ToolOutcome> {
+    return received(this.facet("live").call(tool, args, stepId, token));
   }
 
   reset(): void {
@@ -100,7 +103,7 @@ export class WorldHost {
     this.ctx.facets.clone("initial", "live");
   }
 
-  async verify(taskId: string, answer: string | null): Promise<VerifyOutcome> {
+  async verify(taskId: string, answer: string | null, token?: string): Promise<VerifyOutcome> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<VerifyOutcome>((resolve) => {
       timer = setTimeout(
@@ -115,7 +118,7 @@ export class WorldHost {
     });
     try {
       return await Promise.race([
-        received(this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")))),
+        received(this.facet("live").verify(taskId, answer, new InitialReader(this.facet("initial")), token)),
         timedOut,
       ]);
     } finally {

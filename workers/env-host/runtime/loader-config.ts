@@ -17,7 +17,10 @@ export function loadBundle(env: Env, bundleId: string, prepared: string) {
     mainModule: "main.js",
     modules: { "main.js": LOADER_RUNTIME, "env.js": prepared },
     globalOutbound: null,
-    env: Number.isInteger(modules) && modules > 0 ? { WORLD_MODULES: modules } : {},
+    env: {
+      ...(Number.isInteger(modules) && modules > 0 ? { WORLD_MODULES: modules } : {}),
+      ...(env.FARM_CALL_SECRET ? { CALL_SECRET: env.FARM_CALL_SECRET } : {}),
+    },
     limits: { cpuMs: BUNDLE_CPU_MS },
   }));
 }

@@ -3,6 +3,7 @@ import type { EnvDef, Json, Row, SqlValue, VerifyResult } from "./define.ts";
 import { readDb, syncDb, type ReadQuery } from "./db.ts";
 import { seededRandom, stepClock, type WorldSources } from "./determinism.ts";
 import { Guard, GuardError } from "./guard.ts";
+import { callTeller, NOBODY } from "./running-call.ts";
 import { countRows, insertRows, readTable, worldTables, type TableRows } from "./tables.ts";
 import type { ToolOutcome } from "../../shared/tool-call.ts";
 
@@ -77,6 +78,7 @@ export abstract class WorldBase extends DurableObject {
   }
 
   setup(options: SetupOptions): { tables: number; rows: number } {
+    this.serve(undefined);
     // One isolate runs one bundle in loader mode, so the seed (and, in static mode, the environment) names the
     // world a template holds; a world copied from one runs none of the environment's code to be built.
     const key = `${options.env ?? ""}\0${options.seed | 0}`;
@@ -119,7 +121,16 @@ export abstract class WorldBase extends DurableObject {
    * Runs one tool call in one transaction. A call given a step id takes effect once: a caller that replays it
    * after a restart (a rollout resuming from its last checkpoint) gets the recorded result, not a second effect.
    */
-  call(name: string, args: unknown, stepId?: string): ToolOutcome {
+  call(name: string, args: unknown, stepId?: string, token?: string): ToolOutcome {
+    this.serve(token);
+    try {
+      return this.runCall(name, args, stepId);
+    } finally {
+      this.guard.release();
+    }
+  }
+
+  private runCall(name: string, args: unknown, stepId: string | undefined): ToolOutcome {
     if (stepId !== undefined) {
       const done = this.sql.exec<{ result: string }>("SELECT result FROM _wf_steps WHERE id = ?", stepId).toArray()[0];
       if (done) return { ok: true, result: JSON.parse(done.result) as Json };
@@ -196,16 +207,40 @@ export abstract class WorldBase extends DurableObject {
     return rows;
   }
 
-  async verify(taskId: string, answer: string | null, before: ReadQuery): Promise<VerifyOutcome> {
+  async verify(taskId: string, answer: string | null, before: ReadQuery, token?: string): Promise<VerifyOutcome> {
+    this.serve(token);
+    try {
+      return await this.runVerify(taskId, answer, before);
+    } finally {
+      this.guard.release();
+    }
+  }
+
+  private async runVerify(taskId: string, answer: string | null, before: ReadQuery): Promise<VerifyOutcome> {
     const def = this.def();
     this.guard.arm(GUARD_BUDGET);
     const t = def.tasks.find((x) => x.id === taskId);
     if (!t) return { ok: false, kind: "unknown_task", message: `unknown task "${taskId}"` };
-    const after: ReadQuery = { read: async (text, params) => this.read(text, params) };
+    // A read is where a verifier yields: what runs after it is told to be this verification again.
+    const resumed = (reads: ReadQuery): ReadQuery => ({
+      read: (text, params) => {
+        this.guard.pause();
+        return reads.read(text, params).then((rows) => {
+          this.guard.resume();
+          return rows;
+        });
+      },
+    });
+    const after = resumed({ read: async (text, params) => this.read(text, params) });
     this.sources.clock = stepClock(Date.parse(def.epoch ?? DEFAULT_EPOCH), this.writes());
     this.sources.random = seededRandom({ value: Number(this.meta("random") ?? 0) });
     try {
-      const result = await t.verify({ before: readDb(before), after: readDb(after), answer, userId: def.userId ?? 1 });
+      const result = await t.verify({
+        before: readDb(resumed(before)),
+        after: readDb(after),
+        answer,
+        userId: def.userId ?? 1,
+      });
       if (this.guard.tripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
       // What crosses back to the host is plain data, read here on this verification's budget.
       const json = withinCap(
@@ -244,6 +279,7 @@ export abstract class WorldBase extends DurableObject {
   }
 
   importState(state: WorldState): void {
+    this.serve(undefined);
     // The definition is read once the imported meta row has said which environment this world runs.
     this.importRows(state, () => this.def().schema);
   }
@@ -258,6 +294,11 @@ export abstract class WorldBase extends DurableObject {
       this.sql.exec(schema());
       for (const table of state.tables) insertRows(this.sql, table);
     });
+  }
+
+  /** Environment code may run from here on for the call `token` names (a rollout's), or for nobody's. */
+  private serve(token: string | undefined): void {
+    this.guard.serve(callTeller(this.env), token ?? NOBODY);
   }
 
   private isRunaway(err: unknown): boolean {

@@ -1,8 +1,8 @@
 /**
  * Lets the calls of one runtime's rollouts run side by side, except a replay, which runs alone.
  *
- * A call that was running when its runtime died is run once more; if the runtime dies again during that replay,
- * the call is what killed it. That reading holds only if nothing else was running beside the replay: every other
+ * A call that was running when its runtime died, where nothing tells whether its code was what was running (see
+ * rollout-object.ts), is run once more; if the runtime dies again during that replay, the call is what killed it. That reading holds only if nothing else was running beside the replay: every other
  * rollout in the runtime waits at the gate (before writing its own marker, so the wait costs it no attempt) until the
  * replay has answered. Rollouts of one runtime share this module, so the gate is per process (per isolate,
  * deployed, where the platform's limits end a runaway and replays are rare).

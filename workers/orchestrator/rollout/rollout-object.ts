@@ -12,6 +12,8 @@ import type { TrainingResult } from "../bridge/group-document.ts";
 import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
 import { fnv1a } from "./fnv.ts";
 import { CallGate } from "./call-gate.ts";
+import type { CallVerdict } from "../../shared/call-verdict.ts";
+import { verdictOf } from "./verdict.ts";
 import { plainResults } from "../../shared/received.ts";
 import type { PolicyTurn } from "../policy/policy.ts";
 import {
@@ -34,10 +36,12 @@ const PURGE_WAIT_MS = 10_000;
 /**
  * Written, and made durable, before a call into environment code (a tool call or the verifier); the checkpoint that
  * records the call's turn clears it. Found by a loop starting after a restart, it names the call that was running when
- * the runtime died. Most such calls are innocent (a runtime runs many rollouts' calls at once), so the call is run
- * once more, alone in its runtime (call-gate.ts), its step id keeping it from taking effect twice. Found again after
- * that replay, the call is taken to be what stopped the runtime (a runaway or an out-of-memory abort) and is not run
- * a third time.
+ * the runtime died. Most such calls are innocent (a runtime runs many rollouts' calls at once). A local farm's
+ * supervisor knows which call's code was running when it stopped the runtime, by the call's token
+ * (sdk/running-call.ts): that call ends naming the limit it ran into, and is not run again; the others are sent
+ * again, their step ids keeping them from taking effect twice. Where nothing tells (deployed, or a farm restarted
+ * since), the call is run once more, alone in its runtime (call-gate.ts); found again after that replay, it is taken
+ * to be what stopped the runtime and is not run a third time.
  */
 interface RunningCall {
   turn: number;
@@ -46,10 +50,17 @@ interface RunningCall {
   key: string;
   /** 1 for the call, 2 for its replay. Markers written before replays existed have none: they are not replayed. */
   attempt?: number;
+  /** Names this attempt to the supervisor while its environment code runs. */
+  token?: string;
 }
 
-/** How often a call may be started before a runtime death during it ends the rollout. */
+/** How often a call may be started before a runtime death during it ends the rollout, when nothing tells who died. */
 const ATTEMPTS = 2;
+/**
+ * How often a call found innocent may be started: each of its runtime's stops was another call's doing, yet a call
+ * that keeps meeting them (its runtime stopped again and again) ends rather than waits for ever.
+ */
+const INNOCENT_ATTEMPTS = 5;
 
 /**
  * The policy's reply whose calls the turn in progress runs, stored with the turn's first call marker: a replay runs
@@ -91,8 +102,13 @@ const VERIFIER = "the verifier";
 /** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
 function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
   const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
+  const attempt = call.attempt ?? 1;
   const when =
-    call.attempt === ATTEMPTS ? `again while ${what} was being run a second time, alone` : `while ${what} was running`;
+    attempt === 1
+      ? `while ${what} was running`
+      : attempt === 2
+        ? `again while ${what} was being run a second time`
+        : `while ${what} was running, for the ${attempt}th time during this call`;
   return {
     stopReason: "env_error",
     answer: null,
@@ -102,9 +118,28 @@ function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
   };
 }
 
-/** Whether a call found running after a restart is run once more: its first run, and (for a tool) its reply is kept. */
-function replayable(call: RunningCall, reply: ReplyInFlight | undefined, state: RolloutState): boolean {
-  if (call.attempt === undefined || call.attempt >= ATTEMPTS) return false;
+/** The stop of the call whose code was running when the supervisor stopped its runtime, naming the limit. */
+function culpritStop(call: RunningCall, verdict: Extract<CallVerdict, { verdict: "culprit" }>): RolloutState["done"] {
+  const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
+  return {
+    stopReason: "env_error",
+    answer: null,
+    error: `${verdict.code}: ${what} stopped its runtime: ${verdict.message}; the call is not run again`,
+  };
+}
+
+/**
+ * Whether a call found running after a restart is run again: it has attempts left (more when the supervisor found it
+ * innocent), and (for a tool) its reply is kept.
+ */
+function replayable(
+  call: RunningCall,
+  reply: ReplyInFlight | undefined,
+  state: RolloutState,
+  verdict: CallVerdict,
+): boolean {
+  const attempts = verdict.verdict === "innocent" ? INNOCENT_ATTEMPTS : ATTEMPTS;
+  if (call.attempt === undefined || call.attempt >= attempts) return false;
   if (call.tool === VERIFIER) return state.done !== undefined;
   return !state.done && call.turn === state.turns.length && reply?.turn === call.turn;
 }
@@ -227,9 +262,19 @@ export class Rollout extends DurableObject<Env> {
     const died = this.kv.get<RunningCall>("call");
     let reply = this.kv.get<ReplyInFlight>("reply");
     let replaying: RunningCall | undefined;
+    /** A replay nobody vouched for runs alone, so that a second stop during it can only be its own doing. */
+    let alone = false;
     if (died && (!state.done || died.tool === VERIFIER)) {
-      if (replayable(died, reply, state)) replaying = died;
-      else {
+      const verdict: CallVerdict = died.token
+        ? await verdictOf(this.env.WORLD_STOPS, died.token)
+        : { verdict: "unknown" };
+      if (verdict.verdict === "culprit") {
+        state = { ...state, done: culpritStop(died, verdict) };
+        this.save(state);
+      } else if (replayable(died, reply, state, verdict)) {
+        replaying = died;
+        alone = verdict.verdict === "unknown";
+      } else {
         state = { ...state, done: stoppedCall(died) };
         this.save(state);
       }
@@ -249,24 +294,25 @@ export class Rollout extends DurableObject<Env> {
       },
     };
     // Environment code runs in tool calls and in the verifier; either may be what stops the runtime.
-    const marked = <T>(tool: string, key: string, run: () => Promise<T>): Promise<T> => {
+    const marked = <T>(tool: string, key: string, run: (token: string) => Promise<T>): Promise<T> => {
       const turn = state.turns.length;
       const attempt = replaying?.key === key && replaying.turn === turn ? replaying.attempt! + 1 : 1;
+      const token = crypto.randomUUID();
       const go = async () => {
         if (this.purged) throw new Error("the rollout was deleted");
-        this.kv.put<RunningCall>("call", { turn, tool, key, attempt });
+        this.kv.put<RunningCall>("call", { turn, tool, key, attempt, token });
         if (tool !== VERIFIER && storedTurn !== turn && reply?.turn === turn) {
           this.kv.put<ReplyInFlight>("reply", reply);
           storedTurn = turn;
         }
         await this.ctx.storage.sync();
-        return run();
+        return run(token);
       };
-      return attempt > 1 ? gate.alone(go) : gate.shared(go);
+      return alone && attempt > 1 ? gate.alone(go) : gate.shared(go);
     };
     const world: RolloutWorld = {
-      call: (tool, args, stepId) => marked(tool, stepId, () => host.call(tool, args, stepId)),
-      verify: (taskId, answer) => marked(VERIFIER, VERIFIER, () => host.verify(taskId, answer)),
+      call: (tool, args, stepId) => marked(tool, stepId, (token) => host.call(tool, args, stepId, token)),
+      verify: (taskId, answer) => marked(VERIFIER, VERIFIER, (token) => host.verify(taskId, answer, token)),
     };
     const deadline = this.kv.get<number>("deadline")!;
     for (let i = 0; i < turns && !state.done; i++) {

@@ -109,7 +109,7 @@ try {
     "# Containment cost per MCP tools/call",
     "",
     `- Date: ${new Date().toISOString()}`,
-    `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other engineers' test runs (loaded: timings are noisy)`,
+    `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${loadavg()[0]! > cpus().length / 2 ? "loaded by other work (timings are noisy; CPU per call is the fairer measure)" : "quiet (nothing else running)"}`,
     `- Load average at start / end: ${loadStart} / ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,

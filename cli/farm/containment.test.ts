@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEnv, type BuiltBundle } from "../build/bundle-env.ts";
 import { Farm } from "../../trainer-bridge/ts/index.ts";
+import type { BatchStatus } from "../../workers/shared/batch.ts";
+import type { RolloutView } from "../../workers/shared/rollout.ts";
 import { freePort } from "./free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./local-farm.ts";
 
@@ -201,6 +203,39 @@ describe("containment", () => {
     expect(r.body.error.code).toBe("runaway");
     await hostileStillWorks(victim);
   }, 120_000);
+
+  it("a batch whose verifiers spin after a read: each rollout ends runaway, its verifier stopped its runtime once", async () => {
+    const slot = farm.supervisor.slotOf("hostile")!;
+    const before = farm.supervisor.restarts()[slot]!;
+    const started = performance.now();
+    const { batchId } = await client.createBatch({
+      tasks: [{ env: "hostile", taskId: "spin-after-read" }],
+      groupSize: 2,
+      concurrency: 2,
+      policy: { kind: "oracle" },
+      maxTurns: 3,
+    });
+    for (;;) {
+      const status = await client.request<BatchStatus>("GET", `/v1/batches/${batchId}`);
+      if (status.state !== "running") break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const views = await Promise.all(
+      [0, 1].map((k) => client.request<RolloutView>("GET", `/v1/rollouts/${batchId}.g0.${k}`)),
+    );
+    record({
+      attack: "a rollout's verifier that spins after a read (batch of 2)",
+      outcome: views.map((v) => v.result!.error!.split(":")[0]).join(", "),
+      ms: performance.now() - started,
+    });
+    // Each verifier was the code running when its runtime was stopped, and is not run again: one stop each.
+    for (const v of views) {
+      expect(v.result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0 });
+      expect(v.result!.error).toMatch(/^runaway: the verifier stopped its runtime: .*; the call is not run again$/);
+    }
+    expect(farm.supervisor.restarts()[slot]).toBe(before + 2);
+    await hostileStillWorks(victim);
+  }, 180_000);
 
   it("seed data that spins: creating an instance answers 422 runaway", async () => {
     const r = await attempt("POST", "/v1/envs/hostile-seed/instances", {});

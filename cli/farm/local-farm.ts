@@ -44,7 +44,11 @@ export interface LocalFarmOptions {
    * $WORLDFARM_STUCK_CPU_MS, else 5000).
    */
   stuckCpuMs?: number;
-  /** V8's old-space limit for each isolate in a world, in MB (default $WORLDFARM_HEAP_MB, else 512). */
+  /**
+   * V8's old-space limit for each isolate in a world, in MB (default $WORLDFARM_HEAP_MB, else 2048). It bounds what
+   * a runaway allocation takes before its world aborts, but a world near it collects garbage without pause: at 512 a
+   * 1,024-rollout batch spent 205 ms of CPU a rollout, at 2048 114 ms (bench/BATCH-RESULTS.md).
+   */
   heapMb?: number;
 }
 
@@ -111,7 +115,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const cap = options.worlds ?? envNumber("WORLDFARM_WORLDS", 8);
   const contained = cap > 0;
   const stuckCpuMs = options.stuckCpuMs ?? envNumber("WORLDFARM_STUCK_CPU_MS", 5_000);
-  const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 512);
+  const heapMb = options.heapMb ?? envNumber("WORLDFARM_HEAP_MB", 2048);
   const modules = envNumber("WORLDFARM_WORLD_MODULES", worldModules(heapMb));
   const farmId = randomBytes(6).toString("hex");
   // What the worlds' runtimes print with the call whose code runs; environment code never sees it.

@@ -27,6 +27,11 @@ interface Env {
    * environment code runs (sdk/running-call.ts), so the supervisor can name the call that stopped a runtime.
    */
   FARM_CALL_SECRET?: string;
+  /**
+   * Set by a local contained farm in its control process: over how many worlds one environment's rollouts spread
+   * (workers/env-host/worlds.ts `rolloutWorld`); fixed for the life of a state folder.
+   */
+  FARM_ROLLOUT_SHARDS?: string;
   /** Set by a local contained farm in each world process: the supervisor, asked which call stopped the runtime. */
   WORLD_STOPS?: Fetcher;
   /** Set only by vitest's workerd projects: a request without a bearer token is admin. */

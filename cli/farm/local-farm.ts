@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../paths.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -12,6 +12,7 @@ import { removeEmptyObjects } from "./empty-objects.ts";
 import { DeletedObjects } from "./deleted-objects.ts";
 import { wakeBatches } from "./wake-batches.ts";
 import { worldPorts } from "./world-ports.ts";
+import { rolloutShards } from "./rollout-shards.ts";
 import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 
 /**
@@ -39,6 +40,11 @@ export interface LocalFarmOptions {
    * environment code in the control process, uncontained, as before worlds existed: for benchmarks only.
    */
   worlds?: number;
+  /**
+   * Over how many worlds one environment's rollouts spread (default $WORLDFARM_ROLLOUT_SHARDS, else one per core, at
+   * most `worlds`); a state folder keeps the number it was first given (cli/farm/rollout-shards.ts).
+   */
+  rolloutShards?: number;
   /**
    * How much CPU (ms) a world may burn without answering a health check before it is stopped as stuck (default
    * $WORLDFARM_STUCK_CPU_MS, else 5000).
@@ -128,6 +134,13 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const worldHost = mcpAtWorlds && !wildcard ? host : "127.0.0.1";
   const worldDirect = worldHost.includes(":") ? `[${worldHost}]` : worldHost;
   const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
+  const shards = contained
+    ? rolloutShards(
+        cap,
+        options.rolloutShards ?? envNumber("WORLDFARM_ROLLOUT_SHARDS", cpus().length),
+        options.persistDir,
+      )
+    : 1;
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
   const token =
@@ -234,7 +247,11 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
             name: "worldfarm",
             modules: true,
             scriptPath,
-            bindings: mcpAtWorlds ? { ...bindings, FARM_WORLD_PORTS: ports.join(",") } : bindings,
+            bindings: {
+              ...bindings,
+              ...(mcpAtWorlds ? { FARM_WORLD_PORTS: ports.join(",") } : {}),
+              ...(shards > 1 ? { FARM_ROLLOUT_SHARDS: String(shards) } : {}),
+            },
             host: "127.0.0.1",
             port: 0,
             unsafeDirectSockets: [{ host, port: options.port }],

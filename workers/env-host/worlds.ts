@@ -3,6 +3,7 @@ import { plainNamespace } from "../shared/received.ts";
 import { farmIndex } from "../farm-index/client.ts";
 import type { EnvInstance } from "./instance.ts";
 import type { Rollout } from "../orchestrator/rollout/rollout-object.ts";
+import { fnv1a } from "../orchestrator/rollout/fnv.ts";
 
 /**
  * Which namespace holds an environment's objects (its EnvInstances and Rollouts, the objects that run its code).
@@ -76,9 +77,24 @@ export async function instanceNamespace(env: Env, name: string): Promise<Durable
   return plainNamespace((env as Env & WorldBindings)[`ENV_INSTANCE_${await slotOf(env, name)}`]);
 }
 
-export async function rolloutNamespace(env: Env, name: string): Promise<DurableObjectNamespace<Rollout>> {
-  if (!hasWorlds(env)) return env.ROLLOUT;
-  return plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${await slotOf(env, name)}`]);
+/**
+ * The world that hosts a rollout of environment `name`: one of the environment's rollout shards, by the rollout's
+ * id. A world process uses one core, so one environment's batch would use one core however many the machine has;
+ * its rollouts spread over FARM_ROLLOUT_SHARDS worlds (the local farm keeps that number for the life of its state
+ * folder, so a rollout is always found where it was made). Shard 0 is the environment's own world, the one its
+ * instances live in; shard k is the world assigned to `name~k` (`~` is never part of an environment's name).
+ */
+export function rolloutWorld(env: Env, name: string, rolloutId: string): string {
+  const shards = Number(env.FARM_ROLLOUT_SHARDS ?? 1);
+  const shard = Number.isInteger(shards) && shards > 1 ? fnv1a(rolloutId) % shards : 0;
+  return shard === 0 ? name : `${name}~${shard}`;
+}
+
+/** A rollout's object, in its world. */
+export async function rolloutStub(env: Env, name: string, rolloutId: string) {
+  if (!hasWorlds(env)) return env.ROLLOUT.getByName(rolloutId);
+  const slot = await slotOf(env, rolloutWorld(env, name, rolloutId));
+  return plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${slot}`]).getByName(rolloutId);
 }
 
 /** Remembers which environment an instance belongs to, so routes that name only the instance find its world. */
@@ -104,9 +120,9 @@ export async function instanceEnv(env: Env, id: string): Promise<string> {
  * Tells the local farm which of an environment's objects had their storage deleted, so it removes the empty files
  * local workerd leaves of them without waiting for a restart. Deployed (no worlds) a deleted object leaves nothing.
  */
-export async function reportDeleted(env: Env, name: string, ids: readonly string[]): Promise<void> {
+export async function reportDeleted(env: Env, world: string, ids: readonly string[]): Promise<void> {
   if (!hasWorlds(env) || ids.length === 0) return;
-  await ask(env, "/deleted", { slot: await slotOf(env, name), ids });
+  await ask(env, "/deleted", { slot: await slotOf(env, world), ids });
 }
 
 /** Whether an error is a world brought down by the call (the limit it ran into is its code). */

@@ -20,7 +20,7 @@ import { farmIndex } from "../farm-index/client.ts";
 import type { PlannedRollout } from "./batch/batch-object.ts";
 import { StreamQuery, groupStream } from "./bridge/stream.ts";
 import { runs } from "./runs.ts";
-import { hasWorlds, rolloutNamespace } from "../env-host/worlds.ts";
+import { hasWorlds, rolloutStub } from "../env-host/worlds.ts";
 
 type App = { Bindings: Env };
 const BATCH_ID = /^b_[0-9a-f]{24}$/;
@@ -69,8 +69,8 @@ function batchId(c: Context<App>): string {
   return id;
 }
 
-/** A rollout's object, in the process of its environment's world: its batch's ledger says which environment. */
-async function rolloutStub(env: Env, id: string) {
+/** A rollout's object, in its environment's worlds: its batch's ledger says which environment. */
+async function rolloutOf(env: Env, id: string) {
   if (!hasWorlds(env)) return env.ROLLOUT.getByName(id);
   const groupId = id.slice(0, id.lastIndexOf("."));
   const ledger = (await rpc(
@@ -78,7 +78,7 @@ async function rolloutStub(env: Env, id: string) {
   )) as RolloutList;
   const row = ledger.rollouts.find((r) => r.rolloutId === id);
   if (!row) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
-  return (await rolloutNamespace(env, row.env)).getByName(id);
+  return rolloutStub(env, row.env, id);
 }
 
 /**
@@ -167,8 +167,8 @@ export const batchRoutes = new Hono<App>()
   })
   .get("/v1/runs", requireAdmin(), async (c) => c.json((await runs(c.env, query(c, RunQuery).limit)) satisfies RunList))
   .get("/v1/rollouts/:id", requireAdmin(), async (c) =>
-    c.json((await rpc((await rolloutStub(c.env, await liveRollout(c))).view())) as RolloutView),
+    c.json((await rpc((await rolloutOf(c.env, await liveRollout(c))).view())) as RolloutView),
   )
   .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
-    c.json({ tables: (await rpc((await rolloutStub(c.env, await liveRollout(c))).diff())) as TableDiff[] }),
+    c.json({ tables: (await rpc((await rolloutOf(c.env, await liveRollout(c))).diff())) as TableDiff[] }),
   );

@@ -11,7 +11,7 @@ import { migrate } from "../../storage/migrate.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
 import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
-import { rolloutNamespace } from "../../env-host/worlds.ts";
+import { rolloutStub } from "../../env-host/worlds.ts";
 import { farmIndex } from "../../farm-index/client.ts";
 import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
 import { expiresAt } from "./retention.ts";
@@ -160,9 +160,8 @@ export class Batch extends DurableObject<Env> {
     await Promise.all(
       overdue.map(async (r) => {
         const result = (await (
-          await rolloutNamespace(this.env, r.env)
+          await rolloutStub(this.env, r.env, r.id)
         )
-          .getByName(r.id)
           .result()
           .catch(() => null)) as RolloutResult | null;
         this.record(
@@ -202,7 +201,7 @@ export class Batch extends DurableObject<Env> {
         running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
           let answer: Liveness;
           try {
-            answer = (await (await rolloutNamespace(this.env, env)).getByName(id).resume()) as Liveness;
+            answer = (await (await rolloutStub(this.env, env, id)).resume()) as Liveness;
           } catch {
             unreachable += 1;
             return;
@@ -298,7 +297,7 @@ export class Batch extends DurableObject<Env> {
     for (const r of wave) this.starting.add(r.id);
     const started = await Promise.allSettled(
       wave.map(async (r) =>
-        (await rolloutNamespace(this.env, r.env)).getByName(r.id).start({
+        (await rolloutStub(this.env, r.env, r.id)).start({
           rolloutId: r.id,
           batchId: meta.batchId,
           env: r.env,
@@ -527,9 +526,7 @@ export class Batch extends DurableObject<Env> {
         .where(eq(rollouts.status, "running"))
         .all();
       this.ctx.waitUntil(
-        Promise.allSettled(
-          running.map(async (r) => (await rolloutNamespace(this.env, r.env)).getByName(r.id).cancel()),
-        ),
+        Promise.allSettled(running.map(async (r) => (await rolloutStub(this.env, r.env, r.id)).cancel())),
       );
       this.ctx.storage.transactionSync(() => {
         const pending = this.db

@@ -2,7 +2,7 @@ import { and, asc, gte, isNotNull } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { rollouts } from "./tables.ts";
 import { farmIndex } from "../../farm-index/client.ts";
-import { reportDeleted, rolloutNamespace } from "../../env-host/worlds.ts";
+import { reportDeleted, rolloutStub, rolloutWorld } from "../../env-host/worlds.ts";
 
 /**
  * Rollout objects deleted per alarm, and the pause before the next wave. Local workerd runs SQLite on the thread
@@ -52,14 +52,16 @@ export async function deleteWave(storage: DurableObjectStorage, env: Env, db: Dr
     await storage.deleteAll();
     return;
   }
-  const outcomes = await Promise.allSettled(
-    wave.map(async (r) => (await rolloutNamespace(env, r.env)).getByName(r.id).purge()),
-  );
+  const outcomes = await Promise.allSettled(wave.map(async (r) => (await rolloutStub(env, r.env, r.id)).purge()));
+  // Object ids by the world that held them, which removes their files.
   const purged = new Map<string, string[]>();
-  for (const [i, o] of outcomes.entries())
-    if (o.status === "fulfilled") purged.set(wave[i]!.env, [...(purged.get(wave[i]!.env) ?? []), o.value]);
+  for (const [i, o] of outcomes.entries()) {
+    if (o.status !== "fulfilled") continue;
+    const world = rolloutWorld(env, wave[i]!.env, wave[i]!.id);
+    purged.set(world, [...(purged.get(world) ?? []), o.value]);
+  }
   // Best effort: what a local farm is not told of, its next start removes.
-  await Promise.allSettled([...purged].map(([name, ids]) => reportDeleted(env, name, ids)));
+  await Promise.allSettled([...purged].map(([world, ids]) => reportDeleted(env, world, ids)));
   const failed = outcomes.findIndex((o) => o.status === "rejected");
   if (failed === -1 || deleting.retries >= RETRIES) {
     // A rollout that still cannot be deleted is passed over rather than holding the rest of the batch forever.

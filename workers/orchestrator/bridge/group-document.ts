@@ -3,7 +3,7 @@ import type { PolicySpec } from "../../shared/policy-spec.ts";
 import type { RolloutResult, StopReason } from "../../shared/rollout.ts";
 import { decodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
-import { rolloutNamespace } from "../../env-host/worlds.ts";
+import { rolloutStub } from "../../env-host/worlds.ts";
 import { buildSamples } from "./samples.ts";
 
 /** A finished group as the Batch's log holds it: its ledger rows, not yet its trajectories. */
@@ -97,7 +97,7 @@ function trajectory(member: LogEntry["members"][number], result: TrainingResult 
 /** A member that never started has no Rollout object; any other failure to read one must not pass for that. */
 async function memberResult(env: Env, envName: string, id: string): Promise<TrainingResult | null> {
   try {
-    return (await (await rolloutNamespace(env, envName)).getByName(id).trajectory()) as TrainingResult | null;
+    return (await (await rolloutStub(env, envName, id)).trajectory()) as TrainingResult | null;
   } catch (err) {
     if (decodeFarmError(err)?.code === "rollout_not_found") return null;
     throw decodeFarmError(err) ?? err;

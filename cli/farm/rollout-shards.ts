@@ -1,0 +1,20 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+
+/**
+ * Over how many worlds one environment's rollouts spread (workers/env-host/worlds.ts `rolloutWorld`): a world
+ * process uses one core, so by default one world per core, at most the world cap. A rollout is found by its id's
+ * shard, so the number is kept in the state folder for its life; a folder whose worlds ran before shards keeps 1,
+ * where its rollouts are.
+ */
+export function rolloutShards(cap: number, wanted: number = cpus().length, persistDir?: string): number {
+  const shards = Math.max(1, Math.min(Math.floor(wanted) || 1, cap));
+  if (!persistDir) return shards;
+  const file = join(persistDir, "worlds", "rollout-shards");
+  if (existsSync(file)) return Math.max(1, Number.parseInt(readFileSync(file, "utf8"), 10) || 1);
+  const kept = existsSync(join(persistDir, "worlds", "assignments.json")) ? 1 : shards;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, String(kept));
+  return kept;
+}

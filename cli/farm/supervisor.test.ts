@@ -234,7 +234,7 @@ describe("the supervisor names the call that stopped a world", () => {
     expect(await supervisor.verdict(1, "t3")).toEqual({ verdict: "innocent" });
   }, 60_000);
 
-  it("blames the call that ran out of memory, not one the fresh runtime runs; knows nothing before any stop", async () => {
+  it("blames the call that ran out of memory, suspects the one a crash cut; knows nothing before any stop", async () => {
     const { supervisor, world } = await supervise("answer", { callSecret: SECRET });
     supervisor.log(1, line("t4"));
     expect(await supervisor.verdict(1, "t4")).toEqual({ verdict: "unknown" });
@@ -243,11 +243,13 @@ describe("the supervisor names the call that stopped a world", () => {
     await until(() => world.exits[0]);
     expect(await supervisor.verdict(1, "t5")).toMatchObject({ verdict: "culprit", code: "memory" });
     expect(await supervisor.verdict(1, "t4")).toEqual({ verdict: "innocent" });
-    // Past the stop, what the fresh runtime runs is its own: a crash now blames t6, not t5 again.
+    // Past the stop, what the fresh runtime runs is its own. A crash (or a kill from outside) neither blames t6 nor
+    // clears it: it is run again alone. t5 stays the culprit of the abort only.
     supervisor.log(1, line("t6"));
     world.send("die");
     await until(() => world.exits[1]);
-    expect(await supervisor.verdict(1, "t6")).toMatchObject({ verdict: "culprit", code: "world_crashed" });
+    expect(await supervisor.verdict(1, "t6")).toEqual({ verdict: "unknown" });
+    expect(await supervisor.verdict(1, "t5")).toMatchObject({ verdict: "culprit", code: "memory" });
     expect(supervisor.restarts()[1]).toBe(2);
   }, 60_000);
 });

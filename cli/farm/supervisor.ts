@@ -43,8 +43,13 @@ export interface Stop {
   at: number;
   code: "runaway" | "memory" | "world_crashed";
   message: string;
-  /** The token of the rollout call whose environment code was running when the runtime stopped, if one was. */
+  /** The token of the rollout call whose environment code was running when the supervisor stopped the runtime or it ran out of memory. */
   culprit?: string;
+  /**
+   * The token of the call whose code was running when the runtime died otherwise: a crash may be that code's doing
+   * or a kill from outside (the OOM killer, a person), so the call is neither blamed nor cleared, but run again alone.
+   */
+  suspect?: string;
 }
 
 interface Slot {
@@ -233,7 +238,8 @@ export class Supervisor {
     }
     const stop = s.stops.findLast((x) => x.culprit === token);
     if (stop) return { verdict: "culprit", code: stop.code, message: stop.message };
-    return s.stops.length > 0 ? { verdict: "innocent" } : { verdict: "unknown" };
+    if (s.stops.length === 0 || s.stops.some((x) => x.suspect === token)) return { verdict: "unknown" };
+    return { verdict: "innocent" };
   }
 
   private stop(slot: number, s: Slot, stop: Stop): void {
@@ -272,13 +278,15 @@ export class Supervisor {
       // Dated by the first sign of death, not by when it was noticed: a call that began after the abort only found
       // the world down, and is sent again rather than blamed for it.
       const at = memory ? s.oomAt! : (aliveAt ?? Date.now());
-      const culprit = memory ? s.runningAtOom : running;
+      const culprit = memory ? s.runningAtOom : undefined;
+      const suspect = memory ? undefined : running;
       s.oomAt = undefined;
       s.runningAtOom = undefined;
       s.judging = false;
       this.stop(slot, s, {
         at,
         ...(culprit ? { culprit } : {}),
+        ...(suspect ? { suspect } : {}),
         code: memory ? "memory" : "world_crashed",
         message: memory
           ? `the environment's code ran out of memory (an isolate may hold ${this.options.heapMb} MB): its runtime aborted and was restarted`

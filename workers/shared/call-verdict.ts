@@ -13,7 +13,10 @@ export const CallVerdict = z.discriminatedUnion("verdict", [
   }),
   /** Another call's code was running: this one is sent again (its step id keeps it from taking effect twice). */
   z.object({ verdict: z.literal("innocent") }),
-  /** Nothing recorded tells (deployed, a farm restarted since, a call made before calls were told). */
+  /**
+   * Nothing recorded tells (deployed, a farm restarted since, a call made before calls were told), or the call was
+   * running when its runtime crashed, which may be its doing or a kill from outside: it is run once more, alone.
+   */
   z.object({ verdict: z.literal("unknown") }),
 ]);
 export type CallVerdict = z.infer<typeof CallVerdict>;

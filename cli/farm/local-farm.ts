@@ -12,6 +12,7 @@ import { removeEmptyObjects } from "./empty-objects.ts";
 import { DeletedObjects } from "./deleted-objects.ts";
 import { wakeBatches } from "./wake-batches.ts";
 import { worldPorts } from "./world-ports.ts";
+import { untilFree } from "./free-port.ts";
 import { rolloutShards } from "./rollout-shards.ts";
 import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 
@@ -350,6 +351,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     workerdPids: () => taggedChildren(`WORLDFARM_WORLD=${farmId}-`),
     async restart() {
       await stop();
+      await untilFree(host, options.port);
       await sweep();
       supervisor = makeSupervisor();
       reopenWorlds();

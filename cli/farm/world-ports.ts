@@ -1,16 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { freePort } from "./free-port.ts";
-
-/** Whether nothing listens on `port` at `host` now. */
-function isFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
+import { freePort, isFree } from "./free-port.ts";
 
 /**
  * The port of each world slot's socket, chosen when the farm starts. Clients hold the MCP URLs the farm handed out

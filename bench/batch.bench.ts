@@ -64,7 +64,7 @@ function cpuSpent(
 
 async function run(latencyMs: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "worldfarm-batch-bench-"));
-  const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
+  const farm = await startLocalFarm({ port: await freePort(), persistDir: dir, rolloutShards: cpus().length });
   const policy = await startFakePolicy({ latencyMs, script: tenTurns });
   try {
     const client = new Farm(farm.url.toString(), { token: farm.token });

@@ -39,7 +39,7 @@ interface Run {
 
 async function run(kill: boolean): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), "worldfarm-recovery-bench-"));
-  const farm = await startLocalFarm({ port: await freePort(), persistDir: dir });
+  const farm = await startLocalFarm({ port: await freePort(), persistDir: dir, rolloutShards: cpus().length });
   const policy = await startFakePolicy({ script: tenTurns });
   try {
     const client = new Farm(farm.url.toString(), { token: farm.token });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../paths.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -42,8 +42,10 @@ export interface LocalFarmOptions {
    */
   worlds?: number;
   /**
-   * Over how many worlds one environment's rollouts spread (default $WORLDFARM_ROLLOUT_SHARDS, else one per core, at
-   * most `worlds`); a state folder keeps the number it was first given (cli/farm/rollout-shards.ts).
+   * Over how many worlds one environment's rollouts spread, at most `worlds` ($WORLDFARM_ROLLOUT_SHARDS wins; else
+   * this, else 1: `worldfarm start` and the batch benchmarks give one per core, while a farm embedded in a test, a
+   * validation or synthesis keeps to one, so test files running side by side on a small machine do not double their
+   * processes). A state folder keeps the number it was first given (cli/farm/rollout-shards.ts).
    */
   rolloutShards?: number;
   /**
@@ -136,11 +138,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const worldDirect = worldHost.includes(":") ? `[${worldHost}]` : worldHost;
   const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
   const shards = contained
-    ? rolloutShards(
-        cap,
-        options.rolloutShards ?? envNumber("WORLDFARM_ROLLOUT_SHARDS", cpus().length),
-        options.persistDir,
-      )
+    ? rolloutShards(cap, envNumber("WORLDFARM_ROLLOUT_SHARDS", options.rolloutShards ?? 1), options.persistDir)
     : 1;
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));

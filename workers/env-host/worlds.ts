@@ -94,7 +94,34 @@ export function rolloutWorld(env: Env, name: string, rolloutId: string): string 
 export async function rolloutStub(env: Env, name: string, rolloutId: string) {
   if (!hasWorlds(env)) return env.ROLLOUT.getByName(rolloutId);
   const slot = await slotOf(env, rolloutWorld(env, name, rolloutId));
-  return plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${slot}`]).getByName(rolloutId);
+  return resentWhileStarting(plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${slot}`]).getByName(rolloutId));
+}
+
+/** What a call that never reached its world says: the world started a moment ago and has not registered yet. */
+const UNREGISTERED = /not found\. Make sure it is running locally|Couldn't find a local dev session/i;
+
+/**
+ * A world's stub whose calls are sent again while the world is not registered yet: a rollout shard's world starts on
+ * the first rollout sent to it, and such a call never reached it, so sending it again is safe whatever it does.
+ */
+function resentWhileStarting<T extends object>(stub: T): T {
+  return new Proxy(stub, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await Reflect.apply(value, target, args);
+          } catch (err) {
+            const unregistered = err instanceof Error && !decodeFarmError(err) && UNREGISTERED.test(err.message);
+            if (!unregistered || attempt === RESENDS) throw err;
+            await scheduler.wait(Math.min(20 * 2 ** attempt, 200));
+          }
+        }
+      };
+    },
+  });
 }
 
 /** Remembers which environment an instance belongs to, so routes that name only the instance find its world. */

@@ -52,15 +52,18 @@ interface RunningCall {
   attempt?: number;
   /** Names this attempt to the supervisor while its environment code runs. */
   token?: string;
+  /**
+   * Whether this attempt ran alone in its runtime: a stop during it, with nothing telling whose it was, is its own.
+   * Markers from before it have none: their second attempts always ran alone.
+   */
+  alone?: boolean;
 }
 
-/** How often a call may be started before a runtime death during it ends the rollout, when nothing tells who died. */
-const ATTEMPTS = 2;
 /**
- * How often a call found innocent may be started: each of its runtime's stops was another call's doing, yet a call
- * that keeps meeting them (its runtime stopped again and again) ends rather than waits for ever.
+ * How often a call may be started: a call whose runtime keeps being stopped under it by others (or by restarts of
+ * the farm) ends rather than waits for ever.
  */
-const INNOCENT_ATTEMPTS = 5;
+const ATTEMPTS = 5;
 
 /**
  * The policy's reply whose calls the turn in progress runs, stored with the turn's first call marker: a replay runs
@@ -129,8 +132,8 @@ function culpritStop(call: RunningCall, verdict: Extract<CallVerdict, { verdict:
 }
 
 /**
- * Whether a call found running after a restart is run again: it has attempts left (more when the supervisor found it
- * innocent), and (for a tool) its reply is kept.
+ * Whether a call found running after a restart is run again: it has attempts left, it is not a replay that ran alone
+ * and met a stop nobody explains (that stop was its own), and (for a tool) its reply is kept.
  */
 function replayable(
   call: RunningCall,
@@ -138,8 +141,8 @@ function replayable(
   state: RolloutState,
   verdict: CallVerdict,
 ): boolean {
-  const attempts = verdict.verdict === "innocent" ? INNOCENT_ATTEMPTS : ATTEMPTS;
-  if (call.attempt === undefined || call.attempt >= attempts) return false;
+  if (call.attempt === undefined || call.attempt >= ATTEMPTS) return false;
+  if (verdict.verdict === "unknown" && (call.alone ?? call.attempt > 1)) return false;
   if (call.tool === VERIFIER) return state.done !== undefined;
   return !state.done && call.turn === state.turns.length && reply?.turn === call.turn;
 }
@@ -298,9 +301,10 @@ export class Rollout extends DurableObject<Env> {
       const turn = state.turns.length;
       const attempt = replaying?.key === key && replaying.turn === turn ? replaying.attempt! + 1 : 1;
       const token = crypto.randomUUID();
+      const solo = alone && attempt > 1;
       const go = async () => {
         if (this.purged) throw new Error("the rollout was deleted");
-        this.kv.put<RunningCall>("call", { turn, tool, key, attempt, token });
+        this.kv.put<RunningCall>("call", { turn, tool, key, attempt, token, alone: solo });
         if (tool !== VERIFIER && storedTurn !== turn && reply?.turn === turn) {
           this.kv.put<ReplyInFlight>("reply", reply);
           storedTurn = turn;
@@ -308,7 +312,7 @@ export class Rollout extends DurableObject<Env> {
         await this.ctx.storage.sync();
         return run(token);
       };
-      return alone && attempt > 1 ? gate.alone(go) : gate.shared(go);
+      return solo ? gate.alone(go) : gate.shared(go);
     };
     const world: RolloutWorld = {
       call: (tool, args, stepId) => marked(tool, stepId, (token) => host.call(tool, args, stepId, token)),

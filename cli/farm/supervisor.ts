@@ -43,7 +43,10 @@ export interface Stop {
   at: number;
   code: "runaway" | "memory" | "world_crashed";
   message: string;
-  /** The token of the rollout call whose environment code was running when the supervisor stopped the runtime or it ran out of memory. */
+  /**
+   * The token of the rollout call whose environment code was running when the supervisor stopped the runtime, or
+   * when it ran out of memory.
+   */
   culprit?: string;
   /**
    * The token of the call whose code was running when the runtime died otherwise: a crash may be that code's doing

@@ -10,14 +10,14 @@
  *   BENCH_ROUNDS=8 BENCH_CALLS=500 npx node bench/containment.bench.ts
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEnv } from "../cli/build/bundle-env.ts";
 import { Farm } from "../trainer-bridge/ts/index.ts";
-import { freePort } from "../cli/farm/free-port.ts";
-import { startLocalFarm } from "../cli/farm/local-farm.ts";
 import { cpuMsOf } from "../cli/farm/world-process.ts";
 import { ROOT } from "../cli/paths.ts";
+import { loadAverage, machineLines } from "./machine.ts";
+import { startLayouts } from "./layouts.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
@@ -34,15 +34,10 @@ function stats(samples: number[]): Stats {
   return { n: s.length, p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
 }
 
-const loadStart = loadavg()
-  .map((l) => l.toFixed(2))
-  .join(" ");
+const loadStart = loadAverage();
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-containment-bench-"));
 const shop = await buildEnv(join(ROOT, "envs/shop"));
-const [inProcess, contained] = await Promise.all([
-  startLocalFarm({ port: await freePort(), persistDir: join(dir, "in-process"), worlds: 0 }),
-  startLocalFarm({ port: await freePort(), persistDir: join(dir, "contained") }),
-]);
+const [inProcess, contained] = await startLayouts(dir);
 try {
   const targets: Record<string, { url: string; token: string }> = {};
   for (const [name, farm] of [
@@ -109,10 +104,7 @@ try {
     "# Containment cost per MCP tools/call",
     "",
     `- Date: ${new Date().toISOString()}`,
-    `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${loadavg()[0]! > cpus().length / 2 ? "loaded by other work (timings are noisy; CPU per call is the fairer measure)" : "quiet (nothing else running)"}`,
-    `- Load average at start / end: ${loadStart} / ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
+    ...machineLines(loadStart),
     `- Command: \`npx node bench/containment.bench.ts\` (ROUNDS=${ROUNDS}, CALLS=${CALLS} per layout per round, interleaved; Node fetch, one kept-alive connection per target)`,
     "- Call: MCP tools/call `list_categories` on one `shop` instance (2025-06-18, stateless, JSON response)",
     "",

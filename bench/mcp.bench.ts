@@ -13,15 +13,16 @@
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEnv } from "../cli/build/bundle-env.ts";
 import { Farm } from "../trainer-bridge/ts/index.ts";
-import { freePort } from "../cli/farm/free-port.ts";
-import { startLocalFarm, type LocalFarm } from "../cli/farm/local-farm.ts";
+import type { LocalFarm } from "../cli/farm/local-farm.ts";
 import { cpuMsOf } from "../cli/farm/world-process.ts";
 import { ROOT } from "../cli/paths.ts";
 import { exportTable, startAwm } from "./awm-baseline.ts";
+import { loadAverage, machineLines } from "./machine.ts";
+import { startLayouts } from "./layouts.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 5);
@@ -93,15 +94,10 @@ async function startShopAwm(dir: string, farm: Farm, instanceId: string) {
   return startAwm(dir, { schema: String(schema), tables });
 }
 
-const loadStart = loadavg()
-  .map((l) => l.toFixed(2))
-  .join(" ");
+const loadStart = loadAverage();
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-mcp-bench-"));
 const shop = await buildEnv(join(ROOT, "envs/shop"));
-const [inProcess, contained] = await Promise.all([
-  startLocalFarm({ port: await freePort(), persistDir: join(dir, "in-process"), worlds: 0 }),
-  startLocalFarm({ port: await freePort(), persistDir: join(dir, "contained") }),
-]);
+const [inProcess, contained] = await startLayouts(dir);
 let awm: { url: string; proc: ChildProcess } | undefined;
 try {
   const farmCpu = (farm: LocalFarm) => () => farm.workerdPids().reduce((a, pid) => a + (cpuMsOf(pid) ?? 0), 0);
@@ -193,10 +189,7 @@ try {
     "# MCP tools/call: the farm against the AWM-style server",
     "",
     `- Date: ${new Date().toISOString()}`,
-    `- Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${loadavg()[0]! > cpus().length / 2 ? "loaded by other work (timings are noisy; CPU per call is the fairer measure)" : "quiet (nothing else running)"}`,
-    `- Load average at start / end: ${loadStart} / ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
+    ...machineLines(loadStart),
     `- Command: \`npx node bench/mcp.bench.ts\` (ROUNDS=${ROUNDS}, wrk ${SECONDS} s per target per connection count per round, targets interleaved; -t1 -c1 and -t2 -c32)`,
     `- Call: MCP tools/call \`list_categories\` on one \`shop\` instance (2025-06-18, stateless, JSON response); the AWM-style server answers POST /call with the same tool over the same rows (same answer: ${sameAnswer})`,
     "- CPU: utime+stime of the serving processes (every workerd of that farm, control and worlds; the Python process), per call; wrk's and Node's own are not counted",

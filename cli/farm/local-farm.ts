@@ -159,6 +159,9 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
    * Miniflare reads workerd's V8 flags from the environment when it builds a runtime's config. A world that
    * crashes is restarted by Miniflare with whatever is set then, so the world flags are what stays set.
    */
+  /** What the Node services the workerds call (WORLDS, WORLD_STOPS) answer. */
+  const json = (status: number, body: unknown) =>
+    new mf.Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   const withFlags = async <T extends { ready: Promise<URL> }>(flags: string, make: () => T): Promise<T> => {
     process.env.MINIFLARE_WORKERD_V8_FLAGS = flags;
     try {
@@ -193,10 +196,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
             bindings: { FARM_WORLD_MODULES: String(modules), FARM_CALL_SECRET: callSecret, ...bindings },
             serviceBindings: {
               WORLD_STOPS: async (request: Request) =>
-                new mf.Response(
-                  JSON.stringify(await supervisor.verdict(slot, new URL(request.url).searchParams.get("token") ?? "")),
-                  { headers: { "content-type": "application/json" } },
-                ),
+                json(200, await supervisor.verdict(slot, new URL(request.url).searchParams.get("token") ?? "")),
             },
             workerLoaders,
             host: "127.0.0.1",
@@ -281,10 +281,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
                       const { status, body } = deletion
                         ? ((await deleted?.handle(request)) ?? { status: 202, body: { pending: 0 } })
                         : await supervisor.handle(request);
-                      return new mf.Response(JSON.stringify(body), {
-                        status,
-                        headers: { "content-type": "application/json" },
-                      });
+                      return json(status, body);
                     },
                   },
                 }

@@ -28,6 +28,8 @@ const LOST =
 
 /** How often a call that never reached its world is sent again: a world just started takes a moment to register. */
 const RESENDS = 30;
+/** The pause before resend number `attempt`. */
+const resendWait = (attempt: number) => scheduler.wait(Math.min(20 * 2 ** attempt, 200));
 
 /** Lost-world causes the supervisor names; each is the limit the environment's code ran into. */
 const CAUSES = new Set(["runaway", "memory", "world_crashed"]);
@@ -116,7 +118,7 @@ function resentWhileStarting<T extends object>(stub: T): T {
           } catch (err) {
             const unregistered = err instanceof Error && !decodeFarmError(err) && UNREGISTERED.test(err.message);
             if (!unregistered || attempt === RESENDS) throw err;
-            await scheduler.wait(Math.min(20 * 2 ** attempt, 200));
+            await resendWait(attempt);
           }
         }
       };
@@ -180,7 +182,7 @@ export async function inWorld<T>(env: Env, name: string, call: () => Promise<T>)
         `/lost?slot=${slot}&since=${started}`,
       );
       if (!why.retry) throw new FarmError(CAUSES.has(why.code) ? why.code : "world_crashed", 422, why.message);
-      await scheduler.wait(Math.min(20 * 2 ** attempt, 200));
+      await resendWait(attempt);
     }
   }
 }

@@ -102,9 +102,14 @@ export function reportOf({
 /** The marker's name for the task's verifier, which runs environment code too. */
 const VERIFIER = "the verifier";
 
+/** How a stop names the call it ends. */
+function callName(call: RunningCall): string {
+  return call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
+}
+
 /** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
 function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
-  const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
+  const what = callName(call);
   const attempt = call.attempt ?? 1;
   const when =
     attempt === 1
@@ -123,11 +128,10 @@ function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
 
 /** The stop of the call whose code was running when the supervisor stopped its runtime, naming the limit. */
 function culpritStop(call: RunningCall, verdict: Extract<CallVerdict, { verdict: "culprit" }>): RolloutState["done"] {
-  const what = call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
   return {
     stopReason: "env_error",
     answer: null,
-    error: `${verdict.code}: ${what} stopped its runtime: ${verdict.message}; the call is not run again`,
+    error: `${verdict.code}: ${callName(call)} stopped its runtime: ${verdict.message}; the call is not run again`,
   };
 }
 

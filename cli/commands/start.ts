@@ -1,4 +1,3 @@
-import { cpus } from "node:os";
 import { watch, type FSWatcher } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { buildEnv } from "../build/bundle-env.ts";
@@ -87,14 +86,7 @@ async function serve(
   const host = (values.host as string | undefined) ?? "127.0.0.1";
   const persistDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE_DIR);
   const lock = await lockState(persistDir, `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
-  // A world process uses one core: an environment's rollouts spread over one world per core.
-  const farm = await startLocalFarm({
-    port,
-    host,
-    persistDir,
-    vars: farmVars(values),
-    rolloutShards: cpus().length,
-  }).catch(async (err: unknown) => {
+  const farm = await startLocalFarm({ port, host, persistDir, vars: farmVars(values) }).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });

@@ -1,7 +1,8 @@
 /**
  * Where a batch's time goes inside workerd: runs a batch like bench/batch.bench.ts with workerd's V8 inspector
  * open, takes a CPU profile of the Worker's isolate, and prints self time per function and per source file.
- * Run: node bench/profile-batch.ts [rollouts] [oracle|openai]
+ * Run: node bench/profile-batch.ts [rollouts] [oracle|openai] [control|world]. `world` profiles the first world
+ * process (the one that runs shop's rollouts and instances) from its start to the batch's end.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { ROOT } from "../cli/paths.ts";
 
 const ROLLOUTS = Number(process.argv[2] ?? 256);
 const KIND = process.argv[3] ?? "openai";
+const PROCESS = process.argv[4] ?? "control";
 
 interface ProfileNode {
   id: number;
@@ -88,7 +90,11 @@ function summarize(profile: Profile): string {
 const port = await freePort();
 const inspectorPort = await freePort();
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-profile-"));
-const farm = await startLocalFarm({ port, persistDir: dir, inspectorPort });
+const farm = await startLocalFarm({
+  port,
+  persistDir: dir,
+  ...(PROCESS === "world" ? { worldInspectorPorts: inspectorPort - 1 } : { inspectorPort }),
+});
 const policy = await startFakePolicy({ script: tenTurns });
 try {
   const client = new Farm(farm.url.toString(), { token: farm.token });

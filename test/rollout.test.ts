@@ -366,6 +366,37 @@ describe("a rollout restarted mid-way", () => {
     },
   );
 
+  it("stores each message of the history once, and resumes a checkpoint that holds its history whole", async () => {
+    const id = crypto.randomUUID();
+    const stub = env.ROLLOUT.getByName(id);
+    await stub.start({
+      rolloutId: id,
+      env: "lab",
+      bundleId: bundles().lab!.manifest.bundleId,
+      taskId: "add-groceries",
+      policy: { kind: "oracle" },
+    });
+    const stored = await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
+      await o.advance(1);
+      const state = ctx.storage.kv.get<{ messageCount: number; messages?: unknown }>("state")!;
+      const history = Array.from({ length: state.messageCount }, (_, n) => ctx.storage.kv.get(`message:${n}`));
+      // What a checkpoint written before per-message keys looks like: the history inside the state.
+      ctx.storage.kv.put("state", { turnCount: 1, messages: history });
+      for (let n = 0; n < history.length; n++) ctx.storage.kv.delete(`message:${n}`);
+      return { state, history };
+    });
+    expect(stored.state.messages).toBeUndefined();
+    expect(stored.history.length).toBeGreaterThan(2);
+    expect(stored.history.every((m) => m !== undefined)).toBe(true);
+    const result = (await stub.advance()) as unknown as RolloutResult;
+    expect(result).toMatchObject({ status: "completed", reward: 1, stopReason: "answered" });
+    expect(result.messages.slice(0, stored.history.length)).toEqual(stored.history);
+    const rewritten = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<object>("state"));
+    expect(rewritten).toMatchObject({ messageCount: result.messages.length });
+    expect(rewritten).not.toHaveProperty("messages");
+    expect(((await stub.result()) as unknown as RolloutResult).messages).toEqual(result.messages);
+  });
+
   it("clears a call's marker with the checkpoint that records its turn", async () => {
     const id = crypto.randomUUID();
     const stub = env.ROLLOUT.getByName(id);

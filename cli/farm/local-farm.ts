@@ -36,6 +36,8 @@ export interface LocalFarmOptions {
   vars?: Record<string, string>;
   /** Opens the control workerd's V8 inspector on this port, for profiling. */
   inspectorPort?: number;
+  /** Opens world N's V8 inspector on this port + N, for profiling the processes that run rollouts. */
+  worldInspectorPorts?: number;
   /**
    * How many world processes at most (default $WORLDFARM_WORLDS, else 8); more environments share them. 0 runs
    * environment code in the control process, uncontained, as before worlds existed: for benchmarks only.
@@ -211,6 +213,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
               BATCH: sqlite("Batch", "worldfarm"),
             },
             ...(dir ? { resourcePersistencePath: dir } : {}),
+            ...(options.worldInspectorPorts ? { inspectorPort: options.worldInspectorPorts + slot } : {}),
             unsafeDevRegistryPath: registryDir,
             unsafeRuntimeEnv: { WORLDFARM_WORLD: tag.split("=")[1]! },
             handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {

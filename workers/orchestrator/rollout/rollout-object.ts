@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { RolloutSpec, type RolloutResult, type RolloutView } from "../../shared/rollout.ts";
 import type { TableDiff } from "../../shared/instance.ts";
+import type { ChatMessage } from "../../shared/chat.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
 import { WorldHost } from "../../env-host/runtime/host.ts";
@@ -28,7 +29,12 @@ import {
 /** A 32-bit seed from a rollout id: stable across restarts, different for each member of a group. */
 const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
 
-type Checkpoint = Omit<RolloutState, "turns"> & { turnCount: number };
+/**
+ * The state beside the turns. The history is stored a message per key (`message:N`), like the turns: the whole of it
+ * rewritten, and read back, at every checkpoint cost more than the rest of the turn. Checkpoints written before
+ * that carry the history in `messages` and have no `messageCount`.
+ */
+type Checkpoint = Pick<RolloutState, "done"> & { turnCount: number; messageCount?: number; messages?: ChatMessage[] };
 
 /** How long a purge waits for a loop in flight to stop; one stuck in a tool call is not waited for. */
 const PURGE_WAIT_MS = 10_000;
@@ -168,6 +174,8 @@ export class Rollout extends DurableObject<Env> {
   private readonly cancelling = new AbortController();
   /** Its storage is being deleted: nothing may be written or reported after that. */
   private purged = false;
+  /** How many turns and messages the stored checkpoint holds, once this instance has read or written it. */
+  private saved: { turns: number; messages: number } | undefined;
 
   private get kv() {
     return this.ctx.storage.kv;
@@ -211,19 +219,34 @@ export class Rollout extends DurableObject<Env> {
    */
   private save(state: RolloutState): void {
     if (this.purged) throw new Error("the rollout was deleted");
-    const { turns, ...rest } = state;
-    const saved = this.kv.get<Checkpoint>("state")?.turnCount ?? 0;
-    for (let n = Math.min(saved, turns.length); n < turns.length; n++)
-      this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], state.messages));
-    this.kv.put<Checkpoint>("state", { ...rest, turnCount: turns.length });
+    const { turns, messages, done } = state;
+    const saved = this.saved ?? this.savedCounts();
+    for (let n = Math.min(saved.turns, turns.length); n < turns.length; n++)
+      this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], messages));
+    for (let n = saved.messages; n < messages.length; n++) this.kv.put(`message:${n}`, messages[n]);
+    this.kv.put<Checkpoint>("state", {
+      ...(done ? { done } : {}),
+      turnCount: turns.length,
+      messageCount: messages.length,
+    });
+    this.saved = { turns: turns.length, messages: messages.length };
     this.kv.delete("call");
     this.kv.delete("reply");
   }
 
+  /** What the stored checkpoint holds; one from before per-message keys is written whole once more. */
+  private savedCounts(): { turns: number; messages: number } {
+    const checkpoint = this.kv.get<Checkpoint>("state");
+    return { turns: checkpoint?.turnCount ?? 0, messages: checkpoint?.messageCount ?? 0 };
+  }
+
   private load(): RolloutState {
-    const { turnCount, ...rest } = this.kv.get<Checkpoint>("state")!;
+    const { turnCount, messageCount, messages: legacy, done } = this.kv.get<Checkpoint>("state")!;
+    const messages =
+      legacy ?? Array.from({ length: messageCount ?? 0 }, (_, n) => this.kv.get<ChatMessage>(`message:${n}`)!);
     const stored = Array.from({ length: turnCount }, (_, n) => this.kv.get<StoredTurn>(`turn:${n}`)!);
-    return { ...rest, turns: decodeTurns(stored, rest.messages) };
+    this.saved = legacy ? undefined : { turns: turnCount, messages: messages.length };
+    return { messages, turns: decodeTurns(stored, messages), ...(done ? { done } : {}) };
   }
 
   /** The result once the rollout ended; its turns and messages are the checkpoint's, stored once. */

@@ -4,6 +4,9 @@
  * local farms side by side, measured in alternating rounds so a loaded machine weighs on both alike.
  *
  *   BENCH_OLD_ROOT=/path/to/old/checkout node bench/guards.bench.ts      # prints JSON
+ *
+ * Tool calls are timed on the farm's `/call` route and, where the farm hands out a callUrl, there too (a contained
+ * farm serves it at the instance's world).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -75,7 +78,8 @@ async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]
   return out;
 }
 
-type Instance = { instanceId: string; token: string };
+/** callUrl: where a contained farm serves the instance's calls at its world (farms before it have none). */
+type Instance = { instanceId: string; token: string; callUrl?: string };
 
 async function round(farm: Farm): Promise<Record<string, number[]>> {
   const create = () => post(`${farm.url}/v1/envs/shop/instances`, {}, farm.token) as Promise<Instance>;
@@ -89,13 +93,17 @@ async function round(farm: Farm): Promise<Record<string, number[]>> {
     );
   await callOnce();
   const calls = await timeEach(CALLS, callOnce);
+  const atWorld = inst.callUrl;
+  const callsAtWorld = atWorld
+    ? await timeEach(CALLS, () => post(atWorld, { tool: farm.tool.name, args: farm.tool.args }, inst.token))
+    : [];
   // A reset gives the instance a new live world: its first call evaluates the bundle's code for that world.
   const resetThenCall: number[] = [];
   for (let i = 0; i < RESETS; i++) {
     await post(`${farm.url}/v1/instances/${inst.instanceId}/reset`, {}, farm.token);
     resetThenCall.push(...(await timeEach(1, callOnce)));
   }
-  return { creates, calls, resetThenCall };
+  return { creates, calls, ...(atWorld ? { callsAtWorld } : {}), resetThenCall };
 }
 
 function stats(samples: number[]) {

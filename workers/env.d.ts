@@ -19,7 +19,7 @@ interface Env {
   FARM_WORLD_MODULES?: string;
   /**
    * Set by a local contained farm in its control process: the port of each world's socket, slot 1 first. An
-   * instance's mcpUrl is then on its world's port (workers/env-host/mcp-url.ts).
+   * instance's mcpUrl and callUrl are then on its world's port (workers/env-host/instance-urls.ts).
    */
   FARM_WORLD_PORTS?: string;
   /**

@@ -5,7 +5,7 @@ import { FARM_OPTIONS_USAGE, farmFrom, farmOptions } from "./farm-options.ts";
 import { renderTable } from "./render.ts";
 
 const create: Command = {
-  summary: "create a fresh world of an environment; prints its MCP URL and token",
+  summary: "create a fresh world of an environment; prints its MCP URL, call URL and token",
   usage: `worldfarm instance create <env> [--seed N] [--ttl SECONDS] [--url URL] [--token TOKEN] [--json]
 
   --seed N        seeds the world's random source (default 0)
@@ -22,7 +22,7 @@ ${FARM_OPTIONS_USAGE}`,
     if (values.json) console.log(JSON.stringify(created));
     else
       console.log(
-        `instance ${created.instanceId} (${created.env})\n  MCP URL  ${created.mcpUrl}\n  token    ${created.token}`,
+        `instance ${created.instanceId} (${created.env})\n  MCP URL   ${created.mcpUrl}\n  call URL  ${created.callUrl}\n  token     ${created.token}`,
       );
     return 0;
   },

@@ -42,8 +42,8 @@ worldfarm is running at ${url}  (environments: ${names.join(", ")})
 ${token.note}
 Dashboard: ${url}/#token=${token.value}
   curl -s ${url}/v1/envs ${admin}
-  curl -s -X POST ${url}/v1/envs/${first}/instances ${admin}   # -> { instanceId, mcpUrl, token }
-  curl -s -X POST ${url}/v1/instances/<instanceId>/call -H "authorization: Bearer <token>" \\
+  curl -s -X POST ${url}/v1/envs/${first}/instances ${admin}   # -> { instanceId, mcpUrl, callUrl, token }
+  curl -s -X POST <callUrl> -H "authorization: Bearer <token>" \\
        -H content-type:application/json -d '{"tool":"${exampleTool(bundles[0])}","args":{}}'
 
 MCP: point any MCP client at ${url}/v1/envs/${first}/mcp with the admin token (a fresh world per session),

@@ -108,9 +108,10 @@ describe("worldfarm start on a port of its own", { timeout: 300_000 }, () => {
     const [list, create, call] = curls as [string, string, string];
     const envs = await sh(list);
     expect(JSON.parse(envs.stdout).envs.map((e: { name: string }) => e.name)).toEqual(["shop", "tracker"]);
-    const created = JSON.parse((await sh(create)).stdout) as { instanceId: string; token: string };
-    // The one line with blanks to fill in: the instance and token the line before it printed.
-    const called = await sh(call.replace("<instanceId>", created.instanceId).replace("<token>", created.token));
+    const created = JSON.parse((await sh(create)).stdout) as { callUrl: string; token: string };
+    // The one line with blanks to fill in: the call URL and token the line before it printed, on the world's port.
+    expect(new URL(created.callUrl).port).not.toBe(String(port));
+    const called = await sh(call.replace("<callUrl>", created.callUrl).replace("<token>", created.token));
     expect(JSON.parse(called.stdout), called.stdout).toMatchObject({ ok: true });
     // One after another, as a user would: three batches at once on a loaded machine test the farm, not the banner.
     const runs: Run[] = [];

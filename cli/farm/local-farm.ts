@@ -108,8 +108,8 @@ function envNumber(name: string, fallback: number): number {
  * ROLLOUT_N), and worlds reach the registry, the farm index and the batches the same way; workers/env-host/worlds.ts
  * picks the binding.
  * Clients reach the control Worker on a direct socket, skipping Miniflare's entry and asset router (~0.3 ms a
- * request); the Worker serves the dashboard's files itself through its ASSETS binding. An instance's `mcpUrl` is
- * on its world's own socket (FARM_WORLD_PORTS tells control the ports), where the same Worker serves it with the
+ * request); the Worker serves the dashboard's files itself through its ASSETS binding. An instance's `mcpUrl` and
+ * `callUrl` are on its world's own socket (FARM_WORLD_PORTS tells control the ports), where the same Worker serves it with the
  * same token, Host, Origin and Content-Type checks, without the hop from control (see README, Containment).
  */
 export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFarm> {

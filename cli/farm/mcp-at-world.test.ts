@@ -13,14 +13,15 @@ import { freePort } from "./free-port.ts";
 import { startLocalFarm, type LocalFarm } from "./local-farm.ts";
 
 /**
- * A contained local farm hands out each instance's MCP URL on its world's own socket. Real MCP clients work there,
- * every access rule holds there (token, Host, Origin, Content-Type), the URL outlives a world restart and a farm
- * restart, and the control route still serves the same instance.
+ * A contained local farm hands out each instance's MCP URL and call URL on its world's own socket. Real MCP clients
+ * and the TypeScript client work there, every access rule holds there (token, Host, Origin, Content-Type), the URL
+ * outlives a world restart and a farm restart, and the control route still serves the same instance.
  */
 
 interface Created {
   instanceId: string;
   mcpUrl: string;
+  callUrl: string;
   token: string;
 }
 
@@ -93,6 +94,55 @@ beforeAll(async () => {
 afterAll(async () => {
   await farm?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const callBody = JSON.stringify({ tool: "list_categories", args: {} });
+
+describe("an instance's tool calls at its world", () => {
+  it("hands out a call URL on the world's socket, which the client calls with the instance's token", async () => {
+    const url = new URL(shop.callUrl);
+    expect(url.port).toBe(new URL(shop.mcpUrl).port);
+    expect(url.pathname).toBe(`/v1/instances/${shop.instanceId}/call`);
+    const atWorld = await new Farm(farm.url.toString()).callTool(shop, "list_categories", {});
+    expect(atWorld).toMatchObject({ ok: true });
+    expect(await client.callTool(shop.instanceId, "list_categories", {}, shop.token)).toEqual(atWorld);
+    // A write at the world is the instance's own: the control route sees it.
+    const before = await client.callTool(shop.instanceId, "view_cart", {});
+    expect(await client.callTool(shop, "add_to_cart", { product_id: 1 })).toMatchObject({ ok: true });
+    expect(await client.callTool(shop.instanceId, "view_cart", {})).not.toEqual(before);
+  });
+
+  it("refuses, at the world, no token, another instance's, a foreign Origin, non-JSON and bad bodies", async () => {
+    const cases: [string, Record<string, string>, string, number, string][] = [
+      ["no token", {}, callBody, 401, "unauthorized"],
+      ["another instance's token", { authorization: `Bearer ${other.token}` }, callBody, 401, "unauthorized"],
+      [
+        "a page of another origin",
+        { authorization: `Bearer ${shop.token}`, origin: "https://evil.example" },
+        callBody,
+        403,
+        "forbidden_origin",
+      ],
+      [
+        "a text/plain body",
+        { authorization: `Bearer ${shop.token}`, "content-type": "text/plain" },
+        callBody,
+        415,
+        "unsupported_media_type",
+      ],
+      ["a body that is not a call", { authorization: `Bearer ${shop.token}` }, '{"tool":5}', 400, "invalid_request"],
+    ];
+    for (const [what, headers, body, status, code] of cases) {
+      const res = await post(shop.callUrl, headers, body);
+      expect(res.status, what).toBe(status);
+      expect(((await res.json()) as { error?: { code?: string } }).error?.code, what).toBe(code);
+    }
+    const unknown = await client.callTool(shop, "no_such_tool", {});
+    expect(unknown).toMatchObject({ ok: false, kind: "unknown_tool" });
+    expect(() => client.callTool({ ...shop, callUrl: "/v1/instances/x/call" }, "list_categories", {})).toThrow(
+      /callUrl must be the http\(s\) URL/,
+    );
+  });
 });
 
 describe("an instance's MCP at its world", () => {

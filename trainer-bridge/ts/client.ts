@@ -94,10 +94,13 @@ export class Farm {
     this.fetcher = fetch;
   }
 
-  /** One request, its response as it came (any status); a farm that cannot be reached is a TransportError. */
+  /**
+   * One request, its response as it came (any status); a farm that cannot be reached is a TransportError. `path` is
+   * under the base URL, or a whole URL the farm handed out (an instance's callUrl).
+   */
   async send(method: string, path: string, { body, bearer, signal }: RequestOptions = {}): Promise<Response> {
     try {
-      return await this.fetcher(this.baseUrl + path, {
+      return await this.fetcher(/^https?:\/\//.test(path) ? path : this.baseUrl + path, {
         method,
         headers: {
           ...(bearer ? { authorization: `Bearer ${bearer}` } : this.headers),
@@ -175,10 +178,27 @@ export class Farm {
     return this.request("GET", `/v1/instances${query.size ? `?${query}` : ""}`);
   }
 
-  /** Calls one tool as the instance's agent would (with `instanceToken`), else as the farm's admin. */
-  callTool(instanceId: string, tool: string, args: unknown, instanceToken?: string): Promise<ToolOutcome> {
-    return this.request("POST", `/v1/instances/${segment("instanceId", instanceId)}/call`, {
-      body: { tool, args },
+  /**
+   * Calls one tool as the instance's agent would. Given the instance `createInstance` returned: at its callUrl, with
+   * its token (a local farm serves that URL at the instance's world, one process hop less than the farm's port).
+   * Given an id: through the farm's route, with `instanceToken`, else as the farm's admin.
+   */
+  callTool(
+    instance: string | Pick<InstanceCreated, "callUrl" | "token">,
+    tool: string,
+    args: unknown,
+    instanceToken?: string,
+  ): Promise<ToolOutcome> {
+    const body = { tool, args };
+    if (typeof instance === "object" && instance !== null) {
+      if (!/^https?:\/\//.test(instance.callUrl))
+        throw new TypeError(
+          `callUrl must be the http(s) URL the farm handed out, not ${JSON.stringify(instance.callUrl)}`,
+        );
+      return this.request("POST", instance.callUrl, { body, bearer: instanceToken ?? instance.token });
+    }
+    return this.request("POST", `/v1/instances/${segment("instanceId", instance)}/call`, {
+      body,
       ...(instanceToken ? { bearer: instanceToken } : {}),
     });
   }

@@ -14,7 +14,7 @@ import {
 } from "../shared/instance.ts";
 import { ToolCall } from "../shared/tool-call.ts";
 import { requireAdmin, requireInstanceAccess } from "../http/auth.ts";
-import { instanceMcpUrl } from "./mcp-url.ts";
+import { instanceUrls } from "./instance-urls.ts";
 import { parseJson } from "../http/errors.ts";
 import { rpc } from "../http/rpc.ts";
 import { validateEnv } from "./validate.ts";
@@ -66,7 +66,7 @@ async function createInstance(
     instanceId: id,
     env: name,
     bundleId: manifest.bundleId,
-    mcpUrl: await instanceMcpUrl(c, name, id),
+    ...(await instanceUrls(c, name, id)),
     token: await instanceToken(c.env, id),
   };
 }
@@ -250,7 +250,7 @@ export const instanceRoutes = new Hono<App>()
       instanceId: id,
       env: meta.env,
       bundleId: meta.bundleId,
-      mcpUrl: await instanceMcpUrl(c, meta.env, id),
+      ...(await instanceUrls(c, meta.env, id)),
       token: await instanceToken(c.env, id),
     };
     return c.json(created, 201);

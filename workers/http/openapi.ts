@@ -78,7 +78,7 @@ export function openapi() {
       },
       "/v1/instances/{id}/call": {
         post: op(
-          "call one tool over plain HTTP (bearer = instance token); bodies over 1 MiB answer 413, JSON nested deeper than 128 levels 400",
+          "call one tool over plain HTTP (bearer = instance token); bodies over 1 MiB answer 413, JSON nested deeper than 128 levels 400. A local contained farm hands out callUrl on the instance's world's own port, which serves this route with the same checks; this route on the farm's port serves it too",
           { body: ToolCall },
         ),
       },

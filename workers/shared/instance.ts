@@ -17,6 +17,8 @@ export const InstanceCreated = z.object({
   env: EnvName,
   bundleId: BundleId,
   mcpUrl: z.string(),
+  /** Where `POST {tool, args}` calls one of the instance's tools, with the instance token: `/v1/instances/:id/call`. */
+  callUrl: z.string(),
   token: z.string(),
 });
 export type InstanceCreated = z.infer<typeof InstanceCreated>;

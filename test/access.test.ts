@@ -197,6 +197,7 @@ describe("Host names", () => {
     };
     const created = (await (await send("/v1/envs/lab/instances", {})).json()) as Created;
     expect(created.mcpUrl).toBe(`https://farm.example.com/v1/instances/${created.instanceId}/mcp`);
+    expect(created.callUrl).toBe(`https://farm.example.com/v1/instances/${created.instanceId}/call`);
     const batch = (await (
       await send("/v1/batches", {
         tasks: [{ env: "lab", taskId: "count-notes" }],

@@ -26,6 +26,7 @@ export async function upload(name: string, token?: string): Promise<{ bundleId: 
 export interface Created {
   instanceId: string;
   mcpUrl: string;
+  callUrl: string;
   token: string;
   bundleId: string;
 }

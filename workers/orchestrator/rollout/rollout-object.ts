@@ -10,7 +10,7 @@ import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
 import type { TrainingResult } from "../bridge/group-document.ts";
-import { decodeTurns, encodeTurn, type StoredTurn } from "./turn-store.ts";
+import { decodeReply, decodeTurns, encodeReply, encodeTurn, type StoredReply, type StoredTurn } from "./turn-store.ts";
 import { fnv1a } from "./fnv.ts";
 import { CallGate } from "./call-gate.ts";
 import type { CallVerdict } from "../../shared/call-verdict.ts";
@@ -79,6 +79,12 @@ const ATTEMPTS = 5;
 interface ReplyInFlight {
   turn: number;
   policyTurn: PolicyTurn;
+}
+
+/** As the marker stores it (turn-store.ts). */
+interface StoredReplyInFlight {
+  turn: number;
+  policyTurn: StoredReply;
 }
 
 const gate = new CallGate();
@@ -290,7 +296,11 @@ export class Rollout extends DurableObject<Env> {
     const host = this.world(spec);
     let state = this.load();
     const died = this.kv.get<RunningCall>("call");
-    let reply = this.kv.get<ReplyInFlight>("reply");
+    const storedReply = this.kv.get<StoredReplyInFlight>("reply");
+    let reply: ReplyInFlight | undefined = storedReply && {
+      turn: storedReply.turn,
+      policyTurn: decodeReply(storedReply.policyTurn, state.turns[storedReply.turn - 1]),
+    };
     let replaying: RunningCall | undefined;
     /** A replay nobody vouched for runs alone, so that a second stop during it can only be its own doing. */
     let alone = false;
@@ -333,7 +343,10 @@ export class Rollout extends DurableObject<Env> {
         if (this.purged) throw new Error("the rollout was deleted");
         this.kv.put<RunningCall>("call", { turn, tool, key, attempt, token, alone: solo });
         if (tool !== VERIFIER && storedTurn !== turn && reply?.turn === turn) {
-          this.kv.put<ReplyInFlight>("reply", reply);
+          this.kv.put<StoredReplyInFlight>("reply", {
+            turn,
+            policyTurn: encodeReply(reply.policyTurn, state.turns[turn - 1]),
+          });
           storedTurn = turn;
         }
         await this.ctx.storage.sync();

@@ -1,5 +1,6 @@
 import type { ChatMessage } from "../../shared/chat.ts";
 import type { TurnRecord } from "../../shared/rollout.ts";
+import type { PolicyTurn } from "../policy/policy.ts";
 
 /**
  * A turn as a checkpoint stores it. A request that was not truncated is the rollout's message history up to some
@@ -7,14 +8,19 @@ import type { TurnRecord } from "../../shared/rollout.ts";
  * every turn would hold the conversation again and checkpoints would grow with the square of its length. So the
  * stored turn names how much of the history and of the previous context it starts with, and keeps only the rest.
  */
-export type StoredTurn = Omit<TurnRecord, "request" | "promptTokenIds"> & {
-  request?: ChatMessage[];
-  /** The request was the first `requestUpTo` messages of the rollout's history. */
-  requestUpTo?: number;
+export type StoredTurn = Omit<TurnRecord, "request" | "promptTokenIds"> &
+  StoredPrompt & {
+    request?: ChatMessage[];
+    /** The request was the first `requestUpTo` messages of the rollout's history. */
+    requestUpTo?: number;
+  };
+
+/** Prompt ids as stored. */
+interface StoredPrompt {
   promptTokenIds?: number[];
   /** The prompt ids start with this many ids of the previous turn's prompt plus completion; `promptTokenIds` follow. */
   promptPrefix?: number;
-};
+}
 
 function sameStart(ids: number[], prefix: number[]): boolean {
   if (ids.length < prefix.length) return false;
@@ -27,34 +33,55 @@ function context(turn: TurnRecord | undefined): number[] | undefined {
   return turn.promptTokenIds.concat(turn.completionTokenIds);
 }
 
+/** Prompt ids after the previous turn's prompt plus completion, when they start with it. */
+function encodePrompt(promptTokenIds: number[] | undefined, previous: TurnRecord | undefined): StoredPrompt {
+  if (!promptTokenIds) return {};
+  const before = context(previous);
+  if (before && sameStart(promptTokenIds, before))
+    return { promptPrefix: before.length, promptTokenIds: promptTokenIds.slice(before.length) };
+  return { promptTokenIds };
+}
+
+function decodePrompt({ promptTokenIds, promptPrefix }: StoredPrompt, previous: TurnRecord | undefined) {
+  if (!promptTokenIds || promptPrefix === undefined) return promptTokenIds;
+  return context(previous)!.slice(0, promptPrefix).concat(promptTokenIds);
+}
+
 export function encodeTurn(turn: TurnRecord, previous: TurnRecord | undefined, history: ChatMessage[]): StoredTurn {
   const { request, promptTokenIds, ...rest } = turn;
-  const stored: StoredTurn = rest;
+  const stored: StoredTurn = { ...rest, ...encodePrompt(promptTokenIds, previous) };
   if (request.length <= history.length && request.every((m, i) => m === history[i]))
     stored.requestUpTo = request.length;
   else stored.request = request;
-  if (promptTokenIds) {
-    const before = context(previous);
-    if (before && sameStart(promptTokenIds, before)) {
-      stored.promptPrefix = before.length;
-      stored.promptTokenIds = promptTokenIds.slice(before.length);
-    } else stored.promptTokenIds = promptTokenIds;
-  }
   return stored;
+}
+
+/**
+ * The policy's reply to a turn in progress, as its call marker stores it: each turn's prompt holds the whole
+ * conversation so far, and writing it whole before every turn's calls made the markers grow with its square too.
+ */
+export type StoredReply = Omit<PolicyTurn, "promptTokenIds"> & StoredPrompt;
+
+export function encodeReply(reply: PolicyTurn, previous: TurnRecord | undefined): StoredReply {
+  const { promptTokenIds, ...rest } = reply;
+  return { ...rest, ...encodePrompt(promptTokenIds, previous) };
+}
+
+/** A stored reply; one stored whole (before replies were stored this way) has no prefix and reads as it is. */
+export function decodeReply(stored: StoredReply, previous: TurnRecord | undefined): PolicyTurn {
+  const { promptTokenIds: _ids, promptPrefix: _prefix, ...rest } = stored;
+  const promptTokenIds = decodePrompt(stored, previous);
+  return { ...rest, ...(promptTokenIds ? { promptTokenIds } : {}) };
 }
 
 /** The turns as they happened, from their stored form and the rollout's history (which only ever grows). */
 export function decodeTurns(stored: StoredTurn[], history: ChatMessage[]): TurnRecord[] {
   const turns: TurnRecord[] = [];
   for (const s of stored) {
-    const { request, requestUpTo, promptTokenIds, promptPrefix, ...rest } = s;
+    const { request, requestUpTo, promptTokenIds: _ids, promptPrefix: _prefix, ...rest } = s;
     const turn: TurnRecord = { ...rest, request: request ?? history.slice(0, requestUpTo ?? 0) };
-    if (promptTokenIds) {
-      turn.promptTokenIds =
-        promptPrefix === undefined
-          ? promptTokenIds
-          : context(turns.at(-1))!.slice(0, promptPrefix).concat(promptTokenIds);
-    }
+    const promptTokenIds = decodePrompt(s, turns.at(-1));
+    if (promptTokenIds) turn.promptTokenIds = promptTokenIds;
     turns.push(turn);
   }
   return turns;

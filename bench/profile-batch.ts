@@ -115,7 +115,7 @@ try {
           groupSize: 4,
           policy: { kind: "openai", baseUrl: `${policy.url}/v1`, model: "bench", backoffMs: 50 },
           maxTurns: TURNS,
-          concurrency: 512,
+          concurrency: Number(process.env.BENCH_CONCURRENCY ?? 512),
         };
   const { batchId } = await client.request<{ batchId: string }>("POST", "/v1/batches", { body: spec });
   let status: BatchStatus;

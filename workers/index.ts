@@ -12,6 +12,7 @@ export { EnvInstance } from "./env-host/instance.ts";
 export { Registry } from "./env-host/registry.ts";
 export { FarmIndex } from "./farm-index/farm-index.ts";
 export { Rollout } from "./orchestrator/rollout/rollout-object.ts";
+export { WorldSlot } from "./orchestrator/rollout/world-slot.ts";
 export { Batch } from "./orchestrator/batch/batch-object.ts";
 export { StaticWorld } from "./env-host/runtime/static-world.ts";
 

@@ -208,6 +208,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
             durableObjects: {
               ENV_INSTANCE: sqlite("EnvInstance"),
               ROLLOUT: sqlite("Rollout"),
+              WORLD_SLOT: sqlite("WorldSlot"),
               REGISTRY: sqlite("Registry", "worldfarm"),
               FARM_INDEX: sqlite("FarmIndex", "worldfarm"),
               BATCH: sqlite("Batch", "worldfarm"),
@@ -275,6 +276,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
                   BATCH: sqlite("Batch"),
                   ENV_INSTANCE: sqlite("EnvInstance"),
                   ROLLOUT: sqlite("Rollout"),
+                  WORLD_SLOT: sqlite("WorldSlot"),
                 },
             ...(contained
               ? {

@@ -103,6 +103,24 @@ export class WorldHost {
     this.ctx.facets.clone("initial", "live");
   }
 
+  /**
+   * Starts the live world's object afresh without touching its database: the next call evaluates the bundle's code
+   * anew, so nothing a call left in module scope reaches whoever uses the world next.
+   */
+  restartLive(): void {
+    this.stubs.delete("live");
+    this.ctx.facets.abort("live", new Error("the world was handed to another rollout"));
+  }
+
+  /** Whether the live world was written since it was built: a clone with the same count holds the same rows. */
+  async changed(): Promise<boolean> {
+    const [initialWrites, liveWrites] = await Promise.all([
+      this.facet("initial").writes(),
+      this.facet("live").writes(),
+    ]);
+    return initialWrites !== liveWrites;
+  }
+
   async verify(taskId: string, answer: string | null, token?: string): Promise<VerifyOutcome> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<VerifyOutcome>((resolve) => {
@@ -137,11 +155,7 @@ export class WorldHost {
   async diff(): Promise<TableDiff[]> {
     // Most rollouts end having written little or nothing; reading both worlds in full to learn that cost more
     // than the rest of finishing them.
-    const [initialWrites, liveWrites] = await Promise.all([
-      this.facet("initial").writes(),
-      this.facet("live").writes(),
-    ]);
-    if (initialWrites === liveWrites) return [];
+    if (!(await this.changed())) return [];
     const [before, after] = await Promise.all([
       received(this.facet("initial").snapshot()),
       received(this.facet("live").snapshot()),

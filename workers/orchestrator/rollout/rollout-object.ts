@@ -6,6 +6,8 @@ import type { ChatMessage } from "../../shared/chat.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
 import { WorldHost } from "../../env-host/runtime/host.ts";
+import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
+import { holdSlot, releaseSlot, slotStub } from "./world-slot.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
@@ -89,6 +91,17 @@ interface StoredReplyInFlight {
 
 const gate = new CallGate();
 
+/**
+ * A rollout's world: in the slot it holds (world-slot.ts), or, for a rollout started before slots existed, the
+ * facets of its own object.
+ */
+interface RolloutHost {
+  call(tool: string, args: unknown, stepId: string, token: string): Promise<ToolOutcome>;
+  verify(taskId: string, answer: string | null, token: string): Promise<VerifyOutcome>;
+  diff(): Promise<TableDiff[]>;
+  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
+}
+
 /** What a rollout answers its batch when asked whether its loop is alive. */
 export type Liveness =
   /** Its loop is running in this instance of the object. */
@@ -171,7 +184,7 @@ function replayable(
  * batch tells a stalled rollout from a working one.
  */
 export class Rollout extends DurableObject<Env> {
-  private host: WorldHost | undefined;
+  private host: RolloutHost | undefined;
   private running: Promise<unknown> = Promise.resolve();
   /** The loop and its report, while they run in this instance. */
   private driving: Promise<void> | undefined;
@@ -193,9 +206,38 @@ export class Rollout extends DurableObject<Env> {
     return spec;
   }
 
-  private world(spec: RolloutSpec): WorldHost {
-    this.host ??= new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
+  private world(spec: RolloutSpec): RolloutHost {
+    const slot = this.kv.get<string>("slot");
+    if (slot === undefined)
+      this.host ??= new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
+    else {
+      const stub = slotStub(this.env, slot);
+      const id = spec.rolloutId;
+      this.host ??= {
+        call: (tool, args, stepId, token) => stub.call(id, tool, args, stepId, token),
+        verify: (taskId, answer, token) => stub.verify(id, taskId, answer, token),
+        diff: () => stub.diff(id),
+        rows: (table, offset, limit) => stub.rows(id, table, offset, limit),
+      };
+    }
     return this.host;
+  }
+
+  /**
+   * Lets the world go once the result is stored, so a batch of thousands never holds them all: the slot goes to the
+   * next rollout. A rollout whose runtime died before it let go does so when it next runs.
+   */
+  private async letGo(spec: RolloutSpec): Promise<void> {
+    this.host = undefined;
+    const slot = this.kv.get<string>("slot");
+    if (slot === undefined) {
+      for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
+      return;
+    }
+    // The next holder resets the world: the result must be durable before that can happen.
+    await this.ctx.storage.sync();
+    await releaseSlot(this.env, slot, spec.rolloutId);
+    this.kv.delete("slot");
   }
 
   private async setup(spec: RolloutSpec): Promise<RolloutSetup> {
@@ -268,12 +310,12 @@ export class Rollout extends DurableObject<Env> {
     if (this.kv.get("spec")) return;
     const spec = RolloutSpec.parse(input);
     const setup = await this.setup(spec);
-    const host = this.world(spec);
-    // A start that its runtime's death interrupted may have left a half-built world behind: built again, whole.
-    await host.create(spec.seed).catch(async () => {
-      host.destroy();
-      await host.create(spec.seed);
+    const slot = await holdSlot(this.env, spec.rolloutId, {
+      envName: spec.env,
+      bundleId: spec.bundleId,
+      seed: spec.seed,
     });
+    this.kv.put("slot", slot);
     this.kv.put("spec", spec);
     this.kv.put("deadline", Date.now() + spec.rolloutTimeoutMs);
     this.save(startRollout(setup));
@@ -292,7 +334,10 @@ export class Rollout extends DurableObject<Env> {
   private async run(turns: number): Promise<RolloutResult | null> {
     const spec = this.spec();
     const existing = this.finished();
-    if (existing) return existing;
+    if (existing) {
+      if (this.kv.get("slot") !== undefined) await this.letGo(spec);
+      return existing;
+    }
     const host = this.world(spec);
     let state = this.load();
     const died = this.kv.get<RunningCall>("call");
@@ -373,12 +418,11 @@ export class Rollout extends DurableObject<Env> {
     const result = await finishRollout(setup, world, state);
     // The verifier has answered: what follows runs no environment code, and a restart may verify again.
     this.kv.delete("call");
-    // The world's changes are kept; the world itself is let go, so a batch of thousands never holds them all open.
+    // The world's changes are kept; the world itself is let go.
     this.kv.put("diff", await host.diff());
-    host.destroy();
-    this.host = undefined;
     const { turns: _turns, messages: _messages, ...summary } = result;
     this.kv.put("result", summary);
+    await this.letGo(spec);
     return result;
   }
 
@@ -453,8 +497,8 @@ export class Rollout extends DurableObject<Env> {
     this.purged = true;
     this.cancelling.abort();
     await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, PURGE_WAIT_MS))]);
-    this.host = undefined;
-    for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
+    const spec = this.kv.get<RolloutSpec>("spec");
+    if (spec) await this.letGo(spec);
     await this.ctx.storage.deleteAll();
     return this.ctx.id.toString();
   }

@@ -27,6 +27,20 @@ async function rollout(
   return { result, id };
 }
 
+/** A started rollout of lab's add-groceries task (the oracle's unless told), not yet advanced. */
+async function groceries(policy: SpecInput["policy"] = { kind: "oracle" }) {
+  const id = crypto.randomUUID();
+  const stub = env.ROLLOUT.getByName(id);
+  await stub.start({
+    rolloutId: id,
+    env: "lab",
+    bundleId: bundles().lab!.manifest.bundleId,
+    taskId: "add-groceries",
+    policy,
+  });
+  return { id, stub };
+}
+
 describe.each(["openai-tools", "awm-xml"] as const)("an oracle rollout in %s", (toolFormat) => {
   it.each(["shop", "tracker"])("completes every %s task with reward 1", async (name) => {
     const tasks = bundles()[name]!.manifest.tasks;
@@ -261,15 +275,7 @@ describe("a rollout restarted mid-way", () => {
   ])(
     "runs a call that was running as its runtime stopped once more, with the same reply, taking effect once (%s)",
     async (_when, tookEffect) => {
-      const id = crypto.randomUUID();
-      const stub = env.ROLLOUT.getByName(id);
-      await stub.start({
-        rolloutId: id,
-        env: "lab",
-        bundleId: bundles().lab!.manifest.bundleId,
-        taskId: "add-groceries",
-        policy: scripted("groceries", "milk, eggs"),
-      });
+      const { id, stub } = await groceries(scripted("groceries", "milk, eggs"));
       await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
         const before = ctx.storage.kv.get<RolloutState>("state");
         if (tookEffect) await o.advance(1);
@@ -311,15 +317,7 @@ describe("a rollout restarted mid-way", () => {
       /^runtime_stopped: the runtime stopped while the tool call add_note of turn 0 was running/,
     ],
   ])("ends env_error, without running the call again, when %s", async (_why, marker, error) => {
-    const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
-    await stub.start({
-      rolloutId: id,
-      env: "lab",
-      bundleId: bundles().lab!.manifest.bundleId,
-      taskId: "add-groceries",
-      policy: scripted("groceries", "milk, eggs"),
-    });
+    const { id, stub } = await groceries(scripted("groceries", "milk, eggs"));
     await runInDurableObject(stub, (_o, ctx) => {
       ctx.storage.kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), ...marker });
       ctx.storage.kv.put("reply", {
@@ -342,15 +340,7 @@ describe("a rollout restarted mid-way", () => {
   ])(
     "after its verifier was running as its runtime stopped (attempt %i), verifies once more or ends env_error",
     async (attempt, expected) => {
-      const id = crypto.randomUUID();
-      const stub = env.ROLLOUT.getByName(id);
-      await stub.start({
-        rolloutId: id,
-        env: "lab",
-        bundleId: bundles().lab!.manifest.bundleId,
-        taskId: "add-groceries",
-        policy: { kind: "oracle" },
-      });
+      const { stub } = await groceries();
       await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
         await o.advance(1);
         const state = ctx.storage.kv.get<RolloutState>("state")!;
@@ -367,15 +357,7 @@ describe("a rollout restarted mid-way", () => {
   );
 
   it("stores each message of the history once, and resumes a checkpoint that holds its history whole", async () => {
-    const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
-    await stub.start({
-      rolloutId: id,
-      env: "lab",
-      bundleId: bundles().lab!.manifest.bundleId,
-      taskId: "add-groceries",
-      policy: { kind: "oracle" },
-    });
+    const { stub } = await groceries();
     const stored = await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
       await o.advance(1);
       const state = ctx.storage.kv.get<{ messageCount: number; messages?: unknown }>("state")!;
@@ -398,30 +380,14 @@ describe("a rollout restarted mid-way", () => {
   });
 
   it("clears a call's marker with the checkpoint that records its turn", async () => {
-    const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
-    await stub.start({
-      rolloutId: id,
-      env: "lab",
-      bundleId: bundles().lab!.manifest.bundleId,
-      taskId: "add-groceries",
-      policy: { kind: "oracle" },
-    });
+    const { stub } = await groceries();
     const result = (await stub.advance()) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "completed", reward: 1 });
     expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
   });
 
   it("runs a replayed turn's call when the policy answers it differently, and records that call's own result", async () => {
-    const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
-    await stub.start({
-      rolloutId: id,
-      env: "lab",
-      bundleId: bundles().lab!.manifest.bundleId,
-      taskId: "add-groceries",
-      policy: scripted("draft", "x"),
-    });
+    const { stub } = await groceries(scripted("draft", "x"));
     const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
     await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
       await o.advance(1);

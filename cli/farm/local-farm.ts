@@ -109,8 +109,9 @@ function envNumber(name: string, fallback: number): number {
  * picks the binding.
  * Clients reach the control Worker on a direct socket, skipping Miniflare's entry and asset router (~0.3 ms a
  * request); the Worker serves the dashboard's files itself through its ASSETS binding. An instance's `mcpUrl` and
- * `callUrl` are on its world's own socket (FARM_WORLD_PORTS tells control the ports), where the same Worker serves it with the
- * same token, Host, Origin and Content-Type checks, without the hop from control (see README, Containment).
+ * `callUrl` are on its world's own socket (FARM_WORLD_PORTS tells control the ports), where the same Worker serves
+ * them with the same token, Host, Origin and Content-Type checks, without the hop from control (see README,
+ * Containment).
  */
 export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFarm> {
   const mf = await runtime();

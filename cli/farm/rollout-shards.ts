@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 
 /**
- * Over how many worlds one environment's rollouts spread (workers/env-host/worlds.ts `rolloutWorld`): a world
- * process uses one core, so by default one world per core, at most the world cap. A rollout is found by its id's
+ * Over how many worlds one environment's rollouts spread (workers/env-host/worlds.ts `rolloutWorld`): as many as
+ * wanted (a world process uses one core), at most the world cap. A rollout is found by its id's
  * shard, so the number is kept in the state folder for its life; a folder whose worlds ran before shards keeps 1,
  * where its rollouts are.
  */
-export function rolloutShards(cap: number, wanted: number = cpus().length, persistDir?: string): number {
+export function rolloutShards(cap: number, wanted: number, persistDir?: string): number {
   const shards = Math.max(1, Math.min(Math.floor(wanted) || 1, cap));
   if (!persistDir) return shards;
   const file = join(persistDir, "worlds", "rollout-shards");

@@ -7,7 +7,7 @@ import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
 import { WorldHost } from "../../env-host/runtime/host.ts";
 import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
-import { holdSlot, releaseSlot, slotStub } from "./world-slot.ts";
+import { holdSlot, releaseSlot, slotStub, worldReleased } from "./world-slot.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
@@ -539,10 +539,7 @@ export class Rollout extends DurableObject<Env> {
 
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
     const spec = this.spec();
-    if (this.kv.get("result"))
-      throw encodeFarmError(
-        new FarmError("world_released", 410, "the rollout has ended and its world was released; its diff is kept"),
-      );
+    if (this.kv.get("result")) throw worldReleased();
     return this.world(spec).rows(table, offset, limit);
   }
 }

@@ -13,6 +13,13 @@ export interface SlotWorld {
   seed: number;
 }
 
+/** What asking for a world that was let go answers: a finished rollout's, or a slot its caller does not hold. */
+export function worldReleased(): Error {
+  return encodeFarmError(
+    new FarmError("world_released", 410, "the rollout has ended and its world was released; its diff is kept"),
+  );
+}
+
 /** How long a slot nobody holds keeps its worlds (two SQLite databases) before letting them go. */
 const IDLE_MS = 10 * 60_000;
 
@@ -45,10 +52,7 @@ export class WorldSlot extends DurableObject<Env> {
   private heldBy(rolloutId: string): WorldHost {
     // Asked at every call: the holder is read from storage once per instance of the object.
     this.holder ??= this.kv.get<string>("holder") ?? null;
-    if (this.holder !== rolloutId)
-      throw encodeFarmError(
-        new FarmError("world_released", 410, "the rollout has ended and its world was released; its diff is kept"),
-      );
+    if (this.holder !== rolloutId) throw worldReleased();
     // A holder's worlds are built: hold() stores them before it answers.
     return this.host ?? this.world(this.kv.get<SlotWorld>("world")!);
   }

@@ -5,7 +5,8 @@
  *   node bench/env-host.bench.ts            # prints JSON, writes bench/RESULTS.md
  *   BENCH_WRK_SECONDS=10 BENCH_MAX_INSTANCES=1024 node bench/env-host.bench.ts
  */
-import { execFileSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { wrk, type WrkResult } from "./wrk.ts";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -33,13 +34,6 @@ interface Stats {
   p50: number;
   p99: number;
   mean: number;
-}
-interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
 }
 
 // ---------- small helpers ----------
@@ -132,45 +126,15 @@ function rssMiB(pids: number[]): number {
 
 // ---------- wrk ----------
 
-async function wrk(
+function wrkPost(
   url: string,
   body: unknown,
   headers: Record<string, string>,
   threads: number,
-  conns: number,
+  connections: number,
   dir: string,
 ): Promise<WrkResult> {
-  const lua = join(dir, `wrk-${threads}-${conns}-${Math.random().toString(36).slice(2)}.lua`);
-  const lines = [
-    `wrk.method = "POST"`,
-    `wrk.body = ${JSON.stringify(JSON.stringify(body))}`,
-    ...Object.entries({ "content-type": "application/json", ...headers }).map(
-      ([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`,
-    ),
-  ];
-  await writeFile(lua, lines.join("\n") + "\n");
-  const out = execFileSync("wrk", [`-t${threads}`, `-c${conns}`, `-d${WRK_SECONDS}s`, "--latency", "-s", lua, url], {
-    encoding: "utf8",
-  });
-  return parseWrk(out);
-}
-
-function wrkMs(value: string): number {
-  const m = value.match(/([\d.]+)(us|ms|s)/)!;
-  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as "us" | "ms" | "s"];
-}
-
-function parseWrk(out: string): WrkResult {
-  const pick = (re: RegExp) => out.match(re)?.[1];
-  const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const socketErrors = errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return {
-    rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
-    p50: wrkMs(pick(/\n\s+50%\s+(\S+)/)!),
-    p99: wrkMs(pick(/\n\s+99%\s+(\S+)/)!),
-    requests: Number(pick(/(\d+) requests in/)),
-    errors: Number(pick(/Non-2xx or 3xx responses: (\d+)/) ?? 0) + socketErrors,
-  };
+  return wrk(url, { body, headers, threads, connections, seconds: WRK_SECONDS, dir });
 }
 
 // ---------- the env under test ----------
@@ -228,8 +192,8 @@ async function main() {
     // 2b. the same with wrk on one kept-alive connection: Node's fetch adds ~2-3 ms of its own to every request.
     //     (Each create here makes an instance, a few hundred of them; the memory run below counts only its own.)
     const admin = { authorization: `Bearer ${local.token}` };
-    results.wrkCreate = await wrk(`${base}/v1/envs/${name}/instances`, {}, admin, 1, 1, dir);
-    results.wrkReset = await wrk(`${base}/v1/instances/${target.instanceId}/reset`, {}, admin, 1, 1, dir);
+    results.wrkCreate = await wrkPost(`${base}/v1/envs/${name}/instances`, {}, admin, 1, 1, dir);
+    results.wrkReset = await wrkPost(`${base}/v1/instances/${target.instanceId}/reset`, {}, admin, 1, 1, dir);
 
     // 3. tool calls, sequential from Node
     const auth = { authorization: `Bearer ${target.token}` };
@@ -264,9 +228,9 @@ async function main() {
       [1, 1],
       [2, 64],
     ] as const) {
-      wrkRuns[`call t${t}c${c}`] = await wrk(callUrl, callBody, auth, t, c, dir);
-      wrkRuns[`mcp t${t}c${c}`] = await wrk(mcpUrl, mcpBody, mcpHeaders, t, c, dir);
-      wrkRuns[`awm t${t}c${c}`] = await wrk(awmCall, callBody, {}, t, c, dir);
+      wrkRuns[`call t${t}c${c}`] = await wrkPost(callUrl, callBody, auth, t, c, dir);
+      wrkRuns[`mcp t${t}c${c}`] = await wrkPost(mcpUrl, mcpBody, mcpHeaders, t, c, dir);
+      wrkRuns[`awm t${t}c${c}`] = await wrkPost(awmCall, callBody, {}, t, c, dir);
     }
     results.wrk = wrkRuns;
     results.awmRssMiB = rssMiB([awm.proc.pid!]);

@@ -11,7 +11,8 @@
  *   npx node bench/mcp.bench.ts        # prints JSON, writes bench/MCP-RESULTS.md
  *   BENCH_ROUNDS=3 BENCH_WRK_SECONDS=8 npx node bench/mcp.bench.ts
  */
-import { execFileSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { wrk } from "./wrk.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,37 +41,6 @@ interface Run {
   p50: number[];
   errors: number;
   cpuMs: number;
-}
-
-function wrkMs(value: string): number {
-  const m = value.match(/([\d.]+)(us|ms|s)/)!;
-  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as "us" | "ms" | "s"];
-}
-
-async function wrk(dir: string, t: Target, conns: number): Promise<{ requests: number; p50: number; errors: number }> {
-  const lua = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-  const headers = { "content-type": "application/json", ...t.headers };
-  await writeFile(
-    lua,
-    [
-      `wrk.method = "POST"`,
-      `wrk.body = ${JSON.stringify(JSON.stringify(t.body))}`,
-      ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
-    ].join("\n") + "\n",
-  );
-  const out = execFileSync(
-    "wrk",
-    [`-t${conns === 1 ? 1 : 2}`, `-c${conns}`, `-d${SECONDS}s`, "--latency", "-s", lua, t.url],
-    { encoding: "utf8" },
-  );
-  const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  return {
-    requests: Number(out.match(/(\d+) requests in/)![1]),
-    p50: wrkMs(out.match(/\n\s+50%\s+(\S+)/)![1]!),
-    errors:
-      Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0) +
-      (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
-  };
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string>): Promise<unknown> {
@@ -169,7 +139,14 @@ try {
     for (const conns of CONNECTIONS) {
       for (const [name, t] of Object.entries(targets)) {
         const before = t.cpu();
-        const r = await wrk(dir, t, conns);
+        const r = await wrk(t.url, {
+          body: t.body,
+          headers: t.headers,
+          threads: conns === 1 ? 1 : 2,
+          connections: conns,
+          seconds: SECONDS,
+          dir,
+        });
         const key = `${name} c${conns}`;
         runs[key] ??= { requests: 0, seconds: 0, p50: [], errors: 0, cpuMs: 0 };
         runs[key].requests += r.requests;

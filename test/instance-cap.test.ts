@@ -1,6 +1,6 @@
 /**
  * Runs in the workerd-limits project: MAX_LIVE_INSTANCES = 3. At the cap every way of making a world (the API, a
- * fork, an MCP session) answers 429 instance_cap and builds nothing; a deleted or expired instance frees its place.
+ * fork, an MCP session) answers 429 instance_cap and keeps nothing; a deleted or expired instance frees its place.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -49,7 +49,7 @@ describe("the live instance cap", () => {
         },
       }),
     );
-    // Nothing was built for the refused ones, and the live worlds still answer.
+    // Nothing was kept for the refused ones, and the live worlds still answer.
     expect(await live()).toBe(3);
     expect(await call(made[1]!, "add_note", { title: "still here" })).toMatchObject({ ok: true });
 

@@ -72,14 +72,18 @@ describe("an instance's world", () => {
   it("forks: the fork has the current state, and then goes its own way", async () => {
     const inst = await createInstance("lab");
     await call(inst, "add_note", { title: "before fork" });
+    // Rows cross to the fork as bound values: text SQL would quote, and NUL would end, arrives whole.
+    const odd = `it's "quoted", (parenthesised)\0 past a NUL, 💥 ${"long ".repeat(2_000)}`;
+    await call(inst, "add_note", { title: odd });
     const fork = await json<Created>(farm(`/v1/instances/${inst.instanceId}/fork`, { method: "POST" }));
     expect(fork.instanceId).not.toBe(inst.instanceId);
-    expect(await notes(fork)).toContain("before fork");
+    expect(await notes(fork)).toEqual(await notes(inst));
+    expect(await notes(fork)).toContain(odd);
     await call(fork, "add_note", { title: "fork only" });
     expect(await notes(inst)).not.toContain("fork only");
-    // The fork keeps the original's initial snapshot: reset goes back to the seed, diff shows both notes.
+    // The fork keeps the original's initial snapshot: reset goes back to the seed, diff shows all three notes.
     const diff = await json(farm(`/v1/instances/${fork.instanceId}/diff`));
-    expect(diff.tables[0].inserted).toHaveLength(2);
+    expect(diff.tables[0].inserted).toHaveLength(3);
     await farm(`/v1/instances/${fork.instanceId}/reset`, { method: "POST" });
     expect(await notes(fork)).toHaveLength(5);
   });

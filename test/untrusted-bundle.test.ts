@@ -15,13 +15,16 @@ async function sha256hex(text: string): Promise<string> {
 }
 
 /** A bundle written by hand, with no SDK and no build: nothing in it counts steps unless the farm makes it. */
-function handWritten(name: string, { topLevel = "", tool = "for (;;) {}" } = {}): string {
+function handWritten(
+  name: string,
+  { topLevel = "", tool = "for (;;) {}", seed = "INSERT INTO t VALUES (1)" } = {},
+): string {
   return `${topLevel}
 const tools = [{ name: "loop", description: "loops", inputSchema: { type: "object" },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } }];
 export default {
   definition: {
-    name: ${JSON.stringify(name)}, description: "hand-written", schema: "CREATE TABLE t (x INTEGER)", seed: "INSERT INTO t VALUES (1)",
+    name: ${JSON.stringify(name)}, description: "hand-written", schema: "CREATE TABLE t (x INTEGER)", seed: ${JSON.stringify(seed)},
     tools: { loop: { description: "loops", input: { safeParse: (a) => ({ success: true, data: a }) }, run: () => { ${tool} } } },
     tasks: [],
   },
@@ -56,6 +59,22 @@ beforeAll(async () => {
 });
 
 describe("the farm guards every bundle itself", () => {
+  it("answers a seed that fails with 400 world_setup_failed and keeps nothing of the instance", async () => {
+    expect(
+      (await uploadModule("broken-seed", handWritten("broken-seed", { seed: "INSERT INTO nowhere VALUES (1)" })))
+        .status,
+    ).toBe(201);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await farm("/v1/envs/broken-seed/instances", { method: "POST", json: {} });
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("world_setup_failed");
+      expect(error.message).toMatch(/could not build its world: .*nowhere/);
+    }
+    // Its place in the farm index is taken back too: the index's own list, not the route's, which skips the dead.
+    expect(await env.FARM_INDEX.getByName("index").instances("broken-seed", 0, 10)).toEqual({ ids: [], total: 0 });
+  });
+
   it("stops a loop in a bundle built without any instrumentation, and the instance keeps answering", async () => {
     const res = await uploadModule("raw", handWritten("raw"));
     expect(res.status).toBe(201);

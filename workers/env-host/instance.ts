@@ -83,6 +83,16 @@ export interface InstanceRpc {
   checkUpload(name: string, upload: BundleUpload): Promise<string>;
 }
 
+function setupFailed(err: unknown): Error {
+  return encodeFarmError(
+    new FarmError(
+      "world_setup_failed",
+      400,
+      `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`,
+    ),
+  );
+}
+
 /**
  * The instance's object, in whichever process hosts its environment (see worlds.ts). Name the environment where it
  * is known; otherwise the farm index says. Across processes every call goes through inWorld, which names the limit
@@ -193,29 +203,34 @@ export class EnvInstance extends DurableObject<Env> {
       ttlMs: options.ttlSeconds * 1000,
       createdAt: new Date().toISOString(),
     };
-    // The farm index's list is how the farm finds and counts its live instances (a namespace cannot be listed); the
-    // place is taken before the world is built, so a farm at its cap builds nothing.
-    await farmIndex(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env));
+    // The farm index's list is how the farm finds and counts its live instances (a namespace cannot be listed). The
+    // place is taken while the world is built, the two commits waiting on the disk side by side; a create that
+    // fails on either takes back the other, so a farm at its cap deletes the world it just built and holds no more
+    // worlds than it has creates in flight. This object's own record is written last: a create whose runtime dies
+    // half way leaves no instance that looks whole.
     this.host = new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
-    try {
-      if (restore) await this.host.restore(restore);
-      else await this.host.create(options.seed);
-    } catch (err) {
-      this.host.destroy();
-      this.host = undefined;
+    const [reserved, built] = await Promise.allSettled([
+      farmIndex(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env)),
+      restore ? this.host.restore(restore) : this.host.create(options.seed),
+    ]);
+    if (reserved.status === "rejected") {
+      this.discardWorld();
+      throw reserved.reason;
+    }
+    if (built.status === "rejected") {
+      this.discardWorld();
       await farmIndex(this.env).dropInstance(meta.instanceId);
-      throw encodeFarmError(
-        new FarmError(
-          "world_setup_failed",
-          400,
-          `the environment could not build its world: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
+      throw setupFailed(built.reason);
     }
     this.kv.put("meta", meta);
     this.kv.put("lastActive", Date.now());
     await this.ctx.storage.setAlarm(Date.now() + meta.ttlMs);
     return this.info();
+  }
+
+  private discardWorld(): void {
+    this.host?.destroy();
+    this.host = undefined;
   }
 
   info(): InstanceInfo {

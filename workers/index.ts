@@ -13,6 +13,7 @@ export { Registry } from "./env-host/registry.ts";
 export { FarmIndex } from "./farm-index/farm-index.ts";
 export { Rollout } from "./orchestrator/rollout/rollout-object.ts";
 export { WorldSlot } from "./orchestrator/rollout/world-slot.ts";
+export { WorldStore } from "./env-host/world-store.ts";
 export { Batch } from "./orchestrator/batch/batch-object.ts";
 export { StaticWorld } from "./env-host/runtime/static-world.ts";
 

@@ -210,6 +210,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
               ENV_INSTANCE: sqlite("EnvInstance"),
               ROLLOUT: sqlite("Rollout"),
               WORLD_SLOT: sqlite("WorldSlot"),
+              WORLD_STORE: sqlite("WorldStore"),
               REGISTRY: sqlite("Registry", "worldfarm"),
               FARM_INDEX: sqlite("FarmIndex", "worldfarm"),
               BATCH: sqlite("Batch", "worldfarm"),
@@ -278,6 +279,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
                   ENV_INSTANCE: sqlite("EnvInstance"),
                   ROLLOUT: sqlite("Rollout"),
                   WORLD_SLOT: sqlite("WorldSlot"),
+                  WORLD_STORE: sqlite("WorldStore"),
                 },
             ...(contained
               ? {

@@ -7,6 +7,7 @@ import type { ToolOutcome } from "./sdk/world.ts";
 import { loadManifest } from "./registry-client.ts";
 import { farmIndex } from "../farm-index/client.ts";
 import { WorldHost, type WorldState } from "./runtime/host.ts";
+import { type InstanceWorld, StoredWorld, storeName, storeStub } from "./world-store.ts";
 import { McpEndpoint } from "./mcp.ts";
 import { checkBundle } from "./bundle-check.ts";
 import type { BundleUpload } from "../shared/manifest.ts";
@@ -20,6 +21,8 @@ interface Meta {
   seed: number;
   ttlMs: number;
   createdAt: string;
+  /** The WorldStore that keeps this instance's world; absent for instances made before stores, whose facets are here. */
+  store?: string;
 }
 
 /**
@@ -139,7 +142,7 @@ export async function checkUpload(env: Env, name: string, upload: BundleUpload):
  * counters and an idle TTL, whose alarm lives here because facets cannot set alarms.
  */
 export class EnvInstance extends DurableObject<Env> {
-  private host: WorldHost | undefined;
+  private host: InstanceWorld | undefined;
   /** When this object last persisted activity; 0 after a restart, so the first call persists again. */
   private lastActive = 0;
   private tally: Counters | undefined;
@@ -159,9 +162,11 @@ export class EnvInstance extends DurableObject<Env> {
     return meta;
   }
 
-  private world(): WorldHost {
+  private world(): InstanceWorld {
     const meta = this.meta();
-    this.host ??= new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
+    this.host ??= meta.store
+      ? new StoredWorld(storeStub(this.env, meta.store), meta.instanceId)
+      : new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
     return this.host;
   }
 
@@ -204,21 +209,24 @@ export class EnvInstance extends DurableObject<Env> {
       createdAt: new Date().toISOString(),
     };
     // The farm index's list is how the farm finds and counts its live instances (a namespace cannot be listed). The
-    // place is taken while the world is built, the two commits waiting on the disk side by side; a create that
-    // fails on either takes back the other, so a farm at its cap deletes the world it just built and holds no more
+    // place is taken while the world is made, the two commits waiting on the disk side by side; a create that
+    // fails on either takes back the other, so a farm at its cap deletes the world it just made and holds no more
     // worlds than it has creates in flight. This object's own record is written last: a create whose runtime dies
     // half way leaves no instance that looks whole.
-    this.host = new WorldHost(this.ctx, this.env, { envName: meta.env, bundleId: meta.bundleId });
+    const world = { envName: meta.env, bundleId: meta.bundleId, seed: meta.seed };
+    meta.store = storeName(world, meta.instanceId);
+    const stored = new StoredWorld(storeStub(this.env, meta.store), meta.instanceId);
+    this.host = stored;
     const [reserved, built] = await Promise.allSettled([
       farmIndex(this.env).reserveInstance(meta.instanceId, meta.env, meta.createdAt, maxLiveInstances(this.env)),
-      restore ? this.host.restore(restore) : this.host.create(options.seed),
+      restore ? stored.restore(world, restore) : stored.adopt(world),
     ]);
     if (reserved.status === "rejected") {
-      this.discardWorld();
+      await this.discardWorld();
       throw reserved.reason;
     }
     if (built.status === "rejected") {
-      this.discardWorld();
+      await this.discardWorld();
       await farmIndex(this.env).dropInstance(meta.instanceId);
       throw setupFailed(built.reason);
     }
@@ -228,8 +236,8 @@ export class EnvInstance extends DurableObject<Env> {
     return this.info();
   }
 
-  private discardWorld(): void {
-    this.host?.destroy();
+  private async discardWorld(): Promise<void> {
+    await this.host?.destroy();
     this.host = undefined;
   }
 
@@ -295,7 +303,7 @@ export class EnvInstance extends DurableObject<Env> {
 
   async reset(): Promise<InstanceInfo> {
     await this.touch(this.meta());
-    this.world().reset();
+    await this.world().reset();
     return this.info();
   }
 
@@ -344,7 +352,7 @@ export class EnvInstance extends DurableObject<Env> {
   }
 
   private async wipe(meta: Meta): Promise<void> {
-    this.world().destroy();
+    await this.world().destroy();
     this.host = undefined;
     this.endpoint = undefined;
     await this.ctx.storage.deleteAlarm();

@@ -7,7 +7,18 @@ import { received } from "../../shared/received.ts";
 import { diffTables } from "./diff.ts";
 import { runtimeMode, worldClass, type WorldSpec } from "./world-class.ts";
 
-type FacetName = "live" | "initial";
+/**
+ * Which of its object's facets a world is: a world that owns its object has "live" and "initial"; worlds kept many
+ * to an object (world-store.ts) name theirs after their instance, and may share one initial world none of them owns.
+ */
+export interface FacetNames {
+  live: string;
+  initial: string;
+  /** Whether destroying this world deletes its initial facet (false: it is shared, and outlives this world). */
+  ownsInitial: boolean;
+}
+
+const OWN_FACETS: FacetNames = { live: "live", initial: "initial", ownsInitial: true };
 
 /**
  * How long a verification may take. A verifier does a few reads; one awaiting a timer or a promise that never
@@ -45,15 +56,17 @@ class InitialReader extends RpcTarget {
  * facet cloned from it at creation, which reset copies back and verify and diff compare against.
  */
 export class WorldHost {
-  private readonly stubs = new Map<FacetName, WorldStub>();
+  private readonly stubs = new Map<string, WorldStub>();
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
     readonly spec: WorldSpec,
+    private readonly names: FacetNames = OWN_FACETS,
   ) {}
 
-  private facet(name: FacetName): WorldStub {
+  private facet(role: "live" | "initial"): WorldStub {
+    const name = this.names[role];
     let stub = this.stubs.get(name);
     if (!stub) {
       const facet = this.ctx.facets.get<WorldBase>(name, async () => ({
@@ -70,9 +83,14 @@ export class WorldHost {
   }
 
   async create(seed: number): Promise<{ tables: number; rows: number }> {
-    const made = await received(this.facet("live").setup(this.setupOptions(seed)));
-    this.ctx.facets.clone("live", "initial");
+    const made = await this.setup(seed);
+    this.ctx.facets.clone(this.names.live, this.names.initial);
     return made;
+  }
+
+  /** Builds the live world from the seed, and only it (a store's template, which no call ever writes to). */
+  setup(seed: number): Promise<{ tables: number; rows: number }> {
+    return received(this.facet("live").setup(this.setupOptions(seed)));
   }
 
   /** Rebuilds a world exported elsewhere: its initial snapshot and its current state. */
@@ -98,9 +116,9 @@ export class WorldHost {
   }
 
   reset(): void {
-    this.stubs.delete("live");
-    this.ctx.facets.delete("live");
-    this.ctx.facets.clone("initial", "live");
+    this.stubs.delete(this.names.live);
+    this.ctx.facets.delete(this.names.live);
+    this.ctx.facets.clone(this.names.initial, this.names.live);
   }
 
   /**
@@ -108,8 +126,8 @@ export class WorldHost {
    * anew, so nothing a call left in module scope reaches whoever uses the world next.
    */
   restartLive(): void {
-    this.stubs.delete("live");
-    this.ctx.facets.abort("live", new Error("the world was handed to another rollout"));
+    this.stubs.delete(this.names.live);
+    this.ctx.facets.abort(this.names.live, new Error("the world was handed to another rollout"));
   }
 
   /** Whether the live world was written since it was built: a clone with the same count holds the same rows. */
@@ -164,7 +182,8 @@ export class WorldHost {
   }
 
   destroy(): void {
-    for (const name of ["live", "initial"] as const) this.ctx.facets.delete(name);
+    this.ctx.facets.delete(this.names.live);
+    if (this.names.ownsInitial) this.ctx.facets.delete(this.names.initial);
     this.stubs.clear();
   }
 }

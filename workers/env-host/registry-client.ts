@@ -47,11 +47,11 @@ export function loadManifest(env: Env, bundleId: string): Promise<BundleManifest
 }
 
 export async function currentManifest(env: Env, name: string): Promise<BundleManifest> {
+  let bundleId: string;
   try {
-    const manifest = (await registry(env).current(name)) as BundleManifest;
-    manifests.set(manifest.bundleId, Promise.resolve(manifest));
-    return manifest;
+    bundleId = await registry(env).currentId(name);
   } catch (err) {
     throw decodeFarmError(err) ?? err;
   }
+  return loadManifest(env, bundleId);
 }

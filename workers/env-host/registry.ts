@@ -75,16 +75,16 @@ export class Registry extends DurableObject<Env> {
       .map((r) => summarize(BundleManifest.parse(JSON.parse(r.manifest)), r.updated_at));
   }
 
-  /** The manifest an environment name points at now. */
-  current(name: string): BundleManifest {
+  /**
+   * The bundle an environment name points at now. Its id, not its manifest: a manifest is tens of KB that every
+   * create would parse and copy across RPC, and callers keep manifests by id (bundles never change).
+   */
+  currentId(name: string): string {
     const row = this.ctx.storage.sql
-      .exec<{ manifest: string }>(
-        "SELECT b.manifest FROM envs e JOIN bundles b ON b.id = e.bundle_id WHERE e.name = ?",
-        name,
-      )
+      .exec<{ bundle_id: string }>("SELECT bundle_id FROM envs WHERE name = ?", name)
       .toArray()[0];
     if (!row) throw encodeFarmError(new FarmError("env_not_found", 404, `no environment named "${name}"`));
-    return JSON.parse(row.manifest) as BundleManifest;
+    return row.bundle_id;
   }
 
   manifest(bundleId: string): BundleManifest {

@@ -6,10 +6,11 @@
  *
  *   node bench/create.bench.ts                                   # this checkout; appends to bench/CREATE-RESULTS.md
  *   BENCH_OLD_ROOT=/path/to/old/checkout node bench/create.bench.ts   # the same beside another checkout, alternating
+ * This checkout runs twice: with one world for an environment's instances, and with one per core (instance shards).
  *   BENCH_ROUNDS=2 BENCH_WRK_SECONDS=10 BENCH_ENVS=shop,tracker
  */
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { freePort } from "../cli/farm/free-port.ts";
@@ -27,6 +28,7 @@ const RESULTS = join(ROOT, "bench/CREATE-RESULTS.md");
 interface Checkout {
   label: string;
   root: string;
+  instanceShards?: number;
 }
 
 interface Measured {
@@ -46,8 +48,9 @@ async function measure(checkout: Checkout, envName: string, dir: string): Promis
   const { buildEnv } = await import(pathToFileURL(join(checkout.root, "cli/build/bundle-env.ts")).href);
   const farm: LocalFarm = await startLocalFarm({
     port: await freePort(),
-    persistDir: await mkdtemp(join(dir, `${checkout.label}-${envName}-`)),
+    persistDir: await mkdtemp(join(dir, `${checkout.label.replace(/\W+/g, "-")}-${envName}-`)),
     vars: { MAX_LIVE_INSTANCES: "100000" },
+    ...(checkout.instanceShards ? { instanceShards: checkout.instanceShards } : {}),
   });
   try {
     const url = farm.url.toString().replace(/\/$/, "");
@@ -112,9 +115,11 @@ function report(rows: Measured[], loadAtStart: string, oldRoot: string | undefin
 
 const loadAtStart = loadAverage();
 const oldRoot = process.env.BENCH_OLD_ROOT;
+const label = oldRoot ? "new" : "this";
 const checkouts: Checkout[] = [
   ...(oldRoot ? [{ label: "old", root: oldRoot }] : []),
-  { label: oldRoot ? "new" : "this", root: ROOT },
+  { label, root: ROOT },
+  { label: `${label}, ${cpus().length} instance shards`, root: ROOT, instanceShards: cpus().length },
 ];
 const dir = await mkdtemp(join(tmpdir(), "worldfarm-create-bench-"));
 const rows: Measured[] = [];

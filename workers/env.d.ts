@@ -32,6 +32,11 @@ interface Env {
    * (workers/env-host/worlds.ts `rolloutWorld`); fixed for the life of a state folder.
    */
   FARM_ROLLOUT_SHARDS?: string;
+  /**
+   * Set by a local contained farm in its control process: over how many worlds one environment's instances spread
+   * (workers/env-host/worlds.ts `instanceWorld`); fixed for the life of a state folder.
+   */
+  FARM_INSTANCE_SHARDS?: string;
   /** Set by a local contained farm in each world process: the supervisor, asked which call stopped the runtime. */
   WORLD_STOPS?: Fetcher;
   /** Set only by vitest's workerd projects: a request without a bearer token is admin. */

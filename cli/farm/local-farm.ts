@@ -13,7 +13,7 @@ import { DeletedObjects } from "./deleted-objects.ts";
 import { wakeBatches } from "./wake-batches.ts";
 import { worldPorts } from "./world-ports.ts";
 import { untilFree } from "./free-port.ts";
-import { rolloutShards } from "./rollout-shards.ts";
+import { worldShards } from "./world-shards.ts";
 import { isLoopbackHost } from "../../workers/shared/loopback.ts";
 
 /**
@@ -50,6 +50,13 @@ export interface LocalFarmOptions {
    * keeps the number it was first given (cli/farm/rollout-shards.ts).
    */
   rolloutShards?: number;
+  /**
+   * Over how many worlds one environment's instances spread ($WORLDFARM_INSTANCE_SHARDS wins; else this, else 1):
+   * a world blocks on its disk while it commits, so creates from many clients go faster in more of them
+   * (bench/CREATE-RESULTS.md). Kept per state folder like `rolloutShards`; an instance's `mcpUrl` and `callUrl` are on
+   * its shard's world.
+   */
+  instanceShards?: number;
   /**
    * How much CPU (ms) a world may burn without answering a health check before it is stopped as stuck (default
    * $WORLDFARM_STUCK_CPU_MS, else 5000).
@@ -141,7 +148,15 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const worldDirect = worldHost.includes(":") ? `[${worldHost}]` : worldHost;
   const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
   const shards = contained
-    ? rolloutShards(cap, envNumber("WORLDFARM_ROLLOUT_SHARDS", options.rolloutShards ?? 1), options.persistDir)
+    ? worldShards("rollout", cap, envNumber("WORLDFARM_ROLLOUT_SHARDS", options.rolloutShards ?? 1), options.persistDir)
+    : 1;
+  const instanceShards = contained
+    ? worldShards(
+        "instance",
+        cap,
+        envNumber("WORLDFARM_INSTANCE_SHARDS", options.instanceShards ?? 1),
+        options.persistDir,
+      )
     : 1;
   // Each farm its own dev registry: the names in it (worldfarm, world-N) are the same in every farm.
   const registryDir = mkdtempSync(join(tmpdir(), "worldfarm-registry-"));
@@ -256,6 +271,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
               ...bindings,
               ...(mcpAtWorlds ? { FARM_WORLD_PORTS: ports.join(",") } : {}),
               ...(shards > 1 ? { FARM_ROLLOUT_SHARDS: String(shards) } : {}),
+              ...(instanceShards > 1 ? { FARM_INSTANCE_SHARDS: String(instanceShards) } : {}),
             },
             host: "127.0.0.1",
             port: 0,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { InstanceCreated } from "../shared/instance.ts";
 import { farmOrigin } from "../http/origin.ts";
-import { slotOf } from "./worlds.ts";
+import { instanceWorld, slotOf } from "./worlds.ts";
 
 type App = { Bindings: Env };
 
@@ -21,7 +21,7 @@ export async function instanceUrls(
   const origin = new URL(farmOrigin(c));
   const ports = c.env.FARM_WORLD_PORTS;
   if (ports && !c.env.FARM_ORIGIN) {
-    const port = ports.split(",")[(await slotOf(c.env, envName)) - 1];
+    const port = ports.split(",")[(await slotOf(c.env, instanceWorld(c.env, envName, id))) - 1];
     if (port) origin.port = port;
   }
   const at = (path: string) => new URL(`/v1/instances/${id}/${path}`, origin).toString();

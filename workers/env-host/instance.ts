@@ -11,7 +11,7 @@ import { type InstanceWorld, StoredWorld, storeName, storeStub } from "./world-s
 import { McpEndpoint } from "./mcp.ts";
 import { checkBundle } from "./bundle-check.ts";
 import type { BundleUpload } from "../shared/manifest.ts";
-import { hasWorlds, inWorld, instanceEnv, instanceNamespace } from "./worlds.ts";
+import { hasWorlds, inWorld, instanceEnv, instanceNamespace, instanceWorld } from "./worlds.ts";
 import { maxLiveInstances } from "../farm-vars.ts";
 
 interface Meta {
@@ -103,8 +103,8 @@ function setupFailed(err: unknown): Error {
  */
 export async function instanceStub(env: Env, id: string, name?: string): Promise<InstanceRpc> {
   if (!hasWorlds(env)) return env.ENV_INSTANCE.getByName(id) as unknown as InstanceRpc;
-  const envName = name ?? (await instanceEnv(env, id));
-  const stub = (await instanceNamespace(env, envName)).getByName(id) as unknown as Record<
+  const world = instanceWorld(env, name ?? (await instanceEnv(env, id)), id);
+  const stub = (await instanceNamespace(env, world)).getByName(id) as unknown as Record<
     string,
     (...args: unknown[]) => Promise<unknown>
   >;
@@ -115,7 +115,7 @@ export async function instanceStub(env: Env, id: string, name?: string): Promise
       get: (_, method) =>
         method === "then" || typeof method !== "string"
           ? undefined
-          : (...args: unknown[]) => inWorld(env, envName, () => stub[method]!(...args)),
+          : (...args: unknown[]) => inWorld(env, world, () => stub[method]!(...args)),
     },
   ) as InstanceRpc;
 }

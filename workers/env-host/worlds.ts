@@ -80,16 +80,31 @@ export async function instanceNamespace(env: Env, name: string): Promise<Durable
 }
 
 /**
- * The world that hosts a rollout of environment `name`: one of the environment's rollout shards, by the rollout's
- * id. A world process uses one core, so one environment's batch would use one core however many the machine has;
- * its rollouts spread over FARM_ROLLOUT_SHARDS worlds (the local farm keeps that number for the life of its state
- * folder, so a rollout is always found where it was made). Shard 0 is the environment's own world, the one its
- * instances live in; shard k is the world assigned to `name~k` (`~` is never part of an environment's name).
+ * World `shard` of environment `name`, one of `shards` by an object's id: shard 0 is the environment's own world;
+ * shard k is the world assigned to `name~k` (`~` is never part of an environment's name).
+ */
+function shardWorld(name: string, shards: string | undefined, id: string): string {
+  const n = Number(shards ?? 1);
+  const shard = Number.isInteger(n) && n > 1 ? fnv1a(id) % n : 0;
+  return shard === 0 ? name : `${name}~${shard}`;
+}
+
+/**
+ * The world that hosts a rollout of environment `name`. A world process uses one core, so one environment's batch
+ * would use one core however many the machine has; its rollouts spread over FARM_ROLLOUT_SHARDS worlds (the local
+ * farm keeps that number for the life of its state folder, so a rollout is always found where it was made).
  */
 export function rolloutWorld(env: Env, name: string, rolloutId: string): string {
-  const shards = Number(env.FARM_ROLLOUT_SHARDS ?? 1);
-  const shard = Number.isInteger(shards) && shards > 1 ? fnv1a(rolloutId) % shards : 0;
-  return shard === 0 ? name : `${name}~${shard}`;
+  return shardWorld(name, env.FARM_ROLLOUT_SHARDS, rolloutId);
+}
+
+/**
+ * The world that hosts an instance of environment `name`: one of FARM_INSTANCE_SHARDS worlds, by the instance's id
+ * (kept for the life of the state folder, as rollouts' are). A world blocks on its disk while it commits, so
+ * creates from many clients go faster over more of them.
+ */
+export function instanceWorld(env: Env, name: string, instanceId: string): string {
+  return shardWorld(name, env.FARM_INSTANCE_SHARDS, instanceId);
 }
 
 /** A rollout's object, in its world. */

@@ -2,10 +2,11 @@
  * Instances of one bundle and seed keep their worlds many to a WorldStore, each a clone of the store's template.
  * What must hold: worlds in one store share nothing (rows, module scope), a deletion or reset touches only its own
  * world, nothing reaches the shared template (not even a verifier writing through the initial world it is given),
- * and an instance made before stores, with its facets in its own object, still serves.
+ * a store unused for longer than any instance lives lets its template go, and an instance made before stores, with
+ * its facets in its own object, still serves.
  */
 import type {} from "./provided.ts";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { BundleManifest } from "../workers/shared/manifest.ts";
@@ -131,6 +132,24 @@ export default {
     const c = await inStoreOf("scribbler", a);
     const res = await farm(`/v1/instances/${c.instanceId}/state?table=t`);
     expect(((await res.json()) as { rows: unknown[] }).rows).toHaveLength(1);
+  });
+
+  it("lets its template go once unused for longer than any instance lives, and builds it again when asked", async () => {
+    const a = await createInstance("lab");
+    await call(a, "add_note", { title: "kept" });
+    const stub = env.WORLD_STORE.getByName(store(a));
+    const template = () => runInDurableObject(stub, (_store, state) => state.storage.kv.get("template"));
+    // Used a moment ago: the alarm keeps the template and comes back later.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await template()).toBe(true);
+    await runInDurableObject(stub, (_store, state) => state.storage.kv.put("usedAt", 0));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await template()).toBeUndefined();
+    // The instance's own world is untouched, and its reset gets a template built again.
+    expect(await titles(a)).toContain("kept");
+    expect((await farm(`/v1/instances/${a.instanceId}/reset`, { method: "POST" })).status).toBe(200);
+    expect(await titles(a)).toHaveLength(5);
+    expect(await template()).toBe(true);
   });
 
   it("leaves an instance made before stores, with its world in its own object, serving", async () => {

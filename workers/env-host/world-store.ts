@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import type { TableDiff } from "../shared/instance.ts";
+import { MAX_TTL_SECONDS, type TableDiff } from "../shared/instance.ts";
 import { plainResults } from "../shared/received.ts";
 import { fnv1a } from "../orchestrator/rollout/fnv.ts";
+import { mcpSessionTtlSeconds } from "../farm-vars.ts";
 import type { TableRows } from "./sdk/tables.ts";
 import type { ToolOutcome, VerifyOutcome } from "./sdk/world.ts";
 import { WorldHost, type WorldState } from "./runtime/host.ts";
@@ -18,6 +19,16 @@ const STORES = 8;
 
 const TEMPLATE = "template";
 
+const HOUR = 3_600_000;
+
+/**
+ * How long a store goes unused before it deletes its template: longer than any instance lives without a call (the
+ * longest TTL a create takes, or the MCP session TTL), so a store unused this long keeps no live instance.
+ */
+function idleMs(env: Env): number {
+  return Math.max(MAX_TTL_SECONDS, mcpSessionTtlSeconds(env)) * 1000 + HOUR;
+}
+
 /** The store that keeps an instance's world, by its bundle, seed and id. */
 export function storeName(world: StoreWorld, instanceId: string): string {
   return `${world.bundleId}/${world.seed}/${fnv1a(instanceId) % STORES}`;
@@ -33,21 +44,52 @@ export function storeName(world: StoreWorld, instanceId: string): string {
  *
  * Each world is its own facet, so its module scope and its database are its own, as they were in an object of its
  * own; the instance's object (EnvInstance) keeps its identity, token, counters and idle TTL, and calls in here.
+ * A store unused for longer than any instance lives deletes its template: instances of many seeds do not leave a
+ * template per seed behind for ever.
  */
 export class WorldStore extends DurableObject<Env> {
   private readonly hosts = new Map<string, WorldHost>();
   private template: Promise<void> | undefined;
+  /** When this object last stored that it was used; at most once an hour, so calls seldom wait on a commit. */
+  private usedSaved = 0;
 
   private get kv() {
     return this.ctx.storage.kv;
   }
 
-  private host(id: string): WorldHost {
+  private used(): void {
+    const now = Date.now();
+    if (now - this.usedSaved < HOUR) return;
+    this.usedSaved = now;
+    this.kv.put("usedAt", now);
+    void this.ctx.storage.setAlarm(now + idleMs(this.env));
+  }
+
+  /**
+   * Deletes the template of a store unused for longer than any instance lives. What it knows of the worlds it keeps
+   * stays: an instance whose expiry is overdue (its farm was down) and is called first gets a template built again.
+   */
+  override async alarm(): Promise<void> {
+    const usedAt = this.kv.get<number>("usedAt") ?? 0;
+    if (Date.now() < usedAt + idleMs(this.env)) {
+      await this.ctx.storage.setAlarm(usedAt + idleMs(this.env));
+      return;
+    }
+    this.hosts.clear();
+    this.ctx.facets.delete(TEMPLATE);
+    this.kv.delete("template");
+    this.kv.delete("usedAt");
+  }
+
+  /** Instance `id`'s world, its initial one ready: the store's template, built again if it was let go. */
+  private async host(id: string): Promise<WorldHost> {
+    this.used();
+    const world = this.kv.get<StoreWorld>("world");
+    if (!world) throw new Error("this store holds no worlds yet");
+    const owns = this.kv.get(`own:${id}`) === true;
+    if (!owns) await this.templateFor(world);
     let host = this.hosts.get(id);
     if (!host) {
-      const world = this.kv.get<StoreWorld>("world");
-      if (!world) throw new Error("this store holds no worlds yet");
-      const owns = this.kv.get(`own:${id}`) === true;
       host = new WorldHost(
         this.ctx,
         this.env,
@@ -88,6 +130,7 @@ export class WorldStore extends DurableObject<Env> {
 
   /** Gives instance `id` a live world equal to the template, built from scratch or from what a lost try left. */
   async adopt(id: string, world: StoreWorld): Promise<void> {
+    this.used();
     await this.templateFor(world);
     this.hosts.delete(id);
     this.ctx.facets.delete(`live:${id}`);
@@ -99,7 +142,7 @@ export class WorldStore extends DurableObject<Env> {
     if (!this.kv.get("world")) this.kv.put("world", world);
     this.kv.put(`own:${id}`, true);
     this.hosts.delete(id);
-    await this.host(id).restore(state);
+    await (await this.host(id)).restore(state);
   }
 
   /** Deletes instance `id`'s world, whole or as much of it as a failed create left. */
@@ -110,32 +153,32 @@ export class WorldStore extends DurableObject<Env> {
     this.kv.delete(`own:${id}`);
   }
 
-  call(id: string, tool: string, args: unknown): Promise<ToolOutcome> {
-    return this.host(id).call(tool, args);
+  async call(id: string, tool: string, args: unknown): Promise<ToolOutcome> {
+    return (await this.host(id)).call(tool, args);
   }
 
-  reset(id: string): void {
-    this.host(id).reset();
+  async reset(id: string): Promise<void> {
+    (await this.host(id)).reset();
   }
 
-  verify(id: string, taskId: string, answer: string | null): Promise<VerifyOutcome> {
-    return this.host(id).verify(taskId, answer);
+  async verify(id: string, taskId: string, answer: string | null): Promise<VerifyOutcome> {
+    return (await this.host(id)).verify(taskId, answer);
   }
 
-  tables(id: string): Promise<{ name: string; rows: number }[]> {
-    return this.host(id).tables();
+  async tables(id: string): Promise<{ name: string; rows: number }[]> {
+    return (await this.host(id)).tables();
   }
 
-  rows(id: string, table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
-    return this.host(id).rows(table, offset, limit);
+  async rows(id: string, table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
+    return (await this.host(id)).rows(table, offset, limit);
   }
 
-  diff(id: string): Promise<TableDiff[]> {
-    return this.host(id).diff();
+  async diff(id: string): Promise<TableDiff[]> {
+    return (await this.host(id)).diff();
   }
 
-  exportState(id: string): Promise<{ initial: WorldState; live: WorldState }> {
-    return this.host(id).exportState();
+  async exportState(id: string): Promise<{ initial: WorldState; live: WorldState }> {
+    return (await this.host(id)).exportState();
   }
 }
 

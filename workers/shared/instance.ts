@@ -1,14 +1,12 @@
 import { z } from "zod";
 import { BundleId, EnvName } from "./manifest.ts";
 
+/** The longest an instance may go without a call before it expires. */
+export const MAX_TTL_SECONDS = 7 * 86400;
+
 export const CreateInstance = z.object({
   seed: z.number().int().default(0),
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(10)
-    .max(7 * 86400)
-    .default(3600),
+  ttlSeconds: z.number().int().min(10).max(MAX_TTL_SECONDS).default(3600),
 });
 export type CreateInstance = z.infer<typeof CreateInstance>;
 

@@ -57,12 +57,12 @@ export class WorldStore extends DurableObject<Env> {
     return this.ctx.storage.kv;
   }
 
-  private used(): void {
+  private async used(): Promise<void> {
     const now = Date.now();
     if (now - this.usedSaved < HOUR) return;
     this.usedSaved = now;
     this.kv.put("usedAt", now);
-    void this.ctx.storage.setAlarm(now + idleMs(this.env));
+    await this.ctx.storage.setAlarm(now + idleMs(this.env));
   }
 
   /**
@@ -83,7 +83,7 @@ export class WorldStore extends DurableObject<Env> {
 
   /** Instance `id`'s world, its initial one ready: the store's template, built again if it was let go. */
   private async host(id: string): Promise<WorldHost> {
-    this.used();
+    await this.used();
     const world = this.kv.get<StoreWorld>("world");
     if (!world) throw new Error("this store holds no worlds yet");
     const owns = this.kv.get(`own:${id}`) === true;
@@ -130,7 +130,7 @@ export class WorldStore extends DurableObject<Env> {
 
   /** Gives instance `id` a live world equal to the template, built from scratch or from what a lost try left. */
   async adopt(id: string, world: StoreWorld): Promise<void> {
-    this.used();
+    await this.used();
     await this.templateFor(world);
     this.hosts.delete(id);
     this.ctx.facets.delete(`live:${id}`);

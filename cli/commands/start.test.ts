@@ -56,14 +56,17 @@ let squatter: Server;
 
 beforeAll(async () => {
   state = await mkdtemp(join(tmpdir(), "worldfarm-start-"));
-  // Not 8787, and with the port after it taken, as a user's other service might hold it.
-  do port = await freePort();
-  while (port === 8787 || port === 65535);
-  squatter = createServer();
-  await new Promise<void>((resolve, reject) => {
-    squatter.once("error", reject);
-    squatter.listen(port + 1, "127.0.0.1", resolve);
-  });
+  // Not 8787, and with the port after it taken, as a user's other service might hold it. Another test's process
+  // may hold that next port already (one CI run failed so): then another pair is tried.
+  for (let squatting = false; !squatting; ) {
+    do port = await freePort();
+    while (port === 8787 || port === 65535);
+    squatter = createServer();
+    squatting = await new Promise<boolean>((resolve) => {
+      squatter.once("error", () => resolve(false));
+      squatter.listen(port + 1, "127.0.0.1", () => resolve(true));
+    });
+  }
   farm = worldfarm(["start", "--port", String(port), "--state", state]);
   for (
     const end = Date.now() + 90_000;

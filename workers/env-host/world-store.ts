@@ -5,7 +5,7 @@ import { fnv1a } from "../orchestrator/rollout/fnv.ts";
 import { mcpSessionTtlSeconds } from "../farm-vars.ts";
 import type { TableRows } from "./sdk/tables.ts";
 import type { ToolOutcome, VerifyOutcome } from "./sdk/world.ts";
-import { WorldHost, type WorldState } from "./runtime/host.ts";
+import { deleteWorld, type FacetNames, WorldHost, type WorldState } from "./runtime/host.ts";
 
 /** What a store's worlds are built from: every instance it keeps starts from the same template world. */
 export interface StoreWorld {
@@ -81,24 +81,27 @@ export class WorldStore extends DurableObject<Env> {
     this.kv.delete("usedAt");
   }
 
-  /** Instance `id`'s world, its initial one ready: the store's template, built again if it was let go. */
+  /**
+   * Instance `id`'s world, its initial one ready: the store's template, built again if it was let go. A world held
+   * here was ready when it was made, and letting the template go drops them all, so a call reads no storage.
+   */
   private async host(id: string): Promise<WorldHost> {
     await this.used();
+    const held = this.hosts.get(id);
+    if (held) return held;
     const world = this.kv.get<StoreWorld>("world");
     if (!world) throw new Error("this store holds no worlds yet");
-    const owns = this.kv.get(`own:${id}`) === true;
-    if (!owns) await this.templateFor(world);
-    let host = this.hosts.get(id);
-    if (!host) {
-      host = new WorldHost(
-        this.ctx,
-        this.env,
-        { envName: world.envName, bundleId: world.bundleId },
-        { live: `live:${id}`, initial: owns ? `initial:${id}` : TEMPLATE, ownsInitial: owns },
-      );
-      this.hosts.set(id, host);
-    }
+    const names = this.facetNames(id);
+    if (!names.ownsInitial) await this.templateFor(world);
+    const host = new WorldHost(this.ctx, this.env, { envName: world.envName, bundleId: world.bundleId }, names);
+    this.hosts.set(id, host);
     return host;
+  }
+
+  /** Instance `id`'s facets: its live world, and its initial one, its own (a fork's) or the store's template. */
+  private facetNames(id: string): FacetNames {
+    const owns = this.kv.get(`own:${id}`) === true;
+    return { live: `live:${id}`, initial: owns ? `initial:${id}` : TEMPLATE, ownsInitial: owns };
   }
 
   /** Builds the template once; creates that arrive while it is built wait for it. */
@@ -148,8 +151,7 @@ export class WorldStore extends DurableObject<Env> {
   /** Deletes instance `id`'s world, whole or as much of it as a failed create left. */
   destroy(id: string): void {
     this.hosts.delete(id);
-    this.ctx.facets.delete(`live:${id}`);
-    if (this.kv.get(`own:${id}`)) this.ctx.facets.delete(`initial:${id}`);
+    deleteWorld(this.ctx, this.facetNames(id));
     this.kv.delete(`own:${id}`);
   }
 

@@ -20,6 +20,12 @@ export interface FacetNames {
 
 const OWN_FACETS: FacetNames = { live: "live", initial: "initial", ownsInitial: true };
 
+/** Deletes a world's facets (its live one, and its initial one if it owns it), whether or not a WorldHost holds them. */
+export function deleteWorld(ctx: DurableObjectState, names: FacetNames = OWN_FACETS): void {
+  ctx.facets.delete(names.live);
+  if (names.ownsInitial) ctx.facets.delete(names.initial);
+}
+
 /**
  * How long a verification may take. A verifier does a few reads; one awaiting a timer or a promise that never
  * settles would otherwise hold its caller (an HTTP request, a rollout) forever.
@@ -182,8 +188,7 @@ export class WorldHost {
   }
 
   destroy(): void {
-    this.ctx.facets.delete(this.names.live);
-    if (this.names.ownsInitial) this.ctx.facets.delete(this.names.initial);
+    deleteWorld(this.ctx, this.names);
     this.stubs.clear();
   }
 }

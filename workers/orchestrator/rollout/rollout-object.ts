@@ -5,7 +5,7 @@ import type { TableDiff } from "../../shared/instance.ts";
 import type { ChatMessage } from "../../shared/chat.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
-import { WorldHost } from "../../env-host/runtime/host.ts";
+import { deleteWorld, WorldHost } from "../../env-host/runtime/host.ts";
 import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
 import { holdSlot, releaseSlot, slotStub, worldReleased } from "./world-slot.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
@@ -231,7 +231,7 @@ export class Rollout extends DurableObject<Env> {
     this.host = undefined;
     const slot = this.kv.get<string>("slot");
     if (slot === undefined) {
-      for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
+      deleteWorld(this.ctx);
       return;
     }
     // The next holder resets the world: the result must be durable before that can happen.

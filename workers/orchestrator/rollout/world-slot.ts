@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
 import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
-import { WorldHost } from "../../env-host/runtime/host.ts";
+import { deleteWorld, WorldHost } from "../../env-host/runtime/host.ts";
 import type { TableDiff } from "../../shared/instance.ts";
 import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { plainResults } from "../../shared/received.ts";
@@ -107,7 +107,7 @@ export class WorldSlot extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     if (this.kv.get("holder") !== undefined) return;
     this.host = undefined;
-    for (const facet of ["live", "initial"]) this.ctx.facets.delete(facet);
+    deleteWorld(this.ctx);
     await this.ctx.storage.deleteAll();
   }
 

@@ -2,17 +2,12 @@ import type {} from "./provided.ts";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import type { BundleManifest } from "../workers/shared/manifest.ts";
+import type { ToolInfo } from "../workers/shared/manifest.ts";
 import type { RolloutResult } from "../workers/shared/rollout.ts";
-import { call, createInstance, farm, upload } from "./helpers.ts";
+import { call, createInstance, farm, upload, uploadModule } from "./helpers.ts";
 
 const RUNAWAY = /probable infinite loop/;
 const EPOCH = Date.parse("2026-01-15T09:00:00Z");
-
-async function sha256hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A bundle written by hand, with no SDK and no build: nothing in it counts steps unless the farm makes it. */
 function handWritten(
@@ -33,26 +28,13 @@ export default {
 };`;
 }
 
-async function uploadModule(name: string, module: string): Promise<Response> {
-  const manifest: BundleManifest = {
-    format: "worldfarm.bundle.v1",
-    name,
-    description: "hand-written",
-    bundleId: await sha256hex(module),
-    sdkVersion: "1",
-    schemaHash: "0",
-    tools: [
-      {
-        name: "loop",
-        description: "loops",
-        inputSchema: { type: "object" },
-        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-      },
-    ],
-    tasks: [],
-  };
-  return farm(`/v1/envs/${name}`, { method: "PUT", json: { manifest, module } });
-}
+/** The tool every hand-written bundle here declares. */
+const LOOP: ToolInfo = {
+  name: "loop",
+  description: "loops",
+  inputSchema: { type: "object" },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+};
 
 beforeAll(async () => {
   await upload("memo");
@@ -61,8 +43,11 @@ beforeAll(async () => {
 describe("the farm guards every bundle itself", () => {
   it("answers a seed that fails with 400 world_setup_failed and keeps nothing of the instance", async () => {
     expect(
-      (await uploadModule("broken-seed", handWritten("broken-seed", { seed: "INSERT INTO nowhere VALUES (1)" })))
-        .status,
+      (
+        await uploadModule("broken-seed", handWritten("broken-seed", { seed: "INSERT INTO nowhere VALUES (1)" }), [
+          LOOP,
+        ])
+      ).status,
     ).toBe(201);
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await farm("/v1/envs/broken-seed/instances", { method: "POST", json: {} });
@@ -76,7 +61,7 @@ describe("the farm guards every bundle itself", () => {
   });
 
   it("stops a loop in a bundle built without any instrumentation, and the instance keeps answering", async () => {
-    const res = await uploadModule("raw", handWritten("raw"));
+    const res = await uploadModule("raw", handWritten("raw"), [LOOP]);
     expect(res.status).toBe(201);
     const inst = await createInstance("raw");
     const started = Date.now();
@@ -102,7 +87,7 @@ describe("the farm guards every bundle itself", () => {
   });
 
   it("refuses at upload, with the reason, a module whose top-level code loops", async () => {
-    const res = await uploadModule("toplevel", handWritten("toplevel", { topLevel: "while (true) {}" }));
+    const res = await uploadModule("toplevel", handWritten("toplevel", { topLevel: "while (true) {}" }), [LOOP]);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("invalid_bundle");
@@ -113,12 +98,13 @@ describe("the farm guards every bundle itself", () => {
     const imports = await uploadModule(
       "imports",
       `import { DurableObject } from "cloudflare:workers";\n${handWritten("imports")}`,
+      [LOOP],
     );
     expect(imports.status).toBe(400);
     expect(((await imports.json()) as { error: { message: string } }).error.message).toMatch(
       /imports "cloudflare:workers": a bundle must be one self-contained module/,
     );
-    const reaches = await uploadModule("reaches", handWritten("reaches", { tool: "return __wfGuard;" }));
+    const reaches = await uploadModule("reaches", handWritten("reaches", { tool: "return __wfGuard;" }), [LOOP]);
     expect(reaches.status).toBe(400);
     expect(((await reaches.json()) as { error: { message: string } }).error.message).toMatch(/uses the name __wfGuard/);
   });

@@ -9,10 +9,10 @@ import type {} from "./provided.ts";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { BundleManifest } from "../workers/shared/manifest.ts";
+import type { ToolInfo } from "../workers/shared/manifest.ts";
 import { WorldHost } from "../workers/env-host/runtime/host.ts";
 import { storeName } from "../workers/env-host/world-store.ts";
-import { call, createInstance, farm, upload, type Created } from "./helpers.ts";
+import { call, createInstance, farm, upload, uploadModule, type Created } from "./helpers.ts";
 
 beforeAll(async () => {
   await upload("memo");
@@ -101,25 +101,13 @@ export default {
   describe: () => ({ name: "scribbler", description: "hand-written", sdkVersion: "1", tools, tasks: [] }),
   formatError: (e) => String(e),
 };`;
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(module));
-    const manifest: BundleManifest = {
-      format: "worldfarm.bundle.v1",
-      name: "scribbler",
-      description: "hand-written",
-      bundleId: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
-      sdkVersion: "1",
-      schemaHash: "0",
-      tools: [
-        {
-          name: "noop",
-          description: "does nothing",
-          inputSchema: { type: "object" },
-          annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-        },
-      ],
-      tasks: [],
+    const noop: ToolInfo = {
+      name: "noop",
+      description: "does nothing",
+      inputSchema: { type: "object" },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     };
-    expect((await farm("/v1/envs/scribbler", { method: "PUT", json: { manifest, module } })).status).toBe(201);
+    expect((await uploadModule("scribbler", module, [noop])).status).toBe(201);
     const [a, b] = await sameStore("scribbler");
     const verify = await farm(`/v1/instances/${a.instanceId}/verify`, { method: "POST", json: { taskId: "scribble" } });
     expect(verify.status).toBe(200);

@@ -47,7 +47,7 @@ export interface LocalFarmOptions {
    * Over how many worlds one environment's rollouts spread, at most `worlds` ($WORLDFARM_ROLLOUT_SHARDS wins; else
    * this, else 1). Opt-in: the batch benchmarks take one per core; the recovery test with two shards once found a
    * finished rollout missing after a farm restart, not explained yet, so `worldfarm start` keeps one. A state folder
-   * keeps the number it was first given (cli/farm/rollout-shards.ts).
+   * keeps the number it was first given (cli/farm/world-shards.ts).
    */
   rolloutShards?: number;
   /**

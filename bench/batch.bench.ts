@@ -126,11 +126,13 @@ await appendFile(
       .map((x) => x.toFixed(2))
       .join(" ")}.`,
     `Command: \`${Object.entries(process.env)
-      .filter(([k]) => k === "BENCH_NO_TOKENS" || k === "BENCH_CONCURRENCY" || k.startsWith("WORLDFARM_"))
+      .filter(
+        ([k]) => ["BENCH_NO_TOKENS", "BENCH_CONCURRENCY", "BENCH_TURNS"].includes(k) || k.startsWith("WORLDFARM_"),
+      )
       .map(([k, v]) => `${k}=${v} `)
       .join(
         "",
-      )}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (9 tool calls + answer), openai-tools, concurrency ${CONCURRENCY}.`,
+      )}node bench/batch.bench.ts ${ROLLOUTS} ${LATENCIES.join(",")}\`; shop + tracker tasks in groups of 4, ${TURNS} turns each (${TURNS - 1} tool calls + answer), openai-tools, concurrency ${CONCURRENCY}.`,
     "",
     "| rollouts | policy latency ms | wall s | tool steps/s | policy requests/s | peak workerd RSS MiB | failed | completed | world restarts | CPU ms/rollout | workerd CPU ms/rollout | node CPU ms/rollout |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|",

@@ -64,8 +64,11 @@ async function inspector(port: number) {
 
 function summarize(profile: Profile): string {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  // Samples counted, not their intervals summed: on a busy machine a few intervals of seconds land on whatever frame
+  // is on top and swamp the rest. Each sample stands for the mean interval.
+  const interval = (profile.endTime - profile.startTime) / Math.max(profile.samples.length, 1);
   const self = new Map<number, number>();
-  for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  for (const id of profile.samples) self.set(id, (self.get(id) ?? 0) + interval);
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byFn = new Map<string, number>();
   const byFile = new Map<string, number>();

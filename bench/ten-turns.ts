@@ -1,6 +1,7 @@
 import type { Script } from "../cli/fake-policy/server.ts";
 
-export const TURNS = 10;
+/** Turns per rollout; BENCH_TURNS=2 (one call and the answer) shows what a rollout costs besides its turns. */
+export const TURNS = Number(process.env.BENCH_TURNS ?? 10);
 
 /** Nine read-only calls, then an answer: the env's own cheapest read tool, so state stays flat. */
 export const tenTurns: Script = (request, turn) => {

@@ -134,3 +134,37 @@ describe("a rollout started before world slots", () => {
     expect(facets).toEqual([]);
   });
 });
+
+describe("a world's code started afresh for the next rollout", () => {
+  const world = () => ({ envName: "memo", bundleId: bundleId() });
+
+  it("is started afresh in place: module scope and globals are new, the rows stay", async () => {
+    const slot = env.WORLD_SLOT.getByName(`renew-${crypto.randomUUID()}`);
+    await runInDurableObject(slot, async (_o, ctx) => {
+      const host = new WorldHost(ctx, env, world());
+      await host.create(4747);
+      await host.call("remember", { title: "kept" });
+      expect(await host.call("count_global", {})).toMatchObject({ result: { calls: 1 } });
+      expect(await host.restartLive()).toBe(true);
+      expect(await host.call("count_global", {})).toMatchObject({ result: { calls: 1 } });
+      expect(await host.call("recall", {})).toMatchObject({ result: { cached: [] } });
+      expect(await host.rows("notes", 0, 10)).toMatchObject({ total: 1 });
+    });
+  });
+
+  it("stops the world's object instead while a verification still runs", async () => {
+    const slot = env.WORLD_SLOT.getByName(`renew-${crypto.randomUUID()}`);
+    await runInDurableObject(slot, async (_o, ctx) => {
+      const host = new WorldHost(ctx, env, world());
+      await host.create(4848);
+      const waiting = host.verify("wait-forever", null).then(
+        () => "answered",
+        (err: Error) => err.message,
+      );
+      await host.call("count_global", {});
+      expect(await host.restartLive()).toBe(false);
+      expect(await waiting).toMatch(/handed to another rollout/);
+      expect(await host.call("count_global", {})).toMatchObject({ result: { calls: 1 } });
+    });
+  });
+});

@@ -84,26 +84,35 @@ export function completionText(text: string): string {
   return `${text}${IM_END}`;
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const SPECIAL_NAMES = new Map(Object.entries(SPECIAL).map(([name, id]) => [id, name]));
+
 export function encode(text: string): number[] {
-  const encoder = new TextEncoder();
-  return text
-    .split(SPECIAL_PATTERN)
-    .flatMap((piece) => (piece in SPECIAL ? [SPECIAL[piece]!] : [...encoder.encode(piece)]));
+  // A loop, not spreads: the fake shares the machine with the farm it serves, and spreading every prompt's bytes
+  // was a third of its CPU in the batch benchmark.
+  const ids: number[] = [];
+  for (const piece of text.split(SPECIAL_PATTERN)) {
+    const special = Object.hasOwn(SPECIAL, piece) ? SPECIAL[piece] : undefined;
+    if (special !== undefined) ids.push(special);
+    else for (const byte of encoder.encode(piece)) ids.push(byte);
+  }
+  return ids;
 }
 
 export function decode(ids: number[]): string {
-  const names = Object.fromEntries(Object.entries(SPECIAL).map(([name, id]) => [id, name]));
   let text = "";
   let bytes: number[] = [];
   const flush = () => {
-    text += new TextDecoder().decode(new Uint8Array(bytes));
+    text += decoder.decode(new Uint8Array(bytes));
     bytes = [];
   };
   for (const id of ids) {
-    if (names[id] === undefined) bytes.push(id);
+    const name = SPECIAL_NAMES.get(id);
+    if (name === undefined) bytes.push(id);
     else {
       flush();
-      text += names[id];
+      text += name;
     }
   }
   flush();

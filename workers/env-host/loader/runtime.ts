@@ -87,6 +87,11 @@ export function loaderRuntime(factory: EnvFactory) {
       return this.envModule().definition;
     }
 
+    protected override forgetCode(): void {
+      this.module = undefined;
+      evaluated.delete(this);
+    }
+
     protected formatInputError(error: unknown): string {
       return String(this.envModule().formatError(error));
     }

@@ -43,6 +43,7 @@ interface WorldStub {
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
   snapshot(): Promise<TableRows[]>;
   writes(): Promise<number>;
+  renew(): Promise<boolean>;
   exportState(): Promise<WorldState>;
   importState(state: WorldState): Promise<void>;
 }
@@ -128,12 +129,20 @@ export class WorldHost {
   }
 
   /**
-   * Starts the live world's object afresh without touching its database: the next call evaluates the bundle's code
-   * anew, so nothing a call left in module scope reaches whoever uses the world next.
+   * Starts the live world's code afresh without touching its database: the next call evaluates the bundle's code
+   * anew, so nothing a call left in module scope reaches whoever uses the world next. In place where the world
+   * allows it; stopping its object instead closed and reopened its database, ~5 ms of a rollout's CPU. Answers
+   * whether it was done in place.
    */
-  restartLive(): void {
+  async restartLive(): Promise<boolean> {
+    try {
+      if (await this.facet("live").renew()) return true;
+    } catch {
+      // A world that cannot answer is stopped below all the same.
+    }
     this.stubs.delete(this.names.live);
     this.ctx.facets.abort(this.names.live, new Error("the world was handed to another rollout"));
+    return false;
   }
 
   /** Whether the live world was written since it was built: a clone with the same count holds the same rows. */

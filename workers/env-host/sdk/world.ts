@@ -50,12 +50,11 @@ export abstract class WorldBase extends DurableObject {
   /** Says what is wrong with a tool's arguments, from the error its input schema gave. */
   protected abstract formatInputError(error: unknown): string;
   /** This world's step budget: the farm's instrumentation makes environment code count against it. */
-  protected readonly guard = new Guard();
+  protected guard = new Guard();
   /** The clock and random that `Date` and `Math.random` inside this world's environment code read now. */
-  protected readonly sources: WorldSources = {
-    clock: stepClock(Date.parse(DEFAULT_EPOCH), 0),
-    random: seededRandom({ value: 0 }),
-  };
+  protected sources = initialSources();
+  /** Verifications in progress: their code may still read through the readers it was handed. */
+  private verifying = 0;
 
   private get sql() {
     return this.ctx.storage.sql;
@@ -209,24 +208,32 @@ export abstract class WorldBase extends DurableObject {
 
   async verify(taskId: string, answer: string | null, before: ReadQuery, token?: string): Promise<VerifyOutcome> {
     this.serve(token);
+    const { guard } = this;
+    this.verifying++;
     try {
-      return await this.runVerify(taskId, answer, before);
+      return await this.runVerify(taskId, answer, before, guard);
     } finally {
-      this.guard.release();
+      this.verifying--;
+      guard.release();
     }
   }
 
-  private async runVerify(taskId: string, answer: string | null, before: ReadQuery): Promise<VerifyOutcome> {
+  private async runVerify(
+    taskId: string,
+    answer: string | null,
+    before: ReadQuery,
+    guard: Guard,
+  ): Promise<VerifyOutcome> {
     const def = this.def();
-    this.guard.arm(GUARD_BUDGET);
+    guard.arm(GUARD_BUDGET);
     const t = def.tasks.find((x) => x.id === taskId);
     if (!t) return { ok: false, kind: "unknown_task", message: `unknown task "${taskId}"` };
     // A read is where a verifier yields: what runs after it is told to be this verification again.
     const resumed = (reads: ReadQuery): ReadQuery => ({
       read: (text, params) => {
-        this.guard.pause();
+        guard.pause();
         return reads.read(text, params).then((rows) => {
-          this.guard.resume();
+          guard.resume();
           return rows;
         });
       },
@@ -241,7 +248,7 @@ export abstract class WorldBase extends DurableObject {
         answer,
         userId: def.userId ?? 1,
       });
-      if (this.guard.tripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
+      if (guard.tripped()) return { ok: false, kind: "runaway", message: runawayMessage() };
       // What crosses back to the host is plain data, read here on this verification's budget.
       const json = withinCap(
         JSON.stringify({ complete: result.complete === true, ...(result.info ? { info: result.info } : {}) }),
@@ -249,10 +256,27 @@ export abstract class WorldBase extends DurableObject {
       );
       return { ok: true, result: JSON.parse(json) as VerifyResult };
     } catch (err) {
-      if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
+      if (this.isRunaway(err, guard)) return { ok: false, kind: "runaway", message: runawayMessage() };
       return { ok: false, kind: "verifier_error", message: err instanceof Error ? err.message : String(err) };
     }
   }
+
+  /**
+   * Starts the world's code afresh for whoever uses the world next, in place: the next call evaluates the bundle
+   * anew with a guard and sources of its own. False while a verification runs: its code still holds readers into
+   * this world, and only stopping the object (closing and opening its database) ends it. Once a verification has
+   * answered, nothing it started can read on: its `before` is disposed with the call, and `after` never waits.
+   */
+  renew(): boolean {
+    if (this.verifying > 0) return false;
+    this.guard = new Guard();
+    this.sources = initialSources();
+    this.forgetCode();
+    return true;
+  }
+
+  /** Lets go of the environment's evaluated code, if this kind of world keeps one per world. */
+  protected forgetCode(): void {}
 
   tables(): { name: string; rows: number }[] {
     return worldTables(this.sql).map((name) => ({ name, rows: countRows(this.sql, name) }));
@@ -301,14 +325,18 @@ export abstract class WorldBase extends DurableObject {
     this.guard.serve(callTeller(this.env), token ?? NOBODY);
   }
 
-  private isRunaway(err: unknown): boolean {
-    return err instanceof GuardError || this.guard.tripped() || isStackOverflow(err);
+  private isRunaway(err: unknown, guard = this.guard): boolean {
+    return err instanceof GuardError || guard.tripped() || isStackOverflow(err);
   }
 
   /** Environment code could install its own global state; a world answers only RPC. */
   override fetch(): Response {
     return new Response("worlds answer RPC only", { status: 404 });
   }
+}
+
+function initialSources(): WorldSources {
+  return { clock: stepClock(Date.parse(DEFAULT_EPOCH), 0), random: seededRandom({ value: 0 }) };
 }
 
 /** Refuses a result over MAX_RESULT_BYTES; thrown inside a call's transaction, it also undoes what the call wrote. */

@@ -92,7 +92,7 @@ export class WorldSlot extends DurableObject<Env> {
       return false;
     }
     if (changed) host.reset();
-    else host.restartLive();
+    else await host.restartLive();
     return true;
   }
 

@@ -26,6 +26,8 @@ const ROLLOUTS = Number(process.argv[2] ?? 1024);
 const LATENCIES = (process.argv[3] ?? "0,200").split(",").map(Number);
 /** Rollouts in flight at once (BENCH_CONCURRENCY, default 512). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 512);
+/** World processes per environment that rollouts spread over (BENCH_SHARDS, default one per core). */
+const SHARDS = Number(process.env.BENCH_SHARDS ?? cpus().length);
 
 /**
  * RSS of the farm's own workerd processes (other farms on a shared machine are not counted), read from /proc: a
@@ -64,7 +66,7 @@ function cpuSpent(
 
 async function run(latencyMs: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "worldfarm-batch-bench-"));
-  const farm = await startLocalFarm({ port: await freePort(), persistDir: dir, rolloutShards: cpus().length });
+  const farm = await startLocalFarm({ port: await freePort(), persistDir: dir, rolloutShards: SHARDS });
   const policy = await startFakePolicy({ latencyMs, script: tenTurns });
   try {
     const client = new Farm(farm.url.toString(), { token: farm.token });
@@ -127,7 +129,9 @@ await appendFile(
       .join(" ")}.`,
     `Command: \`${Object.entries(process.env)
       .filter(
-        ([k]) => ["BENCH_NO_TOKENS", "BENCH_CONCURRENCY", "BENCH_TURNS"].includes(k) || k.startsWith("WORLDFARM_"),
+        ([k]) =>
+          ["BENCH_NO_TOKENS", "BENCH_CONCURRENCY", "BENCH_TURNS", "BENCH_SHARDS"].includes(k) ||
+          k.startsWith("WORLDFARM_"),
       )
       .map(([k, v]) => `${k}=${v} `)
       .join(

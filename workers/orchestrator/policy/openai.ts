@@ -14,12 +14,13 @@ export interface OpenAiPolicyDeps {
 
 const BACKOFF_CAP_MS = 30_000;
 
-// Prompts run to thousands of ids every turn: one check over the array, not a parsed schema per element, keeps
+// Prompts run to thousands of ids every turn: one loop over the array, not a parsed schema per element, keeps
 // validating them from costing more than the rest of the turn.
-const TokenIds = z.custom<number[]>(
-  (v) => Array.isArray(v) && v.every((id) => Number.isInteger(id)),
-  "expected an array of integer token ids",
-);
+const TokenIds = z.custom<number[]>((v) => {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (!Number.isInteger(v[i])) return false;
+  return true;
+}, "expected an array of integer token ids");
 const Logprobs = z.custom<{ logprob: number }[]>(
   (v) =>
     Array.isArray(v) &&

@@ -22,23 +22,29 @@ interface StoredPrompt {
   promptPrefix?: number;
 }
 
-function sameStart(ids: number[], prefix: number[]): boolean {
-  if (ids.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (ids[i] !== prefix[i]) return false;
-  return true;
-}
-
 function context(turn: TurnRecord | undefined): number[] | undefined {
   if (!turn?.promptTokenIds || !turn.completionTokenIds) return undefined;
   return turn.promptTokenIds.concat(turn.completionTokenIds);
 }
 
+/**
+ * How many of `ids` repeat the previous turn's prompt plus completion, if they start with them; compared in place,
+ * since a prompt runs to tens of thousands of ids every turn and is encoded twice a turn.
+ */
+function repeated(ids: number[], previous: TurnRecord | undefined): number | undefined {
+  const prompt = previous?.promptTokenIds;
+  const completion = previous?.completionTokenIds;
+  if (!prompt || !completion || ids.length < prompt.length + completion.length) return undefined;
+  for (let i = 0; i < prompt.length; i++) if (ids[i] !== prompt[i]) return undefined;
+  for (let i = 0; i < completion.length; i++) if (ids[prompt.length + i] !== completion[i]) return undefined;
+  return prompt.length + completion.length;
+}
+
 /** Prompt ids after the previous turn's prompt plus completion, when they start with it. */
 function encodePrompt(promptTokenIds: number[] | undefined, previous: TurnRecord | undefined): StoredPrompt {
   if (!promptTokenIds) return {};
-  const before = context(previous);
-  if (before && sameStart(promptTokenIds, before))
-    return { promptPrefix: before.length, promptTokenIds: promptTokenIds.slice(before.length) };
+  const prefix = repeated(promptTokenIds, previous);
+  if (prefix !== undefined) return { promptPrefix: prefix, promptTokenIds: promptTokenIds.slice(prefix) };
   return { promptTokenIds };
 }
 

@@ -80,6 +80,17 @@ describe("a world slot", () => {
     expect(await first.stub.diff()).toMatchObject([{ table: "notes", inserted: [[1, "left by one"]] }]);
   });
 
+  it("keeps the worlds of a slot that is held when its idle alarm comes", async () => {
+    const first = await started([toolCall("recall")], 5050);
+    await first.stub.advance();
+    const slot = env.WORLD_SLOT.getByName(first.slot);
+    await runInDurableObject(slot, (_o, ctx) => ctx.storage.kv.put("releasedAt", Date.now() - 11 * 60_000));
+    const second = await started([toolCall("recall")], 5050);
+    expect(second.slot).toBe(first.slot);
+    expect(await runDurableObjectAlarm(slot)).toBe(true);
+    expect(await second.stub.advance()).toMatchObject({ status: "completed" });
+  });
+
   it("is one rollout's at a time: another is given a slot of its own, and the holder's world refuses anyone else", async () => {
     const holder = await started([toolCall("remember", { title: "mine" })], 4444);
     const other = await started([toolCall("recall")], 4444);
@@ -104,6 +115,15 @@ describe("a world slot", () => {
     const first = await started([toolCall("remember", { title: "gone" })], 4545);
     await first.stub.advance();
     const slot = env.WORLD_SLOT.getByName(first.slot);
+    // Let go of a moment ago: its alarm looks again once the slot has been idle long enough.
+    expect(await runDurableObjectAlarm(slot)).toBe(true);
+    const idle = await runInDurableObject(slot, async (_o, ctx) => ({
+      world: ctx.storage.kv.get("world") !== undefined,
+      alarm: await ctx.storage.getAlarm(),
+    }));
+    expect(idle.world).toBe(true);
+    expect(idle.alarm).toBeGreaterThan(Date.now() + 9 * 60_000);
+    await runInDurableObject(slot, (_o, ctx) => ctx.storage.kv.put("releasedAt", Date.now() - 11 * 60_000));
     expect(await runDurableObjectAlarm(slot)).toBe(true);
     expect(await runInDurableObject(slot, (_o, ctx) => ctx.storage.kv.get("world"))).toBeUndefined();
     const second = await started([toolCall("recall")], 4545);

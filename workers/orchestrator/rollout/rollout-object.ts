@@ -225,7 +225,8 @@ export class Rollout extends DurableObject<Env> {
 
   /**
    * Lets the world go once the result is stored, so a batch of thousands never holds them all: the slot goes to the
-   * next rollout. A rollout whose runtime died before it let go does so when it next runs.
+   * next rollout. A rollout whose runtime died before it let go does so when it next runs. The slot's name stays
+   * stored (forgetting it was one more commit per rollout): letting go again is a no-op at a slot held by another.
    */
   private async letGo(spec: RolloutSpec): Promise<void> {
     this.host = undefined;
@@ -237,7 +238,6 @@ export class Rollout extends DurableObject<Env> {
     // The next holder resets the world: the result must be durable before that can happen.
     await this.ctx.storage.sync();
     await releaseSlot(this.env, slot, spec.rolloutId);
-    this.kv.delete("slot");
   }
 
   private async setup(spec: RolloutSpec): Promise<RolloutSetup> {

@@ -74,7 +74,6 @@ export class WorldSlot extends DurableObject<Env> {
         await host.create(world.seed);
         this.kv.put("world", world);
       }
-      await this.ctx.storage.deleteAlarm();
       return true;
     } catch (err) {
       this.kv.delete("holder");
@@ -96,16 +95,27 @@ export class WorldSlot extends DurableObject<Env> {
     return true;
   }
 
-  /** Lets go of the slot (the rollout ended or was deleted); nothing happens for a rollout that does not hold it. */
+  /**
+   * Lets go of the slot (the rollout ended or was deleted); nothing happens for a rollout that does not hold it.
+   * The idle alarm is set only when none is pending, and holding leaves it be (it finds a holder and does nothing):
+   * setting it at every release and deleting it at every hold was two more commits per rollout.
+   */
   async release(rolloutId: string): Promise<void> {
     if (this.kv.get<string>("holder") !== rolloutId) return;
     this.kv.delete("holder");
+    this.kv.put("releasedAt", Date.now());
     this.holder = null;
-    await this.ctx.storage.setAlarm(Date.now() + IDLE_MS);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + IDLE_MS);
   }
 
+  /** Deletes the worlds of a slot nobody has held for IDLE_MS; one let go of more recently is looked at again then. */
   override async alarm(): Promise<void> {
     if (this.kv.get("holder") !== undefined) return;
+    const idleUntil = (this.kv.get<number>("releasedAt") ?? 0) + IDLE_MS;
+    if (idleUntil > Date.now()) {
+      await this.ctx.storage.setAlarm(idleUntil);
+      return;
+    }
     this.host = undefined;
     deleteWorld(this.ctx);
     await this.ctx.storage.deleteAll();

@@ -147,7 +147,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const worldHost = mcpAtWorlds && !wildcard ? host : "127.0.0.1";
   const worldDirect = worldHost.includes(":") ? `[${worldHost}]` : worldHost;
   const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
-  const shards = contained
+  const rolloutShards = contained
     ? worldShards("rollout", cap, envNumber("WORLDFARM_ROLLOUT_SHARDS", options.rolloutShards ?? 1), options.persistDir)
     : 1;
   const instanceShards = contained
@@ -270,7 +270,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
             bindings: {
               ...bindings,
               ...(mcpAtWorlds ? { FARM_WORLD_PORTS: ports.join(",") } : {}),
-              ...(shards > 1 ? { FARM_ROLLOUT_SHARDS: String(shards) } : {}),
+              ...(rolloutShards > 1 ? { FARM_ROLLOUT_SHARDS: String(rolloutShards) } : {}),
               ...(instanceShards > 1 ? { FARM_INSTANCE_SHARDS: String(instanceShards) } : {}),
             },
             host: "127.0.0.1",

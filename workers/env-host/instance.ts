@@ -6,7 +6,7 @@ import type { TableRows } from "./sdk/tables.ts";
 import type { ToolOutcome } from "./sdk/world.ts";
 import { loadManifest } from "./registry-client.ts";
 import { farmIndex } from "../farm-index/client.ts";
-import { WorldHost, type WorldState } from "./runtime/host.ts";
+import { WorldHost, type WorldExport } from "./runtime/host.ts";
 import { type InstanceWorld, StoredWorld, storeName, storeStub } from "./world-store.ts";
 import { McpEndpoint } from "./mcp.ts";
 import { checkBundle } from "./bundle-check.ts";
@@ -52,7 +52,7 @@ export function toResponse(message: HttpMessage): Response {
 
 export interface ExportedWorld {
   meta: Meta;
-  state: { initial: WorldState; live: WorldState };
+  state: WorldExport;
 }
 
 interface Counters {
@@ -198,7 +198,7 @@ export class EnvInstance extends DurableObject<Env> {
     }
   }
 
-  async create(options: CreateOptions, restore?: { initial: WorldState; live: WorldState }): Promise<InstanceInfo> {
+  async create(options: CreateOptions, restore?: WorldExport): Promise<InstanceInfo> {
     if (this.kv.get("meta")) throw encodeFarmError(new FarmError("instance_exists", 409, "instance already exists"));
     const meta: Meta = {
       instanceId: options.instanceId,

@@ -5,7 +5,7 @@ import { fnv1a } from "../orchestrator/rollout/fnv.ts";
 import { mcpSessionTtlSeconds } from "../farm-vars.ts";
 import type { TableRows } from "./sdk/tables.ts";
 import type { ToolOutcome, VerifyOutcome } from "./sdk/world.ts";
-import { deleteWorld, type FacetNames, WorldHost, type WorldState } from "./runtime/host.ts";
+import { deleteWorld, type FacetNames, WorldHost, type WorldExport } from "./runtime/host.ts";
 
 /** What a store's worlds are built from: every instance it keeps starts from the same template world. */
 export interface StoreWorld {
@@ -141,7 +141,7 @@ export class WorldStore extends DurableObject<Env> {
   }
 
   /** Gives instance `id` a world exported elsewhere: its own initial snapshot and its current state. */
-  async restore(id: string, world: StoreWorld, state: { initial: WorldState; live: WorldState }): Promise<void> {
+  async restore(id: string, world: StoreWorld, state: WorldExport): Promise<void> {
     if (!this.kv.get("world")) this.kv.put("world", world);
     this.kv.put(`own:${id}`, true);
     this.hosts.delete(id);
@@ -179,7 +179,7 @@ export class WorldStore extends DurableObject<Env> {
     return (await this.host(id)).diff();
   }
 
-  async exportState(id: string): Promise<{ initial: WorldState; live: WorldState }> {
+  async exportState(id: string): Promise<WorldExport> {
     return (await this.host(id)).exportState();
   }
 }
@@ -187,7 +187,7 @@ export class WorldStore extends DurableObject<Env> {
 /** The store's RPC surface, spelled out: the generated stub types of its JSON results are too deep for tsc. */
 export interface StoreStub {
   adopt(id: string, world: StoreWorld): Promise<void>;
-  restore(id: string, world: StoreWorld, state: { initial: WorldState; live: WorldState }): Promise<void>;
+  restore(id: string, world: StoreWorld, state: WorldExport): Promise<void>;
   destroy(id: string): Promise<void>;
   call(id: string, tool: string, args: unknown): Promise<ToolOutcome>;
   reset(id: string): Promise<void>;
@@ -195,7 +195,7 @@ export interface StoreStub {
   tables(id: string): Promise<{ name: string; rows: number }[]>;
   rows(id: string, table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
   diff(id: string): Promise<TableDiff[]>;
-  exportState(id: string): Promise<{ initial: WorldState; live: WorldState }>;
+  exportState(id: string): Promise<WorldExport>;
 }
 
 export function storeStub(env: Env, name: string): StoreStub {
@@ -210,7 +210,7 @@ export interface InstanceWorld {
   tables(): Promise<{ name: string; rows: number }[]>;
   rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
   diff(): Promise<TableDiff[]>;
-  exportState(): Promise<{ initial: WorldState; live: WorldState }>;
+  exportState(): Promise<WorldExport>;
   destroy(): void | Promise<void>;
 }
 
@@ -224,7 +224,7 @@ export class StoredWorld implements InstanceWorld {
   adopt(world: StoreWorld): Promise<void> {
     return this.store.adopt(this.id, world);
   }
-  restore(world: StoreWorld, state: { initial: WorldState; live: WorldState }): Promise<void> {
+  restore(world: StoreWorld, state: WorldExport): Promise<void> {
     return this.store.restore(this.id, world, state);
   }
   call(tool: string, args: unknown): Promise<ToolOutcome> {
@@ -245,7 +245,7 @@ export class StoredWorld implements InstanceWorld {
   diff(): Promise<TableDiff[]> {
     return this.store.diff(this.id);
   }
-  exportState(): Promise<{ initial: WorldState; live: WorldState }> {
+  exportState(): Promise<WorldExport> {
     return this.store.exportState(this.id);
   }
   destroy(): Promise<void> {

@@ -32,6 +32,8 @@ export function deleteWorld(ctx: DurableObjectState, names: FacetNames = OWN_FAC
  */
 export const VERIFY_TIMEOUT_MS = 10_000;
 export type WorldState = ReturnType<WorldBase["exportState"]>;
+/** A world as exported to be rebuilt elsewhere: its initial snapshot and its current state. */
+export type WorldExport = { initial: WorldState; live: WorldState };
 
 /** The facet's RPC surface, spelled out: the generated stub types of its JSON results are too deep for tsc. */
 interface WorldStub {
@@ -101,12 +103,12 @@ export class WorldHost {
   }
 
   /** Rebuilds a world exported elsewhere: its initial snapshot and its current state. */
-  async restore(state: { initial: WorldState; live: WorldState }): Promise<void> {
+  async restore(state: WorldExport): Promise<void> {
     await this.facet("initial").importState(state.initial);
     await this.facet("live").importState(state.live);
   }
 
-  async exportState(): Promise<{ initial: WorldState; live: WorldState }> {
+  async exportState(): Promise<WorldExport> {
     const [initial, live] = await Promise.all([
       received(this.facet("initial").exportState()),
       received(this.facet("live").exportState()),

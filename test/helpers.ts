@@ -2,6 +2,7 @@ import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
 import { type FarmApi, settled as settledWith, startBatch as startBatchWith } from "../cli/testing/batches.ts";
 import type { BundleManifest, ToolInfo } from "../workers/shared/manifest.ts";
+import { sha256hex } from "../workers/env-host/bundle-check.ts";
 
 export const BASE = "http://farm.test";
 
@@ -22,11 +23,6 @@ export async function upload(name: string, token?: string): Promise<{ bundleId: 
   const res = await farm(`/v1/envs/${name}`, { method: "PUT", json: bundle, ...(token ? { token } : {}) });
   if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { bundleId: string };
-}
-
-async function sha256hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Uploads a bundle written by hand (no SDK, no build) whose manifest lists `tools`; answers the farm's response. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { farm, upload } from "./helpers.ts";
+import { sha256hex } from "../workers/env-host/bundle-check.ts";
 
 const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 
@@ -61,9 +62,7 @@ describe("a broken bundle upload", () => {
 
   it("is refused when the module does not load, with the reason", async () => {
     const module = "export const World = ;";
-    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(module)))]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
+    const digest = await sha256hex(module);
     const bundle = lab();
     bundle.module = module;
     bundle.manifest.bundleId = digest;

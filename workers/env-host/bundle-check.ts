@@ -6,7 +6,8 @@ import { loadBundle } from "./runtime/loader-config.ts";
 import { runtimeMode } from "./runtime/world-class.ts";
 import { staticEnvs } from "./runtime/static-envs.ts";
 
-async function sha256hex(text: string): Promise<string> {
+/** A bundle's id: the SHA-256 of its module, in hex. */
+export async function sha256hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -11,6 +11,7 @@ import type { BatchDeleted, BatchListing } from "../workers/shared/batch.ts";
 import type { RunList } from "../workers/shared/run.ts";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { DELETE_WAVE, deleteWave, startDeleting, type Deleting } from "../workers/orchestrator/batch/deletion.ts";
+import { hostFor } from "../workers/orchestrator/batch/hosts.ts";
 import { farm, settled, startBatch, upload } from "./helpers.ts";
 
 const labBatch = (spec: Record<string, unknown>) =>
@@ -46,10 +47,13 @@ async function stored(stub: DurableObjectStub): Promise<{ keys: number; tables: 
   }));
 }
 
-async function expectGone(batchId: string, rolloutIds: string[]): Promise<void> {
+/** The batch's storage and that of every host its rollouts could have had (32 at the default concurrency) are gone. */
+async function expectGone(batchId: string): Promise<void> {
   expect(await stored(env.BATCH.getByName(batchId))).toEqual({ keys: 0, tables: [], alarm: null });
-  for (const id of rolloutIds)
-    expect(await stored(env.ROLLOUT.getByName(id)), id).toEqual({ keys: 0, tables: [], alarm: null });
+  for (let seq = 0; seq < 32; seq++) {
+    const host = hostFor(batchId, seq, 256);
+    expect(await stored(env.ROLLOUT.getByName(host)), host).toEqual({ keys: 0, tables: [], alarm: null });
+  }
 }
 
 async function errorOf(path: string): Promise<{ status: number; code: string; message: string }> {
@@ -65,7 +69,7 @@ describe("DELETE /v1/batches/:id", () => {
     const { batchId } = await labBatch({ groupSize: 3, policyVersion: "gone-run@1" });
     const done = await settled(batchId);
     const ids = [0, 1, 2].map((k) => `${batchId}.g0.${k}`);
-    expect((await stored(env.ROLLOUT.getByName(ids[0]!))).keys).toBeGreaterThan(0);
+    expect((await stored(env.ROLLOUT.getByName(hostFor(batchId, 0, 256)))).keys).toBeGreaterThan(0);
 
     const deleted = await deleteBatch(batchId);
     expect(deleted).toMatchObject({ batchId, summaryKept: true });
@@ -83,7 +87,7 @@ describe("DELETE /v1/batches/:id", () => {
     }
 
     expect(await runDeletion(batchId)).toBeGreaterThanOrEqual(1);
-    await expectGone(batchId, ids);
+    await expectGone(batchId);
 
     const summary = (await runs()).find((b) => b.batchId === batchId);
     expect(summary).toMatchObject({
@@ -114,12 +118,12 @@ describe("DELETE /v1/batches/:id", () => {
     expect(batches.batches.map((b) => b.batchId)).not.toContain(first.batchId);
     await runDeletion(first.batchId);
     await runDeletion(second.batchId);
-    await expectGone(first.batchId, [`${first.batchId}.g0.0`]);
+    await expectGone(first.batchId);
   });
 
   it("cancels a running batch, its policy requests in flight included, and ends a group stream a reader holds open", async () => {
     const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 };
-    const { batchId, rollouts } = await labBatch({ groupSize: 6, concurrency: 2, policy });
+    const { batchId } = await labBatch({ groupSize: 6, concurrency: 2, policy });
     const stream = await farm(`/v1/batches/${batchId}/groups?heartbeatMs=100`);
     expect(stream.status).toBe(200);
     const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -133,8 +137,7 @@ describe("DELETE /v1/batches/:id", () => {
     expect(rest.trim().split("\n").at(-1)).toBe(JSON.stringify({ type: "end", cursor: 0, state: "deleted" }));
 
     await runDeletion(batchId);
-    const ids = Array.from({ length: rollouts }, (_, k) => `${batchId}.g0.${k}`);
-    await expectGone(batchId, ids);
+    await expectGone(batchId);
     // The summary is the batch as it was stopped: cancelled, nothing completed.
     expect((await runs()).find((b) => b.batchId === batchId)).toMatchObject({
       state: "cancelled",
@@ -147,12 +150,16 @@ describe("DELETE /v1/batches/:id", () => {
     });
   });
 
-  it("deletes rollouts in waves of DELETE_WAVE, one wave an alarm", async () => {
-    const { batchId, rollouts } = await labBatch({
+  it("deletes rollouts in waves of DELETE_WAVE, one wave an alarm, and a host with its last rollout", async () => {
+    // Concurrency 8: one host holds every rollout.
+    const { batchId } = await labBatch({
       groupSize: DELETE_WAVE + 1,
+      concurrency: 8,
       policy: { kind: "scripted", replies: [{ content: "done" }] },
     });
     await settled(batchId);
+    const host = env.ROLLOUT.getByName(hostFor(batchId, 0, 8));
+    const last = `${batchId}.g0.${DELETE_WAVE}`;
     // One wave run by hand: no alarm can come between its last storage write and the read that follows it.
     const progress = await runInDurableObject(env.BATCH.getByName(batchId), async (_batch, state) => {
       startDeleting(state.storage, batchId);
@@ -160,11 +167,18 @@ describe("DELETE /v1/batches/:id", () => {
       return state.storage.kv.get<Deleting>("deleting")!;
     });
     expect(progress).toMatchObject({ nextSeq: DELETE_WAVE, retries: 0 });
+    // The host keeps the rollout the wave did not reach, and nothing of the others.
+    expect(await host.result(last)).toMatchObject({ rolloutId: last, status: "completed" });
+    expect(
+      await runInDurableObject(host, (_o, state) => Array.from(state.storage.kv.list()).map(([key]) => key)),
+    ).toEqual(expect.arrayContaining([`${last}/spec`, `rollout/${last}`]));
+    expect(
+      await runInDurableObject(host, (_o, state) =>
+        Array.from(state.storage.kv.list()).filter(([key]) => !key.includes(last)),
+      ),
+    ).toEqual([]);
     await runDeletion(batchId);
-    await expectGone(
-      batchId,
-      Array.from({ length: rollouts }, (_, k) => `${batchId}.g0.${k}`),
-    );
+    await expectGone(batchId);
   });
 
   it("is described in /openapi.json", async () => {
@@ -212,7 +226,7 @@ describe("retention", () => {
     await runDeletion(batchId);
     expect(await errorOf(`/v1/batches/${batchId}`)).toMatchObject({ status: 410, code: "batch_deleted" });
     expect((await farm(`/v1/rollouts/${batchId}.g0.0`)).status).toBe(410);
-    await expectGone(batchId, [`${batchId}.g0.0`, `${batchId}.g0.1`]);
+    await expectGone(batchId);
     expect((await runs()).find((b) => b.batchId === batchId)).toMatchObject({
       policyVersion: "retained@3",
       reward: done.reward,

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { BatchListing, type BatchStatus } from "../workers/shared/batch.ts";
 import type { TableDiff } from "../workers/shared/instance.ts";
 import type { RolloutList, RolloutView } from "../workers/shared/rollout.ts";
+import { hostFor } from "../workers/orchestrator/batch/hosts.ts";
 import { farm, settled, startBatch, upload } from "./helpers.ts";
 
 beforeAll(async () => {
@@ -152,12 +153,13 @@ describe("a rollout that never reports", () => {
   it("answers a resume from memory while its loop runs, and starts the loop again once the object has lost it", async () => {
     const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m" };
     const { batchId } = await startBatch({ tasks: [{ env: "lab", taskId: "add-groceries" }], groupSize: 1, policy });
-    const rollout = env.ROLLOUT.getByName(`${batchId}.g0.0`);
-    let answer = await rollout.resume();
+    const id = `${batchId}.g0.0`;
+    const rollout = env.ROLLOUT.getByName(hostFor(batchId, 0, 256));
+    let answer = await rollout.resume(id);
     for (
       const until = Date.now() + 20_000;
       answer.state !== "live" && Date.now() < until;
-      answer = await rollout.resume()
+      answer = await rollout.resume(id)
     ) {
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -165,9 +167,9 @@ describe("a rollout that never reports", () => {
     // What a runtime that died leaves: the object's storage, and a fresh instance with nothing running in it.
     await expect(runInDurableObject(rollout, (_r, state) => state.abort("the runtime died"))).rejects.toThrow();
     // The old stub went down with the old instance, as a caller's connection does with its runtime.
-    const again = env.ROLLOUT.getByName(`${batchId}.g0.0`);
-    expect(await again.resume()).toEqual({ state: "woken" });
-    expect(await again.resume()).toEqual({ state: "live" });
+    const again = env.ROLLOUT.getByName(hostFor(batchId, 0, 256));
+    expect(await again.resume(id)).toEqual({ state: "woken" });
+    expect(await again.resume(id)).toEqual({ state: "live" });
     await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" });
   });
 
@@ -208,7 +210,9 @@ describe("a rollout that never reports", () => {
       rolloutTimeoutMs: 1_000,
     });
     await settled(batchId);
-    await runInDurableObject(env.ROLLOUT.getByName(`${batchId}.g0.1`), (_rollout, state) => state.storage.deleteAll());
+    await runInDurableObject(env.ROLLOUT.getByName(hostFor(batchId, 1, 256)), (_rollout, state) =>
+      state.storage.deleteAll(),
+    );
     const after = await loseReport(batchId, `${batchId}.g0.1`);
     expect(after).toMatchObject({
       state: "done",

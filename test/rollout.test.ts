@@ -7,9 +7,21 @@ import type { z } from "zod";
 import type { RolloutResult, RolloutSpec } from "../workers/shared/rollout.ts";
 import type { RolloutState } from "../workers/orchestrator/rollout/engine.ts";
 import { fnv1a } from "../workers/orchestrator/rollout/fnv.ts";
+import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
+import { scopedKv, type ScopedKv } from "../workers/orchestrator/rollout/scoped-kv.ts";
 import { upload } from "./helpers.ts";
+import { storeAlone } from "./rollout-hosts.ts";
 
 type SpecInput = z.input<typeof RolloutSpec>;
+
+/** Runs `fn` in a rollout's host object, with the rollout's own keys of the host's storage. */
+function inHost<T>(
+  stub: DurableObjectStub<Rollout>,
+  id: string,
+  fn: (host: Rollout, kv: ScopedKv) => T | Promise<T>,
+): Promise<T> {
+  return runInDurableObject(stub, (host: Rollout, ctx) => fn(host, scopedKv(ctx.storage.kv, `${id}/`)));
+}
 
 const bundles = () => inject("bundles");
 
@@ -21,16 +33,16 @@ async function rollout(
   input: Omit<SpecInput, "rolloutId" | "bundleId">,
 ): Promise<{ result: RolloutResult; id: string }> {
   const id = crypto.randomUUID();
-  const stub = env.ROLLOUT.getByName(id);
+  const stub = env.ROLLOUT.getByName(`host-${id}`);
   await stub.start({ rolloutId: id, bundleId: bundles()[input.env]!.manifest.bundleId, ...input });
-  const result = (await stub.advance()) as unknown as RolloutResult;
+  const result = (await stub.advance(id)) as unknown as RolloutResult;
   return { result, id };
 }
 
 /** A started rollout of lab's add-groceries task (the oracle's unless told), not yet advanced. */
 async function groceries(policy: SpecInput["policy"] = { kind: "oracle" }) {
   const id = crypto.randomUUID();
-  const stub = env.ROLLOUT.getByName(id);
+  const stub = env.ROLLOUT.getByName(`host-${id}`);
   await stub.start({
     rolloutId: id,
     env: "lab",
@@ -228,7 +240,7 @@ describe("judge mode", () => {
 describe("a rollout restarted mid-way", () => {
   it("resumes from its last checkpoint without repeating a tool call that took effect", async () => {
     const id = crypto.randomUUID();
-    const stub = env.ROLLOUT.getByName(id);
+    const stub = env.ROLLOUT.getByName(`host-${id}`);
     const spec: SpecInput = {
       rolloutId: id,
       env: "lab",
@@ -239,15 +251,15 @@ describe("a rollout restarted mid-way", () => {
     await stub.start(spec);
     // Simulate a crash after the tool took effect but before the checkpoint was written: run a turn, then put
     // the state back to the checkpoint before it.
-    const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
-    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-      await o.advance(1);
-      ctx.storage.kv.put("state", before);
-      ctx.storage.kv.delete("result");
+    const before = await inHost(stub, id, (_o, kv) => kv.get<RolloutState>("state"));
+    await inHost(stub, id, async (o, kv) => {
+      await o.advance(id, 1);
+      kv.put("state", before);
+      kv.delete("result");
     });
-    const result = (await stub.advance()) as unknown as RolloutResult;
+    const result = (await stub.advance(id)) as unknown as RolloutResult;
     expect(result).toMatchObject({ reward: 1, stopReason: "answered" });
-    const diff = (await stub.diff()) as { table: string; inserted: unknown[] }[];
+    const diff = (await stub.diff(id)) as { table: string; inserted: unknown[] }[];
     expect(diff).toHaveLength(1);
     expect(diff[0]!.inserted).toHaveLength(1);
   });
@@ -276,32 +288,30 @@ describe("a rollout restarted mid-way", () => {
     "runs a call that was running as its runtime stopped once more, with the same reply, taking effect once (%s)",
     async (_when, tookEffect) => {
       const { id, stub } = await groceries(scripted("groceries", "milk, eggs"));
-      await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-        const before = ctx.storage.kv.get<RolloutState>("state");
-        if (tookEffect) await o.advance(1);
+      await inHost(stub, id, async (o, kv) => {
+        const before = kv.get<RolloutState>("state");
+        if (tookEffect) await o.advance(id, 1);
         // What a runtime that died inside the call leaves: the last checkpoint, the call's marker and the turn's reply.
         // The policy would now answer otherwise: the replay must not ask it.
-        ctx.storage.kv.put("state", before);
-        ctx.storage.kv.put("call", {
+        kv.put("state", before);
+        kv.put("call", {
           turn: 0,
           tool: "add_note",
           key: stepId(id, "groceries", "milk, eggs"),
           attempt: 1,
         });
-        ctx.storage.kv.put("reply", {
+        kv.put("reply", {
           turn: 0,
           policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 },
         });
-        ctx.storage.kv.put("spec", { ...ctx.storage.kv.get<object>("spec"), policy: scripted("draft", "x") });
+        kv.put("spec", { ...kv.get<object>("spec"), policy: scripted("draft", "x") });
       });
-      const result = (await stub.advance()) as unknown as RolloutResult;
+      const result = (await stub.advance(id)) as unknown as RolloutResult;
       expect(result).toMatchObject({ status: "completed", reward: 1, stopReason: "answered", numTurns: 2 });
       expect(result.turns[0]!.reply).toEqual(addNote("groceries", "milk, eggs"));
-      const diff = (await stub.diff()) as { table: string; inserted: unknown[][] }[];
+      const diff = (await stub.diff(id)) as { table: string; inserted: unknown[][] }[];
       expect(diff[0]!.inserted).toHaveLength(1);
-      expect(
-        await runInDurableObject(stub, (_o, ctx) => [ctx.storage.kv.get("call"), ctx.storage.kv.get("reply")]),
-      ).toEqual([undefined, undefined]);
+      expect(await inHost(stub, id, (_o, kv) => [kv.get("call"), kv.get("reply")])).toEqual([undefined, undefined]);
     },
   );
 
@@ -318,20 +328,20 @@ describe("a rollout restarted mid-way", () => {
     ],
   ])("ends env_error, without running the call again, when %s", async (_why, marker, error) => {
     const { id, stub } = await groceries(scripted("groceries", "milk, eggs"));
-    await runInDurableObject(stub, (_o, ctx) => {
-      ctx.storage.kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), ...marker });
-      ctx.storage.kv.put("reply", {
+    await inHost(stub, id, (_o, kv) => {
+      kv.put("call", { turn: 0, tool: "add_note", key: stepId(id, "groceries", "milk, eggs"), ...marker });
+      kv.put("reply", {
         turn: 0,
         policyTurn: { reply: addNote("groceries", "milk, eggs"), latencyMs: 5, attempts: 1 },
       });
     });
-    const result = (await stub.advance()) as unknown as RolloutResult;
+    const result = (await stub.advance(id)) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "failed", stopReason: "env_error", lossWeight: 0, reward: 0, numTurns: 0 });
     expect(result.error).toMatch(error);
     expect(result.turns).toEqual([]);
     expect(result.messages.map((m) => m.role)).toEqual(["system", "user"]);
-    expect(await stub.diff()).toEqual([]);
-    expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
+    expect(await stub.diff(id)).toEqual([]);
+    expect(await inHost(stub, id, (_o, kv) => kv.get("call"))).toBeUndefined();
   });
 
   it.each([
@@ -340,14 +350,14 @@ describe("a rollout restarted mid-way", () => {
   ])(
     "after its verifier was running as its runtime stopped (attempt %i), verifies once more or ends env_error",
     async (attempt, expected) => {
-      const { stub } = await groceries();
-      await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-        await o.advance(1);
-        const state = ctx.storage.kv.get<RolloutState>("state")!;
-        ctx.storage.kv.put("state", { ...state, done: { stopReason: "answered", answer: "done" } });
-        ctx.storage.kv.put("call", { turn: 1, tool: "the verifier", key: "the verifier", attempt });
+      const { id, stub } = await groceries();
+      await inHost(stub, id, async (o, kv) => {
+        await o.advance(id, 1);
+        const state = kv.get<RolloutState>("state")!;
+        kv.put("state", { ...state, done: { stopReason: "answered", answer: "done" } });
+        kv.put("call", { turn: 1, tool: "the verifier", key: "the verifier", attempt });
       });
-      const result = (await stub.advance()) as unknown as RolloutResult;
+      const result = (await stub.advance(id)) as unknown as RolloutResult;
       expect(result).toMatchObject({ numTurns: 1, ...expected });
       if (attempt === 2)
         expect(result.error).toMatch(
@@ -357,52 +367,124 @@ describe("a rollout restarted mid-way", () => {
   );
 
   it("stores each message of the history once, and resumes a checkpoint that holds its history whole", async () => {
-    const { stub } = await groceries();
-    const stored = await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-      await o.advance(1);
-      const state = ctx.storage.kv.get<{ messageCount: number; messages?: unknown }>("state")!;
-      const history = Array.from({ length: state.messageCount }, (_, n) => ctx.storage.kv.get(`message:${n}`));
+    const { id, stub } = await groceries();
+    const stored = await inHost(stub, id, async (o, kv) => {
+      await o.advance(id, 1);
+      const state = kv.get<{ messageCount: number; messages?: unknown }>("state")!;
+      const history = Array.from({ length: state.messageCount }, (_, n) => kv.get(`message:${n}`));
       // What a checkpoint written before per-message keys looks like: the history inside the state.
-      ctx.storage.kv.put("state", { turnCount: 1, messages: history });
-      for (let n = 0; n < history.length; n++) ctx.storage.kv.delete(`message:${n}`);
+      kv.put("state", { turnCount: 1, messages: history });
+      for (let n = 0; n < history.length; n++) kv.delete(`message:${n}`);
       return { state, history };
     });
     expect(stored.state.messages).toBeUndefined();
     expect(stored.history.length).toBeGreaterThan(2);
     expect(stored.history.every((m) => m !== undefined)).toBe(true);
-    const result = (await stub.advance()) as unknown as RolloutResult;
+    const result = (await stub.advance(id)) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "completed", reward: 1, stopReason: "answered" });
     expect(result.messages.slice(0, stored.history.length)).toEqual(stored.history);
-    const rewritten = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<object>("state"));
+    const rewritten = await inHost(stub, id, (_o, kv) => kv.get<object>("state"));
     expect(rewritten).toMatchObject({ messageCount: result.messages.length });
     expect(rewritten).not.toHaveProperty("messages");
-    expect(((await stub.result()) as unknown as RolloutResult).messages).toEqual(result.messages);
+    expect(((await stub.result(id)) as unknown as RolloutResult).messages).toEqual(result.messages);
   });
 
   it("clears a call's marker with the checkpoint that records its turn", async () => {
-    const { stub } = await groceries();
-    const result = (await stub.advance()) as unknown as RolloutResult;
+    const { id, stub } = await groceries();
+    const result = (await stub.advance(id)) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "completed", reward: 1 });
-    expect(await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get("call"))).toBeUndefined();
+    expect(await inHost(stub, id, (_o, kv) => kv.get("call"))).toBeUndefined();
   });
 
   it("runs a replayed turn's call when the policy answers it differently, and records that call's own result", async () => {
-    const { stub } = await groceries(scripted("draft", "x"));
-    const before = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<RolloutState>("state"));
-    await runInDurableObject(stub, async (o: { advance(n: number): Promise<unknown> }, ctx) => {
-      await o.advance(1);
+    const { id, stub } = await groceries(scripted("draft", "x"));
+    const before = await inHost(stub, id, (_o, kv) => kv.get<RolloutState>("state"));
+    await inHost(stub, id, async (o, kv) => {
+      await o.advance(id, 1);
       // The crash: the first call took effect, its checkpoint was lost; the replay's policy says something else.
-      ctx.storage.kv.put("state", before);
-      ctx.storage.kv.put("spec", {
-        ...ctx.storage.kv.get<object>("spec"),
+      kv.put("state", before);
+      kv.put("spec", {
+        ...kv.get<object>("spec"),
         policy: scripted("groceries", "milk, eggs"),
       });
     });
-    const result = (await stub.advance()) as unknown as RolloutResult;
+    const result = (await stub.advance(id)) as unknown as RolloutResult;
     expect(result).toMatchObject({ reward: 1, stopReason: "answered" });
-    const diff = (await stub.diff()) as { table: string; inserted: unknown[][] }[];
+    const diff = (await stub.diff(id)) as { table: string; inserted: unknown[][] }[];
     expect(diff[0]!.inserted).toHaveLength(2);
     const added = JSON.parse(result.turns[0]!.toolResults[0]!.output) as { id: number };
     expect(diff[0]!.inserted.find((row) => row.includes("groceries"))).toContain(added.id);
+  });
+});
+
+describe("a host of rollouts", () => {
+  /** What an RPC call that must fail failed with (an RPC promise handed to expect().rejects leaks a rejection). */
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      () => "answered",
+      (err: Error) => err.message,
+    );
+  const oracle = (id: string, taskId: string) => ({
+    rolloutId: id,
+    env: "shop",
+    bundleId: bundles().shop!.manifest.bundleId,
+    taskId,
+    policy: { kind: "oracle" as const },
+  });
+
+  it("runs several rollouts at once under keys of their own, and its storage goes with the last one deleted", async () => {
+    const host = env.ROLLOUT.getByName(`host-${crypto.randomUUID()}`);
+    const tasks = bundles().shop!.manifest.tasks.slice(0, 3);
+    const ids = tasks.map(() => crypto.randomUUID());
+    await Promise.all(ids.map((id, i) => host.start(oracle(id, tasks[i]!.id))));
+    // The host's alarm runs them all; nothing here advances them.
+    for (const id of ids) await expect.poll(() => host.result(id), { timeout: 20_000 }).not.toBeNull();
+    for (const [i, id] of ids.entries())
+      expect(await host.result(id)).toMatchObject({ rolloutId: id, taskId: tasks[i]!.id, reward: 1 });
+    const keys = () => runInDurableObject(host, (_o, ctx) => Array.from(ctx.storage.kv.list(), ([key]) => key));
+    expect((await keys()).filter((k) => k.startsWith("rollout/")).sort()).toEqual(
+      ids.map((id) => `rollout/${id}`).sort(),
+    );
+    expect((await keys()).every((k) => k.startsWith("rollout/") || ids.some((id) => k.startsWith(`${id}/`)))).toBe(
+      true,
+    );
+
+    expect(await host.purge(ids[0]!)).toBeNull();
+    expect(await host.purge(ids[1]!)).toBeNull();
+    expect((await keys()).every((k) => k.includes(ids[2]!))).toBe(true);
+    expect(await host.result(ids[2]!)).toMatchObject({ reward: 1 });
+    expect(await refusal(host.result(ids[0]!))).toMatch(/rollout_not_found/);
+    const id = await host.purge(ids[2]!);
+    expect(id).toBe(await runInDurableObject(host, (_o, ctx) => ctx.id.toString()));
+    expect(await keys()).toEqual([]);
+    expect(await runInDurableObject(host, (_o, ctx) => ctx.storage.getAlarm())).toBeNull();
+  });
+
+  it("starts a rollout at once while its alarm runs another's loop", async () => {
+    const host = env.ROLLOUT.getByName(`host-${crypto.randomUUID()}`);
+    const waiting = crypto.randomUUID();
+    const policy = { kind: "openai", baseUrl: inject("fakePolicies").slow, model: "m", timeoutMs: 60_000 } as const;
+    await host.start({ ...oracle(waiting, bundles().shop!.manifest.tasks[3]!.id), policy });
+    await expect.poll(() => host.resume(waiting)).toEqual({ state: "live" });
+    // The alarm set at the start has come by now and waits on that loop, whose policy answers after 10 s.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const quick = crypto.randomUUID();
+    await host.start(oracle(quick, bundles().shop!.manifest.tasks[0]!.id));
+    await expect.poll(() => host.result(quick), { timeout: 8_000 }).toMatchObject({ reward: 1 });
+    expect(await host.result(waiting)).toBeNull();
+    host.cancel(waiting);
+    await expect.poll(() => host.result(waiting), { timeout: 20_000 }).toMatchObject({ stopReason: "cancelled" });
+  });
+
+  it("reads, resumes and deletes a rollout stored alone in an object of its own, as before hosts", async () => {
+    const { id, stub } = await groceries();
+    await stub.advance(id, 1);
+    const alone = await storeAlone(stub, id);
+    await runInDurableObject(alone, (_o, ctx) => ctx.storage.setAlarm(Date.now()));
+    await expect.poll(() => alone.result(id), { timeout: 20_000 }).toMatchObject({ reward: 1, numTurns: 2 });
+    expect(await alone.view(id)).toMatchObject({ rolloutId: id, state: "finished" });
+    expect((await alone.diff(id))[0]!.inserted).toHaveLength(1);
+    expect(await alone.purge(id)).toBe(await runInDurableObject(alone, (_o, ctx) => ctx.id.toString()));
+    expect(await runInDurableObject(alone, (_o, ctx) => Array.from(ctx.storage.kv.list()).length)).toBe(0);
   });
 });

@@ -139,7 +139,7 @@ describe("worlds of one bundle share nothing", () => {
     });
     const run = async (reply: ReturnType<typeof toolCall>) => {
       const id = crypto.randomUUID();
-      const stub = env.ROLLOUT.getByName(id);
+      const stub = env.ROLLOUT.getByName(`host-${id}`);
       await stub.start({
         rolloutId: id,
         bundleId,
@@ -147,7 +147,7 @@ describe("worlds of one bundle share nothing", () => {
         taskId: "remember-milk",
         policy: { kind: "scripted", replies: [reply, { content: "done" }] },
       });
-      return (await stub.advance()) as unknown as RolloutResult;
+      return (await stub.advance(id)) as unknown as RolloutResult;
     };
     const first = await run(toolCall("remember", { title: "secret of rollout one" }));
     expect(JSON.stringify(first.messages)).toContain("secret of rollout one");

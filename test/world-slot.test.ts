@@ -5,7 +5,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { RolloutResult } from "../workers/shared/rollout.ts";
 import { WorldHost } from "../workers/env-host/runtime/host.ts";
+import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
 import { upload } from "./helpers.ts";
+import { storeAlone } from "./rollout-hosts.ts";
 
 /**
  * Rollouts of one bundle and seed hold world slots one after another (workers/orchestrator/rollout/world-slot.ts):
@@ -25,8 +27,8 @@ type Reply = ReturnType<typeof toolCall> | { content: string };
 /** A memo rollout that plays `replies`, started with a seed no other test file uses, so its slots are its own. */
 async function started(replies: Reply[], seed = 4242) {
   const id = crypto.randomUUID();
-  const stub = env.ROLLOUT.getByName(id);
-  await stub.start({
+  const host = env.ROLLOUT.getByName(`host-${id}`);
+  await host.start({
     rolloutId: id,
     bundleId: bundleId(),
     env: "memo",
@@ -34,8 +36,17 @@ async function started(replies: Reply[], seed = 4242) {
     seed,
     policy: { kind: "scripted", replies: [...replies, { content: "done" }] },
   });
-  const slot = await runInDurableObject(stub, (_o, ctx) => ctx.storage.kv.get<string>("slot"));
-  return { id, stub, slot: slot! };
+  const slot = await runInDurableObject(host, (_o, ctx) => ctx.storage.kv.get<string>(`${id}/slot`));
+  return { id, host, stub: asked(host, id), slot: slot! };
+}
+
+/** One rollout of a host, asked as its own object was before hosts. */
+function asked(host: DurableObjectStub<Rollout>, id: string) {
+  return {
+    advance: (turns?: number) => host.advance(id, turns),
+    diff: () => host.diff(id),
+    rows: (table: string, offset: number, limit: number) => host.rows(id, table, offset, limit),
+  };
 }
 
 /** What an RPC call that must fail failed with (an RPC promise handed to expect().rejects leaks a rejection). */
@@ -136,9 +147,11 @@ describe("a world slot", () => {
 
 describe("a rollout started before world slots", () => {
   it("runs in the world of its own object and lets it go at its end", async () => {
-    const { id, stub, slot } = await started([toolCall("remember", { title: "milk" })], 4646);
-    await runInDurableObject(stub, async (_o, ctx) => {
-      // What such a rollout holds: its own facets, and no slot.
+    const { id, host, slot } = await started([toolCall("remember", { title: "milk" })], 4646);
+    const alone = await storeAlone(host, id);
+    const stub = asked(alone, id);
+    await runInDurableObject(alone, async (_o, ctx) => {
+      // What such a rollout holds: an object of its own, its own facets, and no slot.
       await env.WORLD_SLOT.getByName(slot).release(id);
       ctx.storage.kv.delete("slot");
       await new WorldHost(ctx, env, { envName: "memo", bundleId: bundleId() }).create(4646);
@@ -146,7 +159,7 @@ describe("a rollout started before world slots", () => {
     const result = (await stub.advance()) as unknown as RolloutResult;
     expect(result).toMatchObject({ status: "completed", reward: 1 });
     expect(await stub.diff()).toMatchObject([{ table: "notes", inserted: [[1, "milk"]] }]);
-    const facets = await runInDurableObject(stub, async (_o, ctx) => {
+    const facets = await runInDurableObject(alone, async (_o, ctx) => {
       const world = new WorldHost(ctx, env, { envName: "memo", bundleId: bundleId() });
       // Let go at the end: a facet asked for now is a new, empty database.
       return world.tables().catch((err: Error) => err.message);

@@ -4,6 +4,7 @@ import { farmIndex } from "../farm-index/client.ts";
 import type { EnvInstance } from "./instance.ts";
 import type { Rollout } from "../orchestrator/rollout/rollout-object.ts";
 import { fnv1a } from "../orchestrator/rollout/fnv.ts";
+import { hostPlace } from "../orchestrator/batch/hosts.ts";
 
 /**
  * Which namespace holds an environment's objects (its EnvInstances and Rollouts, the objects that run its code).
@@ -80,22 +81,23 @@ export async function instanceNamespace(env: Env, name: string): Promise<Durable
 }
 
 /**
- * World `shard` of environment `name`, one of `shards` by an object's id: shard 0 is the environment's own world;
- * shard k is the world assigned to `name~k` (`~` is never part of an environment's name).
+ * World `shard` of environment `name`, one of `shards` as `place` chooses for an object: shard 0 is the environment's
+ * own world; shard k is the world assigned to `name~k` (`~` is never part of an environment's name).
  */
-function shardWorld(name: string, shards: string | undefined, id: string): string {
+function shardWorld(name: string, shards: string | undefined, place: (n: number) => number): string {
   const n = Number(shards ?? 1);
-  const shard = Number.isInteger(n) && n > 1 ? fnv1a(id) % n : 0;
+  const shard = Number.isInteger(n) && n > 1 ? place(n) : 0;
   return shard === 0 ? name : `${name}~${shard}`;
 }
 
 /**
- * The world that hosts a rollout of environment `name`. A world process uses one core, so one environment's batch
- * would use one core however many the machine has; its rollouts spread over FARM_ROLLOUT_SHARDS worlds (the local
- * farm keeps that number for the life of its state folder, so a rollout is always found where it was made).
+ * The world of the object `host` that hosts rollouts of environment `name`. A world process uses one core, so one
+ * environment's batch would use one core however many the machine has; its hosts spread over FARM_ROLLOUT_SHARDS
+ * worlds (the local farm keeps that number for the life of its state folder, so a rollout is always found where it
+ * was made).
  */
-export function rolloutWorld(env: Env, name: string, rolloutId: string): string {
-  return shardWorld(name, env.FARM_ROLLOUT_SHARDS, rolloutId);
+export function rolloutWorld(env: Env, name: string, host: string): string {
+  return shardWorld(name, env.FARM_ROLLOUT_SHARDS, (n) => hostPlace(host, n));
 }
 
 /**
@@ -104,14 +106,14 @@ export function rolloutWorld(env: Env, name: string, rolloutId: string): string 
  * creates from many clients go faster over more of them.
  */
 export function instanceWorld(env: Env, name: string, instanceId: string): string {
-  return shardWorld(name, env.FARM_INSTANCE_SHARDS, instanceId);
+  return shardWorld(name, env.FARM_INSTANCE_SHARDS, (n) => fnv1a(instanceId) % n);
 }
 
-/** A rollout's object, in its world. */
-export async function rolloutStub(env: Env, name: string, rolloutId: string) {
-  if (!hasWorlds(env)) return env.ROLLOUT.getByName(rolloutId);
-  const slot = await slotOf(env, rolloutWorld(env, name, rolloutId));
-  return resentWhileStarting(plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${slot}`]).getByName(rolloutId));
+/** The object `host` that hosts rollouts of environment `name` (batch/hosts.ts), in its world. */
+export async function rolloutStub(env: Env, name: string, host: string) {
+  if (!hasWorlds(env)) return env.ROLLOUT.getByName(host);
+  const slot = await slotOf(env, rolloutWorld(env, name, host));
+  return resentWhileStarting(plainNamespace((env as Env & WorldBindings)[`ROLLOUT_${slot}`]).getByName(host));
 }
 
 /** What a call that never reached its world says: the world started a moment ago and has not registered yet. */

@@ -20,7 +20,7 @@ import { farmIndex } from "../farm-index/client.ts";
 import type { PlannedRollout } from "./batch/batch-object.ts";
 import { StreamQuery, groupStream } from "./bridge/stream.ts";
 import { runs } from "./runs.ts";
-import { hasWorlds, rolloutStub } from "../env-host/worlds.ts";
+import { rolloutStub } from "../env-host/worlds.ts";
 
 type App = { Bindings: Env };
 const BATCH_ID = /^b_[0-9a-f]{24}$/;
@@ -69,16 +69,11 @@ function batchId(c: Context<App>): string {
   return id;
 }
 
-/** A rollout's object, in its environment's worlds: its batch's ledger says which environment. */
-async function rolloutOf(env: Env, id: string) {
-  if (!hasWorlds(env)) return env.ROLLOUT.getByName(id);
-  const groupId = id.slice(0, id.lastIndexOf("."));
-  const ledger = (await rpc(
-    batch(env, id.slice(0, id.indexOf("."))).rollouts({ groupId, offset: 0, limit: 1000 }),
-  )) as RolloutList;
-  const row = ledger.rollouts.find((r) => r.rolloutId === id);
-  if (!row) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
-  return rolloutStub(env, row.env, id);
+/** The object that hosts a rollout, in its environment's worlds: its batch's ledger says which. */
+async function rolloutHost(env: Env, id: string) {
+  const place = await rpc(batch(env, id.slice(0, id.indexOf("."))).rolloutHost(id));
+  if (!place) throw new FarmError("rollout_not_found", 404, `no rollout "${id}"`);
+  return rolloutStub(env, place.env, place.host);
 }
 
 /**
@@ -166,9 +161,11 @@ export const batchRoutes = new Hono<App>()
     return c.json((await rpc(batch(c.env, id).rollouts(query(c, RolloutQuery)))) as RolloutList);
   })
   .get("/v1/runs", requireAdmin(), async (c) => c.json((await runs(c.env, query(c, RunQuery).limit)) satisfies RunList))
-  .get("/v1/rollouts/:id", requireAdmin(), async (c) =>
-    c.json((await rpc((await rolloutOf(c.env, await liveRollout(c))).view())) as RolloutView),
-  )
-  .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) =>
-    c.json({ tables: (await rpc((await rolloutOf(c.env, await liveRollout(c))).diff())) as TableDiff[] }),
-  );
+  .get("/v1/rollouts/:id", requireAdmin(), async (c) => {
+    const id = await liveRollout(c);
+    return c.json((await rpc((await rolloutHost(c.env, id)).view(id))) as RolloutView);
+  })
+  .get("/v1/rollouts/:id/diff", requireAdmin(), async (c) => {
+    const id = await liveRollout(c);
+    return c.json({ tables: (await rpc((await rolloutHost(c.env, id)).diff(id))) as TableDiff[] });
+  });

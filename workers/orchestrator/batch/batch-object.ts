@@ -10,13 +10,15 @@ import { BATCH_MIGRATIONS } from "./migrations.ts";
 import { migrate } from "../../storage/migrate.ts";
 import { groupDocument, type LogEntry, type LogPage } from "../bridge/group-document.ts";
 import { postGroup, retryDelay } from "../bridge/deliver.ts";
-import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-object.ts";
+import { reportOf, type Liveness, type RolloutReport } from "../rollout/rollout-run.ts";
 import { rolloutStub } from "../../env-host/worlds.ts";
 import { farmIndex } from "../../farm-index/client.ts";
 import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
 import { expiresAt } from "./retention.ts";
 
-export type { RolloutReport } from "../rollout/rollout-object.ts";
+import { hostFor, hostOf } from "./hosts.ts";
+
+export type { RolloutReport } from "../rollout/rollout-run.ts";
 
 /**
  * How often running rollouts are asked whether their loops are alive, and how many are asked at once. A probe also
@@ -108,7 +110,7 @@ export class Batch extends DurableObject<Env> {
       for (const [seq, r] of plan.entries()) {
         this.db
           .insert(rollouts)
-          .values({ ...r, seq, status: "pending" })
+          .values({ ...r, seq, status: "pending", host: hostFor(batchId, seq, spec.concurrency) })
           .run();
         const g = sizes.get(r.groupId);
         sizes.set(r.groupId, { ...r, size: (g?.size ?? 0) + 1 });
@@ -160,9 +162,9 @@ export class Batch extends DurableObject<Env> {
     await Promise.all(
       overdue.map(async (r) => {
         const result = (await (
-          await rolloutStub(this.env, r.env, r.id)
+          await rolloutStub(this.env, r.env, hostOf(r))
         )
-          .result()
+          .result(r.id)
           .catch(() => null)) as RolloutResult | null;
         this.record(
           result
@@ -189,7 +191,7 @@ export class Batch extends DurableObject<Env> {
     const now = Date.now();
     if (now < (this.ctx.storage.kv.get<number>("probeAt") ?? 0)) return;
     const running = this.db
-      .select({ id: rollouts.id, env: rollouts.env })
+      .select({ id: rollouts.id, env: rollouts.env, host: rollouts.host })
       .from(rollouts)
       .where(eq(rollouts.status, "running"))
       .orderBy(asc(rollouts.seq))
@@ -198,10 +200,11 @@ export class Batch extends DurableObject<Env> {
     const lost: string[] = [];
     for (let i = 0; i < running.length; i += PROBE_WAVE) {
       await Promise.all(
-        running.slice(i, i + PROBE_WAVE).map(async ({ id, env }) => {
+        running.slice(i, i + PROBE_WAVE).map(async (r) => {
+          const { id } = r;
           let answer: Liveness;
           try {
-            answer = (await (await rolloutStub(this.env, env, id)).resume()) as Liveness;
+            answer = (await (await rolloutStub(this.env, r.env, hostOf(r))).resume(id)) as Liveness;
           } catch {
             unreachable += 1;
             return;
@@ -297,7 +300,7 @@ export class Batch extends DurableObject<Env> {
     for (const r of wave) this.starting.add(r.id);
     const started = await Promise.allSettled(
       wave.map(async (r) =>
-        (await rolloutStub(this.env, r.env, r.id)).start({
+        (await rolloutStub(this.env, r.env, hostOf(r))).start({
           rolloutId: r.id,
           batchId: meta.batchId,
           env: r.env,
@@ -429,6 +432,7 @@ export class Batch extends DurableObject<Env> {
         finishedAt: g.finishedAt ?? Date.now(),
         members: own.map((m) => ({
           id: m.id,
+          host: hostOf(m),
           status: m.status as "completed" | "failed" | "cancelled",
           stopReason: (m.stopReason ?? "cancelled") as LogEntry["members"][number]["stopReason"],
           reward: m.reward ?? 0,
@@ -521,12 +525,12 @@ export class Batch extends DurableObject<Env> {
     const meta = this.meta();
     if (meta.state === "running") {
       const running = this.db
-        .select({ id: rollouts.id, env: rollouts.env })
+        .select({ id: rollouts.id, env: rollouts.env, host: rollouts.host })
         .from(rollouts)
         .where(eq(rollouts.status, "running"))
         .all();
       this.ctx.waitUntil(
-        Promise.allSettled(running.map(async (r) => (await rolloutStub(this.env, r.env, r.id)).cancel())),
+        Promise.allSettled(running.map(async (r) => (await rolloutStub(this.env, r.env, hostOf(r))).cancel(r.id))),
       );
       this.ctx.storage.transactionSync(() => {
         const pending = this.db
@@ -563,6 +567,17 @@ export class Batch extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now());
     }
     return { batchId, ...marked };
+  }
+
+  /** Where a rollout of this batch lives: its environment and its host; null when the batch has no such rollout. */
+  rolloutHost(rolloutId: string): { env: string; host: string } | null {
+    this.meta();
+    const row = this.db
+      .select({ id: rollouts.id, env: rollouts.env, host: rollouts.host })
+      .from(rollouts)
+      .where(eq(rollouts.id, rolloutId))
+      .get();
+    return row ? { env: row.env, host: hostOf(row) } : null;
   }
 
   /** The ledger in queue order, optionally one status or one group only. */

@@ -3,6 +3,7 @@ import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { rollouts } from "./tables.ts";
 import { farmIndex } from "../../farm-index/client.ts";
 import { reportDeleted, rolloutStub, rolloutWorld } from "../../env-host/worlds.ts";
+import { hostOf } from "./hosts.ts";
 
 /**
  * Rollout objects deleted per alarm, and the pause before the next wave. Local workerd runs SQLite on the thread
@@ -39,7 +40,7 @@ export function isDeleting(storage: DurableObjectStorage): boolean {
 export async function deleteWave(storage: DurableObjectStorage, env: Env, db: DrizzleSqliteDODatabase): Promise<void> {
   const deleting = storage.kv.get<Deleting>("deleting")!;
   const wave = db
-    .select({ id: rollouts.id, seq: rollouts.seq, env: rollouts.env })
+    .select({ id: rollouts.id, seq: rollouts.seq, env: rollouts.env, host: rollouts.host })
     .from(rollouts)
     .where(and(gte(rollouts.seq, deleting.nextSeq), isNotNull(rollouts.startedAt)))
     .orderBy(asc(rollouts.seq))
@@ -52,12 +53,14 @@ export async function deleteWave(storage: DurableObjectStorage, env: Env, db: Dr
     await storage.deleteAll();
     return;
   }
-  const outcomes = await Promise.allSettled(wave.map(async (r) => (await rolloutStub(env, r.env, r.id)).purge()));
-  // Object ids by the world that held them, which removes their files.
+  const outcomes = await Promise.allSettled(
+    wave.map(async (r) => (await rolloutStub(env, r.env, hostOf(r))).purge(r.id)),
+  );
+  // The ids of hosts emptied by the wave, by the world that held them, which removes their files.
   const purged = new Map<string, string[]>();
   for (const [i, o] of outcomes.entries()) {
-    if (o.status !== "fulfilled") continue;
-    const world = rolloutWorld(env, wave[i]!.env, wave[i]!.id);
+    if (o.status !== "fulfilled" || o.value === null) continue;
+    const world = rolloutWorld(env, wave[i]!.env, hostOf(wave[i]!));
     purged.set(world, [...(purged.get(world) ?? []), o.value]);
   }
   // Best effort: what a local farm is not told of, its next start removes.

@@ -24,4 +24,6 @@ export const BATCH_MIGRATIONS: readonly Migration[] = [
   ],
   // v2: the events table was written and never read.
   ["DROP TABLE IF EXISTS events"],
+  // v3: rollouts share host objects; a rollout queued before has none and lives in an object of its own.
+  ["ALTER TABLE rollouts ADD COLUMN host TEXT"],
 ];

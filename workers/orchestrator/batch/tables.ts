@@ -16,6 +16,8 @@ export const rollouts = sqliteTable("rollouts", {
   error: text("error"),
   startedAt: integer("started_at"),
   finishedAt: integer("finished_at"),
+  /** The object that hosts the rollout (hosts.ts); null for one queued before hosts, alone in an object of its own. */
+  host: text("host"),
 });
 
 /** One row per GRPO group; its stats are written when its last member ends. */

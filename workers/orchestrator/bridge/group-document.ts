@@ -19,6 +19,8 @@ export interface LogEntry {
   finishedAt: number;
   members: {
     id: string;
+    /** The object that hosts the rollout (batch/hosts.ts). */
+    host: string;
     status: "completed" | "failed" | "cancelled";
     stopReason: StopReason;
     reward: number;
@@ -94,10 +96,14 @@ function trajectory(member: LogEntry["members"][number], result: TrainingResult 
   };
 }
 
-/** A member that never started has no Rollout object; any other failure to read one must not pass for that. */
-async function memberResult(env: Env, envName: string, id: string): Promise<TrainingResult | null> {
+/** A member that never started is stored nowhere; any other failure to read one must not pass for that. */
+async function memberResult(
+  env: Env,
+  envName: string,
+  member: LogEntry["members"][number],
+): Promise<TrainingResult | null> {
   try {
-    return (await (await rolloutStub(env, envName, id)).trajectory()) as TrainingResult | null;
+    return (await (await rolloutStub(env, envName, member.host)).trajectory(member.id)) as TrainingResult | null;
   } catch (err) {
     if (decodeFarmError(err)?.code === "rollout_not_found") return null;
     throw decodeFarmError(err) ?? err;
@@ -112,9 +118,7 @@ export async function groupDocument(
 ): Promise<Group> {
   const [manifest, ...results] = await Promise.all([
     loadManifest(env, entry.bundleId),
-    ...entry.members.map((m) =>
-      m.status === "cancelled" ? Promise.resolve(null) : memberResult(env, entry.env, m.id),
-    ),
+    ...entry.members.map((m) => (m.status === "cancelled" ? Promise.resolve(null) : memberResult(env, entry.env, m))),
   ]);
   const completed = entry.members.filter((m) => m.status === "completed").length;
   return {

@@ -2,544 +2,118 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { RolloutSpec, type RolloutResult, type RolloutView } from "../../shared/rollout.ts";
 import type { TableDiff } from "../../shared/instance.ts";
-import type { ChatMessage } from "../../shared/chat.ts";
-import { FarmError, encodeFarmError } from "../../shared/errors.ts";
-import { loadManifest } from "../../env-host/registry-client.ts";
-import { deleteWorld, WorldHost } from "../../env-host/runtime/host.ts";
-import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
-import { holdSlot, releaseSlot, slotStub, worldReleased } from "./world-slot.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
-import { policyFromSpec } from "../policy/from-spec.ts";
-import { toolFormat } from "../tool-format/registry.ts";
 import type { TrainingResult } from "../bridge/group-document.ts";
-import { decodeReply, decodeTurns, encodeReply, encodeTurn, type StoredReply, type StoredTurn } from "./turn-store.ts";
-import { fnv1a } from "./fnv.ts";
-import { CallGate } from "./call-gate.ts";
-import type { CallVerdict } from "../../shared/call-verdict.ts";
-import { verdictOf } from "./verdict.ts";
-import { plainResults } from "../../shared/received.ts";
-import type { PolicyTurn } from "../policy/policy.ts";
-import {
-  finishRollout,
-  startRollout,
-  stepRollout,
-  type RolloutSetup,
-  type RolloutState,
-  type RolloutWorld,
-} from "./engine.ts";
-
-/** A 32-bit seed from a rollout id: stable across restarts, different for each member of a group. */
-const hashSeed = (rolloutId: string) => fnv1a(rolloutId) | 0;
+import { INDEX, RolloutRun, type Liveness } from "./rollout-run.ts";
 
 /**
- * The state beside the turns. The history is stored a message per key (`message:N`), like the turns: the whole of it
- * rewritten, and read back, at every checkpoint cost more than the rest of the turn. Checkpoints written before
- * that carry the history in `messages` and have no `messageCount`.
- */
-type Checkpoint = Pick<RolloutState, "done"> & { turnCount: number; messageCount?: number; messages?: ChatMessage[] };
-
-/** How long a purge waits for a loop in flight to stop; one stuck in a tool call is not waited for. */
-const PURGE_WAIT_MS = 10_000;
-
-/**
- * Written, and made durable, before a call into environment code (a tool call or the verifier); the checkpoint that
- * records the call's turn clears it. Found by a loop starting after a restart, it names the call that was running when
- * the runtime died. Most such calls are innocent (a runtime runs many rollouts' calls at once). A local farm's
- * supervisor knows which call's code was running when it stopped the runtime, by the call's token
- * (sdk/running-call.ts): that call ends naming the limit it ran into, and is not run again; the others are sent
- * again, their step ids keeping them from taking effect twice. Where nothing tells (deployed, or a farm restarted
- * since), the call is run once more, alone in its runtime (call-gate.ts); found again after that replay, it is taken
- * to be what stopped the runtime and is not run a third time.
- */
-interface RunningCall {
-  turn: number;
-  tool: string;
-  /** The call's step id; the verifier's is VERIFIER. */
-  key: string;
-  /** 1 for the call, 2 for its replay. Markers written before replays existed have none: they are not replayed. */
-  attempt?: number;
-  /** Names this attempt to the supervisor while its environment code runs. */
-  token?: string;
-  /**
-   * Whether this attempt ran alone in its runtime: a stop during it, with nothing telling whose it was, is its own.
-   * Markers from before it have none: their second attempts always ran alone.
-   */
-  alone?: boolean;
-}
-
-/**
- * How often a call may be started: a call whose runtime keeps being stopped under it by others (or by restarts of
- * the farm) ends rather than waits for ever.
- */
-const ATTEMPTS = 5;
-
-/**
- * The policy's reply whose calls the turn in progress runs, stored with the turn's first call marker: a replay runs
- * the same calls again rather than asking the policy anew, whose different answer would leave the first call's effect
- * in the world and not in the trajectory.
- */
-interface ReplyInFlight {
-  turn: number;
-  policyTurn: PolicyTurn;
-}
-
-/** As the marker stores it (turn-store.ts). */
-interface StoredReplyInFlight {
-  turn: number;
-  policyTurn: StoredReply;
-}
-
-const gate = new CallGate();
-
-/**
- * A rollout's world: in the slot it holds (world-slot.ts), or, for a rollout started before slots existed, the
- * facets of its own object.
- */
-interface RolloutHost {
-  call(tool: string, args: unknown, stepId: string, token: string): Promise<ToolOutcome>;
-  verify(taskId: string, answer: string | null, token: string): Promise<VerifyOutcome>;
-  diff(): Promise<TableDiff[]>;
-  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }>;
-}
-
-/** What a rollout answers its batch when asked whether its loop is alive. */
-export type Liveness =
-  /** Its loop is running in this instance of the object. */
-  | { state: "live" }
-  /** Its loop was not running here (its runtime restarted, or its alarm was dropped); it has been started again. */
-  | { state: "woken" }
-  | { state: "finished"; report: RolloutReport }
-  | { state: "unknown" };
-
-/** What a finished rollout tells its batch; the trajectory itself stays in the Rollout object. */
-export type RolloutReport = Pick<RolloutResult, "rolloutId" | "status" | "stopReason" | "reward" | "error">;
-
-export function reportOf({
-  rolloutId,
-  status,
-  stopReason,
-  reward,
-  error,
-}: Omit<RolloutResult, "turns" | "messages">): RolloutReport {
-  return { rolloutId, status, stopReason, reward, ...(error ? { error } : {}) };
-}
-
-/** The marker's name for the task's verifier, which runs environment code too. */
-const VERIFIER = "the verifier";
-
-/** How a stop names the call it ends. */
-function callName(call: RunningCall): string {
-  return call.tool === VERIFIER ? VERIFIER : `the tool call ${call.tool} of turn ${call.turn}`;
-}
-
-/** The stop a call that was running when its runtime died comes to, naming what stops a runtime. */
-function stoppedCall(call: RunningCall): NonNullable<RolloutState["done"]> {
-  const what = callName(call);
-  const attempt = call.attempt ?? 1;
-  const when =
-    attempt === 1
-      ? `while ${what} was running`
-      : attempt === 2
-        ? `again while ${what} was being run a second time`
-        : `while ${what} was running, for the ${attempt}th time during this call`;
-  return {
-    stopReason: "env_error",
-    answer: null,
-    error:
-      `runtime_stopped: the runtime stopped ${when} ` +
-      "(a crash, an out-of-memory abort, or a supervisor stopping a runaway); the call is not run again",
-  };
-}
-
-/** The stop of the call whose code was running when the supervisor stopped its runtime, naming the limit. */
-function culpritStop(call: RunningCall, verdict: Extract<CallVerdict, { verdict: "culprit" }>): RolloutState["done"] {
-  return {
-    stopReason: "env_error",
-    answer: null,
-    error: `${verdict.code}: ${callName(call)} stopped its runtime: ${verdict.message}; the call is not run again`,
-  };
-}
-
-/**
- * Whether a call found running after a restart is run again: it has attempts left, it is not a replay that ran alone
- * and met a stop nobody explains (that stop was its own), and (for a tool) its reply is kept.
- */
-function replayable(
-  call: RunningCall,
-  reply: ReplyInFlight | undefined,
-  state: RolloutState,
-  verdict: CallVerdict,
-): boolean {
-  if (call.attempt === undefined || call.attempt >= ATTEMPTS) return false;
-  if (verdict.verdict === "unknown" && (call.alone ?? call.attempt > 1)) return false;
-  if (call.tool === VERIFIER) return state.done !== undefined;
-  return !state.done && call.turn === state.turns.length && reply?.turn === call.turn;
-}
-
-/**
- * One rollout, next to its own world: the world's facets live in this object, so a tool call is an in-process
- * call, not a hop. The loop runs from alarms and checkpoints after every turn; a restart resumes from the last
- * checkpoint, and step ids keep a replayed tool call from taking effect twice. A runtime that died takes this
- * object's memory with it: a loop that is not running in this instance is not running at all, which is how its
- * batch tells a stalled rollout from a working one.
+ * The object that hosts rollouts: those of one batch that the batch places here (batch/hosts.ts), several at once and
+ * one after another, each under keys of its own. An object per rollout created, checkpointed, closed and deleted a
+ * SQLite database for every rollout (four `fsync`s to create it alone), and its commits never shared a write with
+ * another rollout's; a host's rollouts share one database and the commits that happen together.
+ *
+ * A rollout stored before hosts existed lives alone in an object named by its id, its keys unprefixed: it is read,
+ * resumed and deleted here as before.
  */
 export class Rollout extends DurableObject<Env> {
-  private host: RolloutHost | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  /** The loop and its report, while they run in this instance. */
-  private driving: Promise<void> | undefined;
-  /** Whether this instance has run the loop: one that has not, finding a checkpoint, follows a runtime that died. */
-  private ranHere = false;
-  private readonly cancelling = new AbortController();
-  /** Its storage is being deleted: nothing may be written or reported after that. */
-  private purged = false;
-  /** How many turns and messages the stored checkpoint holds, once this instance has read or written it. */
-  private saved: { turns: number; messages: number } | undefined;
+  private readonly runs = new Map<string, RolloutRun>();
+  /** Alarms running in this instance: each waits on the loops it found, not on those started after it. */
+  private alarming = 0;
 
-  private get kv() {
-    return this.ctx.storage.kv;
-  }
-
-  private spec(): RolloutSpec {
-    const spec = this.kv.get<RolloutSpec>("spec");
-    if (!spec) throw encodeFarmError(new FarmError("rollout_not_found", 404, "no such rollout"));
-    return spec;
-  }
-
-  private world(spec: RolloutSpec): RolloutHost {
-    const slot = this.kv.get<string>("slot");
-    if (slot === undefined)
-      this.host ??= new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
-    else {
-      const stub = slotStub(this.env, slot);
-      const id = spec.rolloutId;
-      this.host ??= {
-        call: (tool, args, stepId, token) => stub.call(id, tool, args, stepId, token),
-        verify: (taskId, answer, token) => stub.verify(id, taskId, answer, token),
-        diff: () => stub.diff(id),
-        rows: (table, offset, limit) => stub.rows(id, table, offset, limit),
-      };
+  private rollout(rolloutId: string): RolloutRun {
+    let run = this.runs.get(rolloutId);
+    if (!run) {
+      const alone = this.ctx.storage.kv.get<RolloutSpec>("spec")?.rolloutId === rolloutId;
+      run = new RolloutRun(this.ctx, this.env, rolloutId, alone ? "" : `${rolloutId}/`);
+      this.runs.set(rolloutId, run);
     }
-    return this.host;
-  }
-
-  /**
-   * Lets the world go once the result is stored, so a batch of thousands never holds them all: the slot goes to the
-   * next rollout. A rollout whose runtime died before it let go does so when it next runs. The slot's name stays
-   * stored (forgetting it was one more commit per rollout): letting go again is a no-op at a slot held by another.
-   */
-  private async letGo(spec: RolloutSpec): Promise<void> {
-    this.host = undefined;
-    const slot = this.kv.get<string>("slot");
-    if (slot === undefined) {
-      deleteWorld(this.ctx);
-      return;
-    }
-    // The next holder resets the world: the result must be durable before that can happen.
-    await this.ctx.storage.sync();
-    await releaseSlot(this.env, slot, spec.rolloutId);
-  }
-
-  private async setup(spec: RolloutSpec): Promise<RolloutSetup> {
-    const manifest = await loadManifest(this.env, spec.bundleId);
-    const task = manifest.tasks.find((t) => t.id === spec.taskId);
-    if (!task) throw encodeFarmError(new FarmError("task_not_found", 404, `${spec.env} has no task "${spec.taskId}"`));
-    const format = toolFormat(spec.toolFormat);
-    return {
-      rolloutId: spec.rolloutId,
-      env: spec.env,
-      task,
-      tools: manifest.tools,
-      format,
-      policy: policyFromSpec(spec.policy, format, manifest.tools, hashSeed(spec.rolloutId)),
-      maxTurns: spec.maxTurns,
-      truncation: spec.truncation,
-      reward: spec.reward,
-      deadline: this.kv.get<number>("deadline") ?? Date.now() + spec.rolloutTimeoutMs,
-      signal: this.cancelling.signal,
-    };
-  }
-
-  /**
-   * A checkpoint writes the new turn under its own key and the rest of the state beside it, each turn in its
-   * compact stored form: rewriting every turn, or storing each whole, made checkpoints grow with the square of
-   * the conversation.
-   */
-  private save(state: RolloutState): void {
-    if (this.purged) throw new Error("the rollout was deleted");
-    const { turns, messages, done } = state;
-    const saved = this.saved ?? this.savedCounts();
-    for (let n = Math.min(saved.turns, turns.length); n < turns.length; n++)
-      this.kv.put(`turn:${n}`, encodeTurn(turns[n]!, turns[n - 1], messages));
-    for (let n = saved.messages; n < messages.length; n++) this.kv.put(`message:${n}`, messages[n]);
-    this.kv.put<Checkpoint>("state", {
-      ...(done ? { done } : {}),
-      turnCount: turns.length,
-      messageCount: messages.length,
-    });
-    this.saved = { turns: turns.length, messages: messages.length };
-    this.kv.delete("call");
-    this.kv.delete("reply");
-  }
-
-  /** What the stored checkpoint holds; one from before per-message keys is written whole once more. */
-  private savedCounts(): { turns: number; messages: number } {
-    const checkpoint = this.kv.get<Checkpoint>("state");
-    return { turns: checkpoint?.turnCount ?? 0, messages: checkpoint?.messageCount ?? 0 };
-  }
-
-  private load(): RolloutState {
-    const { turnCount, messageCount, messages: legacy, done } = this.kv.get<Checkpoint>("state")!;
-    const messages =
-      legacy ?? Array.from({ length: messageCount ?? 0 }, (_, n) => this.kv.get<ChatMessage>(`message:${n}`)!);
-    const stored = Array.from({ length: turnCount }, (_, n) => this.kv.get<StoredTurn>(`turn:${n}`)!);
-    this.saved = legacy ? undefined : { turns: turnCount, messages: messages.length };
-    return { messages, turns: decodeTurns(stored, messages), ...(done ? { done } : {}) };
-  }
-
-  /** The result once the rollout ended; its turns and messages are the checkpoint's, stored once. */
-  private finished(): RolloutResult | null {
-    const summary = this.kv.get<Omit<RolloutResult, "turns" | "messages">>("result");
-    if (!summary) return null;
-    const { messages, turns } = this.load();
-    return { ...summary, messages, turns };
-  }
-
-  /** Builds the world and schedules the loop; idempotent for the same spec. */
-  async start(input: z.input<typeof RolloutSpec>): Promise<void> {
-    if (this.kv.get("spec")) return;
-    const spec = RolloutSpec.parse(input);
-    const setup = await this.setup(spec);
-    const slot = await holdSlot(this.env, spec.rolloutId, {
-      envName: spec.env,
-      bundleId: spec.bundleId,
-      seed: spec.seed,
-    });
-    this.kv.put("slot", slot);
-    this.kv.put("spec", spec);
-    this.kv.put("deadline", Date.now() + spec.rolloutTimeoutMs);
-    this.save(startRollout(setup));
-    await this.ctx.storage.setAlarm(Date.now());
-  }
-
-  /** Runs up to `turns` turns, checkpointing after each; finishes the rollout when it is done. */
-  advance(turns = Number.POSITIVE_INFINITY): Promise<RolloutResult | null> {
-    if (this.purged) return Promise.resolve(null);
-    // The alarm and a caller may both ask; turns must run one after another, never side by side on one state.
-    const run = this.running.then(() => this.run(turns));
-    this.running = run.catch(() => undefined);
     return run;
   }
 
-  private async run(turns: number): Promise<RolloutResult | null> {
-    const spec = this.spec();
-    const existing = this.finished();
-    if (existing) {
-      if (this.kv.get("slot") !== undefined) await this.letGo(spec);
-      return existing;
-    }
-    const host = this.world(spec);
-    let state = this.load();
-    const died = this.kv.get<RunningCall>("call");
-    const storedReply = this.kv.get<StoredReplyInFlight>("reply");
-    let reply: ReplyInFlight | undefined = storedReply && {
-      turn: storedReply.turn,
-      policyTurn: decodeReply(storedReply.policyTurn, state.turns[storedReply.turn - 1]),
-    };
-    let replaying: RunningCall | undefined;
-    /** A replay nobody vouched for runs alone, so that a second stop during it can only be its own doing. */
-    let alone = false;
-    if (died && (!state.done || died.tool === VERIFIER)) {
-      const verdict: CallVerdict = died.token
-        ? await verdictOf(this.env.WORLD_STOPS, died.token)
-        : { verdict: "unknown" };
-      if (verdict.verdict === "culprit") {
-        state = { ...state, done: culpritStop(died, verdict) };
-        this.save(state);
-      } else if (replayable(died, reply, state, verdict)) {
-        replaying = died;
-        alone = verdict.verdict === "unknown";
-      } else {
-        state = { ...state, done: stoppedCall(died) };
-        this.save(state);
-      }
-    }
-    const asked = await this.setup(spec);
-    let storedTurn = reply?.turn;
-    // The turn being replayed gets its stored reply back; every other turn asks the policy.
-    const setup: RolloutSetup = {
-      ...asked,
-      policy: {
-        next: async (request) => {
-          if (replaying && reply?.turn === request.turn) return reply.policyTurn;
-          const policyTurn = await asked.policy.next(request);
-          reply = { turn: request.turn, policyTurn };
-          return policyTurn;
-        },
-      },
-    };
-    // Environment code runs in tool calls and in the verifier; either may be what stops the runtime.
-    const marked = <T>(tool: string, key: string, run: (token: string) => Promise<T>): Promise<T> => {
-      const turn = state.turns.length;
-      const attempt = replaying?.key === key && replaying.turn === turn ? replaying.attempt! + 1 : 1;
-      const token = crypto.randomUUID();
-      const solo = alone && attempt > 1;
-      const go = async () => {
-        if (this.purged) throw new Error("the rollout was deleted");
-        this.kv.put<RunningCall>("call", { turn, tool, key, attempt, token, alone: solo });
-        if (tool !== VERIFIER && storedTurn !== turn && reply?.turn === turn) {
-          this.kv.put<StoredReplyInFlight>("reply", {
-            turn,
-            policyTurn: encodeReply(reply.policyTurn, state.turns[turn - 1]),
-          });
-          storedTurn = turn;
-        }
-        await this.ctx.storage.sync();
-        return run(token);
-      };
-      return solo ? gate.alone(go) : gate.shared(go);
-    };
-    const world: RolloutWorld = {
-      call: (tool, args, stepId) => marked(tool, stepId, (token) => host.call(tool, args, stepId, token)),
-      verify: (taskId, answer) => marked(VERIFIER, VERIFIER, (token) => host.verify(taskId, answer, token)),
-    };
-    const deadline = this.kv.get<number>("deadline")!;
-    for (let i = 0; i < turns && !state.done; i++) {
-      if (this.kv.get("cancelled"))
-        state = { ...state, done: { stopReason: "cancelled", answer: null, error: "cancelled by its batch" } };
-      else
-        state =
-          Date.now() >= deadline
-            ? { ...state, done: { stopReason: "timeout", answer: null } }
-            : await stepRollout(setup, world, state);
-      this.save(state);
-    }
-    if (!state.done) return null;
-    const result = await finishRollout(setup, world, state);
-    // The verifier has answered: what follows runs no environment code, and a restart may verify again.
-    this.kv.delete("call");
-    // The world's changes are kept; the world itself is let go.
-    this.kv.put("diff", await host.diff());
-    const { turns: _turns, messages: _messages, ...summary } = result;
-    this.kv.put("result", summary);
-    await this.letGo(spec);
-    return result;
+  /** The rollouts whose results are not stored yet. */
+  private live(): string[] {
+    const kv = this.ctx.storage.kv;
+    const ids = Array.from(kv.list<string>({ prefix: INDEX }))
+      .filter(([, state]) => state === "live")
+      .map(([key]) => key.slice(INDEX.length));
+    const alone = kv.get<RolloutSpec>("spec");
+    if (alone && !kv.get("result")) ids.push(alone.rolloutId);
+    return ids;
   }
 
-  /**
-   * Runs the rollout to its end and reports to its batch; a failed report throws, so the alarm retries it. An alarm
-   * that finds a rollout part way through, in a fresh instance, is the sign of a runtime that died: the batch is told,
-   * so it can wake those of its rollouts whose alarms do not come back.
-   */
-  override alarm(): Promise<void> {
-    const spec = this.kv.get<RolloutSpec>("spec");
-    if (
-      !this.ranHere &&
-      spec?.batchId &&
-      !this.kv.get("result") &&
-      ((this.kv.get<Checkpoint>("state")?.turnCount ?? 0) > 0 || this.kv.get("call"))
-    ) {
-      this.ctx.waitUntil(
-        plainResults(this.env.BATCH.getByName(spec.batchId))
-          .rolloutResumed()
-          .catch(() => undefined),
-      );
-    }
-    return this.drive();
-  }
-
-  /** The loop, once per instance however often the alarm and a wake ask for it. */
-  private drive(): Promise<void> {
-    this.ranHere = true;
-    this.driving ??= this.runAndReport().finally(() => {
-      this.driving = undefined;
-    });
-    return this.driving;
-  }
-
-  private async runAndReport(): Promise<void> {
-    const spec = this.kv.get<RolloutSpec>("spec");
-    if (!spec) return;
-    const result = await this.advance();
-    if (result && spec.batchId && !this.purged)
-      await plainResults(this.env.BATCH.getByName(spec.batchId)).report(reportOf(result));
-  }
-
-  /**
-   * Asked by its batch, after a restart and now and then: is the loop alive? Answered from memory while it runs
-   * here. Otherwise its result if it has one (the report was lost), else the loop is started again from here, not
-   * left to an alarm that the runtime which died may have been running; the alarm set beside it holds the object
-   * open while the loop runs and brings it back should this instance go too.
-   */
-  async resume(): Promise<Liveness> {
-    if (this.driving) return { state: "live" };
-    if (!this.kv.get("spec")) return { state: "unknown" };
-    const summary = this.kv.get<Omit<RolloutResult, "turns" | "messages">>("result");
-    if (summary) return { state: "finished", report: reportOf(summary) };
-    void this.drive().catch(() => undefined);
+  /** Builds the rollout's world and schedules its loop; idempotent for the same spec. */
+  async start(input: z.input<typeof RolloutSpec>): Promise<void> {
+    const spec = RolloutSpec.parse(input);
+    const run = this.rollout(spec.rolloutId);
+    if (!(await run.start(spec))) return;
     await this.ctx.storage.setAlarm(Date.now());
-    return { state: "woken" };
-  }
-
-  /** Ends the rollout at once, a policy request in flight included; it finishes as cancelled and reports so. */
-  cancel(): void {
-    if (!this.kv.get("spec") || this.kv.get("result")) return;
-    this.kv.put("cancelled", true);
-    this.cancelling.abort();
+    // An alarm in progress would start this loop only once it ends; the alarm just set holds the object open for it.
+    if (this.alarming > 0) void run.drive().catch(() => undefined);
   }
 
   /**
-   * Deletes everything the rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped,
-   * so no checkpoint lands after the deletion and nothing of it stays stored. Answers the object's id, which names
-   * its files on a local farm.
+   * Runs every live rollout to its end and reports each to its batch, the alarm open as long as they run. A failed
+   * report fails the alarm once the others have ended, so the alarm retries it.
    */
-  async purge(): Promise<string> {
-    this.purged = true;
-    this.cancelling.abort();
-    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, PURGE_WAIT_MS))]);
-    const spec = this.kv.get<RolloutSpec>("spec");
-    if (spec) await this.letGo(spec);
+  override async alarm(): Promise<void> {
+    this.alarming += 1;
+    try {
+      const outcomes = await Promise.allSettled(this.live().map((id) => this.rollout(id).wake()));
+      const failed = outcomes.find((o) => o.status === "rejected");
+      if (failed) throw failed.reason;
+    } finally {
+      this.alarming -= 1;
+    }
+  }
+
+  /** Runs up to `turns` turns of a rollout, checkpointing after each; finishes it when it is done. */
+  advance(rolloutId: string, turns?: number): Promise<RolloutResult | null> {
+    return this.rollout(rolloutId).advance(turns);
+  }
+
+  resume(rolloutId: string): Promise<Liveness> {
+    return this.rollout(rolloutId).resume();
+  }
+
+  cancel(rolloutId: string): void {
+    this.rollout(rolloutId).cancel();
+  }
+
+  /**
+   * Deletes everything a rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped. The
+   * host's storage goes with its last rollout: then the answer is the object's id, which names its files on a local
+   * farm; null while other rollouts remain.
+   */
+  async purge(rolloutId: string): Promise<string | null> {
+    const run = this.rollout(rolloutId);
+    await run.stop();
+    this.runs.delete(rolloutId);
+    if (!run.alone) {
+      run.erase();
+      if (Array.from(this.ctx.storage.kv.list({ prefix: INDEX, limit: 1 })).length > 0) return null;
+    }
     await this.ctx.storage.deleteAll();
     return this.ctx.id.toString();
   }
 
-  result(): RolloutResult | null {
-    this.spec();
-    return this.finished();
+  result(rolloutId: string): RolloutResult | null {
+    return this.rollout(rolloutId).result();
   }
 
   /** The result as trainers read it: every turn's token ids, without the request messages the viewer shows. */
-  trajectory(): TrainingResult | null {
-    this.spec();
-    const result = this.finished();
-    if (!result) return null;
-    return { ...result, turns: result.turns.map(({ request: _request, tools: _tools, ...turn }) => turn) };
+  trajectory(rolloutId: string): TrainingResult | null {
+    return this.rollout(rolloutId).trajectory();
   }
 
-  view(): RolloutView {
-    const spec = this.spec();
-    const result = this.finished();
-    return {
-      rolloutId: spec.rolloutId,
-      batchId: spec.batchId ?? null,
-      env: spec.env,
-      bundleId: spec.bundleId,
-      taskId: spec.taskId,
-      state: result ? "finished" : "running",
-      turns: result ? result.turns : this.load().turns,
-      result,
-    };
+  view(rolloutId: string): RolloutView {
+    return this.rollout(rolloutId).view();
   }
 
-  diff(): Promise<TableDiff[]> {
-    const spec = this.spec();
-    const kept = this.kv.get<TableDiff[]>("diff");
-    return kept ? Promise.resolve(kept) : this.world(spec).diff();
+  diff(rolloutId: string): Promise<TableDiff[]> {
+    return this.rollout(rolloutId).diff();
   }
 
-  rows(table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
-    const spec = this.spec();
-    if (this.kv.get("result")) throw worldReleased();
-    return this.world(spec).rows(table, offset, limit);
+  rows(rolloutId: string, table: string, offset: number, limit: number): Promise<TableRows & { total: number }> {
+    return this.rollout(rolloutId).rows(table, offset, limit);
   }
 }

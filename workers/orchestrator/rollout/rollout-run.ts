@@ -42,7 +42,8 @@ const PURGE_WAIT_MS = 10_000;
 
 /**
  * Written, and made durable, before a call into environment code (a tool call or the verifier); the checkpoint that
- * records the call's turn clears it. Found by a loop starting after a restart, it names the call that was running when
+ * records the call's turn clears it, written with the next call's marker (or when the loop stops), so a runtime that
+ * died while the policy was asked for the next turn leaves it too. Found by a loop starting after a restart, it names the call that was running when
  * the runtime died. Most such calls are innocent (a runtime runs many rollouts' calls at once). A local farm's
  * supervisor knows which call's code was running when it stopped the runtime, by the call's token
  * (sdk/running-call.ts): that call ends naming the limit it ran into, and is not run again; the others are sent
@@ -402,6 +403,18 @@ export class RolloutRun {
         },
       },
     };
+    /**
+     * A turn's checkpoint is written in one commit with the next call's marker, not in a commit of its own before the
+     * next policy request: a commit blocks the runtime's thread on an `fsync`, and two a turn were a fifth of its
+     * time. A runtime that dies while the policy is asked thus leaves the last call's marker: locally the supervisor
+     * says it was not that call's doing and it is sent again with its stored reply (its step id keeps a write from
+     * taking effect twice); deployed, where nothing tells, it is run again alone.
+     */
+    let unsaved: RolloutState | undefined;
+    const flush = () => {
+      if (unsaved) this.save(unsaved);
+      unsaved = undefined;
+    };
     // Environment code runs in tool calls and in the verifier; either may be what stops the runtime.
     const marked = <T>(tool: string, key: string, run: (token: string) => Promise<T>): Promise<T> => {
       const turn = state.turns.length;
@@ -410,6 +423,7 @@ export class RolloutRun {
       const solo = alone && attempt > 1;
       const go = async () => {
         if (this.purged) throw new Error("the rollout was deleted");
+        flush();
         this.kv.put<RunningCall>("call", { turn, tool, key, attempt, token, alone: solo });
         if (tool !== VERIFIER && storedTurn !== turn && reply?.turn === turn) {
           this.kv.put<StoredReplyInFlight>("reply", {
@@ -436,8 +450,9 @@ export class RolloutRun {
           Date.now() >= deadline
             ? { ...state, done: { stopReason: "timeout", answer: null } }
             : await stepRollout(setup, world, state);
-      this.save(state);
+      unsaved = state;
     }
+    flush();
     if (!state.done) return null;
     const result = await finishRollout(setup, world, state);
     // The verifier has answered: what follows runs no environment code, and a restart may verify again.

@@ -15,7 +15,6 @@ import { rolloutStub } from "../../env-host/worlds.ts";
 import { farmIndex } from "../../farm-index/client.ts";
 import { deleteWave, isDeleting, startDeleting } from "./deletion.ts";
 import { expiresAt } from "./retention.ts";
-
 import { hostFor, hostOf } from "./hosts.ts";
 
 export type { RolloutReport } from "../rollout/rollout-run.ts";

@@ -26,8 +26,11 @@ const ROLLOUTS = Number(process.argv[2] ?? 1024);
 const LATENCIES = (process.argv[3] ?? "0,200").split(",").map(Number);
 /** Rollouts in flight at once (BENCH_CONCURRENCY, default 512). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 512);
-/** World processes per environment that rollouts spread over (BENCH_SHARDS, default one per core). */
-const SHARDS = Number(process.env.BENCH_SHARDS ?? cpus().length);
+/**
+ * World processes per environment that rollouts spread over (BENCH_SHARDS, default 1, the farm's own default): the
+ * batch's two environments already run in a process each, and two each cost more CPU a rollout than they gave.
+ */
+const SHARDS = Number(process.env.BENCH_SHARDS ?? 1);
 
 /**
  * RSS of the farm's own workerd processes (other farms on a shared machine are not counted), read from /proc: a

@@ -223,6 +223,41 @@ describe("a rollout that never reports", () => {
   });
 });
 
+describe("a batch's queue", () => {
+  const queued = async (tasks: unknown) => {
+    const { batchId } = await startBatch({ tasks, groupSize: 1, policy: { kind: "oracle" }, concurrency: 1 });
+    const list = (await (await farm(`/v1/batches/${batchId}/rollouts`)).json()) as RolloutList;
+    await farm(`/v1/batches/${batchId}/cancel`, { method: "POST" });
+    return list.rollouts.map((r) => `${r.groupId.slice(batchId.length + 1)} ${r.env}/${r.taskId}`);
+  };
+  const shop = () => inject("bundles").shop!.manifest.tasks.map((t) => t.id);
+  const tracker = () => inject("bundles").tracker!.manifest.tasks.map((t) => t.id);
+
+  it("follows the order the tasks were listed in, whatever their environments", async () => {
+    const [s1, s2] = shop();
+    const [t1] = tracker();
+    expect(
+      await queued([
+        { env: "tracker", taskId: t1 },
+        { env: "shop", taskId: s1 },
+        { env: "tracker", taskId: t1 },
+        { env: "shop", taskId: s2 },
+      ]),
+    ).toEqual([`g0 tracker/${t1}`, `g1 shop/${s1}`, `g2 tracker/${t1}`, `g3 shop/${s2}`]);
+  });
+
+  it("takes the environments in turn for a selection by environment, so each one's worlds start at once", async () => {
+    const [s1, s2, s3] = shop();
+    const [t1] = tracker();
+    expect(await queued({ shop: [s1, s2, s3], tracker: [t1] })).toEqual([
+      `g0 shop/${s1}`,
+      `g1 tracker/${t1}`,
+      `g2 shop/${s2}`,
+      `g3 shop/${s3}`,
+    ]);
+  });
+});
+
 describe("a batch's rollouts", () => {
   it("are listed from the ledger, viewed with their turns and result, and show their world's diff", async () => {
     const { batchId } = await startBatch({

@@ -33,13 +33,18 @@ export const RolloutQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-/** Expands the spec's task selection against the environments as they are now: tasks x groupSize rollouts. */
+/**
+ * Expands the spec's task selection against the environments as they are now: tasks x groupSize rollouts, queued in
+ * the order the tasks were listed, or, for a selection by environment, taking the environments in turn. Each
+ * environment's worlds run in processes of their own locally (one core each), so a queue that took one environment
+ * after another left the other cores idle: a shop-then-tracker batch of 1,024 ran in one shop world at a time.
+ */
 async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<PlannedRollout[]> {
   const wanted = Array.isArray(spec.tasks)
     ? spec.tasks.reduce<Map<string, string[]>>((m, t) => m.set(t.env, [...(m.get(t.env) ?? []), t.taskId]), new Map())
     : new Map(Object.entries(spec.tasks).map(([name, ids]) => [name, ids === "all" ? [] : ids]));
-  const out: PlannedRollout[] = [];
-  let groups = 0;
+  const bundles = new Map<string, string>();
+  const chosen = new Map<string, string[]>();
   for (const [name, ids] of wanted) {
     const manifest = await currentManifest(env, name).catch((err: unknown) => {
       throw new FarmError("invalid_request", 400, `tasks: ${(decodeFarmError(err) ?? (err as Error)).message}`);
@@ -52,14 +57,26 @@ async function plan(env: Env, batchId: string, spec: BatchSpec): Promise<Planned
         400,
         `tasks: ${name} has no task ${unknown.map((u) => `"${u}"`).join(", ")}`,
       );
-    for (const taskId of ids.length ? ids : [...known]) {
-      // Numbered, so a task named twice makes two groups.
-      const groupId = `${batchId}.g${groups++}`;
-      for (let k = 0; k < spec.groupSize; k++) {
-        out.push({ id: `${groupId}.${k}`, groupId, env: name, bundleId: manifest.bundleId, taskId });
-      }
-    }
+    bundles.set(name, manifest.bundleId);
+    chosen.set(name, ids.length ? ids : [...known]);
   }
+  const queue = Array.isArray(spec.tasks) ? spec.tasks : inTurn(chosen);
+  const out: PlannedRollout[] = [];
+  for (const [g, { env: name, taskId }] of queue.entries()) {
+    // Numbered, so a task named twice makes two groups.
+    const groupId = `${batchId}.g${g}`;
+    for (let k = 0; k < spec.groupSize; k++)
+      out.push({ id: `${groupId}.${k}`, groupId, env: name, bundleId: bundles.get(name)!, taskId });
+  }
+  return out;
+}
+
+/** Each environment's tasks, the environments taking turns: a1 b1 a2 b2 a3 ... */
+function inTurn(tasks: Map<string, string[]>): { env: string; taskId: string }[] {
+  const out: { env: string; taskId: string }[] = [];
+  const longest = Math.max(...[...tasks.values()].map((ids) => ids.length));
+  for (let i = 0; i < longest; i++)
+    for (const [name, ids] of tasks) if (i < ids.length) out.push({ env: name, taskId: ids[i]! });
   return out;
 }
 

@@ -43,8 +43,9 @@ const PURGE_WAIT_MS = 10_000;
 /**
  * Written, and made durable, before a call into environment code (a tool call or the verifier); the checkpoint that
  * records the call's turn clears it, written with the next call's marker (or when the loop stops), so a runtime that
- * died while the policy was asked for the next turn leaves it too. Found by a loop starting after a restart, it names the call that was running when
- * the runtime died. Most such calls are innocent (a runtime runs many rollouts' calls at once). A local farm's
+ * died while the policy was asked for the next turn leaves it too. Found by a loop starting after a restart, it names
+ * the call that was running when the runtime died, or the last one before it. Most such calls are innocent (a
+ * runtime runs many rollouts' calls at once). A local farm's
  * supervisor knows which call's code was running when it stopped the runtime, by the call's token
  * (sdk/running-call.ts): that call ends naming the limit it ran into, and is not run again; the others are sent
  * again, their step ids keeping them from taking effect twice. Where nothing tells (deployed, or a farm restarted

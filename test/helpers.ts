@@ -83,3 +83,10 @@ export const startBatch = (spec: unknown, token?: string) => startBatchWith(farm
 /** The batch's status once it stopped running (an error if it is still running after timeoutMs). */
 export const settled = (batchId: string, options: { timeoutMs?: number; token?: string } = {}) =>
   settledWith(farmApi(options.token), batchId, options.timeoutMs);
+
+/** What an RPC call that must fail failed with (an RPC promise handed to expect().rejects leaks a rejection). */
+export const refusal = (call: Promise<unknown>) =>
+  call.then(
+    () => "answered",
+    (err: Error) => err.message,
+  );

@@ -9,7 +9,7 @@ import type { RolloutState } from "../workers/orchestrator/rollout/engine.ts";
 import { fnv1a } from "../workers/orchestrator/rollout/fnv.ts";
 import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
 import { scopedKv, type ScopedKv } from "../workers/orchestrator/rollout/scoped-kv.ts";
-import { upload } from "./helpers.ts";
+import { refusal, upload } from "./helpers.ts";
 import { storeAlone } from "./rollout-hosts.ts";
 
 type SpecInput = z.input<typeof RolloutSpec>;
@@ -418,12 +418,6 @@ describe("a rollout restarted mid-way", () => {
 });
 
 describe("a host of rollouts", () => {
-  /** What an RPC call that must fail failed with (an RPC promise handed to expect().rejects leaks a rejection). */
-  const refusal = (call: Promise<unknown>) =>
-    call.then(
-      () => "answered",
-      (err: Error) => err.message,
-    );
   const oracle = (id: string, taskId: string) => ({
     rolloutId: id,
     env: "shop",

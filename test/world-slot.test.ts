@@ -6,7 +6,7 @@ import { inject } from "vitest";
 import type { RolloutResult } from "../workers/shared/rollout.ts";
 import { WorldHost } from "../workers/env-host/runtime/host.ts";
 import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
-import { upload } from "./helpers.ts";
+import { refusal, upload } from "./helpers.ts";
 import { storeAlone } from "./rollout-hosts.ts";
 
 /**
@@ -48,13 +48,6 @@ function asked(host: DurableObjectStub<Rollout>, id: string) {
     rows: (table: string, offset: number, limit: number) => host.rows(id, table, offset, limit),
   };
 }
-
-/** What an RPC call that must fail failed with (an RPC promise handed to expect().rejects leaks a rejection). */
-const refusal = (call: Promise<unknown>) =>
-  call.then(
-    () => "answered",
-    (err: Error) => err.message,
-  );
 
 const toolOutputs = (result: RolloutResult) =>
   result.messages.filter((m) => m.role === "tool").map((m) => JSON.parse(String(m.content)) as unknown);

@@ -167,14 +167,14 @@ describe("DELETE /v1/batches/:id", () => {
       return state.storage.kv.get<Deleting>("deleting")!;
     });
     expect(progress).toMatchObject({ nextSeq: DELETE_WAVE, retries: 0 });
-    // The host keeps the rollout the wave did not reach, and nothing of the others.
+    // The host keeps the rollout the wave did not reach and its lanes, and nothing of the others.
     expect(await host.result(last)).toMatchObject({ rolloutId: last, status: "completed" });
     expect(
       await runInDurableObject(host, (_o, state) => Array.from(state.storage.kv.list()).map(([key]) => key)),
     ).toEqual(expect.arrayContaining([`${last}/spec`, `rollout/${last}`]));
     expect(
       await runInDurableObject(host, (_o, state) =>
-        Array.from(state.storage.kv.list()).filter(([key]) => !key.includes(last)),
+        Array.from(state.storage.kv.list()).filter(([key]) => !key.includes(last) && !key.startsWith("lane/")),
       ),
     ).toEqual([]);
     await runDeletion(batchId);

@@ -439,13 +439,12 @@ describe("a host of rollouts", () => {
     expect((await keys()).filter((k) => k.startsWith("rollout/")).sort()).toEqual(
       ids.map((id) => `rollout/${id}`).sort(),
     );
-    expect((await keys()).every((k) => k.startsWith("rollout/") || ids.some((id) => k.startsWith(`${id}/`)))).toBe(
-      true,
-    );
+    const own = (k: string) => k.startsWith("rollout/") || k.startsWith("lane/");
+    expect((await keys()).every((k) => own(k) || ids.some((id) => k.startsWith(`${id}/`)))).toBe(true);
 
     expect(await host.purge(ids[0]!)).toBeNull();
     expect(await host.purge(ids[1]!)).toBeNull();
-    expect((await keys()).every((k) => k.includes(ids[2]!))).toBe(true);
+    expect((await keys()).every((k) => k.includes(ids[2]!) || k.startsWith("lane/"))).toBe(true);
     expect(await host.result(ids[2]!)).toMatchObject({ reward: 1 });
     expect(await refusal(host.result(ids[0]!))).toMatch(/rollout_not_found/);
     const id = await host.purge(ids[2]!);

@@ -5,6 +5,7 @@ import type { TableDiff } from "../../shared/instance.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
 import type { TrainingResult } from "../bridge/group-document.ts";
 import { INDEX, RolloutRun, type Liveness } from "./rollout-run.ts";
+import { WorldLanes } from "./world-lanes.ts";
 
 /**
  * The object that hosts rollouts: those of one batch that the batch places here (batch/hosts.ts), several at once and
@@ -17,6 +18,7 @@ import { INDEX, RolloutRun, type Liveness } from "./rollout-run.ts";
  */
 export class Rollout extends DurableObject<Env> {
   private readonly runs = new Map<string, RolloutRun>();
+  private readonly lanes = new WorldLanes(this.ctx, this.env);
   /** Alarms running in this instance: each waits on the loops it found, not on those started after it. */
   private alarming = 0;
 
@@ -24,7 +26,7 @@ export class Rollout extends DurableObject<Env> {
     let run = this.runs.get(rolloutId);
     if (!run) {
       const alone = this.ctx.storage.kv.get<RolloutSpec>("spec")?.rolloutId === rolloutId;
-      run = new RolloutRun(this.ctx, this.env, rolloutId, alone ? "" : `${rolloutId}/`);
+      run = new RolloutRun(this.ctx, this.env, this.lanes, rolloutId, alone ? "" : `${rolloutId}/`);
       this.runs.set(rolloutId, run);
     }
     return run;
@@ -53,7 +55,8 @@ export class Rollout extends DurableObject<Env> {
 
   /**
    * Runs every live rollout to its end and reports each to its batch, the alarm open as long as they run. A failed
-   * report fails the alarm once the others have ended, so the alarm retries it.
+   * report fails the alarm once the others have ended, so the alarm retries it. With none left, the lanes nobody has
+   * held for a while are let go of; until then the alarm comes back for them.
    */
   override async alarm(): Promise<void> {
     this.alarming += 1;
@@ -61,9 +64,17 @@ export class Rollout extends DurableObject<Env> {
       const outcomes = await Promise.allSettled(this.live().map((id) => this.rollout(id).wake()));
       const failed = outcomes.find((o) => o.status === "rejected");
       if (failed) throw failed.reason;
+      if (this.live().length === 0) await this.idle();
     } finally {
       this.alarming -= 1;
     }
+  }
+
+  private async idle(): Promise<void> {
+    const until = this.lanes.idleUntil();
+    if (until === undefined) return;
+    if (until > Date.now()) await this.ctx.storage.setAlarm(until);
+    else this.lanes.drop();
   }
 
   /** Runs up to `turns` turns of a rollout, checkpointing after each; finishes it when it is done. */
@@ -81,8 +92,8 @@ export class Rollout extends DurableObject<Env> {
 
   /**
    * Deletes everything a rollout holds (checkpoints, turns, result, diff, its world) once its loop has stopped. The
-   * host's storage goes with its last rollout: then the answer is the object's id, which names its files on a local
-   * farm; null while other rollouts remain.
+   * host's storage goes with its last rollout, its lanes' facets with it: then the answer is the object's id, which
+   * names its files on a local farm; null while other rollouts remain.
    */
   async purge(rolloutId: string): Promise<string | null> {
     const run = this.rollout(rolloutId);

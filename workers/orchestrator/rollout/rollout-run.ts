@@ -5,7 +5,8 @@ import { FarmError, encodeFarmError } from "../../shared/errors.ts";
 import { loadManifest } from "../../env-host/registry-client.ts";
 import { deleteWorld, WorldHost } from "../../env-host/runtime/host.ts";
 import type { ToolOutcome, VerifyOutcome } from "../../env-host/sdk/world.ts";
-import { holdSlot, releaseSlot, slotStub, worldReleased } from "./world-slot.ts";
+import { releaseSlot, slotStub } from "./world-slot.ts";
+import { worldReleased, type WorldLanes } from "./world-lanes.ts";
 import type { TableRows } from "../../env-host/sdk/tables.ts";
 import { policyFromSpec } from "../policy/from-spec.ts";
 import { toolFormat } from "../tool-format/registry.ts";
@@ -93,8 +94,8 @@ interface StoredReplyInFlight {
 const gate = new CallGate();
 
 /**
- * A rollout's world: in the slot it holds (world-slot.ts), or, for a rollout started before slots existed, the
- * facets of its own object.
+ * A rollout's world: in the lane of its host it holds (world-lanes.ts); for a rollout started before lanes, in the
+ * slot it holds (world-slot.ts), or, before slots, in the facets of its own object.
  */
 interface HeldWorld {
   call(tool: string, args: unknown, stepId: string, token: string): Promise<ToolOutcome>;
@@ -185,7 +186,7 @@ export const INDEX = "rollout/";
 
 /**
  * One rollout in the object that hosts it (rollout-object.ts): its loop, its checkpoints under keys of its own, and
- * the world it holds in a slot (world-slot.ts). The loop checkpoints after every turn; a restart resumes from the last
+ * the world it holds in one of the host's lanes (world-lanes.ts). The loop checkpoints after every turn; a restart resumes from the last
  * checkpoint, and step ids keep a replayed tool call from taking effect twice. A runtime that died takes the host's
  * memory with it: a loop that is not running in this instance is not running at all, which is how its batch tells a
  * stalled rollout from a working one.
@@ -211,6 +212,7 @@ export class RolloutRun {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
+    private readonly lanes: WorldLanes,
     readonly rolloutId: string,
     readonly prefix: string,
   ) {
@@ -233,37 +235,38 @@ export class RolloutRun {
   }
 
   private world(spec: RolloutSpec): HeldWorld {
+    if (this.held) return this.held;
+    const lane = this.kv.get<number>("lane");
     const slot = this.kv.get<string>("slot");
-    if (slot === undefined)
-      this.held ??= new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
-    else {
+    if (lane !== undefined) this.held = this.lanes.world(lane, spec.rolloutId);
+    else if (slot !== undefined) {
       const stub = slotStub(this.env, slot);
       const id = spec.rolloutId;
-      this.held ??= {
+      this.held = {
         call: (tool, args, stepId, token) => stub.call(id, tool, args, stepId, token),
         verify: (taskId, answer, token) => stub.verify(id, taskId, answer, token),
         diff: () => stub.diff(id),
         rows: (table, offset, limit) => stub.rows(id, table, offset, limit),
       };
-    }
+    } else this.held = new WorldHost(this.ctx, this.env, { envName: spec.env, bundleId: spec.bundleId });
     return this.held;
   }
 
   /**
-   * Lets the world go once the result is stored, so a batch of thousands never holds them all: the slot goes to the
-   * next rollout. A rollout whose runtime died before it let go does so when it next runs. The slot's name stays
-   * stored (forgetting it was one more commit per rollout): letting go again is a no-op at a slot held by another.
+   * Lets the world go once the result is stored, so a batch of thousands never holds them all: the lane goes to the
+   * next rollout of the host once the commit that stores the result (and lets go of the lane) is durable. The lane's
+   * number stays stored (forgetting it was one more write): letting go again is a no-op at a lane held by another.
    */
   private async letGo(spec: RolloutSpec): Promise<void> {
     this.held = undefined;
+    const lane = this.kv.get<number>("lane");
     const slot = this.kv.get<string>("slot");
-    if (slot === undefined) {
-      deleteWorld(this.ctx);
-      return;
-    }
-    // The next holder resets the world: the result must be durable before that can happen.
-    await this.ctx.storage.sync();
-    await releaseSlot(this.env, slot, spec.rolloutId);
+    if (lane !== undefined) await this.lanes.release(lane, spec.rolloutId);
+    else if (slot !== undefined) {
+      // The slot's next holder resets the world: the result must be durable before that can happen.
+      await this.ctx.storage.sync();
+      await releaseSlot(this.env, slot, spec.rolloutId);
+    } else deleteWorld(this.ctx);
   }
 
   private async setup(spec: RolloutSpec): Promise<RolloutSetup> {
@@ -335,12 +338,8 @@ export class RolloutRun {
   async start(spec: RolloutSpec): Promise<boolean> {
     if (this.kv.get("spec")) return false;
     const setup = await this.setup(spec);
-    const slot = await holdSlot(this.env, spec.rolloutId, {
-      envName: spec.env,
-      bundleId: spec.bundleId,
-      seed: spec.seed,
-    });
-    this.kv.put("slot", slot);
+    const lane = await this.lanes.hold(spec.rolloutId, { envName: spec.env, bundleId: spec.bundleId, seed: spec.seed });
+    this.kv.put("lane", lane);
     this.kv.put("spec", spec);
     this.kv.put("deadline", Date.now() + spec.rolloutTimeoutMs);
     this.save(startRollout(setup));
@@ -361,6 +360,8 @@ export class RolloutRun {
     const spec = this.spec();
     const existing = this.finished();
     if (existing) {
+      // A slot is let go of after its result's commit: a runtime that died in between left it held. A lane is let go
+      // of in that commit.
       if (this.kv.get("slot") !== undefined) await this.letGo(spec);
       return existing;
     }

@@ -9,8 +9,13 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** A body already written as JSON. */
+export function sendJsonText(res: ServerResponse, status: number, json: string): void {
   res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
+  res.end(json);
 }
 
 /** Closes without waiting for keep-alive clients to hang up. */

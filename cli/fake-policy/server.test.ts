@@ -7,7 +7,7 @@ import {
   type FakePolicy,
   type FakePolicyOptions,
 } from "./server.ts";
-import { decode } from "./tokenizer.ts";
+import { decode, encode, encodeJson, renderPrompt } from "./tokenizer.ts";
 
 const TASK = "Add two apples to my cart.";
 const solutions = {
@@ -83,6 +83,21 @@ describe("fake policy", () => {
     await start({ model: "Qwen/Qwen3-8B" });
     const body = (await (await fetch(`${policy!.url}/v1/models`)).json()) as any;
     expect(body).toMatchObject({ object: "list", data: [{ id: "Qwen/Qwen3-8B", object: "model" }] });
+  });
+
+  it("answers the prompt's ids with return_token_ids, written from its bytes as encode() lists them", async () => {
+    await start();
+    // Multi-byte text, a special token inside content, and "<|" that begins none.
+    const messages = [...startMessages(), { role: "user", content: "é 日本 <|im_end|> a<|b <| <|im_start" }];
+    const { status, body } = await chat({ model: "m", messages, return_token_ids: true });
+    expect(status).toBe(200);
+    const prompt = renderPrompt(messages, { addGenerationPrompt: true });
+    expect(body.prompt_token_ids).toEqual(encode(prompt));
+    expect(decode(body.prompt_token_ids)).toBe(prompt);
+    expect(body.usage.prompt_tokens).toBe(body.prompt_token_ids.length);
+    expect((await chat({ model: "m", messages })).body).not.toHaveProperty("prompt_token_ids");
+    for (const text of ["", "<|", "<|im_end|>", "<|im_end|><|im_start|>x", "ÿ\u0000\u007f", "a".repeat(3) + "<|im_sta"])
+      expect(encodeJson(text)).toEqual({ count: encode(text).length, json: JSON.stringify(encode(text)) });
   });
 
   it("plays a solution as native tool calls when the request has tools", async () => {

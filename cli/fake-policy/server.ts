@@ -11,9 +11,9 @@ import {
   type Script,
   type Solution,
 } from "./reply.ts";
-import { closeServer, readBody, sendJson } from "../node-http.ts";
+import { closeServer, readBody, sendJson, sendJsonText } from "../node-http.ts";
 import { seededRandom } from "../../workers/env-host/sdk/determinism.ts";
-import { IM_START, toyTokenizer, type FakeTokenizer } from "./tokenizer.ts";
+import { IM_START, toyTokenizer, type EncodedJson, type FakeTokenizer } from "./tokenizer.ts";
 
 export { awmToolCall, UNKNOWN_ANSWER, type Reply, type Script, type Solution } from "./reply.ts";
 
@@ -79,6 +79,8 @@ function requestFromPrompt(text: string): ChatRequest {
     ...(tools?.length ? { tools } : {}),
   };
 }
+
+const listedJson = (ids: number[]): EncodedJson => ({ count: ids.length, json: JSON.stringify(ids) });
 
 /** A local stand-in for vLLM's OpenAI-compatible server, for tests, demos and benchmarks. */
 export async function startFakePolicy({
@@ -155,13 +157,13 @@ export async function startFakePolicy({
     const reply = decide(res, request);
     if (!reply) return;
     const thinking = tokenizer.thinks(prompt);
-    const promptIds = tokenizer.encode(prompt);
+    const promptIds = tokenizer.encodeJson?.(prompt) ?? listedJson(tokenizer.encode(prompt));
     const { ids, truncated } = generate(
       reply,
       thinking,
       request.max_completion_tokens ?? request.max_tokens ?? Infinity,
     );
-    if (record) served.push({ endpoint: "chat", promptIds, completionIds: ids });
+    if (record) served.push({ endpoint: "chat", promptIds: tokenizer.encode(prompt), completionIds: ids });
     const message = truncated
       ? { role: "assistant", content: tokenizer.decode(ids) }
       : { role: "assistant", ...tokenizer.message(reply, thinking) };
@@ -176,19 +178,24 @@ export async function startFakePolicy({
         : null,
       ...(request.return_token_ids ? { token_ids: ids } : {}),
     };
-    sendJson(res, 200, {
+    const body = JSON.stringify({
       id: `chatcmpl-${n}`,
       object: "chat.completion",
       created,
       model: request.model ?? model,
       choices: [choice],
       usage: {
-        prompt_tokens: promptIds.length,
+        prompt_tokens: promptIds.count,
         completion_tokens: ids.length,
-        total_tokens: promptIds.length + ids.length,
+        total_tokens: promptIds.count + ids.length,
       },
-      ...(request.return_token_ids ? { prompt_token_ids: promptIds } : {}),
     });
+    // The prompt's ids go last, as their JSON text: `body` is an object, so its closing brace is its last character.
+    sendJsonText(
+      res,
+      200,
+      request.return_token_ids ? `${body.slice(0, -1)},"prompt_token_ids":${promptIds.json}}` : body,
+    );
   }
 
   async function completions(req: IncomingMessage, res: ServerResponse, n: number) {

@@ -6,6 +6,7 @@ import { inject } from "vitest";
 import type { z } from "zod";
 import type { RolloutResult, RolloutSpec } from "../workers/shared/rollout.ts";
 import type { RolloutState } from "../workers/orchestrator/rollout/engine.ts";
+import type { StoredTurn } from "../workers/orchestrator/rollout/turn-store.ts";
 import { fnv1a } from "../workers/orchestrator/rollout/fnv.ts";
 import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
 import { scopedKv, type ScopedKv } from "../workers/orchestrator/rollout/scoped-kv.ts";
@@ -182,8 +183,13 @@ describe.each(["openai-tools", "awm-xml"] as const)(
         maxRetries: 1,
         backoffMs: 0,
       } as const;
-      const { result } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
+      const { result, id } = await rollout({ env: "lab", taskId: "add-groceries", policy, toolFormat });
       expect(result).toMatchObject({ reward: 1, stopReason: "answered", numTurns: 2 });
+      // The checkpoint stores the second prompt as what follows the first prompt and completion, not whole.
+      const stored = await inHost(env.ROLLOUT.getByName(`host-${id}`), id, (_o, kv) => kv.get<StoredTurn>("turn:1"));
+      expect(stored!.promptPrefix).toBe(
+        result.turns[0]!.promptTokenIds!.length + result.turns[0]!.completionTokenIds!.length,
+      );
       for (const turn of result.turns) {
         expect(turn.promptTokenIds!.length).toBeGreaterThan(0);
         expect(turn.completionTokenIds!.length).toBe(turn.logprobs!.length);
@@ -191,6 +197,20 @@ describe.each(["openai-tools", "awm-xml"] as const)(
       // The second turn's prompt extends the first turn's prompt and completion, as a trainer needs it to.
       const [first, second] = result.turns;
       expect(second!.promptTokenIds!.slice(0, first!.promptTokenIds!.length)).toEqual(first!.promptTokenIds);
+    });
+
+    it("stores each turn's prompt ids as what follows the turn before's, checkpoint after checkpoint", async () => {
+      const policy = { kind: "openai", baseUrl: inject("fakePolicies").shop, model: "fake-policy" } as const;
+      const { result, id } = await rollout({ env: "shop", taskId: "adjust-cart", policy, toolFormat });
+      expect(result).toMatchObject({ reward: 1, numTurns: 4 });
+      const stored = await inHost(env.ROLLOUT.getByName(`host-${id}`), id, (_o, kv) =>
+        [1, 2, 3].map((n) => kv.get<StoredTurn>(`turn:${n}`)!),
+      );
+      for (const [n, turn] of stored.entries()) {
+        const before = result.turns[n]!;
+        expect(turn.promptPrefix).toBe(before.promptTokenIds!.length + before.completionTokenIds!.length);
+        expect(turn.promptTokenIds!.length).toBe(result.turns[n + 1]!.promptTokenIds!.length - turn.promptPrefix!);
+      }
     });
 
     it("marks a rollout whose policy keeps failing as failed, with loss weight 0", async () => {

@@ -309,6 +309,11 @@ export class RolloutRun {
     this.saved = { turns: turns.length, messages: messages.length };
     this.kv.delete("call");
     this.kv.delete("reply");
+    // Each turn's prompt ids repeat the conversation so far (tens of thousands of ids by the last turn), and a rollout
+    // kept them all until its end: hundreds of rollouts at once made a world's heap, and its garbage collection,
+    // grow with them. The checkpoint holds them; only the last turn's are needed again, to store the next turn's as
+    // what follows them.
+    for (let n = 0; n < turns.length - 1; n++) delete turns[n]!.promptTokenIds;
   }
 
   /** What the stored checkpoint holds; one from before per-message keys is written whole once more. */
@@ -348,7 +353,12 @@ export class RolloutRun {
   }
 
   /** Runs up to `turns` turns, checkpointing after each; finishes the rollout when it is done. */
-  advance(turns = Number.POSITIVE_INFINITY): Promise<RolloutResult | null> {
+  async advance(turns = Number.POSITIVE_INFINITY): Promise<RolloutResult | null> {
+    return (await this.queued(turns)) ? this.finished() : null;
+  }
+
+  /** Runs up to `turns` turns after those already asked for; answers the report once the rollout has ended. */
+  private queued(turns: number): Promise<RolloutReport | null> {
     if (this.purged) return Promise.resolve(null);
     // The alarm and a caller may both ask; turns must run one after another, never side by side on one state.
     const run = this.running.then(() => this.run(turns));
@@ -356,14 +366,18 @@ export class RolloutRun {
     return run;
   }
 
-  private async run(turns: number): Promise<RolloutResult | null> {
+  /**
+   * The loop. It answers the report, not the result: the result is read back from storage by whoever wants it, so
+   * the turns in memory need not keep what the checkpoints hold (see save()).
+   */
+  private async run(turns: number): Promise<RolloutReport | null> {
     const spec = this.spec();
-    const existing = this.finished();
-    if (existing) {
+    const ended = this.kv.get<Omit<RolloutResult, "turns" | "messages">>("result");
+    if (ended) {
       // A slot is let go of after its result's commit: a runtime that died in between left it held. A lane is let go
       // of in that commit.
       if (this.kv.get("slot") !== undefined) await this.letGo(spec);
-      return existing;
+      return reportOf(ended);
     }
     const host = this.world(spec);
     let state = this.load();
@@ -465,7 +479,7 @@ export class RolloutRun {
     this.kv.put("result", summary);
     this.index("ended");
     await this.letGo(spec);
-    return result;
+    return reportOf(summary);
   }
 
   /**
@@ -502,9 +516,9 @@ export class RolloutRun {
   private async runAndReport(): Promise<void> {
     const spec = this.kv.get<RolloutSpec>("spec");
     if (!spec) return;
-    const result = await this.advance();
-    if (result && spec.batchId && !this.purged)
-      await plainResults(this.env.BATCH.getByName(spec.batchId)).report(reportOf(result));
+    const report = await this.queued(Number.POSITIVE_INFINITY);
+    if (report && spec.batchId && !this.purged)
+      await plainResults(this.env.BATCH.getByName(spec.batchId)).report(report);
   }
 
   /**

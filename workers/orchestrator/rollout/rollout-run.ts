@@ -313,7 +313,7 @@ export class RolloutRun {
     // kept them all until its end: hundreds of rollouts at once made a world's heap, and its garbage collection,
     // grow with them. The checkpoint holds them; only the last turn's are needed again, to store the next turn's as
     // what follows them.
-    for (let n = 0; n < turns.length - 1; n++) delete turns[n]!.promptTokenIds;
+    for (let n = 0; n < turns.length - 1; n++) turns[n]!.promptTokenIds = undefined;
   }
 
   /** What the stored checkpoint holds; one from before per-message keys is written whole once more. */

@@ -11,7 +11,7 @@ import { allowedHosts, newAdminToken, stateAdminToken } from "./access.ts";
 import { removeEmptyObjects } from "./empty-objects.ts";
 import { DeletedObjects } from "./deleted-objects.ts";
 import { wakeBatches } from "./wake-batches.ts";
-import { worldPorts } from "./world-ports.ts";
+import { WorldPorts } from "./world-ports.ts";
 import { untilFree } from "./free-port.ts";
 import { worldShards } from "./world-shards.ts";
 import { isLoopbackHost } from "../../workers/shared/loopback.ts";
@@ -146,7 +146,10 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
   const mcpAtWorlds = contained && (wildcard || isLoopbackHost(host));
   const worldHost = mcpAtWorlds && !wildcard ? host : "127.0.0.1";
   const worldDirect = worldHost.includes(":") ? `[${worldHost}]` : worldHost;
-  const ports = contained ? await worldPorts(cap, wildcard ? host : worldHost, options.persistDir) : [];
+  const worldPorts = contained
+    ? await WorldPorts.open(cap, wildcard ? host : worldHost, options.persistDir)
+    : undefined;
+  const ports = worldPorts?.ports ?? [];
   const rolloutShards = contained
     ? worldShards("rollout", cap, envNumber("WORLDFARM_ROLLOUT_SHARDS", options.rolloutShards ?? 1), options.persistDir)
     : 1;
@@ -202,6 +205,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     const dir = options.persistDir ? join(options.persistDir, "worlds", String(slot)) : undefined;
     // What deleted objects left behind is removed while the world's workerd is stopped, before it opens anything.
     if (dir) await removeEmptyObjects(dir);
+    await worldPorts?.release(slot);
     const world = await withFlags(
       worldFlags,
       () =>
@@ -370,6 +374,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     workerdPids: () => taggedChildren(`WORLDFARM_WORLD=${farmId}-`),
     async restart() {
       await stop();
+      await worldPorts?.holdAll();
       await untilFree(host, options.port);
       await sweep();
       supervisor = makeSupervisor();
@@ -380,6 +385,7 @@ export async function startLocalFarm(options: LocalFarmOptions): Promise<LocalFa
     async dispose() {
       deleted?.dispose();
       await stop();
+      await worldPorts?.close();
       rmSync(registryDir, { recursive: true, force: true });
     },
   };

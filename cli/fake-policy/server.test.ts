@@ -96,7 +96,8 @@ describe("fake policy", () => {
     expect(decode(body.prompt_token_ids)).toBe(prompt);
     expect(body.usage.prompt_tokens).toBe(body.prompt_token_ids.length);
     expect((await chat({ model: "m", messages })).body).not.toHaveProperty("prompt_token_ids");
-    for (const text of ["", "<|", "<|im_end|>", "<|im_end|><|im_start|>x", "ÿ\u0000\u007f", "a".repeat(3) + "<|im_sta"])
+    const edges = ["", "<|", "<|im_end|>", "<|im_end|><|im_start|>x", "ÿ\u0000\u007f", "aaa<|im_sta"];
+    for (const text of edges)
       expect(encodeJson(text)).toEqual({ count: encode(text).length, json: JSON.stringify(encode(text)) });
   });
 

@@ -39,7 +39,7 @@ export interface FakeTokenizer {
   thinks(prompt: string): boolean;
   /** vLLM's spelling of a token in logprobs. */
   tokenString(id: number): string;
-  /** The ids of `text` as their JSON array and their count, for a tokenizer that writes them faster than it lists them. */
+  /** The ids of `text` as their JSON array and their count, written faster than listed. */
   encodeJson?(text: string): EncodedJson;
 }
 

@@ -186,10 +186,10 @@ export const INDEX = "rollout/";
 
 /**
  * One rollout in the object that hosts it (rollout-object.ts): its loop, its checkpoints under keys of its own, and
- * the world it holds in one of the host's lanes (world-lanes.ts). The loop checkpoints after every turn; a restart resumes from the last
- * checkpoint, and step ids keep a replayed tool call from taking effect twice. A runtime that died takes the host's
- * memory with it: a loop that is not running in this instance is not running at all, which is how its batch tells a
- * stalled rollout from a working one.
+ * the world it holds in one of the host's lanes (world-lanes.ts). The loop checkpoints after every turn; a restart
+ * resumes from the last checkpoint, and step ids keep a replayed tool call from taking effect twice. A runtime that
+ * died takes the host's memory with it: a loop that is not running in this instance is not running at all, which is
+ * how its batch tells a stalled rollout from a working one.
  */
 export class RolloutRun {
   private held: HeldWorld | undefined;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { RolloutResult } from "../workers/shared/rollout.ts";
 import { WorldHost } from "../workers/env-host/runtime/host.ts";
-import { LANE_IDLE_MS } from "../workers/orchestrator/rollout/world-lanes.ts";
+import { LANE_IDLE_MS, WorldLanes } from "../workers/orchestrator/rollout/world-lanes.ts";
 import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
 import { refusal, upload } from "./helpers.ts";
 import { storeAlone } from "./rollout-hosts.ts";
@@ -164,6 +164,40 @@ describe("a host's world lanes", () => {
     expect(await runDurableObjectAlarm(host)).toBe(true);
     expect(await second.stub.advance()).toMatchObject({ status: "completed" });
     expect(await second.stub.diff()).toMatchObject([{ table: "notes", inserted: [[1, "mine"]] }]);
+  });
+
+  it("are not let go of while a rollout is taking one", async () => {
+    // The idle alarm reads who holds the lanes from storage; a hold is stored only once its world is built, so the
+    // alarm can find the lane free while it is being taken. Played in one object, in that order.
+    const taken = await runInDurableObject(newHost(), async (_o, ctx) => {
+      const lanes = new WorldLanes(ctx, env);
+      const first = await lanes.hold("r1", memo(4242));
+      await lanes.release(first, "r1");
+      const key = `lane/${first}`;
+      ctx.storage.kv.put(key, { ...ctx.storage.kv.get<object>(key), releasedAt: Date.now() - LANE_IDLE_MS - 1 });
+      const taking = lanes.hold("r2", memo(4242));
+      expect(lanes.idleUntil()).toBeLessThan(Date.now());
+      lanes.drop();
+      const second = await taking;
+      expect(second).toBe(first);
+      return { tables: await lanes.world(second, "r2").tables(), stored: ctx.storage.kv.get(key) };
+    });
+    expect(taken.tables).toContainEqual({ name: "notes", rows: 0 });
+    expect(taken.stored).toMatchObject({ holder: "r2" });
+  });
+
+  it("are handed on only once the commit that lets go of them is durable", async () => {
+    // Until then the ended rollout's result is not durable either: a restart would verify it again, in that world.
+    const lanes = await runInDurableObject(newHost(), async (_o, ctx) => {
+      const lanes = new WorldLanes(ctx, env);
+      const first = await lanes.hold("r1", memo(4242));
+      const releasing = lanes.release(first, "r1");
+      const during = await lanes.hold("r2", memo(4242));
+      await releasing;
+      return { first, during, after: await lanes.hold("r3", memo(4242)) };
+    });
+    expect(lanes.during).not.toBe(lanes.first);
+    expect(lanes.after).toBe(lanes.first);
   });
 
   it("go with the host's last rollout", async () => {

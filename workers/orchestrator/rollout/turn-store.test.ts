@@ -56,6 +56,17 @@ describe("a reply as its call marker stores it", () => {
     expect(decodeReply(encodeReply(opening, undefined), undefined)).toEqual(opening);
   });
 
+  it("encodes one prompt against whichever turn it is given as the previous, each time", () => {
+    const whole = reply([1, 2, 3, 4, 5, 6, 7]);
+    expect(encodeReply(whole, first).promptPrefix).toBe(5);
+    const other = turn(0, [1, 2, 3], [9]);
+    expect(encodeReply(whole, other)).toEqual(whole);
+    expect(encodeTurn({ ...first, turn: 1, promptTokenIds: whole.promptTokenIds! }, first, history)).toMatchObject({
+      promptPrefix: 5,
+      promptTokenIds: [6, 7],
+    });
+  });
+
   it("reads a reply stored whole (before this form) and one without token ids as they are", () => {
     const whole = reply([1, 2, 3, 4, 5, 6]);
     expect(decodeReply(whole, first)).toEqual(whole);

@@ -40,10 +40,24 @@ function repeated(ids: number[], previous: TurnRecord | undefined): number | und
   return prompt.length + completion.length;
 }
 
+/**
+ * The prefix found for a prompt, by its ids' array: a turn's prompt is encoded twice against the same previous turn,
+ * for the call marker and then for the checkpoint, and comparing it cost as much as the rest of encoding.
+ */
+const found = new WeakMap<number[], { previous: TurnRecord | undefined; prefix: number | undefined }>();
+
+function prefixOf(ids: number[], previous: TurnRecord | undefined): number | undefined {
+  const known = found.get(ids);
+  if (known && known.previous === previous) return known.prefix;
+  const prefix = repeated(ids, previous);
+  found.set(ids, { previous, prefix });
+  return prefix;
+}
+
 /** Prompt ids after the previous turn's prompt plus completion, when they start with it. */
 function encodePrompt(promptTokenIds: number[] | undefined, previous: TurnRecord | undefined): StoredPrompt {
   if (!promptTokenIds) return {};
-  const prefix = repeated(promptTokenIds, previous);
+  const prefix = prefixOf(promptTokenIds, previous);
   if (prefix !== undefined) return { promptPrefix: prefix, promptTokenIds: promptTokenIds.slice(prefix) };
   return { promptTokenIds };
 }

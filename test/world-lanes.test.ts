@@ -188,7 +188,7 @@ describe("a host's world lanes", () => {
 
   it("are handed on only once the commit that lets go of them is durable", async () => {
     // Until then the ended rollout's result is not durable either: a restart would verify it again, in that world.
-    const lanes = await runInDurableObject(newHost(), async (_o, ctx) => {
+    const held = await runInDurableObject(newHost(), async (_o, ctx) => {
       const lanes = new WorldLanes(ctx, env);
       const first = await lanes.hold("r1", memo(4242));
       const releasing = lanes.release(first, "r1");
@@ -196,8 +196,8 @@ describe("a host's world lanes", () => {
       await releasing;
       return { first, during, after: await lanes.hold("r3", memo(4242)) };
     });
-    expect(lanes.during).not.toBe(lanes.first);
-    expect(lanes.after).toBe(lanes.first);
+    expect(held.during).not.toBe(held.first);
+    expect(held.after).toBe(held.first);
   });
 
   it("go with the host's last rollout", async () => {

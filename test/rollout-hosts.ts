@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { WorldHost } from "../workers/env-host/runtime/host.ts";
 import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
 import { INDEX } from "../workers/orchestrator/rollout/rollout-run.ts";
+import { laneFacets } from "../workers/orchestrator/rollout/world-lanes.ts";
 import type { RolloutSpec } from "../workers/shared/rollout.ts";
 
 /**
@@ -17,7 +18,7 @@ export async function storeAlone(host: DurableObjectStub<Rollout>, id: string): 
     const stored = (key: string) => entries.find(([k]) => k === `${id}/${key}`)![1];
     const spec = stored("spec") as RolloutSpec;
     const lane = stored("lane") as number;
-    const names = { live: `lane${lane}:live`, initial: `lane${lane}:initial`, ownsInitial: true };
+    const names = laneFacets(lane);
     const state = await new WorldHost(ctx, env, { envName: spec.env, bundleId: spec.bundleId }, names).exportState();
     return {
       own: entries

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { RolloutResult } from "../workers/shared/rollout.ts";
 import { WorldHost } from "../workers/env-host/runtime/host.ts";
-import { LANE_IDLE_MS, WorldLanes } from "../workers/orchestrator/rollout/world-lanes.ts";
+import { LANE_IDLE_MS, laneFacets, WorldLanes } from "../workers/orchestrator/rollout/world-lanes.ts";
 import type { Rollout } from "../workers/orchestrator/rollout/rollout-object.ts";
 import { refusal, upload } from "./helpers.ts";
 import { storeAlone } from "./rollout-hosts.ts";
@@ -59,16 +59,7 @@ const toolOutputs = (result: RolloutResult) =>
 /** The tables lane `n` of a host holds, read with its facets' names: none once the lane is let go of. */
 const laneTables = (host: DurableObjectStub<Rollout>, n: number) =>
   runInDurableObject(host, (_o, ctx) =>
-    new WorldHost(
-      ctx,
-      env,
-      { envName: "memo", bundleId: bundleId() },
-      {
-        live: `lane${n}:live`,
-        initial: `lane${n}:initial`,
-        ownsInitial: true,
-      },
-    ).tables(),
+    new WorldHost(ctx, env, { envName: "memo", bundleId: bundleId() }, laneFacets(n)).tables(),
   );
 
 beforeAll(async () => {

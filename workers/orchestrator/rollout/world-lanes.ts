@@ -35,7 +35,12 @@ interface Lane {
 /** How long a host keeps lanes nobody holds after the last was let go: a batch may still send it rollouts. */
 export const LANE_IDLE_MS = 10 * 60_000;
 
-const facetsOf = (n: number): FacetNames => ({ live: `lane${n}:live`, initial: `lane${n}:initial`, ownsInitial: true });
+/** The host's facets that hold lane `n`'s worlds. */
+export const laneFacets = (n: number): FacetNames => ({
+  live: `lane${n}:live`,
+  initial: `lane${n}:initial`,
+  ownsInitial: true,
+});
 
 const sameWorld = (a: LaneWorld, b: LaneWorld) =>
   a.envName === b.envName && a.bundleId === b.bundleId && a.seed === b.seed;
@@ -74,7 +79,7 @@ export class WorldLanes {
   }
 
   private hostOf(lane: Lane): WorldHost {
-    lane.host ??= new WorldHost(this.ctx, this.env, lane.world, facetsOf(lane.n));
+    lane.host ??= new WorldHost(this.ctx, this.env, lane.world, laneFacets(lane.n));
     return lane.host;
   }
 
@@ -153,7 +158,7 @@ export class WorldLanes {
   drop(): void {
     for (const lane of this.all().values()) {
       if (lane.holder !== null) continue;
-      deleteWorld(this.ctx, facetsOf(lane.n));
+      deleteWorld(this.ctx, laneFacets(lane.n));
       this.kv.delete(LANE + lane.n);
       this.all().delete(lane.n);
     }

@@ -62,6 +62,20 @@ describe("world ports", () => {
     expect(JSON.parse(readFileSync(join(dir, "worlds", "ports.json"), "utf8"))).toEqual(again.ports);
   });
 
+  it("are picked afresh where the state folder names ports that are not ports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "worldfarm-ports-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "worlds"), { recursive: true });
+    writeFileSync(join(dir, "worlds", "ports.json"), JSON.stringify([70_000, -1, "10001", 1.5, 0]));
+    const { ports } = await open(5, dir);
+    expect(new Set(ports).size).toBe(5);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(ephemeralStart);
+      expect(await isFree(HOST, port)).toBe(false);
+    }
+  });
+
   it("are held again after their worlds stopped, and let go of when the farm closes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "worldfarm-ports-"));
     dirs.push(dir);

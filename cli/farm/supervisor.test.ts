@@ -253,3 +253,23 @@ describe("the supervisor names the call that stopped a world", () => {
     expect(supervisor.restarts()[1]).toBe(2);
   }, 60_000);
 });
+
+describe("the supervisor places environments on worlds", () => {
+  it("puts a shard of an environment on a world the environment does not run in, once every world is in use", async () => {
+    const supervisor = new Supervisor({
+      cap: 2,
+      stuckCpuMs: 300,
+      everyMs: 50,
+      heapMb: 64,
+      start: () => ChildWorld.start("answer"),
+    });
+    supervisors.push(supervisor);
+    expect(await supervisor.assign("shop")).toBe(1);
+    expect(await supervisor.assign("tracker")).toBe(2);
+    // Both worlds are in use and as loaded: each shard goes where its environment is not.
+    expect(await supervisor.assign("shop~1")).toBe(2);
+    expect(await supervisor.assign("tracker~1")).toBe(1);
+    expect(await supervisor.assign("notes")).toBe(1);
+    expect(await supervisor.assign("notes~1")).toBe(2);
+  }, 30_000);
+});

@@ -84,6 +84,9 @@ interface Slot {
   ready: boolean;
 }
 
+/** The environment a world is assigned for: shard k of `name` is assigned as `name~k` (workers/env-host/worlds.ts). */
+const environmentOf = (assigned: string) => assigned.split("~")[0]!;
+
 /** How long a call waits for its world to come back; on a loaded 2-core machine a restart took over 10 s. */
 const RESTART_WAIT_MS = 60_000;
 
@@ -135,9 +138,16 @@ export class Supervisor {
       const used = Object.values(this.assignments);
       if (new Set(used).size < this.options.cap) slot = Math.max(0, ...used) + 1;
       else {
+        // A shard on a world its environment already runs in would add no core: the least loaded of the others.
+        const siblings = new Set(
+          Object.entries(this.assignments)
+            .filter(([name]) => environmentOf(name) === environmentOf(env))
+            .map(([, s]) => s),
+        );
         const load = new Map<number, number>();
         for (const s of used) load.set(s, (load.get(s) ?? 0) + 1);
-        slot = [...load].sort((a, b) => a[1] - b[1] || a[0] - b[0])[0]![0];
+        const rank = (s: number) => (siblings.has(s) ? 1 : 0);
+        slot = [...load].sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1] || a[0] - b[0])[0]![0];
       }
       this.assignments[env] = slot;
       this.save();

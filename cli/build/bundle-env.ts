@@ -7,6 +7,7 @@ import * as esbuild from "esbuild";
 import { BundleManifest } from "../../workers/shared/manifest.ts";
 
 import { ROOT } from "../paths.ts";
+import { zodNamespace } from "./zod-namespace.ts";
 
 const SDK = join(ROOT, "workers/env-host/sdk");
 
@@ -50,7 +51,7 @@ async function bundleWorker(envDir: string): Promise<string> {
     legalComments: "none",
     write: false,
     logLevel: "silent",
-    plugins: [sdkPackage],
+    plugins: [sdkPackage, zodNamespace(SDK)],
   });
   return out.outputFiles[0]!.text;
 }
@@ -71,7 +72,7 @@ async function describe(envDir: string): Promise<Record<string, unknown>> {
       platform: "node",
       outfile: file,
       logLevel: "silent",
-      plugins: [sdkPackage],
+      plugins: [sdkPackage, zodNamespace(SDK)],
     });
     return (await import(pathToFileURL(file).href)).default;
   } finally {

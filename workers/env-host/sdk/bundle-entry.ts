@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { EnvDef } from "./define.ts";
 import { describeEnv, type EnvDescription } from "./describe.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { EnvDef } from "./define.ts";
 import { SDK_VERSION } from "./define.ts";
 

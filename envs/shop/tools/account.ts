@@ -36,7 +36,7 @@ export const accountTools = {
   get_profile: tool({
     description:
       "Show your account profile: name, email, phone, member since, default address and default payment method.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "Get profile", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId }) => {
       const user = db.get<{ id: number; name: string; email: string; phone: string | null; created_at: string }>(
@@ -60,11 +60,12 @@ export const accountTools = {
 
   update_profile: tool({
     description: "Change your name, email or phone number. Pass only the fields to change.",
-    input: z.object({
-      name: z.string().min(1).max(100).optional().describe("New full name."),
-      email: z.email().optional().describe("New email address."),
-      phone: z.string().min(7).max(30).optional().describe("New phone number, e.g. '(415) 555-0199'."),
-    }),
+    input: () =>
+      z.object({
+        name: z.string().min(1).max(100).optional().describe("New full name."),
+        email: z.email().optional().describe("New email address."),
+        phone: z.string().min(7).max(30).optional().describe("New phone number, e.g. '(415) 555-0199'."),
+      }),
     annotations: { title: "Update profile", readOnly: false, destructive: false, idempotent: true },
     run: (input, { db, userId }) => {
       const changes = Object.entries(input).filter(([, v]) => v !== undefined) as [string, string][];
@@ -86,18 +87,19 @@ export const accountTools = {
 
   list_addresses: tool({
     description: "List your saved shipping addresses with their ids; the default address comes first.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List addresses", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId }) => ({ addresses: listAddresses(db, userId) }),
   }),
 
   add_address: tool({
     description: "Save a new shipping address. Your first address automatically becomes the default.",
-    input: z.object({
-      ...addressFields,
-      country: addressFields.country.default("US").describe("Two-letter country code; defaults to 'US'."),
-      make_default: z.boolean().default(false).describe("true to make it your default shipping address."),
-    }),
+    input: () =>
+      z.object({
+        ...addressFields,
+        country: addressFields.country.default("US").describe("Two-letter country code; defaults to 'US'."),
+        make_default: z.boolean().default(false).describe("true to make it your default shipping address."),
+      }),
     annotations: { title: "Add address", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
       const { lastRowId } = db.run(
@@ -126,10 +128,11 @@ export const accountTools = {
   update_address: tool({
     description:
       "Edit a saved address; pass only the fields to change. Orders already placed keep the address they were placed with: use update_order_address to redirect an order that has not shipped.",
-    input: z.object({
-      address_id: z.number().int().describe("Id of the address to edit (see list_addresses)."),
-      ...z.object(addressFields).partial().shape,
-    }),
+    input: () =>
+      z.object({
+        address_id: z.number().int().describe("Id of the address to edit (see list_addresses)."),
+        ...z.object(addressFields).partial().shape,
+      }),
     annotations: { title: "Edit address", readOnly: false, destructive: false, idempotent: true },
     run: ({ address_id, ...fields }, { db, userId }) => {
       requireAddress(db, userId, address_id);
@@ -146,7 +149,7 @@ export const accountTools = {
   delete_address: tool({
     description:
       "Delete a saved address. If it was the default, your oldest remaining address becomes the default. Orders already placed are not affected.",
-    input: z.object({ address_id: z.number().int().describe("Id of the address to delete.") }),
+    input: () => z.object({ address_id: z.number().int().describe("Id of the address to delete.") }),
     annotations: { title: "Delete address", readOnly: false, destructive: true, idempotent: false },
     run: ({ address_id }, { db, userId }) => {
       const address = requireAddress(db, userId, address_id);
@@ -161,7 +164,7 @@ export const accountTools = {
 
   set_default_address: tool({
     description: "Make one of your saved addresses the default for checkout.",
-    input: z.object({ address_id: z.number().int().describe("Id of the address to make default.") }),
+    input: () => z.object({ address_id: z.number().int().describe("Id of the address to make default.") }),
     annotations: { title: "Set default address", readOnly: false, destructive: false, idempotent: true },
     run: ({ address_id }, { db, userId }) => {
       const address = requireAddress(db, userId, address_id);

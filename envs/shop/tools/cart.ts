@@ -17,7 +17,7 @@ export const cartTools = {
   view_cart: tool({
     description:
       "Show your shopping cart: items, quantities, stock problems, the applied coupon and estimated totals (subtotal, discount, shipping, tax, total).",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "View cart", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId, clock }) => cartView(db, userId, clock.today()),
   }),
@@ -25,10 +25,11 @@ export const cartTools = {
   add_to_cart: tool({
     description:
       "Add a product to your cart. If it is already there, the quantity is increased. Fails if there is not enough stock.",
-    input: z.object({
-      product_id: productId,
-      quantity: z.number().int().min(1).max(20).default(1).describe("How many to add (1-20)."),
-    }),
+    input: () =>
+      z.object({
+        product_id: productId,
+        quantity: z.number().int().min(1).max(20).default(1).describe("How many to add (1-20)."),
+      }),
     annotations: { title: "Add to cart", readOnly: false, destructive: false, idempotent: false },
     run: ({ product_id, quantity }, { db, userId, clock }) => {
       const product = requireProduct(db, product_id);
@@ -42,10 +43,11 @@ export const cartTools = {
 
   update_cart_item: tool({
     description: "Set the quantity of a product that is already in your cart. To take it out, use remove_from_cart.",
-    input: z.object({
-      product_id: productId,
-      quantity: z.number().int().min(1).max(20).describe("The new quantity (1-20)."),
-    }),
+    input: () =>
+      z.object({
+        product_id: productId,
+        quantity: z.number().int().min(1).max(20).describe("The new quantity (1-20)."),
+      }),
     annotations: { title: "Change cart quantity", readOnly: false, destructive: false, idempotent: true },
     run: ({ product_id, quantity }, { db, userId, clock }) => {
       const cart = cartOf(db, userId);
@@ -64,7 +66,7 @@ export const cartTools = {
 
   remove_from_cart: tool({
     description: "Remove a product from your cart entirely.",
-    input: z.object({ product_id: productId }),
+    input: () => z.object({ product_id: productId }),
     annotations: { title: "Remove from cart", readOnly: false, destructive: true, idempotent: true },
     run: ({ product_id }, { db, userId, clock }) => {
       const cart = cartOf(db, userId);
@@ -77,7 +79,7 @@ export const cartTools = {
 
   clear_cart: tool({
     description: "Empty your cart: removes every item and any applied coupon.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "Empty cart", readOnly: false, destructive: true, idempotent: true },
     run: (_input, { db, userId, clock }) => {
       const cart = cartOf(db, userId);
@@ -91,7 +93,7 @@ export const cartTools = {
 
   save_for_later: tool({
     description: "Move a product from your cart to your wishlist, to buy it another time.",
-    input: z.object({ product_id: productId }),
+    input: () => z.object({ product_id: productId }),
     annotations: { title: "Save for later", readOnly: false, destructive: false, idempotent: true },
     run: ({ product_id }, { db, userId, clock }) => {
       const cart = cartOf(db, userId);

@@ -21,7 +21,7 @@ export const catalogTools = {
   list_categories: tool({
     description:
       "List all product categories with their ids, parent category and how many products each has. Use a category id to filter search_products or list_deals; a parent category includes its subcategories.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List categories", ...READ },
     run: (_input, { db }) => {
       type Row = {
@@ -47,31 +47,32 @@ export const catalogTools = {
   search_products: tool({
     description:
       "Search the catalog by keywords and filters. Every keyword must appear in the product's name, brand or description. Returns matching products with price, rating and stock status, plus the total number of matches for paging.",
-    input: z.object({
-      query: z
-        .string()
-        .max(200)
-        .optional()
-        .describe("Keywords, e.g. 'usb-c wall charger' or 'cast iron'. Omit to browse by filters only."),
-      category_id: z
-        .number()
-        .int()
-        .optional()
-        .describe("Only products in this category or its subcategories (ids from list_categories)."),
-      brand: z.string().optional().describe("Only this brand (case-insensitive exact match), e.g. 'Anker'."),
-      min_price: z.number().min(0).optional().describe("Lowest price in dollars."),
-      max_price: z.number().min(0).optional().describe("Highest price in dollars."),
-      min_rating: z.number().min(0).max(5).optional().describe("Lowest average star rating, 0-5."),
-      in_stock_only: z.boolean().default(false).describe("true to hide products that are out of stock."),
-      sort: z
-        .enum(["relevance", "price_asc", "price_desc", "rating_desc", "most_reviewed", "newest"])
-        .default("relevance")
-        .describe(
-          "Order of results: relevance (best match, then popularity), price_asc, price_desc, rating_desc, most_reviewed or newest.",
-        ),
-      limit: z.number().int().min(1).max(50).default(20).describe("How many results to return (1-50)."),
-      offset: z.number().int().min(0).default(0).describe("How many results to skip, for paging."),
-    }),
+    input: () =>
+      z.object({
+        query: z
+          .string()
+          .max(200)
+          .optional()
+          .describe("Keywords, e.g. 'usb-c wall charger' or 'cast iron'. Omit to browse by filters only."),
+        category_id: z
+          .number()
+          .int()
+          .optional()
+          .describe("Only products in this category or its subcategories (ids from list_categories)."),
+        brand: z.string().optional().describe("Only this brand (case-insensitive exact match), e.g. 'Anker'."),
+        min_price: z.number().min(0).optional().describe("Lowest price in dollars."),
+        max_price: z.number().min(0).optional().describe("Highest price in dollars."),
+        min_rating: z.number().min(0).max(5).optional().describe("Lowest average star rating, 0-5."),
+        in_stock_only: z.boolean().default(false).describe("true to hide products that are out of stock."),
+        sort: z
+          .enum(["relevance", "price_asc", "price_desc", "rating_desc", "most_reviewed", "newest"])
+          .default("relevance")
+          .describe(
+            "Order of results: relevance (best match, then popularity), price_asc, price_desc, rating_desc, most_reviewed or newest.",
+          ),
+        limit: z.number().int().min(1).max(50).default(20).describe("How many results to return (1-50)."),
+        offset: z.number().int().min(0).default(0).describe("How many results to skip, for paging."),
+      }),
     annotations: { title: "Search products", ...READ },
     run: (input, { db }) => {
       const where: string[] = [];
@@ -121,7 +122,7 @@ export const catalogTools = {
   get_product: tool({
     description:
       "Get everything about one product: description, price and list price, rating breakdown, exact stock count or restock date, and whether it is already in your cart or wishlist.",
-    input: z.object({ product_id: z.number().int().describe("The product's id, from search results.") }),
+    input: () => z.object({ product_id: z.number().int().describe("The product's id, from search results.") }),
     annotations: { title: "Get product details", ...READ },
     run: ({ product_id }, { db, userId }) => {
       const p = requireProduct(db, product_id);
@@ -154,10 +155,11 @@ export const catalogTools = {
 
   list_deals: tool({
     description: "List products currently selling below their list price, biggest percentage discount first.",
-    input: z.object({
-      category_id: z.number().int().optional().describe("Only deals in this category or its subcategories."),
-      limit: z.number().int().min(1).max(50).default(15).describe("How many deals to return (1-50)."),
-    }),
+    input: () =>
+      z.object({
+        category_id: z.number().int().optional().describe("Only deals in this category or its subcategories."),
+        limit: z.number().int().min(1).max(50).default(15).describe("How many deals to return (1-50)."),
+      }),
     annotations: { title: "List deals", ...READ },
     run: ({ category_id, limit }, { db }) => {
       const rows = db.query<ProductRow>(

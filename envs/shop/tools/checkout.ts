@@ -17,19 +17,20 @@ export const checkoutTools = {
   checkout: tool({
     description:
       "Place an order for everything in your cart. It checks stock, the shipping address and the card, applies the cart's coupon, charges the card, reserves the stock and empties the cart. Uses your default address and default card unless you pass others. Shipping: standard (about 5 days; free when the items total $35 or more after discounts, else $5.99), express (2 days, $12.99), next_day ($19.99). Tax is 8%.",
-    input: z.object({
-      address_id: z
-        .number()
-        .int()
-        .optional()
-        .describe("Id of the address to ship to (see list_addresses); omit to use your default address."),
-      payment_method_id: z
-        .number()
-        .int()
-        .optional()
-        .describe("Id of the card to charge (see list_payment_methods); omit to use your default card."),
-      shipping_speed: z.enum(SHIPPING_SPEEDS).default("standard").describe("standard, express or next_day."),
-    }),
+    input: () =>
+      z.object({
+        address_id: z
+          .number()
+          .int()
+          .optional()
+          .describe("Id of the address to ship to (see list_addresses); omit to use your default address."),
+        payment_method_id: z
+          .number()
+          .int()
+          .optional()
+          .describe("Id of the card to charge (see list_payment_methods); omit to use your default card."),
+        shipping_speed: z.enum(SHIPPING_SPEEDS).default("standard").describe("standard, express or next_day."),
+      }),
     annotations: { title: "Check out", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock, random }) => {
       const today = clock.today();

@@ -6,7 +6,7 @@ export const couponTools = {
   list_coupons: tool({
     description:
       "List the coupon codes valid today, with their terms, whether you can still use them, and what each would take off your current cart.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List coupons", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId, clock }) => {
       const today = clock.today();
@@ -36,7 +36,8 @@ export const couponTools = {
   apply_coupon: tool({
     description:
       "Apply a coupon code to your cart (one coupon per order; it replaces any coupon already applied). Fails with the reason if the code is unknown, expired, used up or the cart does not qualify.",
-    input: z.object({ code: z.string().min(1).max(40).describe("The coupon code, e.g. 'SAVE10' (case-insensitive).") }),
+    input: () =>
+      z.object({ code: z.string().min(1).max(40).describe("The coupon code, e.g. 'SAVE10' (case-insensitive).") }),
     annotations: { title: "Apply coupon", readOnly: false, destructive: false, idempotent: true },
     run: ({ code }, { db, userId, clock }) => {
       const coupon = db.get<Coupon>(`${COUPON_SELECT} WHERE k.code = UPPER(?)`, [code.trim()]);
@@ -61,7 +62,7 @@ export const couponTools = {
 
   remove_coupon: tool({
     description: "Remove the coupon applied to your cart.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "Remove coupon", readOnly: false, destructive: false, idempotent: true },
     run: (_input, { db, userId, clock }) => {
       const cart = cartOf(db, userId);

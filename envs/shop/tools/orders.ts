@@ -125,25 +125,26 @@ export const orderTools = {
   list_orders: tool({
     description:
       "List your orders, newest first, with status, total and the items in each. Filter by status, year or a product keyword.",
-    input: z.object({
-      status: z
-        .enum(["pending", "processing", "shipped", "delivered", "cancelled"])
-        .optional()
-        .describe("Only orders with this status."),
-      year: z
-        .number()
-        .int()
-        .min(2000)
-        .max(2100)
-        .optional()
-        .describe("Only orders placed in this calendar year, e.g. 2025."),
-      product_query: z
-        .string()
-        .max(100)
-        .optional()
-        .describe("Only orders containing an item whose name or brand contains this text, e.g. 'skillet'."),
-      limit: z.number().int().min(1).max(50).default(20).describe("How many orders to return (1-50)."),
-    }),
+    input: () =>
+      z.object({
+        status: z
+          .enum(["pending", "processing", "shipped", "delivered", "cancelled"])
+          .optional()
+          .describe("Only orders with this status."),
+        year: z
+          .number()
+          .int()
+          .min(2000)
+          .max(2100)
+          .optional()
+          .describe("Only orders placed in this calendar year, e.g. 2025."),
+        product_query: z
+          .string()
+          .max(100)
+          .optional()
+          .describe("Only orders containing an item whose name or brand contains this text, e.g. 'skillet'."),
+        limit: z.number().int().min(1).max(50).default(20).describe("How many orders to return (1-50)."),
+      }),
     annotations: { title: "List orders", readOnly: true, destructive: false, idempotent: true },
     run: ({ status, year, product_query, limit }, { db, userId }) => {
       type Row = {
@@ -193,7 +194,7 @@ export const orderTools = {
   get_order: tool({
     description:
       "Get one order in full: items, shipping address, payment, coupon, price breakdown, tracking, and whether it can still be cancelled or returned.",
-    input: z.object({ order_id: orderId }),
+    input: () => z.object({ order_id: orderId }),
     annotations: { title: "Get order", readOnly: true, destructive: false, idempotent: true },
     run: ({ order_id }, { db, userId, clock }) => orderDetail(db, userId, order_id, clock.today()),
   }),
@@ -201,7 +202,7 @@ export const orderTools = {
   track_order: tool({
     description:
       "Track an order's shipment: carrier, tracking number, estimated delivery and every status event so far.",
-    input: z.object({ order_id: orderId }),
+    input: () => z.object({ order_id: orderId }),
     annotations: { title: "Track order", readOnly: true, destructive: false, idempotent: true },
     run: ({ order_id }, { db, userId, clock }) => {
       const o = orderDetail(db, userId, order_id, clock.today());
@@ -225,10 +226,11 @@ export const orderTools = {
   cancel_order: tool({
     description:
       "Cancel an order that has not shipped yet (status pending or processing). The items go back into stock and the card is refunded in full.",
-    input: z.object({
-      order_id: orderId,
-      reason: z.string().max(200).optional().describe("Why you are cancelling, e.g. 'Ordered by mistake'."),
-    }),
+    input: () =>
+      z.object({
+        order_id: orderId,
+        reason: z.string().max(200).optional().describe("Why you are cancelling, e.g. 'Ordered by mistake'."),
+      }),
     annotations: { title: "Cancel order", readOnly: false, destructive: true, idempotent: false },
     run: ({ order_id, reason }, { db, userId, clock }) => {
       const order = requireOpenOrder(db, userId, order_id, "cancelled");
@@ -256,10 +258,11 @@ export const orderTools = {
   update_order_address: tool({
     description:
       "Change where an order that has not shipped yet (pending or processing) will be delivered, to one of your saved addresses.",
-    input: z.object({
-      order_id: orderId,
-      address_id: z.number().int().describe("Id of the saved address to ship to (see list_addresses)."),
-    }),
+    input: () =>
+      z.object({
+        order_id: orderId,
+        address_id: z.number().int().describe("Id of the saved address to ship to (see list_addresses)."),
+      }),
     annotations: { title: "Change order address", readOnly: false, destructive: false, idempotent: true },
     run: ({ order_id, address_id }, { db, userId, clock }) => {
       const order = requireOpenOrder(db, userId, order_id, "redirected");
@@ -282,7 +285,7 @@ export const orderTools = {
   reorder: tool({
     description:
       "Add every item of a past order to your cart again, in the same quantities and at today's prices. Items without enough stock are skipped and listed.",
-    input: z.object({ order_id: orderId }),
+    input: () => z.object({ order_id: orderId }),
     annotations: { title: "Buy again", readOnly: false, destructive: false, idempotent: false },
     run: ({ order_id }, { db, userId, clock }) => {
       const order = requireOrder(db, userId, order_id);

@@ -47,20 +47,21 @@ export const paymentTools = {
   list_payment_methods: tool({
     description:
       "List your saved cards with their ids, expiry dates, whether each has expired, and which is the default.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List payment methods", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId, clock }) => ({ payment_methods: listCards(db, userId, clock.today()) }),
   }),
 
   add_payment_method: tool({
     description: "Save a new credit or debit card. Only the brand and last four digits are stored.",
-    input: z.object({
-      card_number: z.string().describe("The full card number; spaces and dashes are ignored."),
-      exp_month: z.number().int().min(1).max(12).describe("Expiry month, 1-12."),
-      exp_year: z.number().int().min(2000).max(2100).describe("Expiry year, four digits, e.g. 2029."),
-      holder_name: z.string().min(1).max(100).describe("Name as printed on the card."),
-      make_default: z.boolean().default(false).describe("true to make it your default payment method."),
-    }),
+    input: () =>
+      z.object({
+        card_number: z.string().describe("The full card number; spaces and dashes are ignored."),
+        exp_month: z.number().int().min(1).max(12).describe("Expiry month, 1-12."),
+        exp_year: z.number().int().min(2000).max(2100).describe("Expiry year, four digits, e.g. 2029."),
+        holder_name: z.string().min(1).max(100).describe("Name as printed on the card."),
+        make_default: z.boolean().default(false).describe("true to make it your default payment method."),
+      }),
     annotations: { title: "Add card", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
       const number = input.card_number.replace(/[\s-]/g, "");
@@ -92,7 +93,7 @@ export const paymentTools = {
   remove_payment_method: tool({
     description:
       "Delete a saved card. If it was the default, your newest card that has not expired becomes the default. Past orders are not affected.",
-    input: z.object({ payment_method_id: cardId }),
+    input: () => z.object({ payment_method_id: cardId }),
     annotations: { title: "Remove card", readOnly: false, destructive: true, idempotent: false },
     run: ({ payment_method_id }, { db, userId, clock }) => {
       const today = clock.today();
@@ -110,7 +111,7 @@ export const paymentTools = {
 
   set_default_payment_method: tool({
     description: "Make one of your saved cards the default for checkout. Expired cards cannot be the default.",
-    input: z.object({ payment_method_id: cardId }),
+    input: () => z.object({ payment_method_id: cardId }),
     annotations: { title: "Set default card", readOnly: false, destructive: false, idempotent: true },
     run: ({ payment_method_id }, { db, userId, clock }) => {
       const today = clock.today();

@@ -7,17 +7,18 @@ const REASONS = ["damaged", "defective", "wrong_item", "not_as_described", "no_l
 export const returnTools = {
   request_return: tool({
     description: `Start a return for an item from a delivered order, within ${RETURN_WINDOW_DAYS} days of delivery. The refund covers the item's share of what you paid (item price after any coupon, plus tax); shipping is not refunded.`,
-    input: z.object({
-      order_id: z.number().int().describe("The order's id (from list_orders)."),
-      product_id: z.number().int().describe("The product to return; it must be in that order."),
-      quantity: z.number().int().min(1).default(1).describe("How many units to return."),
-      reason: z
-        .enum(REASONS)
-        .describe(
-          "damaged (arrived broken), defective (does not work), wrong_item, not_as_described, no_longer_needed or other.",
-        ),
-      comment: z.string().max(500).optional().describe("Optional details for the returns team."),
-    }),
+    input: () =>
+      z.object({
+        order_id: z.number().int().describe("The order's id (from list_orders)."),
+        product_id: z.number().int().describe("The product to return; it must be in that order."),
+        quantity: z.number().int().min(1).default(1).describe("How many units to return."),
+        reason: z
+          .enum(REASONS)
+          .describe(
+            "damaged (arrived broken), defective (does not work), wrong_item, not_as_described, no_longer_needed or other.",
+          ),
+        comment: z.string().max(500).optional().describe("Optional details for the returns team."),
+      }),
     annotations: { title: "Request a return", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
       const today = clock.today();
@@ -74,12 +75,13 @@ export const returnTools = {
 
   list_returns: tool({
     description: "List your returns with their status and refund amounts, newest first.",
-    input: z.object({
-      status: z
-        .enum(["requested", "approved", "received", "refunded", "rejected"])
-        .optional()
-        .describe("Only returns with this status."),
-    }),
+    input: () =>
+      z.object({
+        status: z
+          .enum(["requested", "approved", "received", "refunded", "rejected"])
+          .optional()
+          .describe("Only returns with this status."),
+      }),
     annotations: { title: "List returns", readOnly: true, destructive: false, idempotent: true },
     run: ({ status }, { db, userId }) => {
       type Row = {

@@ -41,12 +41,13 @@ const view = (r: ReviewRow) => ({
 export const reviewTools = {
   get_product_reviews: tool({
     description: "Read customer reviews of a product, with the overall average rating and number of ratings.",
-    input: z.object({
-      product_id: z.number().int().describe("The product's id."),
-      sort: z.enum(["most_helpful", "newest", "highest", "lowest"]).default("most_helpful").describe("Review order."),
-      rating: z.number().int().min(1).max(5).optional().describe("Only reviews with exactly this many stars."),
-      limit: z.number().int().min(1).max(50).default(10).describe("How many reviews to return (1-50)."),
-    }),
+    input: () =>
+      z.object({
+        product_id: z.number().int().describe("The product's id."),
+        sort: z.enum(["most_helpful", "newest", "highest", "lowest"]).default("most_helpful").describe("Review order."),
+        rating: z.number().int().min(1).max(5).optional().describe("Only reviews with exactly this many stars."),
+        limit: z.number().int().min(1).max(50).default(10).describe("How many reviews to return (1-50)."),
+      }),
     annotations: { title: "Read product reviews", readOnly: true, destructive: false, idempotent: true },
     run: ({ product_id, sort, rating, limit }, { db }) => {
       const p = requireProduct(db, product_id);
@@ -67,12 +68,13 @@ export const reviewTools = {
   write_review: tool({
     description:
       "Post your review of a product (one review per product per customer). It is marked as a verified purchase when you have received the product, and it updates the product's average rating.",
-    input: z.object({
-      product_id: z.number().int().describe("The product's id."),
-      rating: z.number().int().min(1).max(5).describe("Star rating from 1 (worst) to 5 (best)."),
-      title: z.string().min(1).max(120).describe("Review headline."),
-      body: z.string().min(1).max(4000).describe("The review text."),
-    }),
+    input: () =>
+      z.object({
+        product_id: z.number().int().describe("The product's id."),
+        rating: z.number().int().min(1).max(5).describe("Star rating from 1 (worst) to 5 (best)."),
+        title: z.string().min(1).max(120).describe("Review headline."),
+        body: z.string().min(1).max(4000).describe("The review text."),
+      }),
     annotations: { title: "Write a review", readOnly: false, destructive: false, idempotent: false },
     run: ({ product_id, rating, title, body }, { db, userId, clock }) => {
       const p = requireProduct(db, product_id);
@@ -110,7 +112,7 @@ export const reviewTools = {
 
   list_my_reviews: tool({
     description: "List the reviews you have written, newest first.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List my reviews", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId }) => ({
       reviews: db

@@ -6,7 +6,7 @@ const productId = z.number().int().describe("The product's id.");
 export const wishlistTools = {
   view_wishlist: tool({
     description: "Show the products on your wishlist with their current price and stock status, newest first.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "View wishlist", readOnly: true, destructive: false, idempotent: true },
     run: (_input, { db, userId }) => {
       const rows = db.query<ProductRow & { added_at: string }>(
@@ -26,7 +26,7 @@ export const wishlistTools = {
 
   add_to_wishlist: tool({
     description: "Save a product to your wishlist. Adding one that is already there changes nothing.",
-    input: z.object({ product_id: productId }),
+    input: () => z.object({ product_id: productId }),
     annotations: { title: "Add to wishlist", readOnly: false, destructive: false, idempotent: true },
     run: ({ product_id }, { db, userId, clock }) => {
       const product = requireProduct(db, product_id);
@@ -44,7 +44,7 @@ export const wishlistTools = {
 
   remove_from_wishlist: tool({
     description: "Remove a product from your wishlist.",
-    input: z.object({ product_id: productId }),
+    input: () => z.object({ product_id: productId }),
     annotations: { title: "Remove from wishlist", readOnly: false, destructive: true, idempotent: true },
     run: ({ product_id }, { db, userId }) => {
       const product = requireProduct(db, product_id);
@@ -61,10 +61,11 @@ export const wishlistTools = {
   move_to_cart: tool({
     description:
       "Move a product from your wishlist into your cart. Fails, leaving it on the wishlist, if it is out of stock.",
-    input: z.object({
-      product_id: productId,
-      quantity: z.number().int().min(1).max(20).default(1).describe("How many to put in the cart (1-20)."),
-    }),
+    input: () =>
+      z.object({
+        product_id: productId,
+        quantity: z.number().int().min(1).max(20).default(1).describe("How many to put in the cart (1-20)."),
+      }),
     annotations: { title: "Move wishlist item to cart", readOnly: false, destructive: false, idempotent: false },
     run: ({ product_id, quantity }, { db, userId, clock }) => {
       const product = requireProduct(db, product_id);

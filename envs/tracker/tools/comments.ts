@@ -22,10 +22,11 @@ function ownComment(db: Db, id: number, userId: number, verb: string): CommentRo
 export const commentTools = {
   add_comment: tool({
     description: "Post a comment on an issue as me. Returns the comment id.",
-    input: z.object({
-      key: z.string().describe('Issue key, e.g. "WEB-42".'),
-      body: z.string().min(1).max(5000).describe("Comment text (markdown allowed)."),
-    }),
+    input: () =>
+      z.object({
+        key: z.string().describe('Issue key, e.g. "WEB-42".'),
+        body: z.string().min(1).max(5000).describe("Comment text (markdown allowed)."),
+      }),
     annotations: { title: "Add comment", readOnly: false, destructive: false, idempotent: false },
     run: ({ key, body }, { db, userId, clock }) => {
       const now = clock.iso();
@@ -41,7 +42,7 @@ export const commentTools = {
 
   list_comments: tool({
     description: "All comments on an issue, oldest first, with their ids and authors.",
-    input: z.object({ key: z.string().describe('Issue key, e.g. "WEB-42".') }),
+    input: () => z.object({ key: z.string().describe('Issue key, e.g. "WEB-42".') }),
     annotations: { title: "List comments", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const issue = findIssue(db, key);
@@ -58,10 +59,11 @@ export const commentTools = {
 
   edit_comment: tool({
     description: "Replace the text of one of my comments.",
-    input: z.object({
-      comment_id: z.number().int().describe("Comment id from list_comments."),
-      body: z.string().min(1).max(5000).describe("The new comment text."),
-    }),
+    input: () =>
+      z.object({
+        comment_id: z.number().int().describe("Comment id from list_comments."),
+        body: z.string().min(1).max(5000).describe("The new comment text."),
+      }),
     annotations: { title: "Edit comment", readOnly: false, destructive: false, idempotent: true },
     run: ({ comment_id, body }, { db, userId, clock }) => {
       const now = clock.iso();
@@ -73,7 +75,7 @@ export const commentTools = {
 
   delete_comment: tool({
     description: "Delete one of my comments. Cannot be undone.",
-    input: z.object({ comment_id: z.number().int().describe("Comment id from list_comments.") }),
+    input: () => z.object({ comment_id: z.number().int().describe("Comment id from list_comments.") }),
     annotations: { title: "Delete comment", readOnly: false, destructive: true, idempotent: false },
     run: ({ comment_id }, { db, userId }) => {
       const comment = ownComment(db, comment_id, userId, "delete");

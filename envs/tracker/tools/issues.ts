@@ -63,41 +63,42 @@ export const issueTools = {
     description:
       "Find issues with any combination of filters. Returns one line per issue (key, title, status, priority, assignee, " +
       "points, sprint, labels) and the total match count; page with limit/offset. Use get_issue for full details.",
-    input: z.object({
-      project: z.string().optional().describe('Project key, e.g. "WEB". Omit to search every project.'),
-      status: z
-        .array(z.enum(STATUSES))
-        .optional()
-        .describe('Only issues in one of these statuses, e.g. ["todo", "in_progress"].'),
-      open_only: z.boolean().optional().describe("true to leave out done and cancelled issues."),
-      assignee: z
-        .string()
-        .optional()
-        .describe('Username, email or full name; "me" for my issues; "none" for unassigned ones.'),
-      reporter: z
-        .string()
-        .optional()
-        .describe('Username, email or full name of the reporter; "me" for issues I reported.'),
-      label: z.string().optional().describe('Only issues carrying this label, e.g. "security".'),
-      type: z.enum(ISSUE_TYPES).optional().describe("Only issues of this type."),
-      priority: z.enum(PRIORITIES).optional().describe("Only issues with this priority."),
-      sprint_id: z.number().int().optional().describe("Only issues in this sprint (ids come from list_sprints)."),
-      backlog_only: z
-        .boolean()
-        .optional()
-        .describe("true for issues that are in no sprint (the backlog); epics are left out."),
-      parent: z.string().optional().describe("Key of an epic or parent issue: only its direct children."),
-      text: z
-        .string()
-        .optional()
-        .describe("Words that must all appear in the key, title or description (case-insensitive)."),
-      sort: z
-        .enum(["priority", "created", "updated", "due_date"])
-        .optional()
-        .describe("priority (urgent first, default), created or updated (newest first), due_date (soonest first)."),
-      limit: z.number().int().min(1).max(100).optional().describe("Page size, default 25."),
-      offset: z.number().int().min(0).optional().describe("How many matches to skip, default 0."),
-    }),
+    input: () =>
+      z.object({
+        project: z.string().optional().describe('Project key, e.g. "WEB". Omit to search every project.'),
+        status: z
+          .array(z.enum(STATUSES))
+          .optional()
+          .describe('Only issues in one of these statuses, e.g. ["todo", "in_progress"].'),
+        open_only: z.boolean().optional().describe("true to leave out done and cancelled issues."),
+        assignee: z
+          .string()
+          .optional()
+          .describe('Username, email or full name; "me" for my issues; "none" for unassigned ones.'),
+        reporter: z
+          .string()
+          .optional()
+          .describe('Username, email or full name of the reporter; "me" for issues I reported.'),
+        label: z.string().optional().describe('Only issues carrying this label, e.g. "security".'),
+        type: z.enum(ISSUE_TYPES).optional().describe("Only issues of this type."),
+        priority: z.enum(PRIORITIES).optional().describe("Only issues with this priority."),
+        sprint_id: z.number().int().optional().describe("Only issues in this sprint (ids come from list_sprints)."),
+        backlog_only: z
+          .boolean()
+          .optional()
+          .describe("true for issues that are in no sprint (the backlog); epics are left out."),
+        parent: z.string().optional().describe("Key of an epic or parent issue: only its direct children."),
+        text: z
+          .string()
+          .optional()
+          .describe("Words that must all appear in the key, title or description (case-insensitive)."),
+        sort: z
+          .enum(["priority", "created", "updated", "due_date"])
+          .optional()
+          .describe("priority (urgent first, default), created or updated (newest first), due_date (soonest first)."),
+        limit: z.number().int().min(1).max(100).optional().describe("Page size, default 25."),
+        offset: z.number().int().min(0).optional().describe("How many matches to skip, default 0."),
+      }),
     annotations: { title: "Search issues", readOnly: true, idempotent: true },
     run: (input, { db, userId }) => {
       const where: string[] = [];
@@ -144,17 +145,18 @@ export const issueTools = {
     description:
       "Full details of one issue: description, people, estimate, due date, parent and children, sprint, labels, " +
       "watchers, links to other issues and comment count.",
-    input: z.object({ key }),
+    input: () => z.object({ key }),
     annotations: { title: "Get issue", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => issueDetail(db, findIssue(db, key).id),
   }),
 
   get_my_issues: tool({
     description: "Issues assigned to me (the logged-in user), most urgent first, then soonest due.",
-    input: z.object({
-      include_closed: z.boolean().optional().describe("true to include done and cancelled issues; default false."),
-      project: z.string().optional().describe('Limit to one project key, e.g. "API".'),
-    }),
+    input: () =>
+      z.object({
+        include_closed: z.boolean().optional().describe("true to include done and cancelled issues; default false."),
+        project: z.string().optional().describe('Limit to one project key, e.g. "API".'),
+      }),
     annotations: { title: "My issues", readOnly: true, idempotent: true },
     run: ({ include_closed, project }, { db, userId }) => {
       const where = ["i.assignee_id = ?"];
@@ -174,29 +176,33 @@ export const issueTools = {
     description:
       "Create an issue in a project; I am the reporter. It starts in status todo when placed in a sprint, otherwise in " +
       "backlog. Sub-tasks need parent_key and follow their parent's sprint. Returns the new issue with its key.",
-    input: z.object({
-      project: z.string().describe('Project key, e.g. "WEB".'),
-      title: z.string().min(3).max(200).describe("Short summary of the work or problem."),
-      type: z.enum(ISSUE_TYPES).optional().describe("Issue type; default task."),
-      description: z.string().max(10_000).optional().describe("Details, steps to reproduce or acceptance criteria."),
-      priority: z.enum(PRIORITIES).optional().describe("Default medium."),
-      assignee: z
-        .string()
-        .optional()
-        .describe('Username, email, full name or "me"; must belong to the project\'s team.'),
-      story_points: points.optional(),
-      due_date: dueDate.optional(),
-      parent_key: z
-        .string()
-        .optional()
-        .describe("Epic key for a story/task/bug, or the parent issue's key for a sub-task."),
-      labels: z.array(z.string()).optional().describe('Existing label names, e.g. ["security", "customer-reported"].'),
-      sprint_id: z
-        .number()
-        .int()
-        .optional()
-        .describe("Put the issue straight into this planned or active sprint of the project."),
-    }),
+    input: () =>
+      z.object({
+        project: z.string().describe('Project key, e.g. "WEB".'),
+        title: z.string().min(3).max(200).describe("Short summary of the work or problem."),
+        type: z.enum(ISSUE_TYPES).optional().describe("Issue type; default task."),
+        description: z.string().max(10_000).optional().describe("Details, steps to reproduce or acceptance criteria."),
+        priority: z.enum(PRIORITIES).optional().describe("Default medium."),
+        assignee: z
+          .string()
+          .optional()
+          .describe('Username, email, full name or "me"; must belong to the project\'s team.'),
+        story_points: points.optional(),
+        due_date: dueDate.optional(),
+        parent_key: z
+          .string()
+          .optional()
+          .describe("Epic key for a story/task/bug, or the parent issue's key for a sub-task."),
+        labels: z
+          .array(z.string())
+          .optional()
+          .describe('Existing label names, e.g. ["security", "customer-reported"].'),
+        sprint_id: z
+          .number()
+          .int()
+          .optional()
+          .describe("Put the issue straight into this planned or active sprint of the project."),
+      }),
     annotations: { title: "Create issue", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
       const now = clock.iso();
@@ -259,19 +265,20 @@ export const issueTools = {
     description:
       "Change an issue's title, description, priority, estimate, due date or epic/parent. Pass only the fields to " +
       "change; null clears a field. Status changes go through transition_issue, people through assign_issue.",
-    input: z.object({
-      key,
-      title: z.string().min(3).max(200).optional().describe("New title."),
-      description: z.string().max(10_000).optional().describe("New description (replaces the old one)."),
-      priority: z.enum(PRIORITIES).optional().describe("New priority."),
-      story_points: points.nullable().optional().describe("New estimate; null removes it."),
-      due_date: dueDate.nullable().optional().describe("New due date as YYYY-MM-DD; null removes it."),
-      parent_key: z
-        .string()
-        .nullable()
-        .optional()
-        .describe("Move under this epic (or parent, for sub-tasks); null detaches it from its epic."),
-    }),
+    input: () =>
+      z.object({
+        key,
+        title: z.string().min(3).max(200).optional().describe("New title."),
+        description: z.string().max(10_000).optional().describe("New description (replaces the old one)."),
+        priority: z.enum(PRIORITIES).optional().describe("New priority."),
+        story_points: points.nullable().optional().describe("New estimate; null removes it."),
+        due_date: dueDate.nullable().optional().describe("New due date as YYYY-MM-DD; null removes it."),
+        parent_key: z
+          .string()
+          .nullable()
+          .optional()
+          .describe("Move under this epic (or parent, for sub-tasks); null detaches it from its epic."),
+      }),
     annotations: { title: "Update issue", readOnly: false, destructive: false, idempotent: true },
     run: (input, { db, userId, clock }) => {
       const now = clock.iso();
@@ -328,7 +335,7 @@ export const issueTools = {
     description:
       "Permanently delete an issue with its comments, labels, watchers and links. Only its reporter or the project " +
       "lead may do this. Delete its sub-tasks first; an epic's children are kept and detached. Cannot be undone.",
-    input: z.object({ key }),
+    input: () => z.object({ key }),
     annotations: { title: "Delete issue", readOnly: false, destructive: true, idempotent: false },
     run: ({ key }, { db, userId, clock }) => {
       const now = clock.iso();
@@ -369,7 +376,7 @@ export const issueTools = {
   get_issue_activity: tool({
     description:
       "The history of an issue, oldest first: creation, field changes, status transitions, assignments, sprint moves.",
-    input: z.object({ key }),
+    input: () => z.object({ key }),
     annotations: { title: "Issue activity", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const issue = findIssue(db, key);

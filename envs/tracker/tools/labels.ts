@@ -7,7 +7,7 @@ const label = z.string().describe('Label name, e.g. "security".');
 export const labelTools = {
   list_labels: tool({
     description: "Every label in the workspace with its description and how many open issues carry it.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List labels", readOnly: true, idempotent: true },
     run: (_input, { db }) => ({
       labels: db.query<{ name: string; color: string; description: string; open_issues: number }>(
@@ -21,18 +21,19 @@ export const labelTools = {
 
   create_label: tool({
     description: "Create a new workspace-wide label.",
-    input: z.object({
-      name: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]{0,29}$/)
-        .describe('Lowercase words joined by hyphens, e.g. "billing-v2".'),
-      color: z
-        .string()
-        .regex(/^#[0-9a-fA-F]{6}$/)
-        .optional()
-        .describe('Hex colour such as "#22c55e"; default grey.'),
-      description: z.string().max(200).optional().describe("What the label is for."),
-    }),
+    input: () =>
+      z.object({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,29}$/)
+          .describe('Lowercase words joined by hyphens, e.g. "billing-v2".'),
+        color: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/)
+          .optional()
+          .describe('Hex colour such as "#22c55e"; default grey.'),
+        description: z.string().max(200).optional().describe("What the label is for."),
+      }),
     annotations: { title: "Create label", readOnly: false, destructive: false, idempotent: false },
     run: ({ name, color, description }, { db }) => {
       if (db.get("SELECT 1 AS ok FROM labels WHERE name = ?", [name]))
@@ -48,7 +49,7 @@ export const labelTools = {
 
   add_label: tool({
     description: "Put an existing label on an issue. Does nothing if the issue already has it.",
-    input: z.object({ key, label }),
+    input: () => z.object({ key, label }),
     annotations: { title: "Add label", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, label }, { db, userId, clock }) => {
       const issue = findIssue(db, key);
@@ -67,7 +68,7 @@ export const labelTools = {
 
   remove_label: tool({
     description: "Take a label off an issue. Does nothing if the issue does not have it.",
-    input: z.object({ key, label }),
+    input: () => z.object({ key, label }),
     annotations: { title: "Remove label", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, label }, { db, userId, clock }) => {
       const issue = findIssue(db, key);

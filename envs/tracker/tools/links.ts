@@ -15,13 +15,14 @@ export const linkTools = {
     description:
       'Record a relation between two issues, read as "<key> <link_type> <other_key>", e.g. WEB-1 blocks API-7. ' +
       "Issues in different projects can be linked.",
-    input: z.object({
-      key: z.string().describe('The issue the sentence starts with, e.g. "WEB-1".'),
-      link_type: z
-        .enum(["blocks", "is_blocked_by", "duplicates", "is_duplicated_by", "relates_to"])
-        .describe("The relation."),
-      other_key: z.string().describe('The other issue, e.g. "API-7".'),
-    }),
+    input: () =>
+      z.object({
+        key: z.string().describe('The issue the sentence starts with, e.g. "WEB-1".'),
+        link_type: z
+          .enum(["blocks", "is_blocked_by", "duplicates", "is_duplicated_by", "relates_to"])
+          .describe("The relation."),
+        other_key: z.string().describe('The other issue, e.g. "API-7".'),
+      }),
     annotations: { title: "Link issues", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, link_type, other_key }, { db, userId, clock }) => {
       const now = clock.iso();
@@ -47,10 +48,11 @@ export const linkTools = {
 
   unlink_issues: tool({
     description: "Remove every link between two issues, whatever its type or direction.",
-    input: z.object({
-      key: z.string().describe('One issue, e.g. "WEB-1".'),
-      other_key: z.string().describe('The other issue, e.g. "API-7".'),
-    }),
+    input: () =>
+      z.object({
+        key: z.string().describe('One issue, e.g. "WEB-1".'),
+        other_key: z.string().describe('The other issue, e.g. "API-7".'),
+      }),
     annotations: { title: "Unlink issues", readOnly: false, destructive: true, idempotent: true },
     run: ({ key, other_key }, { db, userId, clock }) => {
       const a = findIssue(db, key);

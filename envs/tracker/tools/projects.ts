@@ -4,7 +4,7 @@ import { findProject, findUser, openSql } from "../lib/index.ts";
 export const projectTools = {
   list_projects: tool({
     description: "All projects with their key, owning team, lead, board type, open issue count and active sprint.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List projects", readOnly: true, idempotent: true },
     run: (_input, { db }) => ({
       projects: db.query<{
@@ -27,7 +27,7 @@ export const projectTools = {
   get_project: tool({
     description:
       "One project in detail: description, team, lead, issue counts per status, its sprints and its epics with progress.",
-    input: z.object({ key: z.string().describe('Project key, e.g. "WEB".') }),
+    input: () => z.object({ key: z.string().describe('Project key, e.g. "WEB".') }),
     annotations: { title: "Get project", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const project = findProject(db, key);
@@ -71,23 +71,24 @@ export const projectTools = {
 
   create_project: tool({
     description: "Create a project owned by a team. Issues in it will get keys like KEY-1, KEY-2, ...",
-    input: z.object({
-      key: z
-        .string()
-        .regex(/^[A-Z][A-Z0-9]{1,5}$/)
-        .describe('2-6 uppercase letters or digits, starting with a letter, e.g. "OPS".'),
-      name: z.string().min(2).max(80).describe("Human-readable project name."),
-      team: z.string().describe('Key of the owning team, e.g. "PLAT" (see list_teams).'),
-      lead: z
-        .string()
-        .optional()
-        .describe('Project lead (username, email or name); must be on the team. Default "me".'),
-      description: z.string().max(1000).optional().describe("What the project is about."),
-      board: z
-        .enum(["scrum", "kanban"])
-        .optional()
-        .describe("scrum (uses sprints, default) or kanban (continuous flow)."),
-    }),
+    input: () =>
+      z.object({
+        key: z
+          .string()
+          .regex(/^[A-Z][A-Z0-9]{1,5}$/)
+          .describe('2-6 uppercase letters or digits, starting with a letter, e.g. "OPS".'),
+        name: z.string().min(2).max(80).describe("Human-readable project name."),
+        team: z.string().describe('Key of the owning team, e.g. "PLAT" (see list_teams).'),
+        lead: z
+          .string()
+          .optional()
+          .describe('Project lead (username, email or name); must be on the team. Default "me".'),
+        description: z.string().max(1000).optional().describe("What the project is about."),
+        board: z
+          .enum(["scrum", "kanban"])
+          .optional()
+          .describe("scrum (uses sprints, default) or kanban (continuous flow)."),
+      }),
     annotations: { title: "Create project", readOnly: false, destructive: false, idempotent: false },
     run: (input, { db, userId, clock }) => {
       if (db.get("SELECT 1 AS ok FROM projects WHERE key = ?", [input.key]))

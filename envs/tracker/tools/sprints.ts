@@ -40,10 +40,11 @@ export const sprintTools = {
   list_sprints: tool({
     description:
       "A project's sprints (oldest first) with state, dates, goal, and how many issues and points each holds.",
-    input: z.object({
-      project: z.string().describe('Project key, e.g. "WEB".'),
-      state: z.enum(["planned", "active", "completed"]).optional().describe("Only sprints in this state."),
-    }),
+    input: () =>
+      z.object({
+        project: z.string().describe('Project key, e.g. "WEB".'),
+        state: z.enum(["planned", "active", "completed"]).optional().describe("Only sprints in this state."),
+      }),
     annotations: { title: "List sprints", readOnly: true, idempotent: true },
     run: ({ project, state }, { db }) => {
       const found = findProject(db, project);
@@ -69,7 +70,7 @@ export const sprintTools = {
 
   get_sprint: tool({
     description: "One sprint with its goal, dates and every issue in it (most urgent first).",
-    input: z.object({ sprint_id: sprintId }),
+    input: () => z.object({ sprint_id: sprintId }),
     annotations: { title: "Get sprint", readOnly: true, idempotent: true },
     run: ({ sprint_id }, { db }) => {
       const sprint = findSprint(db, sprint_id);
@@ -88,13 +89,14 @@ export const sprintTools = {
 
   create_sprint: tool({
     description: "Plan a new sprint in a scrum project. It starts in state planned; use start_sprint to begin it.",
-    input: z.object({
-      project: z.string().describe('Project key, e.g. "API".'),
-      name: z.string().min(2).max(60).describe('Sprint name, e.g. "API Sprint 18".'),
-      start_date: z.string().regex(DATE).describe("First day, YYYY-MM-DD."),
-      end_date: z.string().regex(DATE).describe("Last day, YYYY-MM-DD; after start_date."),
-      goal: z.string().max(300).optional().describe("What the sprint should achieve."),
-    }),
+    input: () =>
+      z.object({
+        project: z.string().describe('Project key, e.g. "API".'),
+        name: z.string().min(2).max(60).describe('Sprint name, e.g. "API Sprint 18".'),
+        start_date: z.string().regex(DATE).describe("First day, YYYY-MM-DD."),
+        end_date: z.string().regex(DATE).describe("Last day, YYYY-MM-DD; after start_date."),
+        goal: z.string().max(300).optional().describe("What the sprint should achieve."),
+      }),
     annotations: { title: "Create sprint", readOnly: false, destructive: false, idempotent: false },
     run: ({ project, name, start_date, end_date, goal }, { db, clock }) => {
       const found = findProject(db, project);
@@ -114,7 +116,7 @@ export const sprintTools = {
 
   start_sprint: tool({
     description: "Start a planned sprint. A project can have only one active sprint at a time.",
-    input: z.object({ sprint_id: sprintId }),
+    input: () => z.object({ sprint_id: sprintId }),
     annotations: { title: "Start sprint", readOnly: false, destructive: false, idempotent: false },
     run: ({ sprint_id }, { db, clock }) => {
       const sprint = findSprint(db, sprint_id);
@@ -137,13 +139,16 @@ export const sprintTools = {
     description:
       "Complete the active sprint. Done and cancelled issues stay in it as history; every other issue moves to the " +
       "project's next planned sprint (default) or to the backlog.",
-    input: z.object({
-      sprint_id: sprintId,
-      move_open_issues_to: z
-        .enum(["next_sprint", "backlog"])
-        .optional()
-        .describe("Where unfinished issues go: next_sprint (the planned sprint starting soonest; default) or backlog."),
-    }),
+    input: () =>
+      z.object({
+        sprint_id: sprintId,
+        move_open_issues_to: z
+          .enum(["next_sprint", "backlog"])
+          .optional()
+          .describe(
+            "Where unfinished issues go: next_sprint (the planned sprint starting soonest; default) or backlog.",
+          ),
+      }),
     annotations: { title: "Complete sprint", readOnly: false, destructive: false, idempotent: false },
     run: ({ sprint_id, move_open_issues_to }, { db, userId, clock }) => {
       const sprint = findSprint(db, sprint_id);
@@ -193,7 +198,7 @@ export const sprintTools = {
     description:
       "Put an issue (with its sub-tasks) into a planned or active sprint of the same project, taking it out of any " +
       "other sprint. Epics and individual sub-tasks cannot be added.",
-    input: z.object({ key: z.string().describe('Issue key, e.g. "WEB-42".'), sprint_id: sprintId }),
+    input: () => z.object({ key: z.string().describe('Issue key, e.g. "WEB-42".'), sprint_id: sprintId }),
     annotations: { title: "Add issue to sprint", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, sprint_id }, { db, userId, clock }) => {
       const issue = findIssue(db, key);
@@ -220,7 +225,7 @@ export const sprintTools = {
 
   remove_issue_from_sprint: tool({
     description: "Move an issue (with its sub-tasks) out of its planned or active sprint, back to the backlog.",
-    input: z.object({ key: z.string().describe('Issue key, e.g. "WEB-42".') }),
+    input: () => z.object({ key: z.string().describe('Issue key, e.g. "WEB-42".') }),
     annotations: { title: "Remove issue from sprint", readOnly: false, destructive: false, idempotent: true },
     run: ({ key }, { db, userId, clock }) => {
       const issue = findIssue(db, key);
@@ -238,7 +243,7 @@ export const sprintTools = {
     description:
       "Progress of a sprint: committed, done and remaining issues and story points (remaining = not done or " +
       "cancelled), breakdown by status and assignee, days left, and for completed sprints what was carried over.",
-    input: z.object({ sprint_id: sprintId }),
+    input: () => z.object({ sprint_id: sprintId }),
     annotations: { title: "Sprint report", readOnly: true, idempotent: true },
     run: ({ sprint_id }, { db, clock }) => {
       const sprint = findSprint(db, sprint_id);

@@ -38,25 +38,26 @@ export const teamTools = {
   get_my_profile: tool({
     description:
       "Who I am (the logged-in user): profile, teams and how many open issues and points are assigned to me.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "My profile", readOnly: true, idempotent: true },
     run: (_input, { db, userId }) => profile(db, findUser(db, "me", userId)),
   }),
 
   get_user: tool({
     description: "A colleague's profile, teams and workload (open issues and story points assigned to them).",
-    input: z.object({ user: z.string().describe('Username, email, full name, or "me".') }),
+    input: () => z.object({ user: z.string().describe('Username, email, full name, or "me".') }),
     annotations: { title: "Get user", readOnly: true, idempotent: true },
     run: ({ user }, { db, userId }) => profile(db, findUser(db, user, userId)),
   }),
 
   list_users: tool({
     description: "People in the workspace, optionally filtered by a name fragment or team.",
-    input: z.object({
-      query: z.string().optional().describe("Part of a name, username or email."),
-      team: z.string().optional().describe('Team key, e.g. "WEBT".'),
-      include_inactive: z.boolean().optional().describe("true to include deactivated accounts; default false."),
-    }),
+    input: () =>
+      z.object({
+        query: z.string().optional().describe("Part of a name, username or email."),
+        team: z.string().optional().describe('Team key, e.g. "WEBT".'),
+        include_inactive: z.boolean().optional().describe("true to include deactivated accounts; default false."),
+      }),
     annotations: { title: "List users", readOnly: true, idempotent: true },
     run: ({ query, team, include_inactive }, { db }) => {
       const like = `%${(query ?? "").toLowerCase()}%`;
@@ -75,7 +76,7 @@ export const teamTools = {
 
   list_teams: tool({
     description: "All teams with their key, lead, member count and the projects they own.",
-    input: z.object({}),
+    input: () => z.object({}),
     annotations: { title: "List teams", readOnly: true, idempotent: true },
     run: (_input, { db }) => ({
       teams: db.query<{
@@ -99,7 +100,7 @@ export const teamTools = {
     description:
       "A team's members with their role and workload: open issues and open story points assigned to each (across all " +
       "projects). Useful to find who has capacity.",
-    input: z.object({ team: z.string().describe('Team key, e.g. "MOBT", or its name.') }),
+    input: () => z.object({ team: z.string().describe('Team key, e.g. "MOBT", or its name.') }),
     annotations: { title: "Get team", readOnly: true, idempotent: true },
     run: ({ team }, { db }) => {
       const found = findTeam(db, team);
@@ -126,10 +127,11 @@ export const teamTools = {
 
   add_team_member: tool({
     description: "Add someone to a team so they can be assigned its projects' issues.",
-    input: z.object({
-      team: z.string().describe('Team key, e.g. "PLAT".'),
-      user: z.string().describe("Username, email or full name."),
-    }),
+    input: () =>
+      z.object({
+        team: z.string().describe('Team key, e.g. "PLAT".'),
+        user: z.string().describe("Username, email or full name."),
+      }),
     annotations: { title: "Add team member", readOnly: false, destructive: false, idempotent: true },
     run: ({ team, user }, { db, userId, clock }) => {
       const found = findTeam(db, team);
@@ -149,10 +151,11 @@ export const teamTools = {
     description:
       "Remove someone from a team. Refused while they still have open issues in the team's projects (reassign those " +
       "first) or while they lead the team.",
-    input: z.object({
-      team: z.string().describe('Team key, e.g. "WEBT".'),
-      user: z.string().describe("Username, email or full name."),
-    }),
+    input: () =>
+      z.object({
+        team: z.string().describe('Team key, e.g. "WEBT".'),
+        user: z.string().describe("Username, email or full name."),
+      }),
     annotations: { title: "Remove team member", readOnly: false, destructive: true, idempotent: false },
     run: ({ team, user }, { db, userId }) => {
       const found = findTeam(db, team);

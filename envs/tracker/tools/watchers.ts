@@ -7,7 +7,7 @@ const user = z.string().optional().describe('Username, email or full name; defau
 export const watcherTools = {
   list_watchers: tool({
     description: "Who is watching an issue (watchers are notified of every change).",
-    input: z.object({ key }),
+    input: () => z.object({ key }),
     annotations: { title: "List watchers", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const issue = findIssue(db, key);
@@ -21,7 +21,7 @@ export const watcherTools = {
 
   watch_issue: tool({
     description: "Start watching an issue, for me or for a colleague.",
-    input: z.object({ key, user }),
+    input: () => z.object({ key, user }),
     annotations: { title: "Watch issue", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, user }, { db, userId, clock }) => {
       const issue = findIssue(db, key);
@@ -33,7 +33,7 @@ export const watcherTools = {
 
   unwatch_issue: tool({
     description: "Stop watching an issue, for me or for a colleague.",
-    input: z.object({ key, user }),
+    input: () => z.object({ key, user }),
     annotations: { title: "Unwatch issue", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, user }, { db, userId }) => {
       const issue = findIssue(db, key);
@@ -46,10 +46,11 @@ export const watcherTools = {
 
   list_watched_issues: tool({
     description: "Issues I am watching, optionally only in one project or only open ones.",
-    input: z.object({
-      project: z.string().optional().describe('Project key, e.g. "WEB".'),
-      open_only: z.boolean().optional().describe("true to leave out done and cancelled issues."),
-    }),
+    input: () =>
+      z.object({
+        project: z.string().optional().describe('Project key, e.g. "WEB".'),
+        open_only: z.boolean().optional().describe("true to leave out done and cancelled issues."),
+      }),
     annotations: { title: "My watched issues", readOnly: true, idempotent: true },
     run: ({ project, open_only }, { db, userId }) => {
       const issues = db.query<{ key: string; title: string; status: string; priority: string }>(

@@ -27,7 +27,7 @@ export const workflowTools = {
     description:
       "The statuses an issue can move to next, per the team workflow: backlog → todo → in_progress → in_review → done; " +
       "any open status can be cancelled; done can be reopened to todo and cancelled restored to backlog.",
-    input: z.object({ key }),
+    input: () => z.object({ key }),
     annotations: { title: "List transitions", readOnly: true, idempotent: true },
     run: ({ key }, { db }) => {
       const issue = findIssue(db, key);
@@ -40,22 +40,23 @@ export const workflowTools = {
       "Move an issue to another status along an allowed transition (see list_transitions). Moving to done needs the " +
       "issue to be in_review and all its sub-tasks closed. Moving to cancelled takes a resolution (default wont_do). " +
       "Reopening clears the resolution. Optionally adds a comment in the same step.",
-    input: z.object({
-      key,
-      status: z.enum(STATUSES).describe("Target status."),
-      resolution: z
-        .enum(RESOLUTIONS)
-        .optional()
-        .describe(
-          "Only when cancelling: wont_do (default), duplicate, cannot_reproduce or obsolete. Done issues always resolve as done.",
-        ),
-      comment: z
-        .string()
-        .min(1)
-        .max(5000)
-        .optional()
-        .describe("Comment to post on the issue as part of the transition."),
-    }),
+    input: () =>
+      z.object({
+        key,
+        status: z.enum(STATUSES).describe("Target status."),
+        resolution: z
+          .enum(RESOLUTIONS)
+          .optional()
+          .describe(
+            "Only when cancelling: wont_do (default), duplicate, cannot_reproduce or obsolete. Done issues always resolve as done.",
+          ),
+        comment: z
+          .string()
+          .min(1)
+          .max(5000)
+          .optional()
+          .describe("Comment to post on the issue as part of the transition."),
+      }),
     annotations: { title: "Transition issue", readOnly: false, destructive: false, idempotent: false },
     run: ({ key, status, resolution, comment }, { db, userId, clock }) => {
       const now = clock.iso();
@@ -105,10 +106,11 @@ export const workflowTools = {
 
   assign_issue: tool({
     description: "Assign an issue to someone on the team that owns its project. They start watching it.",
-    input: z.object({
-      key,
-      assignee: z.string().describe('Username, email, full name, or "me".'),
-    }),
+    input: () =>
+      z.object({
+        key,
+        assignee: z.string().describe('Username, email, full name, or "me".'),
+      }),
     annotations: { title: "Assign issue", readOnly: false, destructive: false, idempotent: true },
     run: ({ key, assignee }, { db, userId, clock }) => {
       const now = clock.iso();
@@ -126,7 +128,7 @@ export const workflowTools = {
 
   unassign_issue: tool({
     description: "Remove the assignee from an issue, leaving it unassigned.",
-    input: z.object({ key }),
+    input: () => z.object({ key }),
     annotations: { title: "Unassign issue", readOnly: false, destructive: false, idempotent: true },
     run: ({ key }, { db, userId, clock }) => {
       const now = clock.iso();

@@ -103,8 +103,25 @@ export const SDK_VERSION = "1";
 const NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const TOOL_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/;
 
-export function tool<S extends z.ZodObject>(def: ToolDef<S>): ToolDef {
-  return def as unknown as ToolDef;
+/** A tool as written: its input schema, or a function that builds it. */
+export type ToolSpec<S extends z.ZodObject = z.ZodObject> = Omit<ToolDef<S>, "input"> & { input: S | (() => S) };
+
+/**
+ * A tool whose input schema, given as a function, is built when first read, once per world. Every world evaluates
+ * its environment's module afresh (once per rollout), and a rollout calls a handful of its ~35 tools: building
+ * every schema at module top level was two thirds of shop's evaluation.
+ */
+export function tool<S extends z.ZodObject>(def: ToolSpec<S>): ToolDef {
+  const { input } = def;
+  if (typeof input !== "function") return def as unknown as ToolDef;
+  let built: S | undefined;
+  return {
+    ...def,
+    get input() {
+      built ??= input();
+      return built;
+    },
+  } as unknown as ToolDef;
 }
 
 export function task(def: TaskDef): TaskDef {

@@ -8,6 +8,7 @@ export type {
   Random,
   ToolContext,
   ToolDef,
+  ToolSpec,
   ToolAnnotations,
   TaskDef,
   EnvDef,

@@ -1,9 +1,15 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, extname } from "node:path";
 import type * as esbuild from "esbuild";
 import MagicString from "magic-string";
 import type { ImportSpecifier } from "typescript";
 
+/**
+ * TypeScript is required when a build first needs it, not imported: a test runner's module loader would transform
+ * all of it and go looking for its source map.
+ */
+const require = createRequire(import.meta.url);
 const SDK_SPECIFIER = "worldfarm/sdk";
 const LOADERS: Record<string, esbuild.Loader> = { ".ts": "ts", ".mts": "ts", ".js": "js", ".mjs": "js" };
 
@@ -12,8 +18,8 @@ const LOADERS: Record<string, esbuild.Loader> = { ".ts": "ts", ".mts": "ts", ".j
  * SDK's other names left where they were; undefined when the source takes no `z` value from the SDK. Only the
  * import is rewritten: the rest is compiled as written, under the environment's own tsconfig.
  */
-export async function zodFromSdk(source: string): Promise<string | undefined> {
-  const { default: ts } = await import("typescript");
+export function zodFromSdk(source: string): string | undefined {
+  const ts: typeof import("typescript") = require("typescript");
   const file = ts.createSourceFile("module.ts", source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const out = new MagicString(source);
   for (const statement of file.statements) {
@@ -58,7 +64,7 @@ export function zodNamespace(farmDir: string): esbuild.Plugin {
         if (args.path.includes("/node_modules/")) return undefined;
         const source = await readFile(args.path, "utf8");
         if (!source.includes(SDK_SPECIFIER)) return undefined;
-        const rewritten = await zodFromSdk(source);
+        const rewritten = zodFromSdk(source);
         if (rewritten === undefined) return undefined;
         return { contents: rewritten, loader: LOADERS[extname(args.path)]!, resolveDir: dirname(args.path) };
       });

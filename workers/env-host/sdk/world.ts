@@ -152,7 +152,13 @@ export abstract class WorldBase extends DurableObject {
       }
     } catch (err) {
       if (this.isRunaway(err)) return { ok: false, kind: "runaway", message: runawayMessage() };
-      throw err;
+      // A schema that throws (one built at the tool's first call, a refinement) is the environment's code breaking.
+      return {
+        ok: false,
+        kind: "tool_error",
+        internal: true,
+        message: `tool ${name}'s input schema failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     const calls = Number(this.meta("calls"));
     const random = { value: Number(this.meta("random")) };

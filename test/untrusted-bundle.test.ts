@@ -81,6 +81,30 @@ describe("the farm guards every bundle itself", () => {
     expect(await call(inst, "recall")).toMatchObject({ ok: true, result: { cached: [] } });
   });
 
+  it("stops a tool whose input schema, built at its first call, loops forever; the instance keeps its rows and answers", async () => {
+    const inst = await createInstance("memo");
+    expect(await call(inst, "remember", { title: "kept" })).toMatchObject({ ok: true });
+    expect(await call(inst, "arm_inputs")).toMatchObject({ ok: true });
+    expect(await call(inst, "spin_input")).toMatchObject({ ok: false, kind: "runaway" });
+    const notes = (await (await farm(`/v1/instances/${inst.instanceId}/state?table=notes`)).json()) as {
+      rows: unknown[];
+    };
+    expect(notes.rows).toEqual([[1, "kept"]]);
+  });
+
+  it("answers a tool whose input schema throws when built with an internal tool_error naming it; the rows stay", async () => {
+    const inst = await createInstance("memo");
+    expect(await call(inst, "remember", { title: "kept" })).toMatchObject({ ok: true });
+    expect(await call(inst, "arm_inputs")).toMatchObject({ ok: true });
+    expect(await call(inst, "throw_input")).toEqual({
+      ok: false,
+      kind: "tool_error",
+      internal: true,
+      message: "tool throw_input's input schema failed: no schema today",
+    });
+    expect(await call(inst, "recall")).toMatchObject({ ok: true, result: { cached: ["kept"] } });
+  });
+
   it("stops a loop in a dependency file outside the environment's folder", async () => {
     const inst = await createInstance("memo");
     expect(await call(inst, "spin_dependency")).toMatchObject({ ok: false, kind: "runaway" });
